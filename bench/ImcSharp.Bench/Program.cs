@@ -1,0 +1,21 @@
+using ImcSharp.Bench;
+
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float] [--models lenet5,mlp]
+var suites = args.Where(a => !a.StartsWith("--")).ToList();
+if (suites.Count == 0) suites.Add("float");
+var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
+var models = (modelsArg ?? "lenet5,mlp").Split(',');
+Console.WriteLine($"ImcSharp benchmarks, torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} cores");
+foreach (var suite in suites)
+{
+    switch (suite)
+    {
+        case "float":
+            Harness.Print(FloatBaseline.Run(models));
+            break;
+        default:
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float");
+            return 2;
+    }
+}
+return 0;

@@ -1,0 +1,29 @@
+using ImcSharp.Cli.Commands;
+using Spectre.Console.Cli;
+
+namespace ImcSharp.Cli;
+
+/// <summary>The `imc` command line: one place that lists every subcommand.</summary>
+public static class CliApp
+{
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("imc");
+            config.PropagateExceptions();
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a float (ideal digital) model; checkpoint every epoch.")
+                .WithExample("train", "--model", "lenet5", "--dataset", "fashion-mnist", "--epochs", "3", "--seed", "7", "--out", "runs/lenet5", "--json", "train.json");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset's test split.")
+                .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--dataset", "fashion-mnist", "--json", "eval.json");
+            config.AddCommand<DemoCommand>("demo").WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
+        });
+                // Ctrl+C stops a long loop at the next batch; what is checkpointed stays usable.
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try { return CliErrors.Run(() => app.Run(args, cts.Token)); }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+}

@@ -1,0 +1,128 @@
+using System.ComponentModel;
+using ImcSharp.Data;
+using ImcSharp.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ImcSharp.Cli.Commands;
+
+public sealed class TrainSettings : DataSettings
+{
+    [CommandOption("--model <NAME>")]
+    [Description("mlp, lenet5 (default), vgg8 or resnet20.")]
+    [DefaultValue("lenet5")]
+    public string Model { get; init; } = "lenet5";
+
+    [CommandOption("--epochs <N>")]
+    [DefaultValue(3)]
+    public int Epochs { get; init; } = 3;
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(64)]
+    public int BatchSize { get; init; } = 64;
+
+    [CommandOption("--optimizer <NAME>")]
+    [Description("adam (default) or sgd (with Nesterov momentum).")]
+    [DefaultValue("adam")]
+    public string Optimizer { get; init; } = "adam";
+
+    [CommandOption("--lr <RATE>")]
+    [Description("Peak learning rate (default: Adam 0.002, SGD 0.05).")]
+    public double? LearningRate { get; init; }
+
+    [CommandOption("--momentum <M>")]
+    [DefaultValue(0.9)]
+    public double Momentum { get; init; } = 0.9;
+
+    [CommandOption("--weight-decay <W>")]
+    [DefaultValue(0.0)]
+    public double WeightDecay { get; init; }
+
+    [CommandOption("--schedule <NAME>")]
+    [Description("cosine (default), step or constant.")]
+    [DefaultValue("cosine")]
+    public string Schedule { get; init; } = "cosine";
+
+    [CommandOption("--step-epochs <N>")]
+    [Description("Step schedule: decay every N epochs.")]
+    [DefaultValue(30)]
+    public int StepEpochs { get; init; } = 30;
+
+    [CommandOption("--seed <N>")]
+    [DefaultValue(1L)]
+    public long Seed { get; init; } = 1;
+
+    [CommandOption("--augment")]
+    [Description("Random crop and horizontal flip (for CIFAR-10).")]
+    public bool Augment { get; init; }
+
+    [CommandOption("--train-limit <N>")]
+    [Description("Train on the first N images only (0 = all).")]
+    [DefaultValue(0)]
+    public int TrainLimit { get; init; }
+
+    [CommandOption("--out <DIR>")]
+    [Description("Directory for the checkpoint (<model>.ckpt).")]
+    [DefaultValue("runs/train")]
+    public string Out { get; init; } = "runs/train";
+
+    [CommandOption("--resume")]
+    [Description("Continue from the checkpoint in --out if there is one.")]
+    public bool Resume { get; init; }
+
+    public TrainOptions ToOptions() => new()
+    {
+        Model = Models.ModelSpec.Canonical(Model),
+        Dataset = DatasetCatalog.Canonical(Dataset),
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        Optimizer = Parse<OptimizerKind>("--optimizer", Optimizer),
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        WeightDecay = WeightDecay,
+        Schedule = Parse<ScheduleKind>("--schedule", Schedule),
+        StepEpochs = StepEpochs,
+        Seed = Seed,
+        Augment = Augment,
+        TrainLimit = TrainLimit,
+        TestLimit = TestLimit,
+    };
+
+    static T Parse<T>(string option, string value) where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var v) && Enum.IsDefined(v)
+            ? v
+            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+}
+
+/// <summary>JSON result of `imc train`.</summary>
+public sealed record TrainReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, double Seconds,
+    double ImagesPerSecond, string Checkpoint, bool Resumed, List<EpochRecord> History);
+
+public sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
+    {
+        var options = s.ToOptions();
+        options.Validate();
+        var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken);
+        Tables.Training(report);
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
+        return 0;
+    }
+
+    /// <summary>Loads the data and trains; shared with `imc demo`.</summary>
+    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default)
+    {
+        using var train = Load(options.Dataset, dataDir, Split.Train, options.TrainLimit);
+        using var test = Load(options.Dataset, dataDir, Split.Test, options.TestLimit);
+        var result = ConsoleProgress.Run(p => Trainer.Train(options, train, test, outDir, resume, p, cancel));
+        return new TrainReport(options.Model, options.Dataset, options.Epochs, options.Seed, result.Info.TestAccuracy,
+            result.Seconds, result.ImagesPerSecond, result.CheckpointPath, result.Resumed, result.Info.History);
+    }
+
+    internal static ImageSet Load(string dataset, string? dir, Split split, int limit)
+    {
+        var set = DatasetCatalog.Load(dataset, dir, split);
+        return limit > 0 ? set.Take(limit) : set;
+    }
+}

@@ -1,0 +1,1 @@
+return ImcSharp.Cli.CliApp.Run(args);

@@ -1,0 +1,28 @@
+using ImcSharp.Cli.Commands;
+using Spectre.Console;
+
+namespace ImcSharp.Cli;
+
+/// <summary>Summary tables printed at the end of a command.</summary>
+public static class Tables
+{
+    public static void Training(TrainReport r)
+    {
+        var t = new Table().Title($"[bold]{r.Model} on {r.Dataset}[/] (seed {r.Seed})")
+            .AddColumn("epoch").AddColumn("train loss").AddColumn("train acc").AddColumn("test acc").AddColumn("seconds");
+        foreach (var e in r.History)
+            t.AddRow(e.Epoch.ToString(), e.TrainLoss.ToString("F4"), Pct(e.TrainAccuracy), Pct(e.TestAccuracy), e.Seconds.ToString("F1"));
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"test accuracy [bold]{Pct(r.TestAccuracy)}[/], {r.ImagesPerSecond:F0} training images/s, checkpoint {Markup.Escape(r.Checkpoint)}{(r.Resumed ? " (resumed)" : "")}");
+    }
+
+    public static void Evaluation(EvalReport r)
+    {
+        var t = new Table().Title($"[bold]evaluation[/]")
+            .AddColumn("model").AddColumn("dataset").AddColumn("samples").AddColumn("test loss").AddColumn("test accuracy").AddColumn("seconds");
+        t.AddRow(r.Model, r.Dataset, r.Samples.ToString(), r.TestLoss.ToString("F4"), Pct(r.TestAccuracy), r.Seconds.ToString("F1"));
+        AnsiConsole.Write(t);
+    }
+
+    public static string Pct(double x) => $"{x * 100:F2}%";
+}

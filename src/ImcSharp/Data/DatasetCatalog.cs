@@ -1,0 +1,88 @@
+namespace ImcSharp.Data;
+
+public enum Split { Train, Test }
+
+/// <summary>
+/// Named datasets and where their files are. Fashion-MNIST defaults to the Debian package
+/// dataset-fashion-mnist; MNIST (same IDX format) and CIFAR-10 need a directory.
+/// </summary>
+public static class DatasetCatalog
+{
+    public const string FashionMnistDir = "/usr/share/datasets/fashion-mnist";
+    public const string FashionMnistInstall = "sudo apt-get install dataset-fashion-mnist";
+    public static readonly string[] Names = { "fashion-mnist", "mnist", "cifar10" };
+
+    public static string Canonical(string name) => name.ToLowerInvariant() switch
+    {
+        "fashion-mnist" or "fashionmnist" or "fmnist" => "fashion-mnist",
+        "mnist" => "mnist",
+        "cifar10" or "cifar-10" => "cifar10",
+        _ => throw new ImcInputException($"--dataset '{name}' is not known: expected one of {string.Join(", ", Names)}"),
+    };
+
+    public static ImageSet Load(string dataset, string? dataDir, Split split)
+    {
+        var name = Canonical(dataset);
+        return name switch
+        {
+            "cifar10" => LoadCifar(ResolveDir(name, dataDir), split),
+            _ => LoadIdx(name, ResolveDir(name, dataDir), split),
+        };
+    }
+
+    static string ResolveDir(string name, string? dataDir)
+    {
+        if (dataDir is not null)
+        {
+            if (!Directory.Exists(dataDir)) throw new ImcInputException($"--data {dataDir}: directory not found (expected the {name} files there)");
+            return dataDir;
+        }
+        if (name == "fashion-mnist")
+        {
+            if (!Directory.Exists(FashionMnistDir))
+                throw new ImcInputException($"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or pass --data DIR");
+            return FashionMnistDir;
+        }
+        throw new ImcInputException($"--data DIR is required for {name} (a directory holding its {(name == "cifar10" ? "CIFAR-10 binary batches" : "IDX files")})");
+    }
+
+    static ImageSet LoadIdx(string name, string dir, Split split)
+    {
+        var prefix = split == Split.Train ? "train" : "t10k";
+        var imagesPath = FindIdx(dir, $"{prefix}-images-idx3-ubyte", name);
+        var labelsPath = FindIdx(dir, $"{prefix}-labels-idx1-ubyte", name);
+        var images = IdxReader.Read(imagesPath);
+        var labels = IdxReader.Read(labelsPath);
+        if (images.Shape.Length != 3)
+            throw new ImcInputException($"{imagesPath}: expected 3 dimensions [N, rows, cols], found {images.Shape.Length}");
+        if (labels.Shape.Length != 1)
+            throw new ImcInputException($"{labelsPath}: expected 1 dimension [N], found {labels.Shape.Length}");
+        if (images.Shape[0] != labels.Shape[0])
+            throw new ImcInputException($"{labelsPath}: {labels.Shape[0]} labels but {imagesPath} has {images.Shape[0]} images: expected equal counts");
+        int bad = Array.FindIndex(labels.Data, b => b > 9);
+        if (bad >= 0) throw new ImcInputException($"{labelsPath}: label {labels.Data[bad]} at index {bad}: expected 0..9");
+        var n = images.Shape[0];
+        return new ImageSet(name,
+            TorchSharp.torch.tensor(images.Data).view(n, 1, images.Shape[1], images.Shape[2]),
+            TorchSharp.torch.tensor(labels.Data.Select(b => (long)b).ToArray()), 10);
+    }
+
+    static string FindIdx(string dir, string stem, string name)
+    {
+        foreach (var candidate in new[] { stem + ".gz", stem, stem.Replace("-idx", ".idx") + ".gz", stem.Replace("-idx", ".idx") })
+        {
+            var p = Path.Combine(dir, candidate);
+            if (File.Exists(p)) return p;
+        }
+        var hint = name == "fashion-mnist" && dir == FashionMnistDir ? $"; reinstall with `{FashionMnistInstall}`" : "";
+        throw new ImcInputException($"{Path.Combine(dir, stem)}(.gz): file not found (expected the {name} IDX file){hint}");
+    }
+
+    static ImageSet LoadCifar(string dir, Split split)
+    {
+        var nested = Path.Combine(dir, "cifar-10-batches-bin");
+        if (!File.Exists(Path.Combine(dir, Cifar10Reader.TestFile)) && Directory.Exists(nested)) dir = nested;
+        var files = split == Split.Train ? Cifar10Reader.TrainFiles : new[] { Cifar10Reader.TestFile };
+        return Cifar10Reader.ReadFiles("cifar10", files.Select(f => Path.Combine(dir, f)).ToList());
+    }
+}

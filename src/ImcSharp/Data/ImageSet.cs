@@ -1,0 +1,68 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Data;
+
+/// <summary>
+/// An image classification split held in memory as raw bytes (uint8 [N, C, H, W]) and labels
+/// (int64 [N]). Bytes are turned into normalized floats per batch, which keeps Fashion-MNIST's
+/// 60k training images at 47 MB instead of 188 MB.
+/// </summary>
+public sealed class ImageSet : IDisposable
+{
+    public string Name { get; }
+    public Tensor Images { get; }
+    public Tensor Labels { get; }
+    public int Classes { get; }
+    public long Count => Images.shape[0];
+    public int Channels => (int)Images.shape[1];
+    public int Height => (int)Images.shape[2];
+    public int Width => (int)Images.shape[3];
+
+    public ImageSet(string name, Tensor images, Tensor labels, int classes)
+    {
+        if (images.dim() != 4 || images.dtype != ScalarType.Byte)
+            throw new ArgumentException("images must be uint8 [N, C, H, W]", nameof(images));
+        if (labels.dim() != 1 || labels.shape[0] != images.shape[0])
+            throw new ArgumentException("labels must be int64 [N] with N matching the images", nameof(labels));
+        Name = name;
+        Images = images.DetachFromDisposeScope();
+        Labels = labels.to_type(ScalarType.Int64).DetachFromDisposeScope();
+        Classes = classes;
+    }
+
+    /// <summary>The first <paramref name="n"/> samples (a view; shares storage).</summary>
+    public ImageSet Take(long n)
+    {
+        n = Math.Min(n, Count);
+        return new ImageSet(Name, Images.narrow(0, 0, n), Labels.narrow(0, 0, n), Classes);
+    }
+
+    /// <summary>Per-channel mean and standard deviation of the pixel values scaled to 0..1.</summary>
+    public Normalization ComputeNormalization()
+    {
+        using var scope = NewDisposeScope();
+        var x = Images.to_type(ScalarType.Float32).div_(255f);
+        var mean = x.mean(new long[] { 0, 2, 3 }).data<float>().ToArray();
+        var std = x.std(new long[] { 0, 2, 3 }).data<float>().ToArray();
+        return new Normalization(mean, std);
+    }
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+    }
+}
+
+/// <summary>x_norm = (x/255 - mean_c) / std_c per channel c.</summary>
+public sealed record Normalization(float[] Mean, float[] Std)
+{
+    public Tensor Apply(Tensor bytes)
+    {
+        var c = Mean.Length;
+        var mean = tensor(Mean).view(1, c, 1, 1);
+        var std = tensor(Std).view(1, c, 1, 1);
+        return bytes.to_type(ScalarType.Float32).div_(255f).sub_(mean).div_(std);
+    }
+}

@@ -1,0 +1,42 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Models;
+
+/// <summary>
+/// VGG-8 style: three stages of two 3x3 conv + BatchNorm + ReLU (32, 64, 128 channels), each
+/// followed by 2x2 max pooling, then global average pooling and two fully connected layers
+/// (6 conv + 2 fc = 8 weight layers). Global pooling makes it work on 28x28 and 32x32 inputs.
+/// </summary>
+public sealed class Vgg8 : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> features;
+    private readonly Linear fc1, fc2;
+
+    public Vgg8(int inChannels, int classes, int baseWidth = 32) : base("Vgg8")
+    {
+        features = new ModuleList<nn.Module<Tensor, Tensor>>();
+        int c = inChannels;
+        foreach (var width in new[] { baseWidth, baseWidth, 2 * baseWidth, 2 * baseWidth, 4 * baseWidth, 4 * baseWidth })
+        {
+            features.Add(nn.Conv2d(c, width, 3, padding: 1, bias: false));
+            features.Add(nn.BatchNorm2d(width));
+            c = width;
+        }
+        fc1 = nn.Linear(c, 2 * c);
+        fc2 = nn.Linear(2 * c, classes);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        for (int i = 0; i < features.Count; i += 2)
+        {
+            x = nn.functional.relu(features[i + 1].call(features[i].call(x)));
+            if (i % 4 == 2) x = nn.functional.max_pool2d(x, 2);
+        }
+        x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
+        return fc2.call(nn.functional.relu(fc1.call(x)));
+    }
+}

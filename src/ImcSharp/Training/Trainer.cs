@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using ImcSharp.Data;
+using ImcSharp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Training;
+
+public sealed record TrainResult(string CheckpointPath, CheckpointInfo Info, double Seconds, double ImagesPerSecond, bool Resumed);
+
+/// <summary>
+/// Seeded float training with a checkpoint after every epoch. The shuffle of epoch e depends only
+/// on (seed, e), and the optimizer state is checkpointed, so a resumed run continues exactly.
+/// </summary>
+public static class Trainer
+{
+    public static string CheckpointPath(string outDir, TrainOptions o) => Path.Combine(outDir, $"{ModelSpec.Canonical(o.Model)}.ckpt");
+
+    public static optim.Optimizer MakeOptimizer(nn.Module model, TrainOptions o) => o.Optimizer switch
+    {
+        OptimizerKind.Adam => optim.Adam(model.parameters(), o.PeakLearningRate, weight_decay: o.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(model.parameters(), o.PeakLearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay, nesterov: o.Momentum > 0),
+        _ => throw new InvalidOperationException(),
+    };
+
+    public static TrainResult Train(TrainOptions o, ImageSet train, ImageSet test, string outDir, bool resume = false, ProgressSink? progress = null, CancellationToken cancel = default)
+    {
+        o.Validate();
+        var ckptPath = CheckpointPath(outDir, o);
+        nn.Module<Tensor, Tensor> model;
+        optim.Optimizer? optimizer = null;
+        CheckpointInfo info;
+        bool resumed = false;
+
+        if (resume && File.Exists(ckptPath))
+        {
+            var stored = Checkpoint.ReadInfo(ckptPath);
+            if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs })
+                throw new ImcInputException($"{ckptPath}: --resume with different options than the checkpoint was trained with (only --epochs may change)");
+            (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt);
+            info = info with { Options = o };
+            resumed = true;
+        }
+        else
+        {
+            torch.manual_seed(o.Seed);
+            var spec = new ModelSpec(ModelSpec.Canonical(o.Model), train.Channels, train.Height, train.Width, train.Classes);
+            model = spec.Build();
+            optimizer = MakeOptimizer(model, o);
+            info = new CheckpointInfo(spec, train.ComputeNormalization(), o, 0, 0, new List<EpochRecord>());
+        }
+
+        var loader = new BatchLoader(train, info.Normalization, o.BatchSize);
+        var augment = o.Augment ? new Augmentation() : null;
+        var total = Stopwatch.StartNew();
+        long imagesSeen = 0;
+        double trainSeconds = 0;
+        using (model)
+        {
+            for (int epoch = info.EpochsDone; epoch < o.Epochs; epoch++)
+            {
+                var sw = Stopwatch.StartNew();
+                model.train();
+                double lossSum = 0;
+                long seen = 0, correct = 0;
+                int step = 0;
+                foreach (var (x, y) in loader.Epoch(o.Seed, epoch, shuffle: true, augment))
+                {
+                    // Stopping mid-epoch keeps the previous epoch's checkpoint: --resume starts from there.
+                    cancel.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    SetLearningRate(optimizer!, o.LearningRateAt(epoch + (double)step / loader.BatchCount));
+                    optimizer!.zero_grad();
+                    var logits = model.call(x);
+                    var loss = nn.functional.cross_entropy(logits, y);
+                    loss.backward();
+                    optimizer.step();
+                    long b = y.shape[0];
+                    lossSum += loss.item<float>() * b;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    seen += b;
+                    step++;
+                    progress?.Invoke(new ProgressUpdate($"epoch {epoch + 1}/{o.Epochs}", step, loader.BatchCount, lossSum / seen, (double)correct / seen));
+                }
+                trainSeconds += sw.Elapsed.TotalSeconds;
+                imagesSeen += seen;
+                var eval = Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}");
+                info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), eval.Accuracy, sw.Elapsed.TotalSeconds));
+                info = info with { EpochsDone = epoch + 1, TestAccuracy = eval.Accuracy };
+                Checkpoint.Save(ckptPath, info, model, optimizer);
+            }
+        }
+        return new TrainResult(ckptPath, info, total.Elapsed.TotalSeconds, trainSeconds > 0 ? imagesSeen / trainSeconds : 0, resumed);
+    }
+
+    static void SetLearningRate(optim.Optimizer optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+}

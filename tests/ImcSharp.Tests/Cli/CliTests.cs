@@ -1,0 +1,79 @@
+using System.Text.Json;
+using ImcSharp.Cli;
+
+namespace ImcSharp.Tests.Cli;
+
+public class CliTests
+{
+    static (int Code, string Err) Run(params string[] args)
+    {
+        var err = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(err);
+        try { return (CliApp.Run(args), err.ToString()); }
+        finally { Console.SetError(old); }
+    }
+
+    static void AssertOneLineError((int Code, string Err) r, string mustContain)
+    {
+        Assert.NotEqual(0, r.Code);
+        var lines = r.Err.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("imc: error:", lines[0]);
+        Assert.Contains(mustContain, lines[0]);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void BadInputsGiveOneClearErrorAndNonZeroExit()
+    {
+        var dir = Synthetic.MnistDir(train: 20, test: 10);
+        AssertOneLineError(Run("train", "--model", "alexnet", "--data", dir, "--dataset", "mnist"), "alexnet");
+        AssertOneLineError(Run("train", "--epochs", "-1", "--data", dir, "--dataset", "mnist"), "epochs");
+        AssertOneLineError(Run("train", "--data", "/no/such/dir"), "/no/such/dir");
+        AssertOneLineError(Run("eval", "--checkpoint", "/no/such.ckpt"), "/no/such.ckpt");
+        AssertOneLineError(Run("train", "--epochs", "abc"), "abc");
+
+        var truncated = Path.Combine(dir, "t10k-images-idx3-ubyte.gz");
+        var bytes = Synthetic.Idx(new[] { 10, 28, 28 }, new byte[7840]);
+        Synthetic.WriteFile(truncated, bytes[..4000], gzip: true);
+        AssertOneLineError(Run("train", "--data", dir, "--dataset", "mnist", "--epochs", "1", "--out", Synthetic.TempDir()), "truncated");
+
+        Synthetic.WriteFile(truncated, bytes.Select((b, i) => i == 0 ? (byte)0x55 : b).ToArray(), gzip: true);
+        AssertOneLineError(Run("eval", "--checkpoint", "/dev/null", "--data", dir, "--dataset", "mnist"), "IMCCKPT1");
+    }
+
+    [Fact]
+    public void TrainThenEvalWriteTheContractedJson()
+    {
+        var dir = Synthetic.MnistDir(train: 320, test: 100);
+        var outDir = Synthetic.TempDir();
+        var trainJson = Path.Combine(outDir, "train.json");
+        Assert.Equal(0, Run("train", "--model", "mlp", "--dataset", "mnist", "--data", dir, "--epochs", "1", "--seed", "7", "--out", outDir, "--json", trainJson).Code);
+        using var t = JsonDocument.Parse(File.ReadAllText(trainJson));
+        var acc = t.RootElement.GetProperty("test_accuracy").GetDouble();
+        Assert.InRange(acc, 0.0, 1.0);
+        Assert.Equal("mlp", t.RootElement.GetProperty("model").GetString());
+        Assert.Equal("mnist", t.RootElement.GetProperty("dataset").GetString());
+        Assert.Equal(1, t.RootElement.GetProperty("epochs").GetInt32());
+        Assert.Equal(7, t.RootElement.GetProperty("seed").GetInt64());
+        Assert.True(t.RootElement.GetProperty("seconds").GetDouble() > 0);
+
+        var ckpt = t.RootElement.GetProperty("checkpoint").GetString()!;
+        Assert.StartsWith(outDir, ckpt);
+        var evalJson = Path.Combine(outDir, "eval.json");
+        Assert.Equal(0, Run("eval", "--checkpoint", ckpt, "--dataset", "mnist", "--data", dir, "--json", evalJson).Code);
+        using var e = JsonDocument.Parse(File.ReadAllText(evalJson));
+        Assert.Equal(acc, e.RootElement.GetProperty("test_accuracy").GetDouble());
+        Assert.Equal(100, e.RootElement.GetProperty("samples").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("eval")]
+    [InlineData("demo")]
+    public void EveryCommandHasHelp(string command)
+    {
+        Assert.Equal(0, Run(command, "--help").Code);
+    }
+}
