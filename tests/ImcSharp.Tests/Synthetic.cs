@@ -82,3 +82,10 @@ public static class Synthetic
         return bytes;
     }
 }
+
+public static class TensorAssert
+{
+    /// <summary>Same shape and every element identical.</summary>
+    public static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
+        a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+}

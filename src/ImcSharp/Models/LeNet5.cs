@@ -10,8 +10,8 @@ namespace ImcSharp.Models;
 /// </summary>
 public sealed class LeNet5 : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv1, conv2;
-    private readonly Linear fc1, fc2, fc3;
+    private nn.Module<Tensor, Tensor> conv1, conv2;
+    private nn.Module<Tensor, Tensor> fc1, fc2, fc3;
 
     public LeNet5(int inChannels, int height, int width, int classes) : base("LeNet5")
     {

@@ -7,7 +7,7 @@ namespace ImcSharp.Models;
 /// <summary>Fully connected network, 784-256-128-10 by default, ReLU between layers.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    private readonly ModuleList<nn.Module<Tensor, Tensor>> layers;
+    private ModuleList<nn.Module<Tensor, Tensor>> layers;
 
     public Mlp(int inputs, int[] hidden, int classes) : base("Mlp")
     {

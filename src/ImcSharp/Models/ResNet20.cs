@@ -12,10 +12,10 @@ namespace ImcSharp.Models;
 /// </summary>
 public sealed class ResNet20 : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d stem;
+    private nn.Module<Tensor, Tensor> stem;
     private readonly BatchNorm2d stemBn;
-    private readonly ModuleList<BasicBlock> blocks;
-    private readonly Linear fc;
+    private ModuleList<BasicBlock> blocks;
+    private nn.Module<Tensor, Tensor> fc;
 
     public ResNet20(int inChannels, int classes) : base("ResNet20")
     {
@@ -46,9 +46,9 @@ public sealed class ResNet20 : nn.Module<Tensor, Tensor>
 
     public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     {
-        private readonly Conv2d conv1, conv2;
+        private nn.Module<Tensor, Tensor> conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
-        private readonly Conv2d? shortcut;
+        private nn.Module<Tensor, Tensor>? shortcut;
         private readonly BatchNorm2d? shortcutBn;
 
         public BasicBlock(int inC, int outC, int stride) : base("BasicBlock")

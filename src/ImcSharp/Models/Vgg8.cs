@@ -11,8 +11,8 @@ namespace ImcSharp.Models;
 /// </summary>
 public sealed class Vgg8 : nn.Module<Tensor, Tensor>
 {
-    private readonly ModuleList<nn.Module<Tensor, Tensor>> features;
-    private readonly Linear fc1, fc2;
+    private ModuleList<nn.Module<Tensor, Tensor>> features;
+    private nn.Module<Tensor, Tensor> fc1, fc2;
 
     public Vgg8(int inChannels, int classes, int baseWidth = 32) : base("Vgg8")
     {

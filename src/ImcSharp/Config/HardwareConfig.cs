@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ImcSharp.IO;
+
+namespace ImcSharp.Config;
+
+/// <summary>Everything that describes one analog layer's hardware: core, cell, array physics and ADC.</summary>
+public sealed record LayerHardware
+{
+    public CoreConfig Core { get; init; } = new();
+    public CellConfig Cell { get; init; } = new();
+    public ArrayConfig Array { get; init; } = new();
+    public AdcConfig Adc { get; init; } = new();
+
+    public LayerHardware Validated(string source)
+    {
+        var e = new ConfigErrors();
+        Core.Validate(e, "core.");
+        Cell.Validate(e, "cell.", Core);
+        Array.Validate(e, "array.", Cell);
+        Adc.Validate(e, "adc.");
+        e.ThrowIfAny(source);
+        return this;
+    }
+}
+
+/// <summary>
+/// A hardware config file: a default <see cref="LayerHardware"/> for every analog layer, layers
+/// kept digital, and per-layer overrides (partial objects merged over the defaults, e.g.
+/// <c>"layers": {"fc1": {"adc": {"bits": 6}}}</c>).
+/// </summary>
+public sealed record HardwareConfig
+{
+    public string Name { get; init; } = "unnamed";
+    public string Description { get; init; } = "";
+    public CoreConfig Core { get; init; } = new();
+    public CellConfig Cell { get; init; } = new();
+    public ArrayConfig Array { get; init; } = new();
+    public AdcConfig Adc { get; init; } = new();
+    /// <summary>Keep the network's first / last weight layer digital (common in IMC designs).</summary>
+    public bool KeepFirstDigital { get; init; }
+    public bool KeepLastDigital { get; init; }
+    /// <summary>Layer names (as in the state dict, e.g. "conv1", "blocks.0.conv1") kept digital.</summary>
+    public List<string> DigitalLayers { get; init; } = new();
+    public Dictionary<string, JsonObject> Layers { get; init; } = new();
+
+    [JsonIgnore] public string Source { get; init; } = "hardware config";
+
+    static readonly JsonSerializerOptions Strict = new(Json.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    public LayerHardware Defaults => new() { Core = Core, Cell = Cell, Array = Array, Adc = Adc };
+
+    /// <summary>The hardware of one layer: defaults with that layer's override merged in, validated.</summary>
+    public LayerHardware For(string layer)
+    {
+        if (!Layers.TryGetValue(layer, out var over)) return Defaults.Validated(Source);
+        var merged = JsonSerializer.SerializeToNode(Defaults, Json.Options)!.AsObject();
+        Merge(merged, over);
+        try
+        {
+            return merged.Deserialize<LayerHardware>(Strict)!.Validated($"{Source} (layers.{layer})");
+        }
+        catch (JsonException e)
+        {
+            throw new ImcInputException($"{Source}: layers.{layer}{e.Path?.TrimStart('$')}: {e.Message.Split(" Path:")[0]}");
+        }
+    }
+
+    public bool IsDigital(string layer, bool isFirst, bool isLast) =>
+        DigitalLayers.Contains(layer) || (isFirst && KeepFirstDigital) || (isLast && KeepLastDigital);
+
+    public static HardwareConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new ImcInputException($"{path}: hardware config not found");
+        HardwareConfig cfg;
+        try
+        {
+            cfg = JsonSerializer.Deserialize<HardwareConfig>(File.ReadAllText(path), Strict)
+                  ?? throw new ImcInputException($"{path}: expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "(document)";
+            throw new ImcInputException($"{path}: {field}: {e.Message.Split(" Path:")[0]}");
+        }
+        cfg = cfg with { Source = path };
+        cfg.Defaults.Validated(path);
+        foreach (var layer in cfg.Layers.Keys) cfg.For(layer);
+        return cfg;
+    }
+
+    public static HardwareConfig Parse(string json, string source = "hardware config")
+    {
+        var tmp = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(tmp, json);
+            var cfg = Load(tmp);
+            return cfg with { Source = source };
+        }
+        catch (ImcInputException e)
+        {
+            throw new ImcInputException(e.Message.Replace(tmp, source));
+        }
+        finally { File.Delete(tmp); }
+    }
+
+    static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is JsonObject po && target[key] is JsonObject to) Merge(to, po);
+            else target[key] = value?.DeepClone();
+        }
+    }
+}

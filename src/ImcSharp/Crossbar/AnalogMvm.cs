@@ -1,0 +1,83 @@
+using ImcSharp.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// The analog matrix-vector product of one programmed layer, batched:
+/// for tile t, input cycle c, signal column j = (n, s):
+///   P[t, c, b, j] = sum_r d_c(x_b)[t, r] * E[t, r, j]  (+ column offset, + read noise)
+/// is the partial sum the ADC of that column sees; then
+///   y[b, n] = sum_t sum_c 2^(c_bits c) sum_s 2^(b s) ADC(P[t, c, b, (n, s)])
+/// is the digital shift-and-add. All tiles, cycles and slices go through one batched matmul
+/// (batch = tiles) and elementwise ADC work; the batch is chunked to bound memory.
+/// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
+/// </summary>
+public static class AnalogMvm
+{
+    /// <summary>Bytes of partial sums held at once; larger batches are processed in chunks.</summary>
+    public static long ChunkBytes { get; set; } = 128L << 20;
+
+    /// <summary>Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K].</summary>
+    public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null)
+    {
+        var core = layer.Hardware.Core;
+        long batch = xq.shape[0];
+        long perSample = (long)layer.Tiles * core.Cycles * layer.Effective.shape[2] * 4;
+        long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
+        if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe);
+        var outs = new List<Tensor>();
+        for (long start = 0; start < batch; start += chunk)
+            outs.Add(ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe));
+        return cat(outs, 0);
+    }
+
+    static Tensor ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe)
+    {
+        var core = layer.Hardware.Core;
+        int T = layer.Tiles, R = core.Rows, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
+        long B = xq.shape[0];
+        var p = PartialSums(layer, xq, signedInputs);         // [T, C*B, N*S]
+        probe?.Invoke(p);
+        var y = layer.Adc.Convert(p);
+        // Shift-and-add: slices (2^(b s)) then cycles (2^(c k)), then sum over tiles.
+        var perSlice = y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
+        if (C == 1) return perSlice.sum(new long[] { 0, 1 });
+        return perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
+    }
+
+    /// <summary>
+    /// The analog partial sums [T, cycles*B, N*S] in signal units (multiply by the ADC context's
+    /// unit for A or V), before conversion: what each column's ADC sees.
+    /// </summary>
+    public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
+    {
+        var core = layer.Hardware.Core;
+        int T = layer.Tiles, R = core.Rows, C = core.Cycles;
+        long B = xq.shape[0];
+        var padded = nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
+        var digits = InputEncoding.Digits(padded.view(B, T, R), core, signedInputs);   // [C, B, T, R]
+        var x = digits.permute(2, 0, 1, 3).reshape(T, C * B, R);
+        Tensor p;
+        if (layer.Saturation is { } sat)
+        {
+            // Each column of a pair saturates on its own before the analog subtraction.
+            var pos = x.bmm(sat.Positive).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var neg = x.bmm(sat.Negative).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            p = pos.sub_(neg);
+        }
+        else
+        {
+            p = x.bmm(layer.Effective);
+        }
+        if (layer.ColumnOffset is { } off) p.add_(off);
+        if (layer.ReadVariance is { } rv)
+        {
+            // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
+            var sd = x.square().bmm(rv).sqrt_();
+            p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
+        }
+        return p;
+    }
+}

@@ -1,0 +1,46 @@
+using ImcSharp.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// Input quantization and the cycle digits applied to the rows.
+/// Unsigned inputs (all >= 0, e.g. after ReLU): xq in 0 .. 2^ib - 1, scale = range / (2^ib - 1).
+/// Signed inputs: xq in ±(2^(ib-1) - 1), scale = range / (2^(ib-1) - 1), two's complement.
+/// Bit-serial with c-bit cycles: xq = sum_k d_k 2^(c k), digits d_k in 0 .. 2^c - 1, except that
+/// for signed inputs the top digit is signed (-2^(c-1) .. 2^(c-1) - 1): a bipolar top pulse,
+/// or equivalently a negatively weighted MSB cycle. DAC mode is the one-cycle case (d = xq).
+/// </summary>
+public static class InputEncoding
+{
+    public static double QuantMax(int inputBits, bool signed) => signed ? (1 << (inputBits - 1)) - 1 : (1 << inputBits) - 1;
+
+    public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed)
+    {
+        double q = QuantMax(inputBits, signed);
+        return (x / scale).round_().clamp_(signed ? -q : 0, q);
+    }
+
+    /// <summary>Digits [cycles, ...xq.shape] of integer inputs xq.</summary>
+    public static Tensor Digits(Tensor xq, CoreConfig core, bool signed)
+    {
+        int cycles = core.Cycles, c = core.CycleBits;
+        if (cycles == 1) return xq.unsqueeze(0);
+        // Two's complement as an unsigned ib-bit number.
+        var u = signed ? where(xq.lt(0), xq + Math.Pow(2, core.InputBits), xq) : xq;
+        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, c * k)).ToArray())
+            .view(new long[] { cycles }.Concat(Enumerable.Repeat(1L, (int)xq.dim())).ToArray());
+        var digits = u.unsqueeze(0).div(powers).floor_().remainder_(1 << c);
+        if (signed)
+        {
+            var topDigit = digits[cycles - 1];
+            topDigit.sub_(topDigit.ge(1 << (c - 1)).to_type(ScalarType.Float32).mul_(1 << c));
+        }
+        return digits;
+    }
+
+    /// <summary>Digital weight of cycle k: 2^(c k), as a [cycles] tensor.</summary>
+    public static Tensor CycleWeights(CoreConfig core) =>
+        tensor(Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToArray());
+}

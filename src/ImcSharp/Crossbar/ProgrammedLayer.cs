@@ -1,0 +1,108 @@
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Memory;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// One layer as programmed on one chip: the effective cell matrix with its persistent errors,
+/// column gains and offsets, and the ADC bank. A fixed object that many inferences run on.
+/// All tensors are in signal units; shapes use T tiles, R rows, N*S signal columns.
+/// </summary>
+public sealed class ProgrammedLayer : IDisposable
+{
+    public LayerHardware Hardware { get; }
+    public double WeightScale { get; }
+    public int Inputs { get; }
+    public int Outputs { get; }
+    public int Tiles { get; }
+    public int Slices => Hardware.Core.Slices;
+    /// <summary>[T, R, N*S]: signal per unit input of (positive - negative/reference) cells, gains folded in.</summary>
+    public Tensor Effective { get; }
+    /// <summary>Saturation path only: absolute per-column signal matrices of each side and the clip level.</summary>
+    public (Tensor Positive, Tensor Negative, double ClipUnits)? Saturation { get; }
+    /// <summary>[T, R, N*S] per-read noise variance per unit input squared, or null.</summary>
+    public Tensor? ReadVariance { get; }
+    /// <summary>[T, 1, N*S] additive column offset, or null.</summary>
+    public Tensor? ColumnOffset { get; }
+    public AdcContext AdcContext { get; }
+    public IAdc Adc { get; }
+    /// <summary>Per-read noise draws; seeded from the chip so a chip's run is reproducible.</summary>
+    public Generator NoiseGenerator { get; }
+
+    /// <summary>
+    /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
+    /// onto a chip whose random draws come from <paramref name="chipSeed"/>.
+    /// </summary>
+    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed)
+    {
+        using var scope = NewDisposeScope();
+        Hardware = hw;
+        WeightScale = weightScale;
+        Outputs = (int)wq.shape[0];
+        Inputs = (int)wq.shape[1];
+        var core = hw.Core;
+        var sliced = WeightSlicing.Slice(wq, core);
+        Tiles = sliced.Tiles;
+        var gen = new Generator(chipSeed);
+        int levels = 1 << core.BitsPerCell;
+
+        var pos = CellModels.Program(hw.Cell, levels, sliced.Positive, gen);
+        var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen);
+        var gainPos = ArrayPhysics.ColumnGain(hw, pos);
+        var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
+        Tensor Side(CellState c, Tensor? gain, double baseline) => Expand((baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1)), sliced);
+
+        Effective = (Side(pos, gainPos, 0) - Side(neg, gainNeg, 0)).contiguous().DetachFromDisposeScope();
+        var (unit, quantity) = ArrayPhysics.SignalUnit(hw);
+        if (hw.Array.MaxColumnCurrent is { } iMax)
+            Saturation = (Side(pos, gainPos, pos.Baseline).contiguous().DetachFromDisposeScope(),
+                Side(neg, gainNeg, neg.Baseline).contiguous().DetachFromDisposeScope(), iMax / unit);
+        if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
+            ReadVariance = (Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
+                .contiguous().DetachFromDisposeScope();
+        if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
+            ColumnOffset = (randn(new long[] { Tiles, 1, sliced.SignalColumns }, generator: gen) * (hw.Array.OffsetSigma / unit)).DetachFromDisposeScope();
+
+        AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(), instances);
+        Adc = AdcFactory.Build(hw.Adc, AdcContext, gen);
+        NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
+    }
+
+    /// <summary>Offset mapping's shared reference column [T, R, S] is broadcast to every output's slices.</summary>
+    static Tensor Expand(Tensor side, SlicedWeights w)
+    {
+        if (!w.SharedReference || side.shape[2] == w.SignalColumns) return side;
+        return side.unsqueeze(2).expand(w.Tiles, w.Rows, w.Outputs, w.Slices).reshape(w.Tiles, w.Rows, w.SignalColumns);
+    }
+
+    /// <summary>
+    /// Which physical ADC converts signal column j of tile t: the layer's signal columns fill
+    /// arrays of <see cref="CoreConfig.SignalColumnsPerArray"/>; inside an array, adjacent groups of
+    /// <see cref="CoreConfig.AdcShare"/> columns share one ADC.
+    /// </summary>
+    public static Tensor AdcInstanceIds(CoreConfig core, int tiles, int signalColumns, out int instances)
+    {
+        int spa = core.SignalColumnsPerArray;
+        int arraysPerTile = (signalColumns + spa - 1) / spa;
+        int adcsPerArray = (spa + core.AdcShare - 1) / core.AdcShare;
+        var ids = new long[tiles * signalColumns];
+        for (int t = 0; t < tiles; t++)
+            for (int j = 0; j < signalColumns; j++)
+                ids[t * signalColumns + j] = (long)(t * arraysPerTile + j / spa) * adcsPerArray + (j % spa) / core.AdcShare;
+        instances = tiles * arraysPerTile * adcsPerArray;
+        return tensor(ids).view(tiles, signalColumns);
+    }
+
+    public void Dispose()
+    {
+        Effective.Dispose();
+        if (Saturation is { } s) { s.Positive.Dispose(); s.Negative.Dispose(); }
+        ReadVariance?.Dispose();
+        ColumnOffset?.Dispose();
+        AdcContext.InstanceIds.Dispose();
+        NoiseGenerator.Dispose();
+    }
+}

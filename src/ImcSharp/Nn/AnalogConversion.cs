@@ -1,0 +1,125 @@
+using System.Reflection;
+using ImcSharp.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Nn;
+
+/// <summary>
+/// One-line conversion of a float model into an analog one:
+/// <c>AnalogConversion.Convert(model, HardwareConfig.Load("configs/puma-reference.json"))</c>.
+/// Every torch Linear and Conv2d becomes an <see cref="AnalogLinear"/> / <see cref="AnalogConv2d"/>
+/// that shares the same weight and bias parameters (so state dicts are unchanged), with the
+/// layer's hardware from the config; layers the config keeps digital stay as they are.
+/// </summary>
+public static class AnalogConversion
+{
+    public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
+    {
+        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d).Select(m => m.name).ToList();
+        for (int i = 0; i < weightLayers.Count; i++)
+        {
+            var name = weightLayers[i];
+            if (config.IsDigital(name, i == 0, i == weightLayers.Count - 1)) continue;
+            var (parent, child) = Locate(model, name);
+            var old = parent.named_children().First(c => c.name == child).module;
+            nn.Module replacement = old switch
+            {
+                Linear l => new AnalogLinear(name, l.weight!, l.bias, config.For(name)),
+                Conv2d c => MakeConv(name, c, config.For(name)),
+                _ => throw new InvalidOperationException(),
+            };
+            Replace(parent, child, old, replacement);
+        }
+        return model;
+    }
+
+    static AnalogConv2d MakeConv(string name, Conv2d c, LayerHardware hw)
+    {
+        if (c.groups != 1) throw new ImcInputException($"layer {name}: grouped convolution (groups = {c.groups}) is not supported on the crossbar");
+        if (c.padding_type is not null) throw new ImcInputException($"layer {name}: 'same'/'valid' padding modes are not supported; use explicit padding");
+        return new AnalogConv2d(name, c.weight!, c.bias, c.stride, c.padding!, c.dilation, hw);
+    }
+
+    /// <summary>All analog layers of a model, in registration order.</summary>
+    public static List<AnalogLayer> Layers(nn.Module model) =>
+        model.modules().OfType<AnalogLayer>().ToList();
+
+    /// <summary>Programs every analog layer onto chip <paramref name="chip"/> (layers draw from distinct seeds).</summary>
+    public static void Program(nn.Module model, long chip)
+    {
+        var layers = Layers(model);
+        for (int i = 0; i < layers.Count; i++)
+            layers[i].Program(ChipSeed(chip, i));
+    }
+
+    public static ulong ChipSeed(long chip, int layer) => unchecked((ulong)chip * 0x9E3779B97F4A7C15UL + (ulong)layer * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);
+
+    public static void SetExecution(nn.Module model, Execution execution)
+    {
+        foreach (var l in Layers(model)) l.Execution = execution;
+    }
+
+    /// <summary>Sets every analog layer's input range from one forward pass over <paramref name="x"/>.</summary>
+    public static void CalibrateInputs(nn.Module<Tensor, Tensor> model, Tensor x)
+    {
+        var layers = Layers(model);
+        foreach (var l in layers) l.InputRange = null;
+        var saved = layers.Select(l => l.Execution).ToList();
+        // Quantized-digital execution calibrates each layer on the inputs it really receives.
+        foreach (var l in layers) l.Execution = Execution.QuantizedDigital;
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            model.eval();
+            model.call(x);
+        }
+        for (int i = 0; i < layers.Count; i++) layers[i].Execution = saved[i];
+    }
+
+    static (nn.Module Parent, string Child) Locate(nn.Module root, string path)
+    {
+        var parts = path.Split('.');
+        var parent = root;
+        foreach (var p in parts[..^1]) parent = parent.named_children().First(c => c.name == p).module;
+        return (parent, parts[^1]);
+    }
+
+    static readonly FieldInfo SubmodulesField = typeof(nn.Module).GetField("_internal_submodules", BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException("TorchSharp's Module layout changed: _internal_submodules not found");
+
+    /// <summary>
+    /// Swaps a child module: in the parent's registry, in any field that held it, and in a
+    /// ModuleList's list. A field whose declared type cannot hold the analog layer is an error.
+    /// </summary>
+    static void Replace(nn.Module parent, string child, nn.Module old, nn.Module replacement)
+    {
+        bool assigned = false;
+        for (var t = parent.GetType(); t is not null && t != typeof(nn.Module); t = t.BaseType)
+        {
+            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                if (!ReferenceEquals(f.GetValue(parent), old)) continue;
+                if (!f.FieldType.IsInstanceOfType(replacement))
+                    throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: its field '{f.Name}' is declared as {f.FieldType.Name}; declare it as Module<Tensor, Tensor>");
+                f.SetValue(parent, replacement);
+                assigned = true;
+            }
+        }
+        if (parent is System.Collections.IList list)
+        {
+            int idx = list.IndexOf(old);
+            if (idx >= 0) { list[idx] = replacement; assigned = true; }
+        }
+        // Same name, same position in the registry: parameter order and state-dict names are unchanged.
+        var subs = SubmodulesField.GetValue(parent)!;
+        var type = subs.GetType();
+        var entry = (child, old);
+        int at = (int)type.GetMethod("IndexOf", new[] { entry.GetType() })!.Invoke(subs, new object[] { entry })!;
+        type.GetMethod("RemoveAt")!.Invoke(subs, new object[] { at });
+        type.GetMethod("Insert")!.Invoke(subs, new object[] { at, (child, replacement) });
+        if (!assigned)
+            throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: no field or list holds it");
+    }
+}
