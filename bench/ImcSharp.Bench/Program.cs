@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings ...] [--models lenet5,mlp]
 var suites = args.Where(a => !a.StartsWith("--")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
@@ -13,8 +13,14 @@ foreach (var suite in suites)
         case "float":
             Harness.Print(FloatBaseline.Run(models));
             break;
+        case "analog":
+            Harness.Print(AnalogBench.Run(models));
+            break;
+        case "mlp-settings":
+            Harness.Print(AnalogBench.MlpSettings());
+            break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog or mlp-settings");
             return 2;
     }
 }

@@ -16,7 +16,8 @@ public static class CliApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a float (ideal digital) model; checkpoint every epoch.")
                 .WithExample("train", "--model", "lenet5", "--dataset", "fashion-mnist", "--epochs", "3", "--seed", "7", "--out", "runs/lenet5", "--json", "train.json");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset's test split.")
-                .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--dataset", "fashion-mnist", "--json", "eval.json");
+                .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--dataset", "fashion-mnist", "--json", "eval.json")
+                .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--hw", "configs/puma-reference.json", "--chips", "10", "--json", "hw.json");
             config.AddCommand<DemoCommand>("demo").WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
         });
                 // Ctrl+C stops a long loop at the next batch; what is checkpointed stays usable.

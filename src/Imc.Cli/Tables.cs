@@ -1,4 +1,5 @@
 using ImcSharp.Cli.Commands;
+using ImcSharp.Evaluation;
 using Spectre.Console;
 
 namespace ImcSharp.Cli;
@@ -21,6 +22,15 @@ public static class Tables
         var t = new Table().Title($"[bold]evaluation[/]")
             .AddColumn("model").AddColumn("dataset").AddColumn("samples").AddColumn("test loss").AddColumn("test accuracy").AddColumn("seconds");
         t.AddRow(r.Model, r.Dataset, r.Samples.ToString(), r.TestLoss.ToString("F4"), Pct(r.TestAccuracy), r.Seconds.ToString("F1"));
+        AnsiConsole.Write(t);
+    }
+
+    public static void HardwareEvaluation(HardwareEvalReport r)
+    {
+        var t = new Table().Title($"[bold]{r.Model} on {r.Dataset}, hardware {Markup.Escape(r.Hardware)}[/] ({r.Chips} chips)")
+            .AddColumn("float").AddColumn("quantized").AddColumn("chip mean").AddColumn("std").AddColumn("worst").AddColumn("p5").AddColumn("best").AddColumn("seconds");
+        var a = r.Accuracy;
+        t.AddRow(Pct(r.FloatAccuracy), Pct(r.QuantizedAccuracy), Pct(a.Mean), $"{a.Std * 100:F2}", Pct(a.Min), Pct(a.P5), Pct(a.Max), r.Seconds.ToString("F1"));
         AnsiConsole.Write(t);
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using ImcSharp.Data;
+using ImcSharp.Evaluation;
 using ImcSharp.Training;
 using Spectre.Console.Cli;
 
@@ -11,21 +12,80 @@ public sealed class EvalSettings : DataSettings
     [CommandOption("--checkpoint <PATH>")]
     [Description("Checkpoint written by `imc train`.")]
     public string Checkpoint { get; init; } = "";
+
+    [CommandOption("--hw <CONFIG>")]
+    [Description("Hardware config (JSON, e.g. configs/puma-reference.json): evaluate on programmed IMC chips.")]
+    public string? Hardware { get; init; }
+
+    [CommandOption("--chips <K>")]
+    [Description("With --hw: number of chips to program and evaluate.")]
+    [DefaultValue(1)]
+    public int Chips { get; init; } = 1;
+
+    [CommandOption("--first-chip <N>")]
+    [Description("With --hw: index (seed) of the first chip; chips are N, N+1, ...")]
+    [DefaultValue(0L)]
+    public long FirstChip { get; init; }
+
+    [CommandOption("--calibration-images <N>")]
+    [Description("With --hw: training images used to set each layer's input range.")]
+    [DefaultValue(1000)]
+    public int CalibrationImages { get; init; } = 1000;
 }
 
 /// <summary>JSON result of `imc eval`.</summary>
 public sealed record EvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, double TestLoss,
     long Samples, double Seconds, string Checkpoint);
 
+/// <summary>JSON result of `imc eval --hw`: test_accuracy is the mean over chips.</summary>
+public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, long Samples,
+    double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double FloatAccuracy, double QuantizedAccuracy,
+    AccuracyStats Accuracy, List<ChipResult> PerChip);
+
 public sealed class EvalCommand : Command<EvalSettings>
 {
     public override int Execute(CommandContext context, EvalSettings s, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(s.Checkpoint)) throw new ImcInputException("--checkpoint PATH is required");
+        if (s.Hardware is not null)
+        {
+            var hw = RunHardware(s);
+            Tables.HardwareEvaluation(hw);
+            if (s.Json is not null) IO.Json.WriteFile(s.Json, hw);
+            return 0;
+        }
         var report = Run(s.Checkpoint, DatasetCatalog.Canonical(s.Dataset), s.Data, s.TestLimit);
         Tables.Evaluation(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
         return 0;
+    }
+
+    public static HardwareEvalReport RunHardware(EvalSettings s)
+    {
+        if (s.Chips < 1) throw new ImcInputException($"--chips {s.Chips}: expected an integer >= 1");
+        if (s.CalibrationImages < 1) throw new ImcInputException($"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
+        var sw = Stopwatch.StartNew();
+        var config = Config.HardwareConfig.Load(s.Hardware!);
+        var dataset = DatasetCatalog.Canonical(s.Dataset);
+        var (info, model) = Checkpoint.Load(s.Checkpoint);
+        using (model)
+        {
+            using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit);
+            CheckShape(s.Checkpoint, info, test, dataset);
+            Nn.AnalogConversion.Convert(model, config);
+            using (var calib = TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages))
+            using (var scope = TorchSharp.torch.NewDisposeScope())
+                Nn.AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
+            var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, s.Chips, s.FirstChip, p));
+            return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean, test.Count,
+                sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy, r.QuantizedAccuracy, r.Accuracy, r.PerChip);
+        }
+    }
+
+    static void CheckShape(string checkpoint, CheckpointInfo info, ImageSet test, string dataset)
+    {
+        if (test.Channels != info.Spec.InChannels || test.Height != info.Spec.Height || test.Width != info.Spec.Width)
+            throw new ImcInputException($"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
     }
 
     public static EvalReport Run(string checkpoint, string dataset, string? dataDir, int testLimit)
@@ -35,8 +95,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         using (model)
         {
             using var test = TrainCommand.Load(dataset, dataDir, Split.Test, testLimit);
-            if (test.Channels != info.Spec.InChannels || test.Height != info.Spec.Height || test.Width != info.Spec.Width)
-                throw new ImcInputException($"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
+            CheckShape(checkpoint, info, test, dataset);
             var r = ConsoleProgress.Run(p => Evaluator.Evaluate(model, test, info.Normalization, progress: p, phase: "test"));
             return new EvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy, r.Loss, r.Samples,
                 sw.Elapsed.TotalSeconds, checkpoint);

@@ -17,34 +17,41 @@ namespace ImcSharp.Converters;
 public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances);
 
 /// <summary>
-/// An ADC bank of one programmed layer: turns analog partial sums into the digital back-end's
-/// estimate of them (code -> nominal level), in signal units.
+/// An ADC bank of one programmed layer. The engine hands it partial sums already expressed in
+/// its nominal LSB (signal units / <see cref="NominalScale"/>.Lsb, folded into the programmed
+/// cells so no extra pass is spent on scaling); it returns, per element, the nominal level of the
+/// code it produced, also in LSBs. The engine multiplies by the LSB after the shift-and-add.
 /// </summary>
 public interface IAdc
 {
     int Bits { get; }
     /// <summary>Lowest level and LSB of the nominal (ideal) code-to-level map, in signal units.</summary>
     (double Low, double Lsb) NominalScale { get; }
-    /// <summary>Converts <paramref name="signal"/> [T, rows, N*S]; may work in place and return it.</summary>
-    Tensor Convert(Tensor signal);
+    /// <summary>Converts <paramref name="lsbUnits"/> [T, rows, N*S]; may work in place and return it.</summary>
+    Tensor Convert(Tensor lsbUnits);
 }
 
 public static class AdcFactory
 {
-    /// <summary>The nominal range of an ADC config for a layer, in signal units: (low, LSB).</summary>
+    /// <summary>
+    /// The nominal code-to-level map of an ADC config for a layer, in signal units: level_k =
+    /// Low + k LSB, k = 0 .. 2^N - 1. Auto and exact ranges are mid-tread with a zero level at code
+    /// 2^(N-1): auto has LSB = fraction * full scale / 2^(N-1), so levels span
+    /// [-FS f, FS f - LSB]; exact has LSB = 1. Absolute spans [min, max] with (2^N - 1) LSBs.
+    /// </summary>
     public static (double Low, double Lsb) NominalScale(AdcConfig cfg, AdcContext ctx)
     {
-        double codes = Math.Pow(2, cfg.Bits) - 1;
+        double half = Math.Pow(2, cfg.Bits - 1);
         switch (cfg.Range.Mode)
         {
             case AdcRangeMode.Exact:
-                return (-Math.Pow(2, cfg.Bits - 1), 1.0);
+                return (-half, 1.0);
             case AdcRangeMode.Absolute:
                 double lo = cfg.Range.Min!.Value / ctx.Unit, hi = cfg.Range.Max!.Value / ctx.Unit;
-                return (lo, (hi - lo) / codes);
+                return (lo, (hi - lo) / (2 * half - 1));
             default:
-                double m = ctx.FullScaleUnits * cfg.Range.Fraction;
-                return (-m, 2 * m / codes);
+                double lsb = ctx.FullScaleUnits * cfg.Range.Fraction / half;
+                return (-half * lsb, lsb);
         }
     }
 
@@ -74,8 +81,10 @@ public sealed class IdealAdc : IAdc
     {
         var (low, lsb) = NominalScale;
         double top = Math.Pow(2, Bits) - 1;
-        if (lsb == 1.0)
-            return q.sub_(low).round_().clamp_(0, top).add_(low);
-        return q.sub_(low).mul_(1.0 / lsb).round_().clamp_(0, top).mul_(lsb).add_(low);
+        double lowCode = low / lsb;
+        // Mid-tread with a zero level (auto and exact ranges): round, then clip to the code range.
+        if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
+            return q.round_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
+        return q.sub_(lowCode).round_().clamp_(0, top).add_(lowCode);
     }
 }

@@ -17,7 +17,7 @@ namespace ImcSharp.Crossbar;
 public static class AnalogMvm
 {
     /// <summary>Bytes of partial sums held at once; larger batches are processed in chunks.</summary>
-    public static long ChunkBytes { get; set; } = 128L << 20;
+    public static long ChunkBytes { get; set; } = 24L << 20;
 
     /// <summary>Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K].</summary>
     public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null)
@@ -29,7 +29,10 @@ public static class AnalogMvm
         if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe);
         var outs = new List<Tensor>();
         for (long start = 0; start < batch; start += chunk)
-            outs.Add(ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe));
+        {
+            using var scope = NewDisposeScope();
+            outs.Add(ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe).MoveToOuterDisposeScope());
+        }
         return cat(outs, 0);
     }
 
@@ -43,39 +46,43 @@ public static class AnalogMvm
         var y = layer.Adc.Convert(p);
         // Shift-and-add: slices (2^(b s)) then cycles (2^(c k)), then sum over tiles.
         var perSlice = y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
-        if (C == 1) return perSlice.sum(new long[] { 0, 1 });
-        return perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
+        var sum = C == 1 ? perSlice.sum(new long[] { 0, 1 }) : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
+        return layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits);
     }
 
     /// <summary>
-    /// The analog partial sums [T, cycles*B, N*S] in signal units (multiply by the ADC context's
-    /// unit for A or V), before conversion: what each column's ADC sees.
+    /// The analog partial sums [T, cycles*B, N*S] in the ADC's LSBs (multiply by the layer's
+    /// <see cref="ProgrammedLayer.LsbUnits"/> for signal units, then by the ADC context's unit for
+    /// A or V), before conversion: what each column's ADC sees.
     /// </summary>
     public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
     {
         var core = layer.Hardware.Core;
         int T = layer.Tiles, R = core.Rows, C = core.Cycles;
         long B = xq.shape[0];
-        var padded = nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
-        var digits = InputEncoding.Digits(padded.view(B, T, R), core, signedInputs);   // [C, B, T, R]
-        var x = digits.permute(2, 0, 1, 3).reshape(T, C * B, R);
+        // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
+        int rows = T == 1 ? (int)xq.shape[1] : R;
+        var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
+        var perTile = T == 1 ? padded.unsqueeze(0) : padded.view(B, T, rows).permute(1, 0, 2).contiguous();   // [T, B, rows]
+        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 1).view(T, C * B, rows);      // [T, C*B, rows]
+        Tensor Rows(Tensor m) => rows == R ? m : m.narrow(1, 0, rows);
         Tensor p;
         if (layer.Saturation is { } sat)
         {
             // Each column of a pair saturates on its own before the analog subtraction.
-            var pos = x.bmm(sat.Positive).clamp_(-sat.ClipUnits, sat.ClipUnits);
-            var neg = x.bmm(sat.Negative).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var pos = x.bmm(Rows(sat.Positive)).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var neg = x.bmm(Rows(sat.Negative)).clamp_(-sat.ClipUnits, sat.ClipUnits);
             p = pos.sub_(neg);
         }
         else
         {
-            p = x.bmm(layer.Effective);
+            p = x.bmm(Rows(layer.Effective));
         }
         if (layer.ColumnOffset is { } off) p.add_(off);
         if (layer.ReadVariance is { } rv)
         {
             // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            var sd = x.square().bmm(rv).sqrt_();
+            var sd = x.square().bmm(Rows(rv)).sqrt_();
             p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
         }
         return p;

@@ -22,19 +22,24 @@ public static class InputEncoding
         return (x / scale).round_().clamp_(signed ? -q : 0, q);
     }
 
-    /// <summary>Digits [cycles, ...xq.shape] of integer inputs xq.</summary>
-    public static Tensor Digits(Tensor xq, CoreConfig core, bool signed)
+    /// <summary>
+    /// Digits of integer inputs xq, stacked along a new axis <paramref name="cycleAxis"/> (default
+    /// first: [cycles, ...xq.shape]). Computed by broadcasting, so the result is contiguous in
+    /// that layout without a copy.
+    /// </summary>
+    public static Tensor Digits(Tensor xq, CoreConfig core, bool signed, int cycleAxis = 0)
     {
         int cycles = core.Cycles, c = core.CycleBits;
-        if (cycles == 1) return xq.unsqueeze(0);
-        // Two's complement as an unsigned ib-bit number.
-        var u = signed ? where(xq.lt(0), xq + Math.Pow(2, core.InputBits), xq) : xq;
-        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, c * k)).ToArray())
-            .view(new long[] { cycles }.Concat(Enumerable.Repeat(1L, (int)xq.dim())).ToArray());
-        var digits = u.unsqueeze(0).div(powers).floor_().remainder_(1 << c);
+        if (cycles == 1) return xq.unsqueeze(cycleAxis);
+        // Two's complement as an unsigned ib-bit number (floor modulo maps -k to 2^ib - k).
+        var u = signed ? xq.remainder(Math.Pow(2, core.InputBits)) : xq;
+        var shape = Enumerable.Repeat(1L, (int)xq.dim() + 1).ToArray();
+        shape[cycleAxis] = cycles;
+        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, -c * k)).ToArray()).view(shape);
+        var digits = u.unsqueeze(cycleAxis).mul(powers).floor_().remainder_(1 << c);
         if (signed)
         {
-            var topDigit = digits[cycles - 1];
+            var topDigit = digits.select(cycleAxis, cycles - 1);
             topDigit.sub_(topDigit.ge(1 << (c - 1)).to_type(ScalarType.Float32).mul_(1 << c));
         }
         return digits;

@@ -19,7 +19,9 @@ public sealed class ProgrammedLayer : IDisposable
     public int Outputs { get; }
     public int Tiles { get; }
     public int Slices => Hardware.Core.Slices;
-    /// <summary>[T, R, N*S]: signal per unit input of (positive - negative/reference) cells, gains folded in.</summary>
+    /// <summary>Signal units per ADC LSB: partial sums and the tensors below are held in LSBs.</summary>
+    public double LsbUnits { get; }
+    /// <summary>[T, R, N*S]: signal (in LSBs) per unit input of (positive - negative/reference) cells, gains folded in.</summary>
     public Tensor Effective { get; }
     /// <summary>Saturation path only: absolute per-column signal matrices of each side and the clip level.</summary>
     public (Tensor Positive, Tensor Negative, double ClipUnits)? Saturation { get; }
@@ -53,21 +55,28 @@ public sealed class ProgrammedLayer : IDisposable
         var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen);
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
-        Tensor Side(CellState c, Tensor? gain, double baseline) => Expand((baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1)), sliced);
 
-        Effective = (Side(pos, gainPos, 0) - Side(neg, gainNeg, 0)).contiguous().DetachFromDisposeScope();
         var (unit, quantity) = ArrayPhysics.SignalUnit(hw);
-        if (hw.Array.MaxColumnCurrent is { } iMax)
-            Saturation = (Side(pos, gainPos, pos.Baseline).contiguous().DetachFromDisposeScope(),
-                Side(neg, gainNeg, neg.Baseline).contiguous().DetachFromDisposeScope(), iMax / unit);
-        if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
-            ReadVariance = (Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
-                .contiguous().DetachFromDisposeScope();
-        if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
-            ColumnOffset = (randn(new long[] { Tiles, 1, sliced.SignalColumns }, generator: gen) * (hw.Array.OffsetSigma / unit)).DetachFromDisposeScope();
-
         AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(), instances);
         Adc = AdcFactory.Build(hw.Adc, AdcContext, gen);
+        // Everything analog is held in the ADC's LSBs: the scaling costs nothing at run time.
+        double perLsb = 1.0 / Adc.NominalScale.Lsb;
+        LsbUnits = Adc.NominalScale.Lsb;
+        Tensor Side(CellState c, Tensor? gain, double baseline) =>
+            Expand((baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1)) * perLsb, sliced);
+
+        // Level-0 cells (G_min) cancel between the two sides only when both columns have the same gain.
+        bool unequalGains = gainPos is not null || gainNeg is not null;
+        Effective = (Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0))
+            .contiguous().DetachFromDisposeScope();
+        if (hw.Array.MaxColumnCurrent is { } iMax)
+            Saturation = (Side(pos, gainPos, pos.Baseline).contiguous().DetachFromDisposeScope(),
+                Side(neg, gainNeg, neg.Baseline).contiguous().DetachFromDisposeScope(), iMax / unit * perLsb);
+        if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
+            ReadVariance = (Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
+                .mul_(perLsb * perLsb).contiguous().DetachFromDisposeScope();
+        if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
+            ColumnOffset = (randn(new long[] { Tiles, 1, sliced.SignalColumns }, generator: gen) * (hw.Array.OffsetSigma / unit * perLsb)).DetachFromDisposeScope();
         NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
     }
 

@@ -17,20 +17,26 @@ public static class AnalogConversion
 {
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
-        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d).Select(m => m.name).ToList();
+        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d or AnalogLayer).Select(m => (m.name, m.module)).ToList();
         for (int i = 0; i < weightLayers.Count; i++)
         {
-            var name = weightLayers[i];
-            if (config.IsDigital(name, i == 0, i == weightLayers.Count - 1)) continue;
+            var (name, module) = weightLayers[i];
+            bool digital = config.IsDigital(name, i == 0, i == weightLayers.Count - 1);
+            if (module is AnalogLayer analog)
+            {
+                // Already converted: retarget to the new hardware (the next forward programs it).
+                analog.Retarget(config.For(name), digital ? Execution.Float : Execution.Analog);
+                continue;
+            }
+            if (digital) continue;
             var (parent, child) = Locate(model, name);
-            var old = parent.named_children().First(c => c.name == child).module;
-            nn.Module replacement = old switch
+            nn.Module replacement = module switch
             {
                 Linear l => new AnalogLinear(name, l.weight!, l.bias, config.For(name)),
                 Conv2d c => MakeConv(name, c, config.For(name)),
                 _ => throw new InvalidOperationException(),
             };
-            Replace(parent, child, old, replacement);
+            Replace(parent, child, module, replacement);
         }
         return model;
     }
@@ -107,10 +113,10 @@ public static class AnalogConversion
                 assigned = true;
             }
         }
-        if (parent is System.Collections.IList list)
+        if (parent is IList<nn.Module<Tensor, Tensor>> list && replacement is nn.Module<Tensor, Tensor> r)
         {
-            int idx = list.IndexOf(old);
-            if (idx >= 0) { list[idx] = replacement; assigned = true; }
+            int idx = list.IndexOf((nn.Module<Tensor, Tensor>)old);
+            if (idx >= 0) { list[idx] = r; assigned = true; }
         }
         // Same name, same position in the registry: parameter order and state-dict names are unchanged.
         var subs = SubmodulesField.GetValue(parent)!;

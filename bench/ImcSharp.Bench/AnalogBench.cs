@@ -1,0 +1,135 @@
+using ImcSharp.Config;
+using ImcSharp.Crossbar;
+using ImcSharp.Data;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Bench;
+
+/// <summary>
+/// Analog inference speed against float inference and against the bare matmul arithmetic the
+/// simulation implies, on Fashion-MNIST test images. Models are freshly initialised: speed does
+/// not depend on the weights' values.
+/// </summary>
+public static class AnalogBench
+{
+    static HardwareConfig Config(int rows, int bitsPerCell, InputMode mode, int adcBits, int weightBits = 8) => new()
+    {
+        Name = $"{rows} rows, {weightBits / bitsPerCell} slice(s), {(mode == InputMode.Dac ? "DAC" : "bit-serial")}",
+        Core = new CoreConfig
+        {
+            Rows = rows, Columns = rows, Mapping = WeightMapping.Differential, WeightBits = weightBits, BitsPerCell = bitsPerCell,
+            InputBits = 8, InputMode = mode, InputSliceBits = 1,
+        },
+        Adc = new AdcConfig { Bits = adcBits },
+    };
+
+    public static HardwareConfig DacOneConversion(int rows) => Config(rows, 8, InputMode.Dac, 16);
+    public static HardwareConfig PumaBitSerial => Config(64, 1, InputMode.BitSerial, 7);
+
+    public static List<Measurement> Run(IReadOnlyList<string> models, int batch = 1000)
+    {
+        var results = new List<Measurement>();
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images.narrow(0, 0, batch));
+        foreach (var name in models)
+        {
+            manual_seed(1);
+            using var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+            model.eval();
+            var fl = Harness.Time($"{name} float", () => Infer(model, x), batch, "images/s");
+            results.Add(fl);
+            int rows = name == "mlp" ? 256 : 64;
+            foreach (var cfg in new[] { DacOneConversion(rows), PumaBitSerial })
+            {
+                AnalogConversion.Convert(model, cfg);
+                AnalogConversion.CalibrateInputs(model, x);
+                AnalogConversion.Program(model, 0);
+                var m = Harness.Time($"{name} analog: {cfg.Name}", () => Infer(model, x), batch, "images/s", warmup: 1, repeats: 3);
+                results.Add(m);
+                var bare = BareMatmuls(model, x);
+                results.Add(bare);
+                Console.WriteLine($"  {cfg.Name}: {m.MedianSeconds / fl.MedianSeconds:F2}x float, {m.MedianSeconds / bare.MedianSeconds:F2}x its bare matmuls");
+                Reset(model);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>MLP on the full test set in the three settings used to compare with other simulators.</summary>
+    public static List<Measurement> MlpSettings()
+    {
+        var results = new List<Measurement>();
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images);
+        var settings = new[]
+        {
+            Config(256, 8, InputMode.Dac, 6) with { Name = "256 rows, 6-bit ADC, no slicing" },
+            Config(256, 4, InputMode.Dac, 6) with { Name = "256 rows, 6-bit ADC, two 4-bit slices" },
+            Config(256, 8, InputMode.BitSerial, 6) with { Name = "256 rows, 6-bit ADC, bit-serial inputs" },
+        };
+        manual_seed(1);
+        using var model = new ModelSpec("mlp", 1, 28, 28, 10).Build();
+        model.eval();
+        results.Add(Harness.Time("mlp float (10k)", () => Infer(model, x, 1000), 10000, "images/s"));
+        foreach (var cfg in settings)
+        {
+            AnalogConversion.Convert(model, cfg);
+            AnalogConversion.CalibrateInputs(model, x.narrow(0, 0, 1000));
+            AnalogConversion.Program(model, 0);
+            results.Add(Harness.Time($"mlp {cfg.Name} (10k)", () => Infer(model, x, 1000), 10000, "images/s", warmup: 1, repeats: 3));
+            Reset(model);
+        }
+        return results;
+    }
+
+    static void Infer(nn.Module<Tensor, Tensor> model, Tensor x, int batch = 0)
+    {
+        using var g = no_grad();
+        if (batch == 0) batch = (int)x.shape[0];
+        for (long s = 0; s < x.shape[0]; s += batch)
+        {
+            using var scope = NewDisposeScope();
+            model.call(x.narrow(0, s, Math.Min(batch, x.shape[0] - s)));
+        }
+    }
+
+    /// <summary>
+    /// The arithmetic the analog run cannot avoid: for every analog layer and chunk, one batched
+    /// matmul of the shapes the engine used ([T, cycles*rows, R] x [T, R, N*S]), on resident data.
+    /// </summary>
+    static Measurement BareMatmuls(nn.Module<Tensor, Tensor> model, Tensor x)
+    {
+        var shapes = new List<long[]>();
+        foreach (var l in AnalogConversion.Layers(model))
+            l.PartialSumProbe = (layer, p) =>
+            {
+                var e = layer.Chip!.Effective;
+                long rows = layer.Chip.Tiles == 1 ? layer.Chip.Inputs : e.shape[1];
+                shapes.Add(new[] { p.shape[0], p.shape[1], rows, p.shape[2] });
+            };
+        Infer(model, x);
+        foreach (var l in AnalogConversion.Layers(model)) l.PartialSumProbe = null;
+        var operands = shapes.Select(s => (rand(s[0], s[1], s[2]).DetachFromDisposeScope(), rand(s[0], s[2], s[3]).DetachFromDisposeScope())).ToList();
+        var m = Harness.Time("  bare matmuls of the same shapes", () =>
+        {
+            foreach (var (a, b) in operands)
+            {
+                using var scope = NewDisposeScope();
+                a.bmm(b);
+            }
+        }, x.shape[0], "images/s", warmup: 1, repeats: 3);
+        foreach (var (a, b) in operands) { a.Dispose(); b.Dispose(); }
+        return m;
+    }
+
+    /// <summary>Back to a float model: conversion is one-way, so rebuild from the same parameters.</summary>
+    static void Reset(nn.Module model)
+    {
+        foreach (var l in AnalogConversion.Layers(model)) l.Execution = Execution.Float;
+    }
+}
