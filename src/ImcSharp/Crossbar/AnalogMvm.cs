@@ -45,8 +45,8 @@ public static class AnalogMvm
         probe?.Invoke(p);
         var y = layer.Adc.Convert(p);
         // Shift-and-add: slices (2^(b s)) then cycles (2^(c k)), then sum over tiles.
-        var perSlice = y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
-        var sum = C == 1 ? perSlice.sum(new long[] { 0, 1 }) : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
+        var perSlice = S == 1 ? y.view(T, C, B, N) : y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
+        var sum = C == 1 ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 })) : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
         return layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits);
     }
 

@@ -39,7 +39,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// <summary>Called with the pre-ADC partial sums [T, cycles*B, N*S] (signal units) of each chunk.</summary>
     public Action<AnalogLayer, Tensor>? PartialSumProbe { get; set; }
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
-    public static long ChunkBytes { get; set; } = 24L << 20;
+    public static long ChunkBytes { get; set; } = 12L << 20;
 
     ProgrammedLayer? _chip;
     ulong _chipSeed;
@@ -130,16 +130,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             Tensor y;
             if (Execution == Execution.QuantizedDigital)
             {
-                // float64 keeps every integer product and sum exact.
-                y = xq.to_type(ScalarType.Float64).matmul(wq.Wq.to_type(ScalarType.Float64).t()).mul_(wq.Scale * InputScale);
+                // float64 keeps every integer product and sum exact; the sums fit float32 exactly.
+                y = xq.to_type(ScalarType.Float64).matmul(wq.Wq.to_type(ScalarType.Float64).t()).to_type(ScalarType.Float32)
+                    .mul_((float)(wq.Scale * InputScale));
             }
             else
             {
                 var probe = PartialSumProbe is { } p ? (Action<Tensor>)(t => p(this, t)) : null;
-                // Rescale in float64 like the quantized-digital path, so an exact core gives identical floats.
-                y = AnalogMvm.Forward(_chip!, xq, InputSigned, probe).to_type(ScalarType.Float64).mul_(_chip!.WeightScale * InputScale);
+                // Same rescaling as the quantized-digital path, so an exact core gives identical floats.
+                y = AnalogMvm.Forward(_chip!, xq, InputSigned, probe).mul_((float)(_chip!.WeightScale * InputScale));
             }
-            y = y.to_type(ScalarType.Float32);
             if (bias is not null) y.add_(bias);
             outs.Add(FromRows(y, xs).MoveToOuterDisposeScope());
         }
