@@ -63,8 +63,8 @@ public static class AnalogMvm
         // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
         int rows = T == 1 ? (int)xq.shape[1] : R;
         var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
-        var perTile = T == 1 ? padded.unsqueeze(0) : padded.view(B, T, rows).permute(1, 0, 2).contiguous();   // [T, B, rows]
-        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 1).view(T, C * B, rows);      // [T, C*B, rows]
+        var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2).contiguous();   // [T, B, rows]
+        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 1).reshape(T, C * B, rows);      // [T, C*B, rows]
         Tensor Rows(Tensor m) => rows == R ? m : m.narrow(1, 0, rows);
         Tensor p;
         if (layer.Saturation is { } sat)

@@ -68,6 +68,42 @@ public class CliTests
         Assert.Equal(100, e.RootElement.GetProperty("samples").GetInt64());
     }
 
+    [Fact]
+    public void EvalOnChipsWritesAccuracyStatisticsAndPerChipList()
+    {
+        var dir = Synthetic.MnistDir(train: 320, test: 100);
+        var outDir = Synthetic.TempDir();
+        Assert.Equal(0, Run("train", "--model", "lenet5", "--dataset", "mnist", "--data", dir, "--epochs", "1", "--out", outDir).Code);
+        var ckpt = Path.Combine(outDir, "lenet5.ckpt");
+
+        var exactJson = Path.Combine(outDir, "exact.json");
+        Assert.Equal(0, Run("eval", "--checkpoint", ckpt, "--dataset", "mnist", "--data", dir, "--hw", Repo.Path("configs", "ideal-exact.json"),
+            "--chips", "2", "--json", exactJson).Code);
+        using var e = JsonDocument.Parse(File.ReadAllText(exactJson));
+        var acc = e.RootElement.GetProperty("accuracy");
+        // The ideal exact core reproduces the quantized network on every chip.
+        Assert.Equal(e.RootElement.GetProperty("quantized_accuracy").GetDouble(), acc.GetProperty("mean").GetDouble());
+        Assert.Equal(0.0, acc.GetProperty("std").GetDouble());
+        Assert.Equal(2, e.RootElement.GetProperty("per_chip").GetArrayLength());
+        Assert.Equal(2, e.RootElement.GetProperty("chips").GetInt32());
+
+        var noisy = Path.Combine(outDir, "noisy.json");
+        File.WriteAllText(Path.Combine(outDir, "noisy-hw.json"), File.ReadAllText(Repo.Path("configs", "puma-reference.json"))
+            .Replace("\"programming_sigma\": 0.02", "\"programming_sigma\": 0.3"));
+        Assert.Equal(0, Run("eval", "--checkpoint", ckpt, "--dataset", "mnist", "--data", dir, "--hw", Path.Combine(outDir, "noisy-hw.json"),
+            "--chips", "3", "--json", noisy).Code);
+        using var n = JsonDocument.Parse(File.ReadAllText(noisy));
+        var chips = n.RootElement.GetProperty("per_chip").EnumerateArray().Select(c => c.GetProperty("accuracy").GetDouble()).ToList();
+        Assert.True(chips.Distinct().Count() > 1, "chips with 30% programming error should differ");
+        foreach (var key in new[] { "mean", "std", "min", "p5" })
+            Assert.InRange(n.RootElement.GetProperty("accuracy").GetProperty(key).GetDouble(), 0.0, 1.0);
+        Assert.Equal(chips.Min(), n.RootElement.GetProperty("accuracy").GetProperty("min").GetDouble());
+
+        var bad = Path.Combine(outDir, "bad-hw.json");
+        File.WriteAllText(bad, """{"adc": {"bits": 0}}""");
+        AssertOneLineError(Run("eval", "--checkpoint", ckpt, "--dataset", "mnist", "--data", dir, "--hw", bad), "adc.bits");
+    }
+
     [Theory]
     [InlineData("train")]
     [InlineData("eval")]

@@ -1,0 +1,54 @@
+using ImcSharp.Config;
+
+namespace ImcSharp.Tests.Config;
+
+public class HardwareConfigTests
+{
+    [Theory]
+    [InlineData("ideal-exact.json")]
+    [InlineData("puma-reference.json")]
+    [InlineData("charge-sram.json")]
+    [InlineData("sram-current.json")]
+    public void ShippedConfigsLoadAndValidate(string file)
+    {
+        var cfg = HardwareConfig.Load(Repo.Path("configs", file));
+        Assert.False(string.IsNullOrEmpty(cfg.Name));
+        cfg.For("any-layer");
+    }
+
+    [Fact]
+    public void PumaReferenceIsWhatTheIssueSpecifies()
+    {
+        var c = HardwareConfig.Load(Repo.Path("configs", "puma-reference.json"));
+        Assert.Equal((64, 64, 8, 8, 1, InputMode.BitSerial, 7, ArrayMode.Current, CellKind.Rram),
+            (c.Core.Rows, c.Core.Columns, c.Core.WeightBits, c.Core.InputBits, c.Core.BitsPerCell, c.Core.InputMode, c.Adc.Bits, c.Array.Mode, c.Cell.Kind));
+    }
+
+    [Theory]
+    [InlineData("""{"core": {"weight_bits": 7, "bits_per_cell": 2}}""", "core.weight_bits")]
+    [InlineData("""{"core": {"rows": 0}}""", "core.rows")]
+    [InlineData("""{"adc": {"bits": 0}}""", "adc.bits")]
+    [InlineData("""{"adc": {"bits": 17}}""", "adc.bits")]
+    [InlineData("""{"cell": {"kind": "rram", "programming_sigma": -0.1}}""", "cell.programming_sigma")]
+    [InlineData("""{"core": {"input_mode": "pwm"}}""", "core.input_mode")]
+    [InlineData("""{"array": {"mode": "optical"}}""", "array.mode")]
+    [InlineData("""{"core": {"row": 64}}""", "row")]
+    [InlineData("""{"core": {"input_bits": 8, "input_slice_bits": 3}}""", "core.input_slice_bits")]
+    [InlineData("""{"cell": {"kind": "sram"}, "core": {"bits_per_cell": 2}}""", "core.bits_per_cell")]
+    [InlineData("""{"layers": {"fc1": {"adc": {"bits": 20}}}}""", "layers.fc1")]
+    public void BadConfigsNameTheFieldAndTheAllowedRange(string json, string field)
+    {
+        var e = Assert.Throws<ImcInputException>(() => HardwareConfig.Parse(json, "bad.json"));
+        Assert.Contains("bad.json", e.Message);
+        Assert.Contains(field, e.Message);
+    }
+
+    [Fact]
+    public void LayerOverridesMergeOverDefaults()
+    {
+        var cfg = HardwareConfig.Parse("""{"adc": {"bits": 7, "range": {"mode": "auto", "fraction": 0.5}}, "layers": {"fc1": {"adc": {"bits": 5}}}}""");
+        Assert.Equal(5, cfg.For("fc1").Adc.Bits);
+        Assert.Equal(0.5, cfg.For("fc1").Adc.Range.Fraction);
+        Assert.Equal(7, cfg.For("fc2").Adc.Bits);
+    }
+}

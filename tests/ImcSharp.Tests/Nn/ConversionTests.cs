@@ -1,0 +1,109 @@
+using ImcSharp.Config;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Nn;
+
+public class ConversionTests
+{
+    static HardwareConfig Exact => HardwareConfig.Load(Repo.Path("configs", "ideal-exact.json"));
+
+    [Theory]
+    [InlineData("mlp", 3)]
+    [InlineData("lenet5", 5)]
+    [InlineData("vgg8", 8)]
+    [InlineData("resnet20", 22)]
+    public void EveryWeightLayerBecomesAnalogAndStateDictIsUnchanged(string name, int weightLayers)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+        var before = model.state_dict().Keys.ToList();
+        AnalogConversion.Convert(model, Exact);
+        Assert.Equal(weightLayers, AnalogConversion.Layers(model).Count);
+        Assert.Equal(before, model.state_dict().Keys.ToList());
+    }
+
+    [Fact]
+    public void FirstAndLastLayersCanStayDigital()
+    {
+        var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        AnalogConversion.Convert(model, Exact with { KeepFirstDigital = true, KeepLastDigital = true });
+        Assert.Equal(new[] { "conv2", "fc1", "fc2" }, AnalogConversion.Layers(model).Select(l => l.LayerName));
+    }
+
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("mlp")]
+    [InlineData("resnet20")]
+    public void ConvertedNetworkOnIdealExactCoreEqualsQuantizedNetwork(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+        model.eval();
+        var x = randn(8, 1, 28, 28);
+        var floatOut = model.call(x);
+        AnalogConversion.Convert(model, Exact);
+        AnalogConversion.CalibrateInputs(model, x);
+        AnalogConversion.SetExecution(model, Execution.QuantizedDigital);
+        var quantized = model.call(x);
+        AnalogConversion.SetExecution(model, Execution.Analog);
+        var analog = model.call(x);
+        Assert.True(TensorAssert.Same(analog, quantized), "analog network differs from the quantized network");
+        Assert.False(TensorAssert.Same(analog, floatOut));
+    }
+
+    [Fact]
+    public void GradientsReachFloatWeightsThroughTheAnalogLayers()
+    {
+        var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs", "puma-reference.json")));
+        model.train();
+        var x = randn(4, 1, 28, 28);
+        var loss = nn.functional.cross_entropy(model.call(x), tensor(new long[] { 1, 2, 3, 4 }));
+        loss.backward();
+        foreach (var l in AnalogConversion.Layers(model))
+            Assert.True(l.weight.grad is { } g && g.abs().sum().item<float>() > 0, $"{l.LayerName} got no gradient");
+    }
+
+    [Fact]
+    public void ChipsAreReproducibleAndDiffer()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ModelSpec("mlp", 1, 28, 28, 10).Build();
+        model.eval();
+        AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs", "puma-reference.json")) with
+        {
+            Cell = new CellConfig { Kind = CellKind.Rram, ProgrammingSigma = 0.05 },
+        });
+        var x = randn(16, 1, 28, 28);
+        AnalogConversion.CalibrateInputs(model, x);
+        using var g = no_grad();
+        AnalogConversion.Program(model, 3);
+        var a = model.call(x);
+        AnalogConversion.Program(model, 3);
+        var b = model.call(x);
+        AnalogConversion.Program(model, 4);
+        var c = model.call(x);
+        Assert.True(TensorAssert.Same(a, b));
+        Assert.False(TensorAssert.Same(a, c));
+    }
+
+    [Fact]
+    public void TypedFieldsThatCannotHoldAnAnalogLayerGiveAClearError()
+    {
+        var model = new TypedModel();
+        var e = Assert.Throws<ImcInputException>(() => AnalogConversion.Convert(model, Exact));
+        Assert.Contains("fc", e.Message);
+    }
+
+    sealed class TypedModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Linear fc = nn.Linear(4, 2);
+        public TypedModel() : base("Typed") { RegisterComponents(); }
+        public override Tensor forward(Tensor x) => fc.call(x);
+    }
+}
