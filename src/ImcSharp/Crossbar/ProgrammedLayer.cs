@@ -21,13 +21,16 @@ public sealed class ProgrammedLayer : IDisposable
     public int Slices => Hardware.Core.Slices;
     /// <summary>Signal units per ADC LSB: partial sums and the tensors below are held in LSBs.</summary>
     public double LsbUnits { get; }
-    /// <summary>[T, R, N*S]: signal (in LSBs) per unit input of (positive - negative/reference) cells, gains folded in.</summary>
-    public Tensor Effective { get; }
-    /// <summary>Saturation path only: absolute per-column signal matrices of each side and the clip level.</summary>
+    public int SignalColumns { get; }
+    /// <summary>[T, N*S, R]: signal (in LSBs) per unit input of (positive - negative/reference) cells, gains folded in; one row per column.</summary>
+    public Tensor EffectiveByColumn { get; }
+    /// <summary>The same as a crossbar, [T, R, N*S] (a view).</summary>
+    public Tensor Effective => EffectiveByColumn.transpose(1, 2);
+    /// <summary>Saturation path only: absolute per-column signal matrices [T, N*S, R] of each side and the clip level.</summary>
     public (Tensor Positive, Tensor Negative, double ClipUnits)? Saturation { get; }
-    /// <summary>[T, R, N*S] per-read noise variance per unit input squared, or null.</summary>
+    /// <summary>[T, N*S, R] per-read noise variance per unit input squared, or null.</summary>
     public Tensor? ReadVariance { get; }
-    /// <summary>[T, 1, N*S] additive column offset, or null.</summary>
+    /// <summary>[T, N*S, 1] additive column offset, or null.</summary>
     public Tensor? ColumnOffset { get; }
     public AdcContext AdcContext { get; }
     public IAdc Adc { get; }
@@ -48,6 +51,7 @@ public sealed class ProgrammedLayer : IDisposable
         var core = hw.Core;
         var sliced = WeightSlicing.Slice(wq, core);
         Tiles = sliced.Tiles;
+        SignalColumns = sliced.SignalColumns;
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
@@ -64,19 +68,18 @@ public sealed class ProgrammedLayer : IDisposable
         LsbUnits = Adc.NominalScale.Lsb;
         Tensor Side(CellState c, Tensor? gain, double baseline) =>
             Expand((baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1)) * perLsb, sliced);
+        static Tensor ByColumn(Tensor t) => t.transpose(1, 2).contiguous().DetachFromDisposeScope();
 
         // Level-0 cells (G_min) cancel between the two sides only when both columns have the same gain.
         bool unequalGains = gainPos is not null || gainNeg is not null;
-        Effective = (Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0))
-            .contiguous().DetachFromDisposeScope();
+        EffectiveByColumn = ByColumn(Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0));
         if (hw.Array.MaxColumnCurrent is { } iMax)
-            Saturation = (Side(pos, gainPos, pos.Baseline).contiguous().DetachFromDisposeScope(),
-                Side(neg, gainNeg, neg.Baseline).contiguous().DetachFromDisposeScope(), iMax / unit * perLsb);
+            Saturation = (ByColumn(Side(pos, gainPos, pos.Baseline)), ByColumn(Side(neg, gainNeg, neg.Baseline)), iMax / unit * perLsb);
         if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
-            ReadVariance = (Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
-                .mul_(perLsb * perLsb).contiguous().DetachFromDisposeScope();
+            ReadVariance = ByColumn((Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
+                .mul_(perLsb * perLsb));
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
-            ColumnOffset = (randn(new long[] { Tiles, 1, sliced.SignalColumns }, generator: gen) * (hw.Array.OffsetSigma / unit * perLsb)).DetachFromDisposeScope();
+            ColumnOffset = (randn(new long[] { Tiles, sliced.SignalColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / unit * perLsb)).DetachFromDisposeScope();
         NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
     }
 
@@ -107,7 +110,7 @@ public sealed class ProgrammedLayer : IDisposable
 
     public void Dispose()
     {
-        Effective.Dispose();
+        EffectiveByColumn.Dispose();
         if (Saturation is { } s) { s.Positive.Dispose(); s.Negative.Dispose(); }
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();

@@ -117,7 +117,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         long n = x.shape[0];
-        long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : Hardware.Core.Cycles * _chip.Effective.shape[2]);
+        long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : Hardware.Core.Cycles * _chip.SignalColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         var outs = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
