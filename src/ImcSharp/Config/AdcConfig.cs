@@ -1,6 +1,6 @@
 namespace ImcSharp.Config;
 
-public enum AdcKind { Ideal }
+public enum AdcKind { Ideal, Flash, Sar, Ramp, Cco, Vco, Integrator, SenseAmp, Population }
 public enum AdcRangeMode { Auto, Exact, Absolute }
 
 /// <summary>
@@ -17,16 +17,99 @@ public sealed record AdcRange
     public double? Max { get; init; }
 }
 
-/// <summary>An N-bit ADC and its range; the ADC library adds non-ideal kinds behind the same interface.</summary>
+/// <summary>
+/// Variation shared by every architecture, in two levels: global (one draw per chip: process
+/// corner, supply, temperature) and local (one draw per ADC instance: mismatch). Gains are
+/// relative (0.02 = 2%), offsets in nominal LSBs. <see cref="NoiseSigma"/> is temporal noise
+/// referred to the input, per conversion, in LSBs.
+/// </summary>
+public sealed record AdcVariation
+{
+    public double GainSigmaGlobal { get; init; }
+    public double OffsetSigmaGlobal { get; init; }
+    public double GainSigmaLocal { get; init; }
+    public double OffsetSigmaLocal { get; init; }
+    public double NoiseSigma { get; init; }
+}
+
+/// <summary>Flash: 2^N - 1 comparators on a resistor ladder; each comparator's offset (LSB) is independent.</summary>
+public sealed record FlashParams { public double ComparatorSigma { get; init; } = 0.2; }
+
+/// <summary>
+/// SAR: binary-weighted capacitor DAC; a 2^i-unit capacitor has relative sigma
+/// UnitCapSigma / sqrt(2^i); one comparator offset (LSB) shifts all thresholds.
+/// </summary>
+public sealed record SarParams
+{
+    public double UnitCapSigma { get; init; } = 0.01;
+    public double ComparatorOffsetSigma { get; init; } = 0.2;
+}
+
+/// <summary>
+/// Single-slope: a ramp shared by all columns of a chip, V(t) = (1 - e^(-t/tau)) / (1 - e^(-1/tau))
+/// for t in 0..1 of the count period (RcTau relative to the period; 0 = linear ramp), whose tau
+/// varies per chip by TauSigmaGlobal (relative); a per-column comparator offset (LSB).
+/// </summary>
+public sealed record RampParams
+{
+    public double RcTau { get; init; } = 2.0;
+    public double TauSigmaGlobal { get; init; } = 0.05;
+    public double ComparatorOffsetSigma { get; init; } = 0.2;
+}
+
+/// <summary>
+/// Oscillator (time-domain) ADC in physical terms: input x (A for a CCO, V for a VCO) over
+/// FullScale; frequency f(x) = FMax tanh((F0 + K x) / FMax) (CCO) or f(x) = F0 + K x (1 - Curvature x / FullScale) (VCO),
+/// saturating at FMax; counted over Window seconds: counts = f(x) Window - F0 Window (nominal F0
+/// subtracted digitally), code = round(counts). A matched design has K Window FullScale = 2^N - 1.
+/// Per-instance spread: F0SigmaLocal and KSigmaLocal (relative); global: KSigmaGlobal, F0SigmaGlobal.
+/// </summary>
+public sealed record OscillatorParams
+{
+    public double FullScale { get; init; } = 10e-6;
+    public double F0 { get; init; } = 50e6;
+    public double K { get; init; } = 2.54e12;
+    public double FMax { get; init; } = 400e6;
+    public double Window { get; init; } = 5e-9;
+    public double Curvature { get; init; } = 0.1;
+    public double F0SigmaLocal { get; init; } = 0.02;
+    public double KSigmaLocal { get; init; } = 0.02;
+    public double F0SigmaGlobal { get; init; } = 0.03;
+    public double KSigmaGlobal { get; init; } = 0.05;
+}
+
+/// <summary>
+/// Current integrator + comparator: counts(u) = u - D (1 - e^(-u/D)) + ... (u in LSB): a dead zone
+/// of D LSB near zero where the comparator delay eats the small currents (compressive, offset),
+/// linear above it. DeadZoneSigmaLocal is relative spread of D per instance.
+/// </summary>
+public sealed record IntegratorParams
+{
+    public double DeadZone { get; init; } = 2.0;
+    public double DeadZoneSigmaLocal { get; init; } = 0.1;
+}
+
+/// <summary>An N-bit ADC and its range; <see cref="Kind"/> selects the circuit model.</summary>
 public sealed record AdcConfig
 {
     public AdcKind Kind { get; init; } = AdcKind.Ideal;
     public int Bits { get; init; } = 8;
     public AdcRange Range { get; init; } = new();
+    public AdcVariation Variation { get; init; } = new();
+    public FlashParams Flash { get; init; } = new();
+    public SarParams Sar { get; init; } = new();
+    public RampParams Ramp { get; init; } = new();
+    public OscillatorParams Oscillator { get; init; } = new();
+    public IntegratorParams Integrator { get; init; } = new();
+    /// <summary>Population file (from `imc adc import`) for kind = population; relative to the config file.</summary>
+    public string? Population { get; init; }
+    /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
+    public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
 
     public void Validate(ConfigErrors e, string at)
     {
         e.Range(at + "bits", Bits, 1, 16);
+        if (Kind == AdcKind.SenseAmp && Bits != 1) e.Add(at + "bits", Bits, "a sense amplifier is a 1-bit ADC: set bits to 1");
         if (Range.Mode == AdcRangeMode.Auto && !(Range.Fraction > 0 && Range.Fraction <= 100))
             e.Add(at + "range.fraction", Range.Fraction, "expected 0 < fraction <= 100");
         if (Range.Mode == AdcRangeMode.Absolute)
@@ -34,5 +117,30 @@ public sealed record AdcConfig
             if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute", "needs both min and max (physical units)");
             else if (!(Range.Max > Range.Min)) e.Add(at + "range.max", Range.Max, $"must exceed range.min ({Range.Min})");
         }
+        e.Sigma(at + "variation.gain_sigma_global", Variation.GainSigmaGlobal);
+        e.Sigma(at + "variation.offset_sigma_global", Variation.OffsetSigmaGlobal);
+        e.Sigma(at + "variation.gain_sigma_local", Variation.GainSigmaLocal);
+        e.Sigma(at + "variation.offset_sigma_local", Variation.OffsetSigmaLocal);
+        e.Sigma(at + "variation.noise_sigma", Variation.NoiseSigma);
+        e.Sigma(at + "flash.comparator_sigma", Flash.ComparatorSigma);
+        e.Sigma(at + "sar.unit_cap_sigma", Sar.UnitCapSigma);
+        e.Sigma(at + "sar.comparator_offset_sigma", Sar.ComparatorOffsetSigma);
+        e.Positive(at + "ramp.rc_tau", Ramp.RcTau, allowZero: true);
+        e.Sigma(at + "ramp.tau_sigma_global", Ramp.TauSigmaGlobal);
+        e.Sigma(at + "ramp.comparator_offset_sigma", Ramp.ComparatorOffsetSigma);
+        var o = Oscillator;
+        e.Positive(at + "oscillator.full_scale", o.FullScale);
+        e.Positive(at + "oscillator.f0", o.F0, allowZero: true);
+        e.Positive(at + "oscillator.k", o.K);
+        e.Positive(at + "oscillator.window", o.Window);
+        if (!(o.FMax > o.F0)) e.Add(at + "oscillator.f_max", o.FMax, $"must exceed oscillator.f0 ({o.F0})");
+        foreach (var (n, v) in new[] { ("f0_sigma_local", o.F0SigmaLocal), ("k_sigma_local", o.KSigmaLocal), ("f0_sigma_global", o.F0SigmaGlobal), ("k_sigma_global", o.KSigmaGlobal) })
+            e.Sigma(at + "oscillator." + n, v);
+        e.Positive(at + "integrator.dead_zone", Integrator.DeadZone, allowZero: true);
+        e.Sigma(at + "integrator.dead_zone_sigma_local", Integrator.DeadZoneSigmaLocal);
+        if (Kind == AdcKind.Population && string.IsNullOrEmpty(Population))
+            e.Add(at + "population", null, "kind population needs the path of a population file (from `imc adc import`)");
     }
 }
+
+public enum CalibrationKind { None, TwoPoint, Lut }

@@ -85,6 +85,9 @@ public sealed record HardwareConfig
             throw new ImcInputException($"{path}: {field}: {e.Message.Split(" Path:")[0]}");
         }
         cfg = cfg with { Source = path };
+        // A population file named in the config is found relative to the config file.
+        if (cfg.Adc.Population is { } pop && !Path.IsPathRooted(pop))
+            cfg = cfg with { Adc = cfg.Adc with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) } };
         cfg.Defaults.Validated(path);
         foreach (var layer in cfg.Layers.Keys) cfg.For(layer);
         return cfg;

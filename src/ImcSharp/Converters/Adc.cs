@@ -14,7 +14,9 @@ namespace ImcSharp.Converters;
 /// <param name="FullScaleUnits">Largest |partial sum| one column of the array can produce, in signal units.</param>
 /// <param name="InstanceIds">[T, N*S] index of the physical ADC that converts each signal column.</param>
 /// <param name="Instances">Number of physical ADCs of this layer on the chip.</param>
-public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances);
+/// <param name="GlobalSeed">Chip-level seed: global (corner) draws are shared by every layer of a chip.</param>
+/// <param name="LocalSeed">Seed of this layer's instances (local mismatch).</param>
+public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0);
 
 /// <summary>
 /// An ADC bank of one programmed layer. The engine hands it partial sums already expressed in
@@ -55,11 +57,51 @@ public static class AdcFactory
         }
     }
 
-    public static IAdc Build(AdcConfig cfg, AdcContext ctx, Generator gen) => cfg.Kind switch
+    static readonly Dictionary<string, AdcPopulation> PopulationCache = new();
+
+    /// <summary>
+    /// The ADC bank of one layer on one chip. Circuit models draw the chip's global part from
+    /// <see cref="AdcContext.GlobalSeed"/> (same for every layer of the chip) and each instance's
+    /// local part from <see cref="AdcContext.LocalSeed"/>. A population file supplies measured or
+    /// simulated instances: the chip takes one corner (global) and draws its instances from it (local).
+    /// </summary>
+    public static IAdc Build(AdcConfig cfg, AdcContext ctx)
     {
-        AdcKind.Ideal => new IdealAdc(cfg.Bits, NominalScale(cfg, ctx)),
-        _ => throw new ImcInputException($"adc.kind '{cfg.Kind}' is not supported"),
-    };
+        var scale = NominalScale(cfg, ctx);
+        if (cfg.Kind == AdcKind.Ideal && cfg.Variation.NoiseSigma == 0) return new IdealAdc(cfg.Bits, scale);
+        using var scope = NewDisposeScope();
+        using var global = new Generator(ctx.GlobalSeed);
+        using var local = new Generator(ctx.LocalSeed);
+        Tensor thresholds;
+        if (cfg.Kind == AdcKind.Population)
+        {
+            var pop = LoadPopulation(cfg.Population!);
+            if (pop.Bits != cfg.Bits) throw new ImcInputException($"{cfg.Population}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
+            int corners = pop.CornerNames.Length;
+            int corner = (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
+            var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == corner).Select(i => (long)i).ToArray());
+            if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
+            var pick = members.index_select(0, randint(0, members.numel(), new long[] { ctx.Instances }, generator: local));
+            thresholds = pop.Thresholds.index_select(0, pick);
+        }
+        else
+        {
+            thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local);
+        }
+        var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
+        return new ThresholdAdc(cfg.Bits, scale, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, ctx.LocalSeed ^ 0xD1B54A32D192ED03UL);
+    }
+
+    public static AdcPopulation LoadPopulation(string path)
+    {
+        var full = Path.GetFullPath(path);
+        lock (PopulationCache)
+        {
+            if (!PopulationCache.TryGetValue(full, out var pop))
+                PopulationCache[full] = pop = PopulationFile.Load(full);
+            return pop;
+        }
+    }
 }
 
 /// <summary>

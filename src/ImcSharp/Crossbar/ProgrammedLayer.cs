@@ -39,9 +39,10 @@ public sealed class ProgrammedLayer : IDisposable
 
     /// <summary>
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
-    /// onto a chip whose random draws come from <paramref name="chipSeed"/>.
+    /// onto a chip whose random draws come from <paramref name="chipSeed"/>; draws shared by the
+    /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
     /// </summary>
-    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed)
+    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null)
     {
         using var scope = NewDisposeScope();
         Hardware = hw;
@@ -61,8 +62,9 @@ public sealed class ProgrammedLayer : IDisposable
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
 
         var (unit, quantity) = ArrayPhysics.SignalUnit(hw);
-        AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(), instances);
-        Adc = AdcFactory.Build(hw.Adc, AdcContext, gen);
+        AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(),
+            instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL);
+        Adc = AdcFactory.Build(hw.Adc, AdcContext);
         // Everything analog is held in the ADC's LSBs: the scaling costs nothing at run time.
         double perLsb = 1.0 / Adc.NominalScale.Lsb;
         LsbUnits = Adc.NominalScale.Lsb;

@@ -57,7 +57,7 @@ public static class AnalogConversion
     {
         var layers = Layers(model);
         for (int i = 0; i < layers.Count; i++)
-            layers[i].Program(ChipSeed(chip, i));
+            layers[i].Program(ChipSeed(chip, i), ChipSeed(chip, -1));
     }
 
     public static ulong ChipSeed(long chip, int layer) => unchecked((ulong)chip * 0x9E3779B97F4A7C15UL + (ulong)layer * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);

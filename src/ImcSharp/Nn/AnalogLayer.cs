@@ -43,6 +43,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 
     ProgrammedLayer? _chip;
     ulong _chipSeed;
+    ulong? _globalSeed;
 
     protected AnalogLayer(string name, Parameter weight, Parameter? bias, LayerHardware hardware) : base(name)
     {
@@ -80,14 +81,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// Programs the current weights onto a chip; the chip's random draws come from
     /// <paramref name="chipSeed"/> (see <see cref="AnalogConversion.ChipSeed"/>).
     /// </summary>
-    public void Program(ulong chipSeed)
+    public void Program(ulong chipSeed, ulong? globalSeed = null)
     {
         using var scope = NewDisposeScope();
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed);
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed);
         _chipSeed = chipSeed;
+        _globalSeed = globalSeed ?? _globalSeed;
     }
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>

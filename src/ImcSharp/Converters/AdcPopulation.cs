@@ -1,0 +1,59 @@
+using ImcSharp.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Converters;
+
+/// <summary>
+/// A population of N-bit ADC instances, each fully described by its 2^N - 1 code-transition
+/// thresholds in nominal LSBs of a unipolar input (code 0 at 0, ideal T_k = k - 1/2):
+/// code(x) = number of thresholds at or below x. Any threshold order is allowed (non-monotonic
+/// transfer functions, missing codes as equal thresholds, +inf for codes never reached).
+/// <see cref="Corner"/> is the global level (corner or chip) each instance belongs to.
+/// </summary>
+public sealed class AdcPopulation : IDisposable
+{
+    public int Bits { get; }
+    /// <summary>[instances, 2^N - 1] float64 thresholds in LSBs, in the instance's own order.</summary>
+    public Tensor Thresholds { get; }
+    public int[] Corner { get; }
+    public string[] CornerNames { get; }
+    public int Instances => (int)Thresholds.shape[0];
+    public int Codes => 1 << Bits;
+
+    public AdcPopulation(int bits, Tensor thresholds, int[]? corner = null, string[]? cornerNames = null)
+    {
+        if (thresholds.dim() != 2 || thresholds.shape[1] != (1L << bits) - 1)
+            throw new ArgumentException($"thresholds must be [instances, {(1L << bits) - 1}] for {bits} bits", nameof(thresholds));
+        Bits = bits;
+        Thresholds = thresholds.to_type(ScalarType.Float64).DetachFromDisposeScope();
+        Corner = corner ?? new int[Instances];
+        CornerNames = cornerNames ?? new[] { "nominal" };
+    }
+
+    /// <summary>Draws a population from a circuit model: <paramref name="chips"/> global draws x <paramref name="perChip"/> instances.</summary>
+    public static AdcPopulation Generate(AdcConfig cfg, int chips, int perChip, long seed)
+    {
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        for (int c = 0; c < chips; c++)
+        {
+            using var g = new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)c));
+            using var l = new Generator(unchecked((ulong)seed * 0xBF58476D1CE4E5B9UL + (ulong)c + 1));
+            parts.Add(AdcModels.Thresholds(cfg, perChip, g, l));
+        }
+        var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(c, perChip)).ToArray();
+        return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray());
+    }
+
+    /// <summary>Thresholds sorted per instance (what the count rule needs), [instances, M].</summary>
+    public Tensor Sorted() => Thresholds.sort(1).Values;
+
+    /// <summary>
+    /// Codes of <paramref name="x"/> [instances, V] (LSB units), each row through its own instance:
+    /// one vectorized sorted search; returns int64 codes.
+    /// </summary>
+    public Tensor Convert(Tensor x) => searchsorted(Sorted(), x.to_type(ScalarType.Float64), right: true);
+
+    public void Dispose() => Thresholds.Dispose();
+}

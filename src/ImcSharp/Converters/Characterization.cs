@@ -1,0 +1,93 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Converters;
+
+/// <summary>Static and dynamic linearity of one population, per instance (tensors [instances] or [instances, codes]).</summary>
+public sealed record Linearity(
+    Tensor Thresholds,       // [I, M] estimated transitions (LSB), from the cumulative histogram
+    Tensor Dnl,              // [I, 2^N] per code (LSB), IEEE 1241: widths over the mean inner width, end codes 0
+    Tensor InlEndPoint,      // [I, M] per transition (LSB), against the line through the first and last transitions
+    Tensor InlBestFit,       // [I, M] per transition (LSB), against the least-squares line
+    Tensor MissingCodes,     // [I] inner codes never hit
+    Tensor OffsetError,      // [I] first transition minus its ideal 1/2 (LSB)
+    Tensor GainError,        // [I] relative: mean transition spacing - 1
+    Tensor Enob);            // [I] from a full-scale sine, 3-parameter fit
+
+/// <summary>Statistics of one metric over a population.</summary>
+public sealed record MetricStats(double Mean, double Sigma, double WorstAbs);
+
+/// <summary>
+/// The code-density (histogram) test of IEEE Std 1241 with a slow uniform ramp, applied to every
+/// instance at once, and a sine test for ENOB. Thresholds T_k are read off the cumulative
+/// histogram: T_k = x_start + dx * (samples with code &lt; k); code widths are their differences.
+/// </summary>
+public static class Characterization
+{
+    public static Linearity Measure(AdcPopulation pop, int samplesPerCode = 256)
+    {
+        using var scope = NewDisposeScope();
+        int codes = pop.Codes;
+        long m = codes - 1;
+        // Ramp from one LSB below code 0 to one LSB above the top code.
+        double start = -1.0, stop = codes, dx = 1.0 / samplesPerCode;
+        long n = (long)Math.Round((stop - start) / dx);
+        var ramp = (arange(n, ScalarType.Float64) * dx + start + dx / 2).unsqueeze(0).expand(pop.Instances, n).contiguous();
+        var code = pop.Convert(ramp);                                                     // [I, n]
+        var hist = zeros(new long[] { pop.Instances, codes }, ScalarType.Float64).scatter_add_(1, code.clamp(0, codes - 1), ones_like(ramp));
+        var below = hist.cumsum(1).narrow(1, 0, m);                                      // samples with code < k, k = 1..M
+        var t = below * dx + start;
+        var widths = t.narrow(1, 1, m - 1) - t.narrow(1, 0, m - 1);                      // inner codes 1..M-1
+        var meanWidth = widths.mean(new long[] { 1 }, keepdim: true);
+        var dnlInner = widths / meanWidth - 1;
+        var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner, zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
+        var k = arange(1, m + 1, ScalarType.Float64).unsqueeze(0);
+        var first = t.narrow(1, 0, 1);
+        var last = t.narrow(1, m - 1, 1);
+        var slope = (last - first) / Math.Max(1, m - 1);
+        var inlEnd = (t - (first + (k - 1) * slope)) / slope;
+        // Least-squares line through (k, T_k).
+        var kMean = k.mean();
+        var tMean = t.mean(new long[] { 1 }, keepdim: true);
+        var fitSlope = ((k - kMean) * (t - tMean)).sum(1, keepdim: true) / (k - kMean).square().sum();
+        var inlBest = (t - (tMean + (k - kMean) * fitSlope)) / fitSlope;
+        var missing = hist.narrow(1, 1, m - 1).eq(0).sum(1);
+        var offset = first.squeeze(1) - 0.5;
+        var gain = slope.squeeze(1) - 1;
+        var enob = SineEnob(pop);
+        return new Linearity(t, dnl, inlEnd, inlBest, missing, offset, gain, enob).MoveToOuter();
+    }
+
+    static Linearity MoveToOuter(this Linearity l)
+    {
+        foreach (var x in new[] { l.Thresholds, l.Dnl, l.InlEndPoint, l.InlBestFit, l.MissingCodes, l.OffsetError, l.GainError, l.Enob })
+            x.MoveToOuterDisposeScope();
+        return l;
+    }
+
+    /// <summary>
+    /// ENOB = (SINAD - 1.76 dB) / 6.02 dB from a coherently sampled sine of amplitude 2^(N-1) - 1/2
+    /// (full scale) centred mid-range; SINAD from the residual of a 3-parameter least-squares fit
+    /// at the known frequency (IEEE 1241). Output levels are the nominal code values.
+    /// </summary>
+    public static Tensor SineEnob(AdcPopulation pop, int samples = 8192, int cycles = 1021)
+    {
+        double amp = pop.Codes / 2.0 - 0.5, mid = (pop.Codes - 1) / 2.0;
+        var phase = arange(samples, ScalarType.Float64) * (2 * Math.PI * cycles / samples);
+        var x = (phase.sin() * amp + mid).unsqueeze(0).expand(pop.Instances, samples).contiguous();
+        var y = pop.Convert(x).to_type(ScalarType.Float64);                             // [I, S]
+        var basis = stack(new[] { phase.sin(), phase.cos(), ones_like(phase) }, 1);       // [S, 3]
+        var coef = linalg.solve(basis.t().matmul(basis), basis.t().matmul(y.t()));       // [3, I]
+        var fit = basis.matmul(coef).t();
+        var noise = (y - fit).square().mean(new long[] { 1 });
+        var signal = (coef[0].square() + coef[1].square()) / 2;
+        var sinad = 10 * (signal / noise.clamp_min(1e-30)).log10();
+        return (sinad - 1.76) / 6.02;
+    }
+
+    public static MetricStats Stats(Tensor perInstance)
+    {
+        var v = perInstance.to_type(ScalarType.Float64);
+        return new MetricStats(v.mean().item<double>(), v.numel() > 1 ? v.std().item<double>() : 0, v.abs().max().item<double>());
+    }
+}

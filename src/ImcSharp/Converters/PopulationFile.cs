@@ -1,0 +1,46 @@
+using System.Text.Json;
+using ImcSharp.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Converters;
+
+/// <summary>
+/// A reusable ADC population on disk (JSON): bits, corner names, and per instance its corner and
+/// its 2^N - 1 thresholds in LSBs (null = never reached). Written by `imc adc import`, read by a
+/// hardware config with adc.kind = population.
+/// </summary>
+public static class PopulationFile
+{
+    public sealed record InstanceRecord(int Corner, double?[] Thresholds);
+    public sealed record Document(int Bits, string[] Corners, string Source, List<InstanceRecord> Instances);
+
+    public static void Save(string path, AdcPopulation pop, string source)
+    {
+        var t = pop.Thresholds.data<double>().ToArray();
+        long m = pop.Thresholds.shape[1];
+        var instances = Enumerable.Range(0, pop.Instances).Select(i => new InstanceRecord(pop.Corner[i],
+            Enumerable.Range(0, (int)m).Select(k => t[i * m + k]).Select(v => double.IsFinite(v) ? v : (double?)null).ToArray())).ToList();
+        Json.WriteFile(path, new Document(pop.Bits, pop.CornerNames, source, instances));
+    }
+
+    public static AdcPopulation Load(string path)
+    {
+        var doc = Json.ReadFile<Document>(path);
+        if (doc.Bits < 1 || doc.Bits > 16) throw new ImcInputException($"{path}: bits = {doc.Bits}: expected 1..16");
+        if (doc.Instances is null || doc.Instances.Count == 0) throw new ImcInputException($"{path}: instances: expected at least one instance");
+        long m = (1L << doc.Bits) - 1;
+        var data = new double[doc.Instances.Count * m];
+        for (int i = 0; i < doc.Instances.Count; i++)
+        {
+            var th = doc.Instances[i].Thresholds;
+            if (th is null || th.Length != m)
+                throw new ImcInputException($"{path}: instances[{i}].thresholds: expected {m} values for {doc.Bits} bits, found {th?.Length ?? 0}");
+            if (doc.Instances[i].Corner < 0 || doc.Instances[i].Corner >= Math.Max(1, doc.Corners?.Length ?? 1))
+                throw new ImcInputException($"{path}: instances[{i}].corner = {doc.Instances[i].Corner}: expected an index into corners");
+            for (int k = 0; k < m; k++) data[i * m + k] = th[k] ?? double.PositiveInfinity;
+        }
+        return new AdcPopulation(doc.Bits, tensor(data).view(doc.Instances.Count, m),
+            doc.Instances.Select(x => x.Corner).ToArray(), doc.Corners is { Length: > 0 } c ? c : new[] { "nominal" });
+    }
+}

@@ -1,0 +1,47 @@
+using ImcSharp.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Converters;
+
+/// <summary>
+/// The ADC bank of one programmed layer built from threshold tables: each signal column uses the
+/// thresholds of the physical ADC instance it is wired to. Input in the layer's LSB units (zero
+/// at code 2^(N-1)); code = sorted search of the column's thresholds; output the nominal level of
+/// the code (uncalibrated back-end) or the calibrated level of that code.
+/// </summary>
+public sealed class ThresholdAdc : IAdc
+{
+    public int Bits { get; }
+    public (double Low, double Lsb) NominalScale { get; }
+    readonly Tensor _columnThresholds;   // [T*NS, M] sorted, float32, in the layer's LSB units
+    readonly Tensor? _columnLevels;      // [T*NS, 2^N] calibrated level per code, or null
+    readonly double _noise;
+    readonly Generator _noiseGen;
+
+    /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
+    /// <param name="instanceLevels">[instances, 2^N] calibrated levels (unipolar LSB), or null for the nominal map.</param>
+    public ThresholdAdc(int bits, (double Low, double Lsb) scale, Tensor instanceThresholds, Tensor? instanceLevels, Tensor instanceIds, double noiseSigma, ulong noiseSeed)
+    {
+        Bits = bits;
+        NominalScale = scale;
+        double lowCode = scale.Low / scale.Lsb;
+        var ids = instanceIds.flatten();
+        // Unipolar code grid to the layer's: level of code k is lowCode + k.
+        _columnThresholds = (instanceThresholds.sort(1).Values.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _columnLevels = instanceLevels is null ? null : (instanceLevels.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _noise = noiseSigma;
+        _noiseGen = new Generator(noiseSeed);
+    }
+
+    public Tensor Convert(Tensor p)
+    {
+        var shape = p.shape;
+        var rows = p.view(_columnThresholds.shape[0], -1);   // [T*NS, cycles*B]: one row per column
+        if (_noise > 0) rows = rows.add(randn(rows.shape, generator: _noiseGen).mul_(_noise));
+        var codes = searchsorted(_columnThresholds, rows, out_int32: true, right: true);
+        if (_columnLevels is not null)
+            return _columnLevels.gather(1, codes.to_type(ScalarType.Int64)).view(shape);
+        return codes.to_type(ScalarType.Float32).add_(NominalScale.Low / NominalScale.Lsb).view(shape);
+    }
+}
