@@ -67,10 +67,10 @@ public sealed record RampParams
 public sealed record OscillatorParams
 {
     public double FullScale { get; init; } = 10e-6;
-    public double F0 { get; init; } = 50e6;
-    public double K { get; init; } = 2.54e12;
+    public double F0 { get; init; } = 20e6;
+    public double K { get; init; } = 1.27e13;
     public double FMax { get; init; } = 400e6;
-    public double Window { get; init; } = 5e-9;
+    public double Window { get; init; } = 1e-6;
     public double Curvature { get; init; } = 0.1;
     public double F0SigmaLocal { get; init; } = 0.02;
     public double KSigmaLocal { get; init; } = 0.02;
@@ -79,9 +79,9 @@ public sealed record OscillatorParams
 }
 
 /// <summary>
-/// Current integrator + comparator: counts(u) = u - D (1 - e^(-u/D)) + ... (u in LSB): a dead zone
-/// of D LSB near zero where the comparator delay eats the small currents (compressive, offset),
-/// linear above it. DeadZoneSigmaLocal is relative spread of D per instance.
+/// Current integrator + comparator: counts(u) = u - D (1 - e^(-u/D)) (u in LSB): the comparator
+/// delay eats small currents, so the curve is compressive near zero (slope 0 at u = 0) and
+/// linear with an offset of -D LSB above a few D. DeadZoneSigmaLocal is the relative spread of D.
 /// </summary>
 public sealed record IntegratorParams
 {

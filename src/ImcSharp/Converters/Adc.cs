@@ -105,8 +105,9 @@ public static class AdcFactory
 }
 
 /// <summary>
-/// Ideal uniform quantizer with clipping: code = clamp(round((q - low)/LSB), 0, 2^N - 1),
-/// output = low + code * LSB (mid-tread; thresholds halfway between levels).
+/// Ideal uniform quantizer with clipping: code = clamp(floor((q - low)/LSB + 1/2), 0, 2^N - 1),
+/// output = low + code * LSB (mid-tread; transitions halfway between levels; a value exactly on a
+/// transition takes the upper code, as in the threshold-table ADCs).
 /// </summary>
 public sealed class IdealAdc : IAdc
 {
@@ -124,9 +125,9 @@ public sealed class IdealAdc : IAdc
         var (low, lsb) = NominalScale;
         double top = Math.Pow(2, Bits) - 1;
         double lowCode = low / lsb;
-        // Mid-tread with a zero level (auto and exact ranges): round, then clip to the code range.
+        // Mid-tread with a zero level (auto and exact ranges): round half up, then clip to the code range.
         if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
-            return q.round_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
-        return q.sub_(lowCode).round_().clamp_(0, top).add_(lowCode);
+            return q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
+        return q.sub_(lowCode - 0.5).floor_().clamp_(0, top).add_(lowCode);
     }
 }
