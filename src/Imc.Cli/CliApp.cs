@@ -18,6 +18,12 @@ public static class CliApp
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset's test split.")
                 .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--dataset", "fashion-mnist", "--json", "eval.json")
                 .WithExample("eval", "--checkpoint", "runs/lenet5/lenet5.ckpt", "--hw", "configs/puma-reference.json", "--chips", "10", "--json", "hw.json");
+            config.AddBranch("adc", adc =>
+            {
+                adc.SetDescription("ADC populations: show a model's linearity, import simulated or measured curves.");
+                adc.AddCommand<AdcShowCommand>("show").WithDescription("Draw a population from an ADC config; INL/DNL table, transfer/INL/DNL plots.")
+                    .WithExample("adc", "show", "configs/adc/sar.json", "--json", "sar.json");
+            });
             config.AddCommand<DemoCommand>("demo").WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
         });
                 // Ctrl+C stops a long loop at the next batch; what is checkpointed stays usable.

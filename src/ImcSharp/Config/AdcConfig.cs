@@ -69,7 +69,7 @@ public sealed record OscillatorParams
     public double FullScale { get; init; } = 10e-6;
     public double F0 { get; init; } = 20e6;
     public double K { get; init; } = 1.27e13;
-    public double FMax { get; init; } = 400e6;
+    public double FMax { get; init; } = 1e9;
     public double Window { get; init; } = 1e-6;
     public double Curvature { get; init; } = 0.1;
     public double F0SigmaLocal { get; init; } = 0.02;

@@ -15,7 +15,7 @@ public sealed record Linearity(
     Tensor Enob);            // [I] from a full-scale sine, 3-parameter fit
 
 /// <summary>Statistics of one metric over a population.</summary>
-public sealed record MetricStats(double Mean, double Sigma, double WorstAbs);
+public sealed record MetricStats(double Mean, double Sigma, double Min, double Max, double WorstAbs);
 
 /// <summary>
 /// The code-density (histogram) test of IEEE Std 1241 with a slow uniform ramp, applied to every
@@ -38,18 +38,19 @@ public static class Characterization
         var below = hist.cumsum(1).narrow(1, 0, m);                                      // samples with code < k, k = 1..M
         var t = below * dx + start;
         var widths = t.narrow(1, 1, m - 1) - t.narrow(1, 0, m - 1);                      // inner codes 1..M-1
-        var meanWidth = widths.mean(new long[] { 1 }, keepdim: true);
+        var meanWidth = m > 1 ? widths.mean(new long[] { 1 }, keepdim: true) : ones(pop.Instances, 1, ScalarType.Float64);
         var dnlInner = widths / meanWidth - 1;
         var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner, zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
         var k = arange(1, m + 1, ScalarType.Float64).unsqueeze(0);
         var first = t.narrow(1, 0, 1);
         var last = t.narrow(1, m - 1, 1);
-        var slope = (last - first) / Math.Max(1, m - 1);
+        // One transition (a 1-bit ADC) has no line: the nominal LSB is the reference.
+        var slope = m > 1 ? (last - first) / (m - 1) : ones_like(first);
         var inlEnd = (t - (first + (k - 1) * slope)) / slope;
         // Least-squares line through (k, T_k).
         var kMean = k.mean();
         var tMean = t.mean(new long[] { 1 }, keepdim: true);
-        var fitSlope = ((k - kMean) * (t - tMean)).sum(1, keepdim: true) / (k - kMean).square().sum();
+        var fitSlope = m > 1 ? ((k - kMean) * (t - tMean)).sum(1, keepdim: true) / (k - kMean).square().sum() : ones_like(first);
         var inlBest = (t - (tMean + (k - kMean) * fitSlope)) / fitSlope;
         var missing = hist.narrow(1, 1, m - 1).eq(0).sum(1);
         var offset = first.squeeze(1) - 0.5;
@@ -66,13 +67,14 @@ public static class Characterization
     }
 
     /// <summary>
-    /// ENOB = (SINAD - 1.76 dB) / 6.02 dB from a coherently sampled sine of amplitude 2^(N-1) - 1/2
-    /// (full scale) centred mid-range; SINAD from the residual of a 3-parameter least-squares fit
-    /// at the known frequency (IEEE 1241). Output levels are the nominal code values.
+    /// ENOB = (SINAD - 1.76 dB + 20 log10(A_fs / A)) / 6.02 dB from a coherently sampled sine of
+    /// amplitude A = 0.95 A_fs (A_fs = 2^(N-1): full scale; 5% headroom keeps offset and gain
+    /// errors from clipping it) centred mid-range; SINAD from the residual of a 3-parameter
+    /// least-squares fit at the known frequency (IEEE 1241). Output levels are the nominal codes.
     /// </summary>
     public static Tensor SineEnob(AdcPopulation pop, int samples = 8192, int cycles = 1021)
     {
-        double amp = pop.Codes / 2.0 - 0.5, mid = (pop.Codes - 1) / 2.0;
+        double fullScale = pop.Codes / 2.0, amp = 0.95 * fullScale, mid = (pop.Codes - 1) / 2.0;
         var phase = arange(samples, ScalarType.Float64) * (2 * Math.PI * cycles / samples);
         var x = (phase.sin() * amp + mid).unsqueeze(0).expand(pop.Instances, samples).contiguous();
         var y = pop.Convert(x).to_type(ScalarType.Float64);                             // [I, S]
@@ -82,12 +84,12 @@ public static class Characterization
         var noise = (y - fit).square().mean(new long[] { 1 });
         var signal = (coef[0].square() + coef[1].square()) / 2;
         var sinad = 10 * (signal / noise.clamp_min(1e-30)).log10();
-        return (sinad - 1.76) / 6.02;
+        return (sinad - 1.76 + 20 * Math.Log10(fullScale / amp)) / 6.02;
     }
 
     public static MetricStats Stats(Tensor perInstance)
     {
         var v = perInstance.to_type(ScalarType.Float64);
-        return new MetricStats(v.mean().item<double>(), v.numel() > 1 ? v.std().item<double>() : 0, v.abs().max().item<double>());
+        return new MetricStats(v.mean().item<double>(), v.numel() > 1 ? v.std().item<double>() : 0, v.min().item<double>(), v.max().item<double>(), v.abs().max().item<double>());
     }
 }

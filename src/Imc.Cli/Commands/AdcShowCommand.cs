@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using ImcSharp.Converters;
+using ImcSharp.Reporting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ImcSharp.Cli.Commands;
+
+public sealed class AdcShowSettings : CommandSettings
+{
+    [CommandArgument(0, "<CONFIG>")]
+    [Description("ADC config (e.g. configs/adc/sar.json), or a hardware config whose adc is shown.")]
+    public string Config { get; init; } = "";
+
+    [CommandOption("--chips <N>")]
+    [Description("Chips (global draws) in the population.")]
+    [DefaultValue(4)]
+    public int Chips { get; init; } = 4;
+
+    [CommandOption("--per-chip <N>")]
+    [Description("ADC instances per chip (local draws).")]
+    [DefaultValue(64)]
+    public int PerChip { get; init; } = 64;
+
+    [CommandOption("--seed <N>")]
+    [DefaultValue(1L)]
+    public long Seed { get; init; } = 1;
+
+    [CommandOption("--out <DIR>")]
+    [Description("Directory for the plots (default runs/adc/<name>).")]
+    public string? Out { get; init; }
+
+    [CommandOption("--format <FMT>")]
+    [Description("png, svg or both (default).")]
+    [DefaultValue("both")]
+    public string Format { get; init; } = "both";
+
+    [CommandOption("--json <PATH>")]
+    public string? Json { get; init; }
+}
+
+/// <summary>`imc adc show`: a population of an ADC config, its linearity table and plots.</summary>
+public sealed class AdcShowCommand : Command<AdcShowSettings>
+{
+    public override int Execute(CommandContext context, AdcShowSettings s, CancellationToken cancellationToken)
+    {
+        if (s.Chips < 1) throw new ImcInputException($"--chips {s.Chips}: expected an integer >= 1");
+        if (s.PerChip < 1) throw new ImcInputException($"--per-chip {s.PerChip}: expected an integer >= 1");
+        var (png, svg) = Formats(s.Format);
+        var (name, cfg) = AdcConfigFile.Load(s.Config);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var pop = cfg.Kind == Config.AdcKind.Population
+            ? AdcFactory.LoadPopulation(cfg.Population!)
+            : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
+        var lin = Characterization.Measure(pop);
+        var report = AdcReport.Of(name, cfg.Kind.ToString().ToLowerInvariant(), pop, lin,
+            cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));
+        var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
+        Print(report, files);
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
+        return 0;
+    }
+
+    internal static (bool Png, bool Svg) Formats(string f) => f.ToLowerInvariant() switch
+    {
+        "png" => (true, false),
+        "svg" => (false, true),
+        "both" => (true, true),
+        _ => throw new ImcInputException($"--format '{f}': expected png, svg or both"),
+    };
+
+    internal static void Print(AdcReport r, IEnumerable<string> files)
+    {
+        var t = new Table().Title($"[bold]{Markup.Escape(r.Name)}[/]: {r.Kind}, {r.Bits} bits, {r.Instances} instances, {r.Corners} corner(s)/chip(s)")
+            .AddColumn("metric").AddColumn("mean").AddColumn("sigma").AddColumn("min").AddColumn("max");
+        void Row(string n, MetricStats m, string f = "F3") => t.AddRow(n, m.Mean.ToString(f), m.Sigma.ToString(f), m.Min.ToString(f), m.Max.ToString(f));
+        Row("max |INL| end-point (LSB)", r.InlMaxAbsPerInstance);
+        Row("max |DNL| (LSB)", r.DnlMaxAbsPerInstance);
+        Row("offset error (LSB)", r.OffsetErrorLsb);
+        Row("gain error (relative)", r.GainError, "F4");
+        Row("ENOB (bits, sine)", r.Enob, "F2");
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"worst INL {r.InlMaxAbsLsb:F3} LSB (best-fit {r.InlBestFitMaxAbsLsb:F3}), worst DNL {r.DnlMaxAbsLsb:F3} LSB, missing codes {r.MissingCodes}");
+        foreach (var f in files) AnsiConsole.MarkupLine($"  wrote {Markup.Escape(f)}");
+    }
+}
