@@ -23,6 +23,8 @@ public static class CliApp
                 adc.SetDescription("ADC populations: show a model's linearity, import simulated or measured curves.");
                 adc.AddCommand<AdcShowCommand>("show").WithDescription("Draw a population from an ADC config; INL/DNL table, transfer/INL/DNL plots.")
                     .WithExample("adc", "show", "configs/adc/sar.json", "--json", "sar.json");
+                adc.AddCommand<AdcImportCommand>("import").WithDescription("Import simulated or measured ADC curves (CSV) into a reusable population file; plots and statistics.")
+                    .WithExample("adc", "import", "sim/cco-import.json");
             });
             config.AddCommand<DemoCommand>("demo").WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
         });

@@ -1,0 +1,53 @@
+using System.ComponentModel;
+using ImcSharp.Converters;
+using ImcSharp.Reporting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ImcSharp.Cli.Commands;
+
+public sealed class AdcImportSettings : CommandSettings
+{
+    [CommandArgument(0, "<SPEC>")]
+    [Description("Import spec (JSON): the CSV file, its layout, columns and output conversion.")]
+    public string Spec { get; init; } = "";
+
+    [CommandOption("--out <DIR>")]
+    [Description("Directory for the plots (default runs/adc/<spec name>).")]
+    public string? Out { get; init; }
+
+    [CommandOption("--format <FMT>")]
+    [DefaultValue("both")]
+    public string Format { get; init; } = "both";
+
+    [CommandOption("--json <PATH>")]
+    public string? Json { get; init; }
+}
+
+/// <summary>JSON result of `imc adc import`: the linearity statistics plus what the importer did.</summary>
+public sealed record AdcImportResult(string Population, ImportReport Import, AdcReport Statistics);
+
+/// <summary>`imc adc import`: CSV characterization to a reusable population file, with plots.</summary>
+public sealed class AdcImportCommand : Command<AdcImportSettings>
+{
+    public override int Execute(CommandContext context, AdcImportSettings s, CancellationToken cancellationToken)
+    {
+        var (png, svg) = AdcShowCommand.Formats(s.Format);
+        var spec = CurveImport.ReadSpec(s.Spec);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var (pop, report) = CurveImport.Import(spec, s.Spec);
+        var name = Path.GetFileNameWithoutExtension(s.Spec);
+        var popPath = spec.OutputPopulation is { } o
+            ? (Path.IsPathRooted(o) ? o : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Spec)) ?? "", o))
+            : Path.ChangeExtension(Path.GetFullPath(s.Spec), ".population.json");
+        PopulationFile.Save(popPath, pop, report.File);
+        var lin = Characterization.Measure(pop);
+        var stats = AdcReport.Of(name, "population", pop, lin);
+        var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
+        AnsiConsole.MarkupLine($"imported {report.Instances} curves ({report.Corners} corner(s): {Markup.Escape(string.Join(", ", report.CornerNames))}) from {report.Rows} rows of {Markup.Escape(report.File)} ({report.Layout} layout)");
+        AnsiConsole.MarkupLine(Markup.Escape($"input range [{report.InputMin:G4}, {report.InputMax:G4}], LSB {report.LsbPhysical:G4}; non-monotonic curves: {report.NonMonotonicCurves}; unreached codes: {report.UnreachedCodes}; fewest points per curve: {report.MinPointsPerCurve}"));
+        AdcShowCommand.Print(stats, files.Prepend(popPath));
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, new AdcImportResult(popPath, report, stats));
+        return 0;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImcSharp.Cli;
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Crossbar;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Converters;
+
+public class ImportTests
+{
+    const double Window = 1e-6, FullScale = 10e-6, Subtract = 20;
+    static readonly string[] Corners = { "tt", "ff", "ss" };
+
+    // A linear CCO per corner and Monte Carlo run: f = f0 + K I.
+    static (double F0, double K) Params(int corner, int mc) =>
+        (20e6 * (1 + 0.05 * (corner - 1)) + 1e5 * mc, 1.27e13 * (1 + 0.03 * (corner - 1)) * (1 + 0.004 * mc));
+
+    static double Threshold(int corner, int mc, int k)
+    {
+        var (f0, kk) = Params(corner, mc);
+        return ((k - 0.5 + Subtract) / Window - f0) / kk / (FullScale / 127);
+    }
+
+    static string Write(string dir, string name, string text)
+    {
+        var p = Path.Combine(dir, name);
+        File.WriteAllText(p, text);
+        return p;
+    }
+
+    static string LongCsv(int corners, int mcs)
+    {
+        var sb = new StringBuilder("Point,Corner,Iin,mc_iteration,temperature,freq\n");
+        int point = 0;
+        for (int c = 0; c < corners; c++)
+            for (int m = 0; m < mcs; m++)
+                for (int i = 0; i <= 200; i++)
+                {
+                    double x = FullScale * i / 200 * 1.2;                 // beyond full scale, as a sweep would go
+                    var (f0, k) = Params(c, m);
+                    // Mixed notations, as simulators write them; the output is computed from the written input.
+                    string xs = i % 2 == 0 ? x.ToString("0.00E+00", CultureInfo.InvariantCulture) : (x * 1e9).ToString("R", CultureInfo.InvariantCulture) + "e-9";
+                    x = double.Parse(xs, CultureInfo.InvariantCulture);
+                    sb.Append($"{point++},{Corners[c]},{xs},{m},27,{(f0 + k * x).ToString("R", CultureInfo.InvariantCulture)}\n");
+                }
+        sb.Append("\n");                                                  // trailing blank line
+        return sb.ToString();
+    }
+
+    static ImportSpec LongSpec(string csv) => new()
+    {
+        File = csv, Layout = CsvLayout.Long, Bits = 7, Input = "Iin", Outputs = new() { "freq" }, Corner = "Corner", Instance = "mc_iteration",
+        Conversion = OutputConversion.Frequency, Window = Window, SubtractCounts = Subtract, InputMin = 0, InputMax = FullScale,
+    };
+
+    [Fact]
+    public void LongLayoutGivesBackTheCurvesThresholdsWithCornersAsGlobalLevel()
+    {
+        using var scope = NewDisposeScope();
+        var dir = Synthetic.TempDir();
+        var csv = Write(dir, "cco.csv", LongCsv(3, 4));
+        var (pop, report) = CurveImport.Import(LongSpec(csv), Path.Combine(dir, "spec.json"));
+        Assert.Equal(12, report.Instances);
+        Assert.Equal(Corners, report.CornerNames);
+        Assert.Equal(0, report.NonMonotonicCurves);
+        for (int c = 0; c < 3; c++)
+            for (int m = 0; m < 4; m++)
+                foreach (int k in new[] { 1, 2, 64, 127 })
+                {
+                    double expected = Threshold(c, m, k), got = pop.Thresholds[c * 4 + m, k - 1].item<double>();
+                    // A transition below the first input point is reported as -inf (the curve starts above it).
+                    if (expected < 0) Assert.Equal(double.NegativeInfinity, got);
+                    else Assert.Equal(expected, got, 6);
+                }
+        Assert.Equal(new[] { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2 }, pop.Corner);
+    }
+
+    [Fact]
+    public void WideLayoutOfCodesPerCornerWorks()
+    {
+        using var scope = NewDisposeScope();
+        var sb = new StringBuilder("\"i\",tt,ff,ss\n");
+        for (int i = 0; i <= 14000; i++)
+        {
+            double x = FullScale * i / 12700.0;
+            sb.Append(x.ToString("R", CultureInfo.InvariantCulture));
+            for (int c = 0; c < 3; c++)
+            {
+                var (f0, k) = Params(c, 0);
+                double counts = (f0 + k * x) * Window - Subtract;
+                sb.Append(',').Append(i == 7 && c == 1 ? "" : Math.Max(0, Math.Round(counts)).ToString(CultureInfo.InvariantCulture));   // one blank cell
+            }
+            sb.Append('\n');
+        }
+        var dir = Synthetic.TempDir();
+        var csv = Write(dir, "wide.csv", sb.ToString());
+        var spec = new ImportSpec { File = csv, Layout = CsvLayout.Wide, Bits = 7, Input = "i", InputMin = 0, InputMax = FullScale, AllowUnreachedCodes = true };
+        var (pop, report) = CurveImport.Import(spec, Path.Combine(dir, "spec.json"));
+        Assert.Equal(3, report.Corners);
+        // A staircase sampled every 0.01 LSB: the crossing is found within half a sample.
+        for (int c = 0; c < 3; c++)
+            foreach (int k in new[] { 5, 60, 120 })
+                Assert.Equal(Threshold(c, 0, k), pop.Thresholds[c, k - 1].item<double>(), 1);
+    }
+
+    [Fact]
+    public void MonteCarloOnlyFileWorks()
+    {
+        using var scope = NewDisposeScope();
+        var dir = Synthetic.TempDir();
+        var csv = Write(dir, "mc.csv", LongCsv(1, 5));
+        var (pop, report) = CurveImport.Import(LongSpec(csv) with { Corner = null }, Path.Combine(dir, "spec.json"));
+        Assert.Equal(5, report.Instances);
+        Assert.Equal(1, report.Corners);
+        Assert.Equal(Threshold(0, 3, 50), pop.Thresholds[3, 49].item<double>(), 6);
+    }
+
+    [Fact]
+    public void BadFilesGiveOneClearError()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        var good = LongCsv(1, 1);
+        var missing = Write(dir, "missing.csv", good.Replace("freq", "frequency"));
+        Assert.Contains("'freq'", Assert.Throws<ImcInputException>(() => CurveImport.Import(LongSpec(missing), spec)).Message);
+        var lines = good.Split('\n');
+        lines[5] = lines[5].Replace(",27,", ",27,").Substring(0, lines[5].LastIndexOf(',') + 1) + "abc";
+        var bad = Write(dir, "bad.csv", string.Join('\n', lines));
+        var e = Assert.Throws<ImcInputException>(() => CurveImport.Import(LongSpec(bad), spec));
+        Assert.Contains("row 6", e.Message);
+        Assert.Contains("'freq'", e.Message);
+        var empty = Write(dir, "empty.csv", "");
+        Assert.Contains("empty", Assert.Throws<ImcInputException>(() => CurveImport.Import(LongSpec(empty), spec)).Message);
+        // A sweep that stops at half scale never reaches the top code.
+        var half = Write(dir, "half.csv", string.Join('\n', good.Split('\n').Take(80)));
+        Assert.Contains("never reaches code", Assert.Throws<ImcInputException>(() => CurveImport.Import(LongSpec(half), spec)).Message);
+    }
+
+    [Fact]
+    public void ImportCommandWritesAPopulationThatAHardwareConfigUses()
+    {
+        var dir = Synthetic.TempDir();
+        Write(dir, "cco.csv", LongCsv(3, 4));
+        var specPath = Path.Combine(dir, "cco-import.json");
+        File.WriteAllText(specPath, JsonSerializer.Serialize(LongSpec("cco.csv"), IO.Json.Options));
+        var json = Path.Combine(dir, "import.json");
+        Assert.Equal(0, CliApp.Run(new[] { "adc", "import", specPath, "--out", Path.Combine(dir, "plots"), "--format", "png", "--json", json }));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(12, doc.RootElement.GetProperty("statistics").GetProperty("instances").GetInt32());
+        Assert.True(File.Exists(Path.Combine(dir, "plots", "transfer.png")));
+        var popPath = doc.RootElement.GetProperty("population").GetString()!;
+
+        using var scope = NewDisposeScope();
+        var hw = new LayerHardware
+        {
+            Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 8, BitsPerCell = 1, InputBits = 8 },
+            Adc = new AdcConfig { Kind = AdcKind.Population, Bits = 7, Population = popPath },
+        };
+        var (wq, ws) = WeightSlicing.Quantize(randn(10, 64), 8);
+        using var chip = new ProgrammedLayer(wq, ws, hw, 1, 5);
+        Assert.IsType<ThresholdAdc>(chip.Adc);
+        var y = AnalogMvm.Forward(chip, InputEncoding.Quantize(rand(4, 64), 1.0 / 255, 8, false), false);
+        Assert.Equal(new long[] { 4, 10 }, y.shape);
+    }
+}
