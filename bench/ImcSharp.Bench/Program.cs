@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc ...] [--models lenet5,mlp]
 var suites = args.Where(a => !a.StartsWith("--")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
@@ -16,11 +16,14 @@ foreach (var suite in suites)
         case "analog":
             Harness.Print(AnalogBench.Run(models));
             break;
+        case "adc":
+            Harness.Print(AdcBench.Run());
+            break;
         case "mlp-settings":
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog or mlp-settings");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings or adc");
             return 2;
     }
 }

@@ -105,6 +105,41 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("ideal.json")]
+    [InlineData("flash.json")]
+    [InlineData("sar.json")]
+    [InlineData("ramp.json")]
+    [InlineData("cco.json")]
+    [InlineData("vco.json")]
+    [InlineData("integrator.json")]
+    [InlineData("sense-amp.json")]
+    public void AdcShowWritesTheContractedStatisticsForEveryShippedConfig(string file)
+    {
+        var dir = Synthetic.TempDir();
+        var json = Path.Combine(dir, "adc.json");
+        Assert.Equal(0, Run("adc", "show", Repo.Path("configs", "adc", file), "--chips", "2", "--per-chip", "8", "--out", dir, "--format", "svg", "--json", json).Code);
+        using var d = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(16, d.RootElement.GetProperty("instances").GetInt32());
+        Assert.True(d.RootElement.GetProperty("bits").GetInt32() >= 1);
+        Assert.True(d.RootElement.GetProperty("inl_max_abs_lsb").GetDouble() >= 0);
+        Assert.True(d.RootElement.GetProperty("dnl_max_abs_lsb").GetDouble() >= 0);
+        Assert.True(d.RootElement.GetProperty("missing_codes").GetInt64() >= 0);
+        Assert.True(File.Exists(Path.Combine(dir, "transfer.svg")) && File.Exists(Path.Combine(dir, "inl.svg")) && File.Exists(Path.Combine(dir, "dnl.svg")));
+    }
+
+    [Fact]
+    public void AdcShowRejectsBadConfigs()
+    {
+        var dir = Synthetic.TempDir();
+        var bad = Path.Combine(dir, "bad.json");
+        File.WriteAllText(bad, """{"kind": "sar", "bits": 7, "sar": {"unit_cap_sigma": -1}}""");
+        AssertOneLineError(Run("adc", "show", bad), "sar.unit_cap_sigma");
+        File.WriteAllText(bad, """{"kind": "pipeline", "bits": 7}""");
+        AssertOneLineError(Run("adc", "show", bad), "kind");
+        AssertOneLineError(Run("adc", "show", Path.Combine(dir, "none.json")), "none.json");
+    }
+
+    [Theory]
     [InlineData("train")]
     [InlineData("eval")]
     [InlineData("demo")]

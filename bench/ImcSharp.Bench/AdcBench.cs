@@ -1,0 +1,67 @@
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Data;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Bench;
+
+/// <summary>
+/// ADC conversion speed: 10 million values through 256 per-column 7-bit threshold tables against
+/// a plain elementwise clamp-and-round, and whole-network cost of non-ideal ADCs against the ideal
+/// quantizer on the same cores.
+/// </summary>
+public static class AdcBench
+{
+    public static List<Measurement> Run()
+    {
+        var results = new List<Measurement>();
+        const int columns = 256, bits = 7;
+        const long perColumn = 10_000_000 / columns;
+        using var values = (randn(1, columns, perColumn) * 30).DetachFromDisposeScope();
+        results.Add(Harness.Time("clamp-and-round, 10M values", () => { using var s = NewDisposeScope(); values.clone().round_().clamp_(-64, 63); }, columns * perColumn, "values/s"));
+        var ideal = new IdealAdc(bits, (-64, 1));
+        results.Add(Harness.Time("ideal ADC bank, 10M values", () => { using var s = NewDisposeScope(); ideal.Convert(values.clone()); }, columns * perColumn, "values/s"));
+        var cfg = new AdcConfig { Kind = AdcKind.Flash, Bits = bits, Flash = new FlashParams { ComparatorSigma = 0.3 } };
+        using var g = new Generator(1);
+        using var l = new Generator(2);
+        var thresholds = AdcModels.Thresholds(cfg, columns, g, l);
+        var ids = arange(columns, ScalarType.Int64).view(1, columns);
+        var table = new ThresholdAdc(bits, (-64, 1), thresholds, null, ids, 0, 1);
+        results.Add(Harness.Time("256 per-column 7-bit tables, 10M values", () => { using var s = NewDisposeScope(); table.Convert(values.clone()); }, columns * perColumn, "values/s"));
+        var lut = new ThresholdAdc(bits, (-64, 1), thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
+        results.Add(Harness.Time("  same, LUT-calibrated", () => { using var s = NewDisposeScope(); lut.Convert(values.clone()); }, columns * perColumn, "values/s"));
+        Console.WriteLine($"  threshold tables: {results[2].MedianSeconds / results[0].MedianSeconds:F2}x clamp-and-round");
+
+        // Whole networks on PUMA-style cores: non-ideal ADC kinds against the ideal quantizer.
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images.narrow(0, 0, 1000));
+        foreach (var name in new[] { "mlp", "lenet5" })
+        {
+            manual_seed(1);
+            using var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+            model.eval();
+            Measurement? baseline = null;
+            foreach (var kind in new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco })
+            {
+                var hw = AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = kind } };
+                AnalogConversion.Convert(model, hw);
+                AnalogConversion.CalibrateInputs(model, x);
+                AnalogConversion.Program(model, 0);
+                var m = Harness.Time($"{name} PUMA cores, {kind} ADC", () =>
+                {
+                    using var s = NewDisposeScope();
+                    using var ng = no_grad();
+                    model.call(x);
+                }, 1000, "images/s", warmup: 1, repeats: 3);
+                results.Add(m);
+                baseline ??= m;
+                Console.WriteLine($"  {name} {kind}: {m.MedianSeconds / baseline.MedianSeconds:F2}x the ideal quantizer");
+            }
+        }
+        return results;
+    }
+}
