@@ -33,7 +33,7 @@ public static class Harness
     {
         foreach (var line in File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status") : Array.Empty<string>())
             if (line.StartsWith("VmHWM:"))
-                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+                return double.Parse(line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
         return double.NaN;
     }
 
