@@ -104,7 +104,7 @@ public static class AnalogBench
 
     /// <summary>
     /// The arithmetic the analog run cannot avoid: for every analog layer and chunk, one batched
-    /// matmul of the shapes the engine used ([T, N*S, R] x [T, R, cycles*B]), on resident data.
+    /// matmul of the shapes the engine used ([T, cycles*B, R] x [T, R, N*S]), on resident data.
     /// </summary>
     static Measurement BareMatmuls(nn.Module<Tensor, Tensor> model, Tensor x)
     {
@@ -112,7 +112,7 @@ public static class AnalogBench
         foreach (var l in AnalogConversion.Layers(model))
             l.PartialSumProbe = (layer, p) =>
             {
-                // p is [T, N*S, cycles*B]; the engine multiplied [T, N*S, rows] by [T, rows, cycles*B].
+                // p is [T, cycles*B, N*S]; the engine multiplied [T, cycles*B, rows] by [T, rows, N*S].
                 long rows = layer.Chip!.Tiles == 1 ? layer.Chip.Inputs : layer.Hardware.Core.Rows;
                 shapes.Add(new[] { p.shape[0], p.shape[1], rows, p.shape[2] });
             };

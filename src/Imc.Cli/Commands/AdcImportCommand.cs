@@ -6,22 +6,11 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class AdcImportSettings : CommandSettings
+public sealed class AdcImportSettings : AdcOutputSettings
 {
     [CommandArgument(0, "<SPEC>")]
     [Description("Import spec (JSON): the CSV file, its layout, columns and output conversion.")]
     public string Spec { get; init; } = "";
-
-    [CommandOption("--out <DIR>")]
-    [Description("Directory for the plots (default runs/adc/<spec name>).")]
-    public string? Out { get; init; }
-
-    [CommandOption("--format <FMT>")]
-    [DefaultValue("both")]
-    public string Format { get; init; } = "both";
-
-    [CommandOption("--json <PATH>")]
-    public string? Json { get; init; }
 }
 
 /// <summary>JSON result of `imc adc import`: the linearity statistics plus what the importer did.</summary>

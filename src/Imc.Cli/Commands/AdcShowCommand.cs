@@ -6,7 +6,24 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class AdcShowSettings : CommandSettings
+/// <summary>Where `imc adc` commands put plots and statistics.</summary>
+public class AdcOutputSettings : CommandSettings
+{
+    [CommandOption("--out <DIR>")]
+    [Description("Directory for the plots (default runs/adc/<name>).")]
+    public string? Out { get; init; }
+
+    [CommandOption("--format <FMT>")]
+    [Description("png, svg or both (default).")]
+    [DefaultValue("both")]
+    public string Format { get; init; } = "both";
+
+    [CommandOption("--json <PATH>")]
+    [Description("Write the statistics as JSON to PATH.")]
+    public string? Json { get; init; }
+}
+
+public sealed class AdcShowSettings : AdcOutputSettings
 {
     [CommandArgument(0, "<CONFIG>")]
     [Description("ADC config (e.g. configs/adc/sar.json), or a hardware config whose adc is shown.")]
@@ -26,17 +43,6 @@ public sealed class AdcShowSettings : CommandSettings
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
-    [CommandOption("--out <DIR>")]
-    [Description("Directory for the plots (default runs/adc/<name>).")]
-    public string? Out { get; init; }
-
-    [CommandOption("--format <FMT>")]
-    [Description("png, svg or both (default).")]
-    [DefaultValue("both")]
-    public string Format { get; init; } = "both";
-
-    [CommandOption("--json <PATH>")]
-    public string? Json { get; init; }
 }
 
 /// <summary>`imc adc show`: a population of an ADC config, its linearity table and plots.</summary>

@@ -36,12 +36,14 @@ public sealed class ThresholdAdc : IAdc
 
     public Tensor Convert(Tensor p)
     {
-        var shape = p.shape;
-        var rows = p.view(_columnThresholds.shape[0], -1);   // [T*NS, cycles*B]: one row per column
+        // [T, cycles*B, N*S] -> one row per column: the sorted search runs over each column's own table.
+        long t = p.shape[0], samples = p.shape[1], columns = p.shape[2];
+        var rows = p.transpose(1, 2).reshape(t * columns, samples);
         if (_noise > 0) rows = rows.add(randn(rows.shape, generator: _noiseGen).mul_(_noise));
         var codes = searchsorted(_columnThresholds, rows, out_int32: true, right: true);
-        if (_columnLevels is not null)
-            return _columnLevels.gather(1, codes.to_type(ScalarType.Int64)).view(shape);
-        return codes.to_type(ScalarType.Float32).add_(NominalScale.Low / NominalScale.Lsb).view(shape);
+        var levels = _columnLevels is not null
+            ? _columnLevels.gather(1, codes.to_type(ScalarType.Int64))
+            : codes.to_type(ScalarType.Float32).add_(NominalScale.Low / NominalScale.Lsb);
+        return levels.view(t, columns, samples).transpose(1, 2).contiguous();
     }
 }

@@ -6,14 +6,13 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// The analog matrix-vector product of one programmed layer, batched:
-/// for tile t, signal column j = (n, s), input cycle c and sample b,
-///   P[t, j, (c, b)] = sum_r E[t, j, r] * d_c(x_b)[t, r]  (+ column offset, + read noise)
+/// for tile t, input cycle c, sample b and signal column j = (n, s),
+///   P[t, (c, b), j] = sum_r d_c(x_b)[t, r] * E[t, r, j]  (+ column offset, + read noise)
 /// is the partial sum the ADC of column j sees; then
-///   y[b, n] = sum_t sum_c 2^(c_bits c) sum_s 2^(b s) ADC(P[t, (n, s), (c, b)])
+///   y[b, n] = sum_t sum_c 2^(c_bits c) sum_s 2^(b s) ADC(P[t, (c, b), (n, s)])
 /// is the digital shift-and-add. All tiles, cycles and slices go through one batched matmul
-/// (batch = tiles), laid out column-major ([T, N*S, cycles*B]) so that each ADC column's values
-/// are one contiguous row, then elementwise (or per-row) ADC work; the batch is chunked to bound
-/// memory. With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
+/// (batch = tiles) and elementwise ADC work; the batch is chunked to bound memory.
+/// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
 /// </summary>
 public static class AnalogMvm
 {
@@ -42,19 +41,19 @@ public static class AnalogMvm
         var core = layer.Hardware.Core;
         int T = layer.Tiles, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
         long B = xq.shape[0];
-        var p = PartialSums(layer, xq, signedInputs);         // [T, N*S, C*B]
+        var p = PartialSums(layer, xq, signedInputs);         // [T, C*B, N*S]
         probe?.Invoke(p);
         var y = layer.Adc.Convert(p);
-        // Shift-and-add: slices (2^(b s)), then cycles (2^(c k)), each a weighted sum of contiguous rows.
-        var perSlice = S == 1 ? y.view(T * N, C, B) : WeightSlicing.SliceWeights(core).view(1, S).matmul(y.view(T * N, S, C * B)).view(T * N, C, B);
-        var perCycle = C == 1 ? perSlice.view(T, N, B) : InputEncoding.CycleWeights(core).view(1, C).matmul(perSlice).view(T, N, B);
-        var sum = T == 1 ? perCycle[0] : perCycle.sum(new long[] { 0 });
-        if (layer.LsbUnits != 1.0) sum = sum.mul_(layer.LsbUnits);
-        return sum.t().contiguous();
+        // Shift-and-add: slices (2^(b s), contiguous innermost), then cycles (2^(c k)), then tiles.
+        var perSlice = S == 1 ? y.view(T, C, B, N) : y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
+        var sum = C == 1
+            ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
+            : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
+        return layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits);
     }
 
     /// <summary>
-    /// The analog partial sums [T, N*S, cycles*B] (column j = n*S + s, sample index c*B + b) in
+    /// The analog partial sums [T, cycles*B, N*S] (sample index c*B + b, column j = n*S + s) in
     /// the ADC's LSBs (multiply by <see cref="ProgrammedLayer.LsbUnits"/> for signal units, then
     /// by the ADC context's unit for A or V), before conversion: what each column's ADC sees.
     /// </summary>
@@ -66,26 +65,27 @@ public static class AnalogMvm
         // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
         int rows = T == 1 ? (int)xq.shape[1] : R;
         var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
-        var perTile = padded.reshape(B, T, rows).permute(1, 2, 0).contiguous();                               // [T, rows, B]
-        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 2).reshape(T, rows, C * B);      // [T, rows, C*B]
-        Tensor Rows(Tensor m) => rows == R ? m : m.narrow(2, 0, rows);
+        var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2).contiguous();   // [T, B, rows]
+        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 1).reshape(T, C * B, rows);      // [T, C*B, rows]
+        // Cell matrices are stored one row per column ([T, N*S, R]); the transposed view multiplies without a copy.
+        Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
         Tensor p;
         if (layer.Saturation is { } sat)
         {
             // Each column of a pair saturates on its own before the analog subtraction.
-            var pos = Rows(sat.Positive).bmm(x).clamp_(-sat.ClipUnits, sat.ClipUnits);
-            var neg = Rows(sat.Negative).bmm(x).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var pos = x.bmm(Cells(sat.Positive)).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var neg = x.bmm(Cells(sat.Negative)).clamp_(-sat.ClipUnits, sat.ClipUnits);
             p = pos.sub_(neg);
         }
         else
         {
-            p = Rows(layer.EffectiveByColumn).bmm(x);
+            p = x.bmm(Cells(layer.EffectiveByColumn));
         }
-        if (layer.ColumnOffset is { } off) p.add_(off);
+        if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
         if (layer.ReadVariance is { } rv)
         {
             // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            var sd = Rows(rv).bmm(x.square()).sqrt_();
+            var sd = x.square().bmm(Cells(rv)).sqrt_();
             p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
         }
         return p;

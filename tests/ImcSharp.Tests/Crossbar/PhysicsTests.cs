@@ -78,8 +78,8 @@ public class PhysicsTests
         var (wq, ws) = WeightSlicing.Quantize(randn(4, 64), 8);
         using var chip = new ProgrammedLayer(wq, ws, hw, 5);
         var xq = InputEncoding.Quantize(rand(1, 64), 1.0 / 63, 6, false).expand(20000, 64).contiguous();
-        var p = AnalogMvm.PartialSums(chip, xq, false);                 // [1, 16, 3*20000]
-        var measured = p.view(1, -1, 3, 20000).var(3)[0].t();            // [3, 16]
+        var p = AnalogMvm.PartialSums(chip, xq, false);                 // [1, 3*20000, 16]
+        var measured = p.view(1, 3, 20000, -1).var(2)[0];                // [3, 16]
         var digits = InputEncoding.Digits(xq.narrow(0, 0, 1), hw.Core, false).view(3, 64);
         var predicted = digits.square().matmul(chip.ReadVariance![0].t());   // [3, 16]
         var ratio = (measured / predicted).masked_select(predicted.gt(1e-3));
