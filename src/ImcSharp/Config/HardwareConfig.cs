@@ -73,40 +73,30 @@ public sealed record HardwareConfig
     public static HardwareConfig Load(string path)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: hardware config not found");
+        var cfg = Parse(File.ReadAllText(path), path);
+        // A population file named in the config is found relative to the config file.
+        if (cfg.Adc.Population is { } pop && !Path.IsPathRooted(pop))
+            cfg = cfg with { Adc = cfg.Adc with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) } };
+        return cfg;
+    }
+
+    /// <summary>Reads and validates a config from JSON text; <paramref name="source"/> names it in errors.</summary>
+    public static HardwareConfig Parse(string json, string source = "hardware config")
+    {
         HardwareConfig cfg;
         try
         {
-            cfg = JsonSerializer.Deserialize<HardwareConfig>(File.ReadAllText(path), Strict)
-                  ?? throw new ImcInputException($"{path}: expected a JSON object");
+            cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Strict) ?? throw new ImcInputException($"{source}: expected a JSON object");
         }
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "(document)";
-            throw new ImcInputException($"{path}: {field}: {e.Message.Split(" Path:")[0]}");
+            throw new ImcInputException($"{source}: {field}: {e.Message.Split(" Path:")[0]}");
         }
-        cfg = cfg with { Source = path };
-        // A population file named in the config is found relative to the config file.
-        if (cfg.Adc.Population is { } pop && !Path.IsPathRooted(pop))
-            cfg = cfg with { Adc = cfg.Adc with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) } };
-        cfg.Defaults.Validated(path);
+        cfg = cfg with { Source = source };
+        cfg.Defaults.Validated(source);
         foreach (var layer in cfg.Layers.Keys) cfg.For(layer);
         return cfg;
-    }
-
-    public static HardwareConfig Parse(string json, string source = "hardware config")
-    {
-        var tmp = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(tmp, json);
-            var cfg = Load(tmp);
-            return cfg with { Source = source };
-        }
-        catch (ImcInputException e)
-        {
-            throw new ImcInputException(e.Message.Replace(tmp, source));
-        }
-        finally { File.Delete(tmp); }
     }
 
     static void Merge(JsonObject target, JsonObject patch)

@@ -102,12 +102,11 @@ public sealed class ProgrammedLayer : IDisposable
         int spa = core.SignalColumnsPerArray;
         int arraysPerTile = (signalColumns + spa - 1) / spa;
         int adcsPerArray = (spa + core.AdcShare - 1) / core.AdcShare;
-        var ids = new long[tiles * signalColumns];
-        for (int t = 0; t < tiles; t++)
-            for (int j = 0; j < signalColumns; j++)
-                ids[t * signalColumns + j] = (long)(t * arraysPerTile + j / spa) * adcsPerArray + (j % spa) / core.AdcShare;
+        var t = arange(tiles, ScalarType.Int64).unsqueeze(1);
+        var j = arange(signalColumns, ScalarType.Int64).unsqueeze(0);
         instances = tiles * arraysPerTile * adcsPerArray;
-        return tensor(ids).view(tiles, signalColumns);
+        return (t * arraysPerTile + j.div(spa, rounding_mode: RoundingMode.floor)) * adcsPerArray
+               + j.remainder(spa).div(core.AdcShare, rounding_mode: RoundingMode.floor);
     }
 
     public void Dispose()

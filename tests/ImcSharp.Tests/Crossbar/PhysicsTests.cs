@@ -146,4 +146,14 @@ public class PhysicsTests
             Assert.Equal(expected, AnalogMvm.PartialSums(chip, xq, false).flatten()[0].item<float>(), 3);
         }
     }
+
+    [Fact]
+    public void SignalColumnsMapToTheSharedAdcOfTheirArray()
+    {
+        // 8 physical columns = 4 differential signal columns per array, 2 columns per ADC.
+        var core = new CoreConfig { Columns = 8, AdcShare = 2 };
+        var ids = ProgrammedLayer.AdcInstanceIds(core, tiles: 2, signalColumns: 10, out int instances);
+        Assert.Equal(12, instances);     // 2 tiles x 3 arrays x 2 ADCs
+        Assert.Equal(new long[] { 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10 }, ids.flatten().data<long>().ToArray());
+    }
 }
