@@ -1,7 +1,7 @@
 using ImcSharp.Bench;
 
 // Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc ...] [--models lenet5,mlp]
-var suites = args.Where(a => !a.StartsWith("--")).ToList();
+var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
 var models = (modelsArg ?? "lenet5,mlp").Split(',');

@@ -65,8 +65,10 @@ public static class AnalogMvm
         // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
         int rows = T == 1 ? (int)xq.shape[1] : R;
         var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
-        var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2).contiguous();   // [T, B, rows]
-        var x = InputEncoding.Digits(perTile, core, signedInputs, cycleAxis: 1).reshape(T, C * B, rows);      // [T, C*B, rows]
+        // [T, B, rows]: a strided view; one input cycle multiplies it as is (BLAS takes the row stride),
+        // several cycles expand it into contiguous digits [T, C, B, rows].
+        var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2);
+        var x = C == 1 ? perTile : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1).reshape(T, C * B, rows);
         // Cell matrices are stored one row per column ([T, N*S, R]); the transposed view multiplies without a copy.
         Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
         Tensor p;
