@@ -20,7 +20,7 @@ public static class AdcBench
         var results = new List<Measurement>();
         const int columns = 256, bits = 7;
         const long perColumn = 10_000_000 / columns;
-        using var values = (randn(1, columns, perColumn) * 30).DetachFromDisposeScope();
+        using var values = (randn(1, perColumn, columns) * 30).DetachFromDisposeScope();   // [tiles, samples, columns]
         results.Add(Harness.Time("clamp-and-round, 10M values", () => { using var s = NewDisposeScope(); values.clone().round_().clamp_(-64, 63); }, columns * perColumn, "values/s"));
         var ideal = new IdealAdc(bits, (-64, 1));
         results.Add(Harness.Time("ideal ADC bank, 10M values", () => { using var s = NewDisposeScope(); ideal.Convert(values.clone()); }, columns * perColumn, "values/s"));

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ImcSharp.Bench;
 
 /// <summary>One measured figure: median seconds per run over repeats, after warm-up.</summary>
-public sealed record Measurement(string Name, double MedianSeconds, double MinSeconds, int Repeats, double ItemsPerRun, string Unit)
+public sealed record Measurement(string Name, double MedianSeconds, double MinSeconds, int Repeats, double ItemsPerRun, string Unit, double PeakMiB)
 {
     public double Throughput => ItemsPerRun / MedianSeconds;
 }
@@ -26,7 +26,7 @@ public static class Harness
             times[i] = sw.Elapsed.TotalSeconds;
         }
         Array.Sort(times);
-        return new Measurement(name, times[repeats / 2], times[0], repeats, itemsPerRun, unit);
+        return new Measurement(name, times[repeats / 2], times[0], repeats, itemsPerRun, unit, PeakResidentMiB());
     }
 
     public static double PeakResidentMiB()
@@ -39,9 +39,9 @@ public static class Harness
 
     public static void Print(IEnumerable<Measurement> ms)
     {
-        Console.WriteLine($"{"benchmark",-44} {"median ms",10} {"min ms",10} {"throughput",14}");
+        Console.WriteLine($"{"benchmark",-50} {"median ms",10} {"min ms",10} {"throughput",14} {"",-10} {"peak MiB so far",15}");
         foreach (var m in ms)
-            Console.WriteLine($"{m.Name,-44} {m.MedianSeconds * 1e3,10:F2} {m.MinSeconds * 1e3,10:F2} {m.Throughput,12:F0} {m.Unit}");
+            Console.WriteLine($"{m.Name,-50} {m.MedianSeconds * 1e3,10:F2} {m.MinSeconds * 1e3,10:F2} {m.Throughput,14:F0} {m.Unit,-10} {m.PeakMiB,15:F0}");
         Console.WriteLine($"peak resident memory: {PeakResidentMiB():F0} MiB");
     }
 }

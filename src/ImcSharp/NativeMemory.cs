@@ -23,7 +23,8 @@ internal static class NativeMemory
 #pragma warning restore CA2255
     internal static void Tune()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        // IMC_MALLOC_TUNING=0 keeps glibc's defaults (to compare, or where memory is tight).
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("IMC_MALLOC_TUNING") == "0") return;
         try
         {
             Mallopt(M_TRIM_THRESHOLD, int.MaxValue);

@@ -79,8 +79,10 @@ public static class AdcModels
 
     /// <summary>
     /// Oscillator ADC: counts(x) = f(x) W - F0_nom W with f from <see cref="OscillatorParams"/>;
-    /// code = round(counts), so T_k solves counts(x) = k - 1/2 (inverted by bisection), expressed
-    /// in nominal LSBs of FullScale / (2^N - 1).
+    /// code = round(counts), so T_k solves counts(x) = k - 1/2, in closed form:
+    /// CCO: x = (FMax atanh(f_k / FMax) - f0) / K with f_k = (k - 1/2)/W + F0_nom (unreachable when f_k >= FMax);
+    /// VCO: the smaller root of K c x^2 / FS - K x + (f_k - f0) = 0 (c = curvature; linear when c = 0;
+    /// unreachable beyond the curve's peak or FMax). Expressed in nominal LSBs of FullScale / (2^N - 1).
     /// </summary>
     static Tensor Oscillator(OscillatorParams p, bool cco, int n, int instances, Generator global, Generator local)
     {
@@ -88,46 +90,46 @@ public static class AdcModels
         var k = (randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * p.KSigmaLocal + 1) * (p.K * kG);
         var f0 = (randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * p.F0SigmaLocal + 1) * (p.F0 * f0G);
         double lsb = p.FullScale / ((1L << n) - 1);
-        Tensor Counts(Tensor u)
+        var fk = (Ideal(n) / p.Window + p.F0).unsqueeze(0);                                   // [1, M] frequency of transition k
+        Tensor x;
+        var reachable = fk.lt(p.FMax).expand(instances, -1);
+        if (cco)
         {
-            var x = u * lsb;
-            var f = cco ? tanh((f0 + k * x) / p.FMax) * p.FMax
-                        : (f0 + k * x * (1 - x * (p.Curvature / p.FullScale))).clamp_max(p.FMax);
-            return f * p.Window - p.F0 * p.Window;
+            x = ((fk / p.FMax).clamp_max(1 - 1e-15).atanh() * p.FMax - f0) / k;
         }
-        // The VCO's quadratic term peaks at FullScale / (2 Curvature); search below it so counts stay monotonic.
-        double hi = cco || p.Curvature <= 0 ? 4.0 * (1L << n) : Math.Min(4.0 * (1L << n), p.FullScale / (2 * p.Curvature) / lsb);
-        return Invert(Counts, n, instances, -(1L << n), hi);
-    }
-
-    /// <summary>Integrator: counts(u) = u - D (1 - e^(-u/D)) for u >= 0 (dead zone D LSB, compressive near 0).</summary>
-    static Tensor Integrator(IntegratorParams p, int n, int instances, Generator local)
-    {
-        var d = (randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * p.DeadZoneSigmaLocal + 1).clamp_min(0) * p.DeadZone;
-        Tensor Counts(Tensor u) => p.DeadZone <= 0 ? u : u - d * (1 - exp(-u.clamp_min(0) / d.clamp_min(1e-12)));
-        return Invert(Counts, n, instances, 0, 4.0 * (1L << n));
+        else if (p.Curvature <= 0)
+        {
+            x = (fk - f0) / k;
+        }
+        else
+        {
+            var a = k * (p.Curvature / p.FullScale);
+            var disc = k.square() - 4 * a * (fk - f0);
+            reachable = reachable.logical_and(disc.ge(0));
+            x = (k - disc.clamp_min(0).sqrt()) / (2 * a);
+        }
+        return where(reachable, x / lsb, full_like(x, double.PositiveInfinity));
     }
 
     /// <summary>
-    /// Thresholds of a monotonic count curve: T_k with counts(T_k) = k - 1/2, by 60 steps of
-    /// vectorized bisection on [lo, hi]; codes the curve never reaches get +inf, codes it passes
-    /// below lo get -inf.
+    /// Integrator: counts(u) = u - D (1 - e^(-u/D)) (dead zone D LSB, compressive near 0), so
+    /// T_k solves counts(u) = k - 1/2: 30 Newton steps from u = k - 1/2 + D (counts is convex and
+    /// increasing, so Newton from the right converges monotonically).
     /// </summary>
-    public static Tensor Invert(Func<Tensor, Tensor> counts, int bits, int instances, double lo, double hi)
+    static Tensor Integrator(IntegratorParams p, int n, int instances, Generator local)
     {
-        long m = (1L << bits) - 1;
-        var target = (Ideal(bits)).unsqueeze(0).expand(instances, m);
-        var a = full(new long[] { instances, m }, lo, ScalarType.Float64);
-        var b = full(new long[] { instances, m }, hi, ScalarType.Float64);
-        for (int i = 0; i < 60; i++)
+        var d = (randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * p.DeadZoneSigmaLocal + 1).clamp_min(1e-9) * p.DeadZone;
+        var c = Ideal(n).unsqueeze(0);
+        if (p.DeadZone <= 0) return c.expand(instances, -1).clone();
+        var u = (c + d).contiguous();
+        for (int i = 0; i < 30; i++)
         {
-            var mid = (a + b) * 0.5;
-            var below = counts(mid).lt(target);
-            a = where(below, mid, a);
-            b = where(below, b, mid);
+            using var step = NewDisposeScope();
+            var e = (-u / d).exp_();
+            var f = u - d * (1 - e) - c;                // counts(u) - target
+            var slope = 1 - e;                          // d counts / du
+            u.sub_(f / slope.clamp_min(1e-12));
         }
-        var t = (a + b) * 0.5;
-        t = where(counts(full_like(t, hi)).lt(target), full_like(t, double.PositiveInfinity), t);
-        return where(counts(full_like(t, lo)).ge(target), full_like(t, double.NegativeInfinity), t);
+        return u;
     }
 }
