@@ -47,8 +47,6 @@ public sealed record HardwareConfig
 
     [JsonIgnore] public string Source { get; init; } = "hardware config";
 
-    static readonly JsonSerializerOptions Strict = new(Json.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
-
     public LayerHardware Defaults => new() { Core = Core, Cell = Cell, Array = Array, Adc = Adc };
 
     /// <summary>The hardware of one layer: defaults with that layer's override merged in, validated.</summary>
@@ -59,11 +57,11 @@ public sealed record HardwareConfig
         Merge(merged, over);
         try
         {
-            return merged.Deserialize<LayerHardware>(Strict)!.Validated($"{Source} (layers.{layer})");
+            return merged.Deserialize<LayerHardware>(Json.Strict)!.Validated($"{Source} (layers.{layer})");
         }
         catch (JsonException e)
         {
-            throw new ImcInputException($"{Source}: layers.{layer}{e.Path?.TrimStart('$')}: {e.Message.Split(" Path:")[0]}");
+            throw Json.InputError(e, Source, $"layers.{layer}.");
         }
     }
 
@@ -86,12 +84,11 @@ public sealed record HardwareConfig
         HardwareConfig cfg;
         try
         {
-            cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Strict) ?? throw new ImcInputException($"{source}: expected a JSON object");
+            cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Json.Strict) ?? throw new ImcInputException($"{source}: expected a JSON object");
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "(document)";
-            throw new ImcInputException($"{source}: {field}: {e.Message.Split(" Path:")[0]}");
+            throw Json.InputError(e, source);
         }
         cfg = cfg with { Source = source };
         cfg.Defaults.Validated(source);

@@ -46,8 +46,10 @@ public sealed class AdcPopulation : IDisposable
         return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray());
     }
 
-    /// <summary>Thresholds sorted per instance (what the count rule needs), [instances, M].</summary>
-    public Tensor Sorted() => Thresholds.sort(1).Values;
+    Tensor? _sorted;
+
+    /// <summary>Thresholds sorted per instance (what the count rule needs), [instances, M]; computed once.</summary>
+    public Tensor Sorted() => _sorted ??= Thresholds.sort(1).Values.DetachFromDisposeScope();
 
     /// <summary>
     /// Codes of <paramref name="x"/> [instances, V] (LSB units), each row through its own instance:
@@ -55,5 +57,9 @@ public sealed class AdcPopulation : IDisposable
     /// </summary>
     public Tensor Convert(Tensor x) => searchsorted(Sorted(), x.to_type(ScalarType.Float64), right: true);
 
-    public void Dispose() => Thresholds.Dispose();
+    public void Dispose()
+    {
+        Thresholds.Dispose();
+        _sorted?.Dispose();
+    }
 }

@@ -31,8 +31,6 @@ public sealed record AdcReport(
 /// <summary>Reads an ADC config file: either an ADC record, or a hardware config whose "adc" is used.</summary>
 public static class AdcConfigFile
 {
-    static readonly JsonSerializerOptions Strict = new(Json.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
-
     public static (string Name, AdcConfig Config) Load(string path)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: ADC config not found");
@@ -43,7 +41,7 @@ public static class AdcConfigFile
             node.Remove("name");
             node.Remove("description");
             var adcNode = node["adc"] is JsonObject inner ? inner : node;
-            var cfg = adcNode.Deserialize<AdcConfig>(Strict) ?? throw new ImcInputException($"{path}: empty ADC config");
+            var cfg = adcNode.Deserialize<AdcConfig>(Json.Strict) ?? throw new ImcInputException($"{path}: empty ADC config");
             if (cfg.Population is { } pop && !Path.IsPathRooted(pop))
                 cfg = cfg with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) };
             var e = new ConfigErrors();
@@ -53,8 +51,7 @@ public static class AdcConfigFile
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "(document)";
-            throw new ImcInputException($"{path}: {field}: {e.Message.Split(" Path:")[0]}");
+            throw Json.InputError(e, path);
         }
     }
 }

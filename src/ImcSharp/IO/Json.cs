@@ -14,6 +14,17 @@ public static class Json
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Config files: as <see cref="Options"/>, and a misspelt field is an error rather than ignored.</summary>
+    public static readonly JsonSerializerOptions Strict = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>One clear error for a JSON failure: the source, the field path, then what went wrong.</summary>
+    public static ImcInputException InputError(JsonException e, string source, string fieldPrefix = "")
+    {
+        var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0 ? fieldPrefix.TrimEnd('.') : "(document)";
+        var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+        return new ImcInputException($"{source}: {field}{line}: {FirstSentence(e.Message)}");
+    }
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
@@ -29,9 +40,7 @@ public static class Json
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
-            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            throw new ImcInputException($"{path}{where}{line}: {FirstSentence(e.Message)}");
+            throw InputError(e, path);
         }
     }
 
