@@ -26,6 +26,12 @@ public static class CliApp
                 adc.AddCommand<AdcImportCommand>("import").WithDescription("Import simulated or measured ADC curves (CSV) into a reusable population file; plots and statistics.")
                     .WithExample("adc", "import", "sim/cco-import.json");
             });
+            config.AddBranch("experiment", ex =>
+            {
+                ex.SetDescription("Whole experiments driven by a spec in experiments/.");
+                ex.AddCommand<ApproxAdcCommand>("approx-adc").WithDescription("Float vs peripheral-aware networks on ideal, calibrated and approximate ADCs over Monte Carlo chips.")
+                    .WithExample("experiment", "approx-adc", "--quick", "--json", "approx-adc.json");
+            });
             config.AddCommand<DemoCommand>("demo").WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
         });
                 // Ctrl+C stops a long loop at the next batch; what is checkpointed stays usable.

@@ -10,14 +10,15 @@ namespace ImcSharp.Cli;
 /// </summary>
 public static class ConsoleProgress
 {
-    public static T Run<T>(Func<ProgressSink, T> work)
+    /// <param name="hideCompleted">Long multi-phase jobs: show only the running phase's bar.</param>
+    public static T Run<T>(Func<ProgressSink, T> work, bool hideCompleted = false)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
             return work(PlainSink());
         T result = default!;
         AnsiConsole.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
+            .AutoClear(hideCompleted)
+            .HideCompleted(hideCompleted)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -25,7 +26,7 @@ public static class ConsoleProgress
                 var tasks = new Dictionary<string, ProgressTask>();
                 result = work(u =>
                 {
-                    if (!tasks.TryGetValue(u.Phase, out var task))
+                    if (!tasks.TryGetValue(u.Phase, out var task) || (task.IsFinished && u.Step < task.Value))
                     {
                         task = ctx.AddTask(u.Phase, maxValue: u.Steps);
                         tasks[u.Phase] = task;

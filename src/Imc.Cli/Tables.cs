@@ -30,8 +30,13 @@ public static class Tables
         var t = new Table().Title($"[bold]{r.Model} on {r.Dataset}, hardware {Markup.Escape(r.Hardware)}[/] ({r.Chips} chips)")
             .AddColumn("float").AddColumn("quantized").AddColumn("chip mean").AddColumn("std").AddColumn("worst").AddColumn("p5").AddColumn("best").AddColumn("seconds");
         var a = r.Accuracy;
-        t.AddRow(Pct(r.FloatAccuracy), Pct(r.QuantizedAccuracy), Pct(a.Mean), $"{a.Std * 100:F2}", Pct(a.Min), Pct(a.P5), Pct(a.Max), r.Seconds.ToString("F1"));
+        t.AddRow(Pct(r.FloatAccuracy ?? double.NaN), Pct(r.QuantizedAccuracy ?? double.NaN), Pct(a.Mean), $"{a.Std * 100:F2}", Pct(a.Min), Pct(a.P5), Pct(a.Max), r.Seconds.ToString("F1"));
         AnsiConsole.Write(t);
+        var c = new Table().Title("[bold]global corners[/]").AddColumn("corner").AddColumn("chips").AddColumn("mean").AddColumn("worst");
+        foreach (var k in r.Corners) c.AddRow(k.Corner.ToString(), k.Chips.ToString(), Pct(k.Mean), Pct(k.Min));
+        AnsiConsole.Write(c);
+        AnsiConsole.MarkupLine($"worst corner mean [bold]{Pct(r.WorstCorner)}[/]");
+        foreach (var f in r.Plots) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
     }
 
     public static string Pct(double x) => $"{x * 100:F2}%";

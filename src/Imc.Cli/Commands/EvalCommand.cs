@@ -27,6 +27,19 @@ public sealed class EvalSettings : DataSettings
     [DefaultValue(0L)]
     public long FirstChip { get; init; }
 
+    [CommandOption("--corners <G>")]
+    [Description("With --hw: global corners; chip k is drawn in corner k mod G and each corner is reported on its own.")]
+    [DefaultValue(5)]
+    public int Corners { get; init; } = 5;
+
+    [CommandOption("--results <JSONL>")]
+    [Description("With --hw: append each finished chip here; a rerun with the same file skips finished chips (resume).")]
+    public string? Results { get; init; }
+
+    [CommandOption("--plot <DIR>")]
+    [Description("With --hw: write the per-chip accuracy histogram (PNG and SVG) into DIR.")]
+    public string? Plot { get; init; }
+
     [CommandOption("--calibration-images <N>")]
     [Description("With --hw: training images used to set each layer's input range.")]
     [DefaultValue(1000)]
@@ -39,8 +52,8 @@ public sealed record EvalReport(string Model, string Dataset, int Epochs, long S
 
 /// <summary>JSON result of `imc eval --hw`: test_accuracy is the mean over chips.</summary>
 public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, long Samples,
-    double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double FloatAccuracy, double QuantizedAccuracy,
-    AccuracyStats Accuracy, List<ChipResult> PerChip);
+    double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double? FloatAccuracy, double? QuantizedAccuracy,
+    AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots);
 
 public sealed class EvalCommand : Command<EvalSettings>
 {
@@ -62,7 +75,13 @@ public sealed class EvalCommand : Command<EvalSettings>
 
     public static HardwareEvalReport RunHardware(EvalSettings s)
     {
-        if (s.Chips < 1) throw new ImcInputException($"--chips {s.Chips}: expected an integer >= 1");
+        var mc = new MonteCarloOptions
+        {
+            Chips = s.Chips, Corners = Math.Min(s.Corners, Math.Max(1, s.Chips)), FirstChip = s.FirstChip, ResultsPath = s.Results,
+            Setup = $"{Path.GetFullPath(s.Checkpoint)} on {Path.GetFullPath(s.Hardware!)}, {s.TestLimit} test images, {s.CalibrationImages} calibration images",
+        };
+        mc.Validate();
+        if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");
         if (s.CalibrationImages < 1) throw new ImcInputException($"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
         var sw = Stopwatch.StartNew();
         var config = Config.HardwareConfig.Load(s.Hardware!);
@@ -73,12 +92,22 @@ public sealed class EvalCommand : Command<EvalSettings>
             using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit);
             CheckShape(s.Checkpoint, info, test, dataset);
             Nn.AnalogConversion.Convert(model, config);
-            using (var calib = TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages))
-            using (var scope = TorchSharp.torch.NewDisposeScope())
+            // A peripheral-aware checkpoint carries the ranges it was trained with; a float one is calibrated here.
+            if (info.Calibration is { } stored) Nn.AnalogConversion.Apply(model, stored);
+            else
+            {
+                using var calib = TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages);
+                using var scope = TorchSharp.torch.NewDisposeScope();
                 Nn.AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
-            var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, s.Chips, s.FirstChip, p));
+            }
+            var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
+            var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
+                $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",
+                new[] { ("chips", (IReadOnlyList<double>)r.PerChip.Select(c => c.Accuracy).ToList()) },
+                new[] { ("quantized (ideal core)", r.QuantizedAccuracy!.Value) });
             return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean, test.Count,
-                sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy, r.QuantizedAccuracy, r.Accuracy, r.PerChip);
+                sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy, r.QuantizedAccuracy, r.Accuracy, r.PerChip,
+                r.Corners, r.WorstCorner, plots);
         }
     }
 

@@ -70,6 +70,49 @@ public sealed class TrainSettings : DataSettings
     [Description("Continue from the checkpoint in --out if there is one.")]
     public bool Resume { get; init; }
 
+    [CommandOption("--hw <CONFIG>")]
+    [Description("Peripheral-aware training: run every step's forward pass on chips of this hardware config (checkpoint <model>-aware.ckpt).")]
+    public string? Hardware { get; init; }
+
+    [CommandOption("--init <CKPT>")]
+    [Description("With --hw: fine-tune this float checkpoint (default: train from scratch).")]
+    public string? Init { get; init; }
+
+    [CommandOption("--variation <MODE>")]
+    [Description("With --hw: nominal, fixed-chip, fresh-local, fresh-chip (default) or chip-specific.")]
+    [DefaultValue("fresh-chip")]
+    public string Variation { get; init; } = "fresh-chip";
+
+    [CommandOption("--ste <MODE>")]
+    [Description("With --hw: ADC straight-through estimator: identity (default; 0 outside the range) or mean-slope.")]
+    [DefaultValue("identity")]
+    public string Ste { get; init; } = "identity";
+
+    [CommandOption("--train-chip <N>")]
+    [Description("With --variation fixed-chip or chip-specific: the chip.")]
+    [DefaultValue(0L)]
+    public long TrainChip { get; init; }
+
+    [CommandOption("--train-corner <N>")]
+    [Description("With fixed-chip or chip-specific: the chip's global corner (population files: corner index).")]
+    public int? TrainCorner { get; init; }
+
+    [CommandOption("--calibration-images <N>")]
+    [Description("With --hw: training images that set each layer's input (and calibrated ADC) range.")]
+    [DefaultValue(1000)]
+    public int CalibrationImages { get; init; } = 1000;
+
+    public AwareOptions? ToAware() => Hardware is null ? null : new AwareOptions
+    {
+        Hardware = Config.HardwareConfig.Load(Hardware),
+        Variation = Parse<ChipSampling>("--variation", Variation),
+        Gradient = Parse<Converters.AdcGradient>("--ste", Ste),
+        Chip = TrainChip,
+        Corner = TrainCorner,
+        Init = Init,
+        CalibrationImages = CalibrationImages,
+    };
+
     public TrainOptions ToOptions() => new()
     {
         Model = Models.ModelSpec.Canonical(Model),
@@ -88,10 +131,13 @@ public sealed class TrainSettings : DataSettings
         TestLimit = TestLimit,
     };
 
-    static T Parse<T>(string option, string value) where T : struct, Enum =>
-        Enum.TryParse<T>(value, ignoreCase: true, out var v) && Enum.IsDefined(v)
+    /// <summary>Parses an option value written in kebab case (fresh-chip, mean-slope) or as the enum name.</summary>
+    public static T Parse<T>(string option, string value) where T : struct, Enum =>
+        Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var v) && Enum.IsDefined(v)
             ? v
-            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(Kebab))}");
+
+    static string Kebab(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
 
 /// <summary>JSON result of `imc train`.</summary>
@@ -104,18 +150,20 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = s.ToOptions();
         options.Validate();
-        var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken);
+        if (s.Hardware is null && (s.Init is not null))
+            throw new ImcInputException("--init needs --hw: it starts peripheral-aware training from a float checkpoint");
+        var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken, s.ToAware());
         Tables.Training(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
         return 0;
     }
 
     /// <summary>Loads the data and trains; shared with `imc demo`.</summary>
-    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default)
+    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default, AwareOptions? aware = null)
     {
         using var train = Load(options.Dataset, dataDir, Split.Train, options.TrainLimit);
         using var test = Load(options.Dataset, dataDir, Split.Test, options.TestLimit);
-        var result = ConsoleProgress.Run(p => Trainer.Train(options, train, test, outDir, resume, p, cancel));
+        var result = ConsoleProgress.Run(p => Trainer.Train(options, train, test, outDir, resume, p, cancel, aware));
         return new TrainReport(options.Model, options.Dataset, options.Epochs, options.Seed, result.Info.TestAccuracy,
             result.Seconds, result.ImagesPerSecond, result.CheckpointPath, result.Resumed, result.Info.History);
     }

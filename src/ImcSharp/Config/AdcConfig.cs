@@ -1,18 +1,22 @@
 namespace ImcSharp.Config;
 
 public enum AdcKind { Ideal, Flash, Sar, Ramp, Cco, Vco, Integrator, SenseAmp, Population }
-public enum AdcRangeMode { Auto, Exact, Absolute }
+public enum AdcRangeMode { Auto, Exact, Absolute, Calibrated }
 
 /// <summary>
 /// The ADC's input range. Auto: symmetric ±Fraction x the largest partial sum a column of the
 /// array can produce. Exact: one LSB = one unit of (input digit x weight digit), codes centred on
 /// zero: lossless whenever |partial sum| &lt;= 2^(bits-1)-1. Absolute: [Min, Max] in the physical
-/// unit the ADC sees (A in current mode, V in charge mode).
+/// unit the ADC sees (A in current mode, V in charge mode). Calibrated: like auto, but the
+/// fraction is set per layer from the partial sums of calibration images: the
+/// <see cref="Percentile"/>-th percentile of |partial sum| becomes the top of the range (the
+/// per-layer reference a designer trims once per design, not per chip).
 /// </summary>
 public sealed record AdcRange
 {
     public AdcRangeMode Mode { get; init; } = AdcRangeMode.Auto;
     public double Fraction { get; init; } = 1.0;
+    public double Percentile { get; init; } = 99.9;
     public double? Min { get; init; }
     public double? Max { get; init; }
 }
@@ -106,12 +110,33 @@ public sealed record AdcConfig
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
 
+    /// <summary>The same ADC with every global (per-chip) sigma set to zero.</summary>
+    public AdcConfig WithoutGlobalVariation() => this with
+    {
+        Variation = Variation with { GainSigmaGlobal = 0, OffsetSigmaGlobal = 0 },
+        Ramp = Ramp with { TauSigmaGlobal = 0 },
+        Oscillator = Oscillator with { F0SigmaGlobal = 0, KSigmaGlobal = 0 },
+    };
+
+    /// <summary>The nominal ADC: no global, local or temporal variation (the design's mean curve).</summary>
+    public AdcConfig Nominal() => WithoutGlobalVariation() with
+    {
+        Variation = new AdcVariation(),
+        Flash = Flash with { ComparatorSigma = 0 },
+        Sar = Sar with { UnitCapSigma = 0, ComparatorOffsetSigma = 0 },
+        Ramp = Ramp with { TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 },
+        Oscillator = Oscillator with { F0SigmaGlobal = 0, KSigmaGlobal = 0, F0SigmaLocal = 0, KSigmaLocal = 0 },
+        Integrator = Integrator with { DeadZoneSigmaLocal = 0 },
+    };
+
     public void Validate(ConfigErrors e, string at)
     {
         e.Range(at + "bits", Bits, 1, 16);
         if (Kind == AdcKind.SenseAmp && Bits != 1) e.Add(at + "bits", Bits, "a sense amplifier is a 1-bit ADC: set bits to 1");
-        if (Range.Mode == AdcRangeMode.Auto && !(Range.Fraction > 0 && Range.Fraction <= 100))
+        if (Range.Mode is AdcRangeMode.Auto or AdcRangeMode.Calibrated && !(Range.Fraction > 0 && Range.Fraction <= 100))
             e.Add(at + "range.fraction", Range.Fraction, "expected 0 < fraction <= 100");
+        if (Range.Mode == AdcRangeMode.Calibrated && !(Range.Percentile > 0 && Range.Percentile <= 100))
+            e.Add(at + "range.percentile", Range.Percentile, "expected 0 < percentile <= 100");
         if (Range.Mode == AdcRangeMode.Absolute)
         {
             if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute", "needs both min and max (physical units)");
@@ -144,3 +169,14 @@ public sealed record AdcConfig
 }
 
 public enum CalibrationKind { None, TwoPoint, Lut }
+
+/// <summary>Which levels of variation a chip draws (training modes and corner studies).</summary>
+public enum VariationLevels
+{
+    /// <summary>Global (per chip) and local (per instance, per cell) variation: a real chip.</summary>
+    Both,
+    /// <summary>Local mismatch only: every global draw is pinned at the nominal corner.</summary>
+    LocalOnly,
+    /// <summary>No random variation at all: the nominal curve and nominal cells.</summary>
+    Nominal,
+}

@@ -26,6 +26,13 @@ public sealed record CellConfig
     public double UnitCapacitance { get; init; } = 1e-15;
     public double CapacitorSigma { get; init; }
 
+    /// <summary>Nominal cells: exact levels, no programming or read noise, no stuck cells, no mismatch.</summary>
+    public CellConfig Nominal() => this with
+    {
+        ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0, StuckOnRate = 0, StuckOffRate = 0,
+        CurrentSigma = 0, CapacitorSigma = 0,
+    };
+
     public void Validate(ConfigErrors e, string at, CoreConfig core)
     {
         e.Positive(at + "g_min", GMin, allowZero: true);

@@ -13,6 +13,18 @@ public sealed record LayerHardware
     public ArrayConfig Array { get; init; } = new();
     public AdcConfig Adc { get; init; } = new();
 
+    /// <summary>
+    /// The hardware with only the chosen levels of variation: local-only pins the ADC's global
+    /// draws at the nominal corner (cells and array offsets are local by nature and stay);
+    /// nominal also removes every random cell, array and ADC error.
+    /// </summary>
+    public LayerHardware With(VariationLevels levels) => levels switch
+    {
+        VariationLevels.LocalOnly => this with { Adc = Adc.WithoutGlobalVariation() },
+        VariationLevels.Nominal => this with { Cell = Cell.Nominal(), Array = Array with { OffsetSigma = 0 }, Adc = Adc.Nominal() },
+        _ => this,
+    };
+
     public LayerHardware Validated(string source)
     {
         var e = new ConfigErrors();

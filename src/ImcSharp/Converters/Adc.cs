@@ -16,7 +16,8 @@ namespace ImcSharp.Converters;
 /// <param name="Instances">Number of physical ADCs of this layer on the chip.</param>
 /// <param name="GlobalSeed">Chip-level seed: global (corner) draws are shared by every layer of a chip.</param>
 /// <param name="LocalSeed">Seed of this layer's instances (local mismatch).</param>
-public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0);
+/// <param name="Corner">Global corner to use from a population file (index modulo its corners); null draws one from <paramref name="GlobalSeed"/>.</param>
+public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0, int? Corner = null);
 
 /// <summary>
 /// An ADC bank of one programmed layer. The engine hands it partial sums already expressed in
@@ -24,13 +25,15 @@ public sealed record AdcContext(double Unit, string Quantity, double FullScaleUn
 /// cells so no extra pass is spent on scaling); it returns, per element, the nominal level of the
 /// code it produced, also in LSBs. The engine multiplies by the LSB after the shift-and-add.
 /// </summary>
-public interface IAdc
+public interface IAdc : IDisposable
 {
     int Bits { get; }
     /// <summary>Lowest level and LSB of the nominal (ideal) code-to-level map, in signal units.</summary>
     (double Low, double Lsb) NominalScale { get; }
     /// <summary>Converts <paramref name="lsbUnits"/> [T, rows, N*S]; may work in place and return it.</summary>
     Tensor Convert(Tensor lsbUnits);
+    /// <summary>Straight-through gradient table of this bank (see <see cref="AdcSlope"/>), computed once.</summary>
+    Tensor SlopeTable(AdcGradient mode);
 }
 
 public static class AdcFactory
@@ -78,7 +81,7 @@ public static class AdcFactory
             var pop = LoadPopulation(cfg.Population!);
             if (pop.Bits != cfg.Bits) throw new ImcInputException($"{cfg.Population}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
             int corners = pop.CornerNames.Length;
-            int corner = (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
+            int corner = ctx.Corner is int c ? c % corners : (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
             var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == corner).Select(i => (long)i).ToArray());
             if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
             var pick = members.index_select(0, randint(0, members.numel(), new long[] { ctx.Instances }, generator: local));
@@ -118,6 +121,20 @@ public sealed class IdealAdc : IAdc
     {
         Bits = bits;
         NominalScale = scale;
+    }
+
+    readonly Dictionary<AdcGradient, Tensor> _slopes = new();
+
+    public Tensor SlopeTable(AdcGradient mode)
+    {
+        lock (_slopes)
+            return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode);
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _slopes.Values) t.Dispose();
+        _slopes.Clear();
     }
 
     public Tensor Convert(Tensor q)

@@ -18,6 +18,8 @@ public sealed class ThresholdAdc : IAdc
     readonly Tensor? _columnLevels;      // [T*NS, 2^N] calibrated level per code, or null
     readonly double _noise;
     readonly Generator _noiseGen;
+    readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
+    readonly Dictionary<AdcGradient, Tensor> _slopes = new();
 
     /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
     /// <param name="instanceLevels">[instances, 2^N] calibrated levels (unipolar LSB), or null for the nominal map.</param>
@@ -28,22 +30,40 @@ public sealed class ThresholdAdc : IAdc
         double lowCode = scale.Low / scale.Lsb;
         var ids = instanceIds.flatten();
         // Unipolar code grid to the layer's: level of code k is lowCode + k.
-        _columnThresholds = (instanceThresholds.sort(1).Values.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _instanceSorted = instanceThresholds.sort(1).Values.to_type(ScalarType.Float64).DetachFromDisposeScope();
+        _columnThresholds = (_instanceSorted.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
         _columnLevels = instanceLevels is null ? null : (instanceLevels.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
+    }
+
+    /// <summary>Mean slope over this chip's instances: the chip's mean curve, its global corner included.</summary>
+    public Tensor SlopeTable(AdcGradient mode)
+    {
+        lock (_slopes)
+            return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode, _instanceSorted);
     }
 
     public Tensor Convert(Tensor p)
     {
         // [T, cycles*B, N*S] -> one row per column: the sorted search runs over each column's own table.
         long t = p.shape[0], samples = p.shape[1], columns = p.shape[2];
-        var rows = p.transpose(1, 2).reshape(t * columns, samples);
+        var rows = p.transpose(1, 2).reshape(t * columns, samples).contiguous();
         if (_noise > 0) rows = rows.add(randn(rows.shape, generator: _noiseGen).mul_(_noise));
         var codes = searchsorted(_columnThresholds, rows, out_int32: true, right: true);
         var levels = _columnLevels is not null
             ? _columnLevels.gather(1, codes.to_type(ScalarType.Int64))
             : codes.to_type(ScalarType.Float32).add_(NominalScale.Low / NominalScale.Lsb);
         return levels.view(t, columns, samples).transpose(1, 2).contiguous();
+    }
+
+    public void Dispose()
+    {
+        _columnThresholds.Dispose();
+        _columnLevels?.Dispose();
+        _instanceSorted.Dispose();
+        _noiseGen.Dispose();
+        foreach (var t in _slopes.Values) t.Dispose();
+        _slopes.Clear();
     }
 }

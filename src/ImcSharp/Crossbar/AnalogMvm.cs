@@ -1,4 +1,5 @@
 using ImcSharp.Config;
+using ImcSharp.Converters;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,10 @@ namespace ImcSharp.Crossbar;
 /// is the digital shift-and-add. All tiles, cycles and slices go through one batched matmul
 /// (batch = tiles) and elementwise ADC work; the batch is chunked to bound memory.
 /// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
+/// For training, the straight-through gate of each partial sum, g = ADC'(P) (see
+/// <see cref="AdcSlope"/>), is averaged over cycles and slices with their significance as weights,
+///   G[t, b, n] = sum_c sum_s |2^(c_bits c)| 2^(b s) g(P[t, (c, b), (n, s)]) / sum_c sum_s |2^(c_bits c)| 2^(b s),
+/// so that dy/d(x_t W_t^T) = G: with g = 1 everywhere the gradient is the integer matmul's.
 /// </summary>
 public static class AnalogMvm
 {
@@ -20,36 +25,59 @@ public static class AnalogMvm
     public static long ChunkBytes { get; set; } = 24L << 20;
 
     /// <summary>Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K].</summary>
-    public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null)
+    public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null) =>
+        Forward(layer, xq, signedInputs, probe, null).Y;
+
+    /// <summary>The output [B, N] and, when <paramref name="gradient"/> is set, the training gate G [T, B, N].</summary>
+    public static (Tensor Y, Tensor? Gate) Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
         long batch = xq.shape[0];
         long perSample = (long)layer.Tiles * core.Cycles * layer.SignalColumns * 4;
         long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
-        if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe);
+        if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe, gradient);
         var outs = new List<Tensor>();
+        var gates = new List<Tensor>();
         for (long start = 0; start < batch; start += chunk)
         {
             using var scope = NewDisposeScope();
-            outs.Add(ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe).MoveToOuterDisposeScope());
+            var (y, g) = ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe, gradient);
+            outs.Add(y.MoveToOuterDisposeScope());
+            if (g is not null) gates.Add(g.MoveToOuterDisposeScope());
         }
-        return cat(outs, 0);
+        return (cat(outs, 0), gates.Count > 0 ? cat(gates, 1) : null);
     }
 
-    static Tensor ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe)
+    static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
         int T = layer.Tiles, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
         long B = xq.shape[0];
         var p = PartialSums(layer, xq, signedInputs);         // [T, C*B, N*S]
         probe?.Invoke(p);
+        // The gate is read before conversion: an ADC may convert in place.
+        var gate = gradient is { } mode ? Gate(layer, p, mode) : null;
         var y = layer.Adc.Convert(p);
         // Shift-and-add: slices (2^(b s), contiguous innermost), then cycles (2^(c k)), then tiles.
         var perSlice = S == 1 ? y.view(T, C, B, N) : y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
         var sum = C == 1
             ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
             : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
-        return layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits);
+        return (layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits), gate);
+    }
+
+    static Tensor Gate(ProgrammedLayer layer, Tensor p, AdcGradient mode)
+    {
+        var core = layer.Hardware.Core;
+        int T = layer.Tiles, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
+        long B = p.shape[1] / C;
+        var (low, lsb) = layer.Adc.NominalScale;
+        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, low / lsb);
+        var ws = WeightSlicing.SliceWeights(core);
+        var perSlice = S == 1 ? g.view(T, C, B, N) : g.view(T, C, B, N, S).matmul(ws / ws.sum());
+        if (C == 1) return perSlice.view(T, B, N);
+        var wc = InputEncoding.CycleWeights(core).abs();
+        return perSlice.mul_((wc / wc.sum()).view(1, C, 1, 1)).sum(new long[] { 1 });
     }
 
     /// <summary>

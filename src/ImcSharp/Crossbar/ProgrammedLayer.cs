@@ -42,7 +42,7 @@ public sealed class ProgrammedLayer : IDisposable
     /// onto a chip whose random draws come from <paramref name="chipSeed"/>; draws shared by the
     /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
     /// </summary>
-    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null)
+    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null)
     {
         using var scope = NewDisposeScope();
         Hardware = hw;
@@ -63,7 +63,7 @@ public sealed class ProgrammedLayer : IDisposable
 
         var (unit, quantity) = ArrayPhysics.SignalUnit(hw);
         AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(),
-            instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL);
+            instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL, corner);
         Adc = AdcFactory.Build(hw.Adc, AdcContext);
         // Everything analog is held in the ADC's LSBs: the scaling costs nothing at run time.
         double perLsb = 1.0 / Adc.NominalScale.Lsb;
@@ -116,6 +116,7 @@ public sealed class ProgrammedLayer : IDisposable
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();
         AdcContext.InstanceIds.Dispose();
+        Adc.Dispose();
         NoiseGenerator.Dispose();
     }
 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using ImcSharp.Data;
+using ImcSharp.IO;
 using ImcSharp.Nn;
 using ImcSharp.Training;
 using TorchSharp;
@@ -27,33 +29,129 @@ public sealed record AccuracyStats(double Mean, double Std, double Min, double P
     }
 }
 
-public sealed record ChipResult(long Chip, double Accuracy);
+/// <summary>One chip's result: its index (seed), the global corner it was drawn in, its accuracy.</summary>
+public sealed record ChipResult(long Chip, double Accuracy, int Corner = 0);
 
-public sealed record ChipEvaluationResult(double FloatAccuracy, double QuantizedAccuracy, AccuracyStats Accuracy, List<ChipResult> PerChip);
+/// <summary>Accuracy of the chips of one global corner.</summary>
+public sealed record CornerStats(int Corner, int Chips, double Mean, double Min);
+
+public sealed record ChipEvaluationResult(double? FloatAccuracy, double? QuantizedAccuracy, AccuracyStats Accuracy, List<ChipResult> PerChip,
+    List<CornerStats> Corners)
+{
+    /// <summary>Mean accuracy of the worst global corner: a corner collapse shows here even when the overall mean hides it.</summary>
+    public double WorstCorner => Corners.Min(c => c.Mean);
+}
 
 /// <summary>
-/// Evaluates an analog model on K chips: each chip is programmed once (persistent cell errors
-/// drawn from its seed), then the whole test set runs on it. Also reports the float and the
-/// quantized-digital accuracy of the same network for reference.
+/// Monte Carlo evaluation settings. Chip k (k = first .. first + chips - 1) is programmed from
+/// its own seed (local mismatch, cells) in global corner k mod <see cref="Corners"/>; each corner
+/// is one draw of the chip-level variation (a population file's corners in order), so every
+/// corner holds chips/corners chips and is reported on its own.
+/// </summary>
+public sealed record MonteCarloOptions
+{
+    public int Chips { get; init; } = 100;
+    public int Corners { get; init; } = 5;
+    public long FirstChip { get; init; }
+    /// <summary>JSON Lines file of finished chips: an interrupted evaluation resumes from it.</summary>
+    public string? ResultsPath { get; init; }
+    /// <summary>What the results file belongs to; a file from another setup is refused.</summary>
+    public string Setup { get; init; } = "";
+    /// <summary>Also evaluate the float and quantized-digital network for reference.</summary>
+    public bool Reference { get; init; } = true;
+    public int BatchSize { get; init; } = 500;
+
+    public void Validate()
+    {
+        if (Chips < 1) throw new ImcInputException($"--chips {Chips}: expected an integer >= 1");
+        if (Corners < 1) throw new ImcInputException($"--corners {Corners}: expected an integer >= 1");
+        if (FirstChip < 0) throw new ImcInputException($"--first-chip {FirstChip}: expected an integer >= 0");
+    }
+}
+
+/// <summary>
+/// Evaluates an analog model on K chips, streaming: each chip is programmed once (persistent cell
+/// and ADC errors drawn from its seed), the whole test set runs on it, and only its accuracy is
+/// kept, so memory does not grow with K. Finished chips are appended to the results file.
 /// </summary>
 public static class ChipEvaluation
 {
-    public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm,
-        int chips, long firstChip = 0, ProgressSink? progress = null, int batchSize = 500)
+    sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
+
+    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm, MonteCarloOptions mc,
+        ProgressSink? progress = null, CancellationToken cancel = default)
     {
-        if (chips < 1) throw new ImcInputException($"--chips {chips}: expected an integer >= 1");
-        AnalogConversion.SetExecution(analogModel, Execution.Float);
-        double fl = Evaluator.Evaluate(analogModel, test, norm, batchSize, progress, "float").Accuracy;
-        AnalogConversion.SetExecution(analogModel, Execution.QuantizedDigital);
-        double quant = Evaluator.Evaluate(analogModel, test, norm, batchSize, progress, "quantized").Accuracy;
-        AnalogConversion.SetExecution(analogModel, Execution.Analog);
-        var perChip = new List<ChipResult>();
-        for (long k = firstChip; k < firstChip + chips; k++)
+        mc.Validate();
+        double? fl = null, quant = null;
+        if (mc.Reference)
         {
-            AnalogConversion.Program(analogModel, k);
-            var acc = Evaluator.Evaluate(analogModel, test, norm, batchSize, progress, $"chip {k - firstChip + 1}/{chips}").Accuracy;
-            perChip.Add(new ChipResult(k, acc));
+            AnalogConversion.SetExecution(analogModel, Execution.Float);
+            fl = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, "float").Accuracy;
+            AnalogConversion.SetExecution(analogModel, Execution.QuantizedDigital);
+            quant = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, "quantized").Accuracy;
         }
-        return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip);
+        AnalogConversion.SetExecution(analogModel, Execution.Analog);
+        var done = mc.ResultsPath is null ? new Dictionary<long, ChipResult>() : ReadDone(mc);
+        var perChip = new List<ChipResult>();
+        for (long k = mc.FirstChip; k < mc.FirstChip + mc.Chips; k++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int corner = (int)(k % mc.Corners);
+            if (done.TryGetValue(k, out var prior) && prior.Corner == corner) { perChip.Add(prior); continue; }
+            AnalogConversion.Program(analogModel, k, corner);
+            var acc = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, $"chip {k - mc.FirstChip + 1}/{mc.Chips}").Accuracy;
+            var r = new ChipResult(k, acc, corner);
+            perChip.Add(r);
+            if (mc.ResultsPath is not null) Append(mc.ResultsPath, new Line(Chip: k, Corner: corner, Accuracy: acc));
+        }
+        var corners = perChip.GroupBy(c => c.Corner).OrderBy(g => g.Key)
+            .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy))).ToList();
+        return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);
+    }
+
+    /// <summary>Chips already in the results file; a torn last line (killed mid-write) is ignored.</summary>
+    static Dictionary<long, ChipResult> ReadDone(MonteCarloOptions mc)
+    {
+        var path = mc.ResultsPath!;
+        var done = new Dictionary<long, ChipResult>();
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            Append(path, new Line(Setup: mc.Setup));
+            return done;
+        }
+        var lines = File.ReadAllLines(path);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            Line? l;
+            try { l = JsonSerializer.Deserialize<Line>(lines[i], LineOptions); }
+            catch (JsonException) when (i == lines.Length - 1 && i > 0)
+            {
+                // Killed mid-write: drop the torn line so the next append starts a clean one.
+                AtomicFile.WriteAllText(path, string.Concat(lines[..i].Select(x => x + "\n")));
+                break;
+            }
+            catch (JsonException e) { throw new ImcInputException($"{path}: line {i + 1} is not a chip result ({e.Message})"); }
+            if (i == 0)
+            {
+                if (l?.Setup != mc.Setup)
+                    throw new ImcInputException($"{path}: holds results of another evaluation (setup '{l?.Setup}'); delete it or choose another results file");
+                continue;
+            }
+            if (l?.Chip is long c && l.Accuracy is double a) done[c] = new ChipResult(c, a, l.Corner ?? 0);
+        }
+        return done;
+    }
+
+    static void Append(string path, Line line)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        // One whole line per write, flushed: a kill leaves at most one torn line at the end.
+        using var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, LineOptions) + "\n");
+        fs.Write(bytes);
+        fs.Flush(flushToDisk: true);
     }
 }

@@ -52,15 +52,35 @@ public static class AnalogConversion
     public static List<AnalogLayer> Layers(nn.Module model) =>
         model.modules().OfType<AnalogLayer>().ToList();
 
-    /// <summary>Programs every analog layer onto chip <paramref name="chip"/> (layers draw from distinct seeds).</summary>
-    public static void Program(nn.Module model, long chip)
+    /// <summary>
+    /// Programs every analog layer onto chip <paramref name="chip"/> (layers draw from distinct
+    /// seeds). The chip's global draw (the ADCs' process corner, shared by all its layers) comes
+    /// from the chip itself, or from <paramref name="corner"/> when chips are grouped by corner
+    /// (a population file's corners are then taken in order).
+    /// </summary>
+    public static void Program(nn.Module model, long chip, int? corner = null)
     {
         var layers = Layers(model);
+        ulong global = corner is int c ? CornerSeed(c) : ChipSeed(chip, -1);
         for (int i = 0; i < layers.Count; i++)
-            layers[i].Program(ChipSeed(chip, i), ChipSeed(chip, -1));
+            layers[i].Program(ChipSeed(chip, i), global, corner);
     }
 
     public static ulong ChipSeed(long chip, int layer) => unchecked((ulong)chip * 0x9E3779B97F4A7C15UL + (ulong)layer * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);
+
+    /// <summary>Seed of global corner <paramref name="corner"/>: distinct from every chip seed's stream.</summary>
+    public static ulong CornerSeed(int corner) => unchecked((ulong)corner * 0xD6E8FEB86659FD93UL + 0x2545F4914F6CDD1DUL);
+
+    /// <summary>Every analog layer's calibration by layer name (stored with peripheral-aware checkpoints).</summary>
+    public static Dictionary<string, LayerCalibration> Calibrations(nn.Module model) =>
+        Layers(model).Where(l => l.Calibration is not null).ToDictionary(l => l.LayerName, l => l.Calibration!);
+
+    /// <summary>Restores stored calibrations; layers not named keep theirs.</summary>
+    public static void Apply(nn.Module model, IReadOnlyDictionary<string, LayerCalibration> calibrations)
+    {
+        foreach (var l in Layers(model))
+            if (calibrations.TryGetValue(l.LayerName, out var c)) l.Apply(c);
+    }
 
     public static void SetExecution(nn.Module model, Execution execution)
     {

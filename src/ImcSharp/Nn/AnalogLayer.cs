@@ -1,4 +1,5 @@
 using ImcSharp.Config;
+using ImcSharp.Converters;
 using ImcSharp.Crossbar;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -21,8 +22,13 @@ public enum Execution
 /// State shared by <see cref="AnalogLinear"/> and <see cref="AnalogConv2d"/>: the float weight and
 /// bias (same parameter names as torch's layers, so float checkpoints load), the hardware, the
 /// input quantization range, and the chip the weights are programmed on.
-/// Forward with gradients is straight-through: y = y_float + (y_hw - y_float).detach(), so
-/// gradients reach the float weights as if the quantizers and ADCs were identity.
+/// Forward with gradients returns the hardware's value with a surrogate's gradient,
+/// y = y_sur + (y_hw - y_sur).detach(). Quantized-digital: y_sur is the float layer. Analog
+/// (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~ the quantized
+/// inputs and weights with straight-through gradients (inputs clipped to their range get none),
+/// t the array tiles, and G_t the ADCs' gate averaged over cycles and slices (see
+/// <see cref="AnalogMvm"/>): so the ADC's straight-through estimator (<see cref="Gradient"/>)
+/// acts on every partial sum the ADCs see.
 /// The hardware path runs in chunks of samples so its temporaries stay cache-sized.
 /// </summary>
 public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
@@ -38,12 +44,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public bool InputSigned { get; set; }
     /// <summary>Called with the pre-ADC partial sums [T, cycles*B, N*S] (signal units) of each chunk.</summary>
     public Action<AnalogLayer, Tensor>? PartialSumProbe { get; set; }
+    /// <summary>Straight-through estimator of the ADCs when training in analog execution.</summary>
+    public AdcGradient Gradient { get; set; } = AdcGradient.Identity;
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
     public static long ChunkBytes { get; set; } = 12L << 20;
 
     ProgrammedLayer? _chip;
     ulong _chipSeed;
     ulong? _globalSeed;
+    int? _corner;
 
     protected AnalogLayer(string name, Parameter weight, Parameter? bias, LayerHardware hardware) : base(name)
     {
@@ -81,15 +90,57 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// Programs the current weights onto a chip; the chip's random draws come from
     /// <paramref name="chipSeed"/> (see <see cref="AnalogConversion.ChipSeed"/>).
     /// </summary>
-    public void Program(ulong chipSeed, ulong? globalSeed = null)
+    public void Program(ulong chipSeed, ulong? globalSeed = null, int? corner = null)
     {
         using var scope = NewDisposeScope();
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed);
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner);
         _chipSeed = chipSeed;
         _globalSeed = globalSeed ?? _globalSeed;
+        _corner = corner ?? _corner;
+    }
+
+    /// <summary>What calibration set: input range and sign, and the ADC range fraction when calibrated.</summary>
+    public LayerCalibration? Calibration =>
+        InputRange is { } r ? new LayerCalibration(r, InputSigned, Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated ? Hardware.Adc.Range.Fraction : null) : null;
+
+    /// <summary>Restores a stored calibration (e.g. the one a network was trained with).</summary>
+    public void Apply(LayerCalibration c)
+    {
+        InputRange = c.InputRange;
+        InputSigned = c.InputSigned;
+        if (c.AdcFraction is { } f && Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated) SetAdcFraction(f);
+    }
+
+    void SetAdcFraction(double fraction)
+    {
+        Hardware = Hardware with { Adc = Hardware.Adc with { Range = Hardware.Adc.Range with { Fraction = fraction } } };
+        _chip?.Dispose();
+        _chip = null;
+    }
+
+    /// <summary>
+    /// Calibrated ADC range: fraction = P_q(|partial sum|) / full scale over the ideal partial sums
+    /// of the inputs <paramref name="x"/> (a nominal array, quantized weights and inputs), with q the
+    /// config's percentile; at most 2^20 partial sums (an even stride) enter the percentile.
+    /// </summary>
+    void CalibrateAdcRange(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var core = Hardware.Core;
+        var exact = Hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = Hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
+        var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), core.WeightBits);
+        using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
+        var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);
+        var p = AnalogMvm.PartialSums(nominal, xq, InputSigned).abs().flatten();
+        long stride = Math.Max(1, p.numel() >> 20);
+        var sample = stride == 1 ? p : p.slice(0, 0, p.numel(), stride);
+        long k = Math.Clamp((long)Math.Ceiling(Hardware.Adc.Range.Percentile / 100 * sample.numel()), 1, sample.numel());
+        double q = sample.kthvalue(k, 0).values.item<float>();
+        double full = nominal.LsbUnits * ArrayPhysics.FullScaleUnits(core);
+        SetAdcFraction(Math.Clamp(q / full, 1e-6, 1.0));
     }
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>
@@ -105,23 +156,57 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (Execution == Execution.Float) return FloatForward(x);
-        var hw = HardwareForward(x);
-        if (!is_grad_enabled() || !weight.requires_grad) return hw;
-        var fl = FloatForward(x);
-        return fl + (hw - fl).detach();
+        bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
+        var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
+        if (!training) return hw;
+        var sur = gate is null ? FloatForward(x) : Surrogate(x, gate);
+        return sur + (hw - sur).detach();
     }
 
-    /// <summary>The layer through quantizers (and the chip, in analog execution), in chunks of samples, with bias.</summary>
-    Tensor HardwareForward(Tensor x)
+    /// <summary>y_sur = sum_t (x~_t W~_t^T) * G_t + b, differentiable in x and W (see the class summary).</summary>
+    Tensor Surrogate(Tensor x, Tensor gate)
+    {
+        var core = Hardware.Core;
+        var rows = ToRows(x);
+        double s = InputScale, q = InputEncoding.QuantMax(core.InputBits, InputSigned);
+        var xc = rows.clamp(InputSigned ? -q * s : 0, q * s);
+        var xt = xc + (InputEncoding.Quantize(xc.detach(), s, core.InputBits, InputSigned).mul_(s) - xc).detach();
+        var w = WeightMatrix();
+        var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
+        var wt = w + (wq.mul(ws) - w).detach();
+        int tiles = _chip!.Tiles;
+        Tensor y;
+        if (tiles == 1) y = xt.matmul(wt.t()).mul(gate[0]);
+        else
+        {
+            long m = xt.shape[0], n = wt.shape[0], r = core.Rows, pad = tiles * r - wt.shape[1];
+            var xp = nn.functional.pad(xt, new long[] { 0, pad }).view(m, tiles, r).transpose(0, 1);       // [T, M, R]
+            var wp = nn.functional.pad(wt, new long[] { 0, pad }).view(n, tiles, r).permute(1, 2, 0);      // [T, R, N]
+            y = xp.bmm(wp).mul(gate).sum(new long[] { 0 });
+        }
+        if (bias is not null) y = y + bias;
+        return FromRows(y, x);
+    }
+
+    /// <summary>
+    /// The layer through quantizers (and the chip, in analog execution), in chunks of samples, with
+    /// bias; with <paramref name="gradient"/>, also the ADC gate [T, rows, N] of every input row.
+    /// </summary>
+    (Tensor Y, Tensor? Gate) HardwareForward(Tensor x, AdcGradient? gradient)
     {
         using var g = no_grad();
-        if (InputRange is null) CalibrateInput(x);
+        if (InputRange is null)
+        {
+            CalibrateInput(x);
+            if (Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated) CalibrateAdcRange(x);
+        }
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         long n = x.shape[0];
         long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : Hardware.Core.Cycles * _chip.SignalColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         var outs = new List<Tensor>();
+        var gates = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
         {
             // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
@@ -140,12 +225,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             {
                 var probe = PartialSumProbe is { } p ? (Action<Tensor>)(t => p(this, t)) : null;
                 // Same rescaling as the quantized-digital path, so an exact core gives identical floats.
-                y = AnalogMvm.Forward(_chip!, xq, InputSigned, probe).mul_((float)(_chip!.WeightScale * InputScale));
+                Tensor? gate;
+                (y, gate) = AnalogMvm.Forward(_chip!, xq, InputSigned, probe, gradient);
+                y.mul_((float)(_chip!.WeightScale * InputScale));
+                if (gate is not null) gates.Add(gate.MoveToOuterDisposeScope());
             }
             if (bias is not null) y.add_(bias);
             outs.Add(FromRows(y, xs).MoveToOuterDisposeScope());
         }
-        return outs.Count == 1 ? outs[0] : cat(outs, 0);
+        var result = outs.Count == 1 ? outs[0] : cat(outs, 0);
+        return (result, gates.Count == 0 ? null : gates.Count == 1 ? gates[0] : cat(gates, 1));
     }
 
     protected override void Dispose(bool disposing)
@@ -154,6 +243,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 }
+
+/// <summary>A layer's calibration: input range max|x| and sign, and the calibrated ADC range fraction (null when the range is not calibrated).</summary>
+public sealed record LayerCalibration(double InputRange, bool InputSigned, double? AdcFraction);
 
 /// <summary>A fully connected layer executed on IMC cores: y = x W^T + b.</summary>
 public sealed class AnalogLinear : AnalogLayer

@@ -64,9 +64,5 @@ public static class AdcPlots
         return plot;
     }
 
-    static IEnumerable<string> Save(Plot plot, string stem, bool png, bool svg)
-    {
-        if (png) { plot.SavePng(stem + ".png", 900, 600); yield return stem + ".png"; }
-        if (svg) { plot.SaveSvg(stem + ".svg", 900, 600); yield return stem + ".svg"; }
-    }
+    static List<string> Save(Plot plot, string stem, bool png, bool svg) => PlotFiles.Save(plot, stem, png, svg);
 }

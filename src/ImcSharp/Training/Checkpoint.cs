@@ -15,7 +15,9 @@ public sealed record CheckpointInfo(
     TrainOptions Options,
     int EpochsDone,
     double TestAccuracy,
-    List<EpochRecord> History);
+    List<EpochRecord> History,
+    AwareOptions? Aware = null,
+    Dictionary<string, Nn.LayerCalibration>? Calibration = null);
 
 public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy, double Seconds);
 

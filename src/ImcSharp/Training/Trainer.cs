@@ -14,7 +14,8 @@ public sealed record TrainResult(string CheckpointPath, CheckpointInfo Info, dou
 /// </summary>
 public static class Trainer
 {
-    public static string CheckpointPath(string outDir, TrainOptions o) => Path.Combine(outDir, $"{ModelSpec.Canonical(o.Model)}.ckpt");
+    public static string CheckpointPath(string outDir, TrainOptions o, AwareOptions? aware = null) =>
+        Path.Combine(outDir, $"{ModelSpec.Canonical(o.Model)}{(aware is null ? "" : "-aware")}.ckpt");
 
     public static optim.Optimizer MakeOptimizer(nn.Module model, TrainOptions o) => o.Optimizer switch
     {
@@ -23,10 +24,18 @@ public static class Trainer
         _ => throw new InvalidOperationException(),
     };
 
-    public static TrainResult Train(TrainOptions o, ImageSet train, ImageSet test, string outDir, bool resume = false, ProgressSink? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains <paramref name="o"/>; with <paramref name="aware"/>, peripheral-aware: the model
+    /// (fresh, or the float checkpoint <see cref="AwareOptions.Init"/>) is converted to the
+    /// hardware, calibrated once on training images, and every step runs forward on a chip
+    /// sampled by <see cref="ChipSampler"/>. Its per-epoch test score is on a held-out chip.
+    /// </summary>
+    public static TrainResult Train(TrainOptions o, ImageSet train, ImageSet test, string outDir, bool resume = false, ProgressSink? progress = null,
+        CancellationToken cancel = default, AwareOptions? aware = null)
     {
         o.Validate();
-        var ckptPath = CheckpointPath(outDir, o);
+        aware?.Validate();
+        var ckptPath = CheckpointPath(outDir, o, aware);
         nn.Module<Tensor, Tensor> model;
         optim.Optimizer? optimizer = null;
         CheckpointInfo info;
@@ -35,19 +44,46 @@ public static class Trainer
         if (resume && File.Exists(ckptPath))
         {
             var stored = Checkpoint.ReadInfo(ckptPath);
-            if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs })
+            if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs }
+                || (stored.Aware is null) != (aware is null) || (aware is not null && !aware.SameAs(stored.Aware!)))
                 throw new ImcInputException($"{ckptPath}: --resume with different options than the checkpoint was trained with (only --epochs may change)");
             (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt);
             info = info with { Options = o };
+            if (aware is not null)
+            {
+                ChipSampler.Prepare(model, aware);
+                if (info.Calibration is { } c) Nn.AnalogConversion.Apply(model, c);
+            }
             resumed = true;
         }
         else
         {
             torch.manual_seed(o.Seed);
             var spec = new ModelSpec(ModelSpec.Canonical(o.Model), train.Channels, train.Height, train.Width, train.Classes);
-            model = spec.Build();
+            var normalization = train.ComputeNormalization();
+            if (aware?.Init is { } init)
+            {
+                CheckpointInfo initInfo;
+                (initInfo, model) = Checkpoint.Load(init);
+                if (initInfo.Spec != spec)
+                {
+                    model.Dispose();
+                    throw new ImcInputException($"{init}: checkpoint holds {initInfo.Spec.Name} for {initInfo.Spec.InChannels}x{initInfo.Spec.Height}x{initInfo.Spec.Width} inputs, {initInfo.Spec.Classes} classes; this run trains {spec.Name} for {spec.InChannels}x{spec.Height}x{spec.Width}, {spec.Classes} classes");
+                }
+                normalization = initInfo.Normalization;
+            }
+            else model = spec.Build();
+            Dictionary<string, Nn.LayerCalibration>? calibration = null;
+            if (aware is not null)
+            {
+                ChipSampler.Prepare(model, aware);
+                using var calib = train.Take(Math.Min(aware.CalibrationImages, train.Count));
+                using (NewDisposeScope())
+                    Nn.AnalogConversion.CalibrateInputs(model, normalization.Apply(calib.Images));
+                calibration = Nn.AnalogConversion.Calibrations(model);
+            }
             optimizer = MakeOptimizer(model, o);
-            info = new CheckpointInfo(spec, train.ComputeNormalization(), o, 0, 0, new List<EpochRecord>());
+            info = new CheckpointInfo(spec, normalization, o, 0, 0, new List<EpochRecord>(), aware, calibration);
         }
 
         var loader = new BatchLoader(train, info.Normalization, o.BatchSize);
@@ -70,6 +106,7 @@ public static class Trainer
                     cancel.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     SetLearningRate(optimizer!, o.LearningRateAt(epoch + (double)step / loader.BatchCount));
+                    if (aware is not null) ChipSampler.ProgramStep(model, aware, o.Seed, epoch, step);
                     optimizer!.zero_grad();
                     var logits = model.call(x);
                     var loss = nn.functional.cross_entropy(logits, y);
@@ -84,6 +121,7 @@ public static class Trainer
                 }
                 trainSeconds += sw.Elapsed.TotalSeconds;
                 imagesSeen += seen;
+                if (aware is not null) ChipSampler.ProgramValidation(model, aware);
                 var eval = Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}");
                 info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), eval.Accuracy, sw.Elapsed.TotalSeconds));
                 info = info with { EpochsDone = epoch + 1, TestAccuracy = eval.Accuracy };

@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using ImcSharp.Experiments;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ImcSharp.Cli.Commands;
+
+public sealed class ApproxAdcSettings : CommandSettings
+{
+    [CommandOption("--config <PATH>")]
+    [Description("Experiment spec (JSON).")]
+    [DefaultValue("experiments/approx-adc.json")]
+    public string Config { get; init; } = "experiments/approx-adc.json";
+
+    [CommandOption("--quick")]
+    [Description("Run the spec's quick subset (LeNet-5, both array modes, 7-bit, 20 chips).")]
+    public bool Quick { get; init; }
+
+    [CommandOption("--out <DIR>")]
+    [Description("Checkpoints, per-chip results (resumable), plots and results.md (default runs/approx-adc or runs/approx-adc-quick).")]
+    public string? Out { get; init; }
+
+    [CommandOption("--data <DIR>")]
+    [Description("Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")]
+    public string? Data { get; init; }
+
+    [CommandOption("--json <PATH>")]
+    [Description("Write the results (rows, variation study, resolution budget) as JSON to PATH.")]
+    public string? Json { get; init; }
+}
+
+/// <summary>`imc experiment approx-adc`: the headline experiment, table, plots and JSON.</summary>
+public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
+{
+    public override int Execute(CommandContext context, ApproxAdcSettings s, CancellationToken cancellationToken)
+    {
+        var spec = ApproxAdcSpec.Load(s.Config);
+        var outDir = s.Out ?? Path.Combine("runs", s.Quick ? $"{spec.Name}-quick" : spec.Name);
+        var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}";
+        var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken);
+        var md = Report(result, command, outDir);
+        IO.AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), md);
+        IO.Json.WriteFile(Path.Combine(outDir, "results.json"), result);
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, result);
+        AnsiConsole.WriteLine(result.Table);
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/] and {result.Plots.Count} plot files in {result.Seconds / 60:F1} min");
+        return 0;
+    }
+
+    public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? data, CancellationToken cancel) =>
+        ConsoleProgress.Run(p => ApproxAdcExperiment.Run(spec, quick, outDir, data, p,
+            line => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}"), cancel), hideCompleted: true);
+
+    /// <summary>results.md: the table, the plots, the command that regenerates them, the machine and the run time.</summary>
+    public static string Report(ApproxAdcResult r, string command, string outDir)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"# {r.Name}{(r.Quick ? " (quick subset)" : "")}: {r.Dataset}");
+        sb.AppendLine();
+        sb.AppendLine($"Regenerate: `{command}` (cached checkpoints and per-chip results in `{outDir}` are reused; delete it for a cold run).");
+        sb.AppendLine();
+        sb.AppendLine($"Machine: {r.Machine}. Run time: {r.Seconds / 60:F1} min.");
+        sb.AppendLine();
+        sb.AppendLine("Accuracy (%) over Monte Carlo chips; worst = worst chip; worst corner = mean of the worst global corner.");
+        sb.AppendLine();
+        sb.Append(r.Table);
+        sb.AppendLine();
+        foreach (var p in r.Plots.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))
+            sb.AppendLine($"![{Path.GetFileNameWithoutExtension(p)}]({Path.GetRelativePath(Path.GetFullPath(outDir), Path.GetFullPath(p)).Replace('\\', '/')})");
+        return sb.ToString();
+    }
+}

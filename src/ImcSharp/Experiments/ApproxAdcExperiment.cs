@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ImcSharp.Config;
+using ImcSharp.Data;
+using ImcSharp.Evaluation;
+using ImcSharp.IO;
+using ImcSharp.Nn;
+using ImcSharp.Reporting;
+using ImcSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Experiments;
+
+/// <summary>One cell of the results table (accuracies in 0..1).</summary>
+public sealed record ExperimentRow(string Dataset, string Model, string ArrayMode, int AdcBits, string Training, string Adc, int Chips,
+    double Mean, double Std, double Worst, double WorstCorner, double P5, string Hardware);
+
+/// <summary>Peripheral-aware training against local mismatch only vs both variation levels, per global corner.</summary>
+public sealed record VariationStudyRow(string Model, string ArrayMode, int AdcBits, string TrainedOn, double Mean, double WorstCorner, List<CornerStats> Corners);
+
+/// <summary>Lowest ADC resolution whose approximate-ADC mean stays within the budget of the reference accuracy.</summary>
+public sealed record ResolutionBudget(string Model, string ArrayMode, double Reference, double BudgetPoints, int? FloatTrainedBits, int? AwareBits);
+
+public sealed record ApproxAdcResult(string Name, string Dataset, bool Quick, string Machine, double Seconds, List<ExperimentRow> Rows,
+    List<VariationStudyRow> VariationStudy, List<ResolutionBudget> ResolutionBudget, List<string> Plots, string Table);
+
+/// <summary>
+/// Runs the approx-adc experiment. Every expensive product is cached in the output directory
+/// (float and aware checkpoints; each table cell's chips as JSON Lines), so a rerun or an
+/// interrupted run picks up where it stopped and an unchanged rerun only rebuilds the table.
+/// </summary>
+public static class ApproxAdcExperiment
+{
+    public const double BudgetPoints = 0.5;
+    static readonly string[] AdcKinds = { "ideal", "calibrated", "approximate" };
+
+    public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? dataDir, ProgressSink? progress, Action<string> log,
+        CancellationToken cancel = default)
+    {
+        var sw = Stopwatch.StartNew();
+        var run = quick ? spec.QuickSubset() : spec;
+        var rows = new List<ExperimentRow>();
+        var study = new List<VariationStudyRow>();
+        var plots = new List<string>();
+        using var trainAll = DatasetCatalog.Load(run.Dataset, dataDir, Split.Train);
+        using var testAll = DatasetCatalog.Load(run.Dataset, dataDir, Split.Test);
+        foreach (var m in run.Models)
+        {
+            using var test = m.TestImages > 0 ? testAll.Take(m.TestImages) : testAll.Take(testAll.Count);
+            int chips = m.Chips ?? run.Chips;
+            var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false };
+            var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = run.Seed, Augment = m.Augment };
+            log($"{m.Model}: float training ({m.FloatEpochs} epochs, cached in {Path.Combine(outDir, m.Model)})");
+            var floatCkpt = Trainer.Train(floatOpts, trainAll, test, Path.Combine(outDir, m.Model), resume: true, progress, cancel).CheckpointPath;
+            foreach (var array in run.ArrayModes)
+            {
+                var baseCfg = HardwareConfig.Load(array.Hardware);
+                foreach (int bits in run.AdcBits)
+                {
+                    var cellDir = Path.Combine(outDir, m.Model, $"{array.Name}-{bits}b");
+                    var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc with { Bits = bits } };
+                    var designs = new Dictionary<string, HardwareConfig>
+                    {
+                        ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
+                        ["calibrated"] = approx with { Name = $"{approx.Name}-{run.Calibration.ToString().ToLowerInvariant()}", Adc = approx.Adc with { Calibration = run.Calibration } },
+                        ["approximate"] = approx,
+                    };
+                    var awareCkpt = TrainAware(run, m, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
+                    var results = new Dictionary<(string, string), ChipEvaluationResult>();
+                    foreach (var (training, ckpt) in new[] { ("float", floatCkpt), ("aware", awareCkpt) })
+                        foreach (var adc in AdcKinds)
+                        {
+                            log($"{m.Model} {array.Name} {bits}-bit: {training}-trained on {adc} ADCs, {chips} chips");
+                            var r = Evaluate(ckpt, designs[adc], trainAll, test, mc with
+                            {
+                                ResultsPath = Path.Combine(cellDir, $"{training}-{adc}.jsonl"),
+                                Setup = $"{training} {m.Model} on {designs[adc].Name}, {test.Count} test images, corners {mc.Corners}",
+                            }, run.CalibrationImages, progress, cancel);
+                            results[(training, adc)] = r;
+                            rows.Add(new ExperimentRow(run.Dataset, m.Model, array.Name, bits, training, adc, chips, r.Accuracy.Mean, r.Accuracy.Std,
+                                r.Accuracy.Min, r.WorstCorner, r.Accuracy.P5, designs[adc].Name));
+                        }
+                    plots.AddRange(ChipPlots.Histogram(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-{bits}b-chips"),
+                        $"{m.Model}, {array.Name} mode, {bits}-bit uncalibrated ADC: {chips} chips",
+                        new (string, IReadOnlyList<double>)[]
+                        {
+                            ("float-trained", results[("float", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
+                            ("peripheral-aware", results[("aware", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
+                        },
+                        new[] { ("ideal ADC, float-trained mean", results[("float", "ideal")].Accuracy.Mean) }));
+                    if (run.VariationStudy && bits == run.AdcBits[0])
+                    {
+                        var localCkpt = TrainAware(run, m, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel);
+                        log($"{m.Model} {array.Name} {bits}-bit: trained on local mismatch only, approximate ADCs, {chips} chips");
+                        var local = Evaluate(localCkpt, approx, trainAll, test, mc with
+                        {
+                            ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
+                            Setup = $"aware-local {m.Model} on {approx.Name}, {test.Count} test images, corners {mc.Corners}",
+                        }, run.CalibrationImages, progress, cancel);
+                        var both = results[("aware", "approximate")];
+                        study.Add(new VariationStudyRow(m.Model, array.Name, bits, "local-only", local.Accuracy.Mean, local.WorstCorner, local.Corners));
+                        study.Add(new VariationStudyRow(m.Model, array.Name, bits, "global-and-local", both.Accuracy.Mean, both.WorstCorner, both.Corners));
+                    }
+                }
+                if (run.AdcBits.Count > 1)
+                {
+                    var x = run.AdcBits.Select(b => (double)b).ToArray();
+                    ExperimentRow R(int b, string t, string a) => rows.Single(r => r.Model == m.Model && r.ArrayMode == array.Name && r.AdcBits == b && r.Training == t && r.Adc == a);
+                    (string, double[], double[], double[]) Series(string label, string t, string a) =>
+                        (label, x, run.AdcBits.Select(b => R(b, t, a).Mean).ToArray(), run.AdcBits.Select(b => R(b, t, a).Worst).ToArray());
+                    plots.AddRange(ChipPlots.Lines(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-accuracy-vs-bits"),
+                        $"{m.Model}, {array.Name} mode: accuracy vs ADC resolution ({chips} chips)", "ADC resolution (bits)", new[]
+                        {
+                            Series("float-trained, ideal ADC", "float", "ideal"),
+                            Series("float-trained, calibrated ADC", "float", "calibrated"),
+                            Series("float-trained, approximate ADC", "float", "approximate"),
+                            Series("peripheral-aware, approximate ADC", "aware", "approximate"),
+                        }));
+                }
+            }
+        }
+        var budgets = Budgets(run, rows);
+        var table = Markdown(rows, study, budgets);
+        return new ApproxAdcResult(run.Name, run.Dataset, quick, Machine(), sw.Elapsed.TotalSeconds, rows, study, budgets, plots, table);
+    }
+
+    static string TrainAware(ApproxAdcSpec run, ExperimentModel m, HardwareConfig hw, ChipSampling variation, string floatCkpt, string dir,
+        ImageSet trainAll, ImageSet test, ProgressSink? progress, Action<string> log, CancellationToken cancel)
+    {
+        var opts = new TrainOptions
+        {
+            Model = m.Model, Dataset = run.Dataset, Epochs = m.AwareEpochs, LearningRate = m.AwareLr, Seed = run.Seed, Augment = m.Augment,
+            TrainLimit = m.AwareTrainImages,
+        };
+        var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste, Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
+        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({variation.ToString().ToLowerInvariant()}, {m.AwareEpochs} epochs, cached in {dir})");
+        using var train = m.AwareTrainImages > 0 ? trainAll.Take(m.AwareTrainImages) : trainAll.Take(trainAll.Count);
+        return Trainer.Train(opts, train, test, dir, resume: true, progress, cancel, aware).CheckpointPath;
+    }
+
+    /// <summary>Monte Carlo accuracy of a checkpoint on a design: stored calibration if it has one, else calibrated on training images.</summary>
+    public static ChipEvaluationResult Evaluate(string checkpoint, HardwareConfig hw, ImageSet train, ImageSet test, MonteCarloOptions mc, int calibrationImages,
+        ProgressSink? progress, CancellationToken cancel)
+    {
+        var (info, model) = Checkpoint.Load(checkpoint);
+        using (model)
+        {
+            AnalogConversion.Convert(model, hw);
+            if (info.Calibration is { } stored) AnalogConversion.Apply(model, stored);
+            else
+            {
+                using var calib = train.Take(Math.Min(calibrationImages, train.Count));
+                using var scope = NewDisposeScope();
+                AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
+            }
+            return ChipEvaluation.Run(model, test, info.Normalization, mc, progress, cancel);
+        }
+    }
+
+    /// <summary>
+    /// Per model and array mode: the reference is the float-trained network on the ideal ADC at the
+    /// highest resolution run; each training's lowest resolution whose approximate-ADC mean is
+    /// within <see cref="BudgetPoints"/> of it (null: none is).
+    /// </summary>
+    static List<ResolutionBudget> Budgets(ApproxAdcSpec run, List<ExperimentRow> rows)
+    {
+        var list = new List<ResolutionBudget>();
+        foreach (var g in rows.GroupBy(r => (r.Model, r.ArrayMode)))
+        {
+            int top = g.Max(r => r.AdcBits);
+            double reference = g.Single(r => r.AdcBits == top && r.Training == "float" && r.Adc == "ideal").Mean;
+            int? Lowest(string training) => g.Where(r => r.Training == training && r.Adc == "approximate" && r.Mean >= reference - BudgetPoints / 100)
+                .Select(r => (int?)r.AdcBits).Min();
+            list.Add(new ResolutionBudget(g.Key.Model, g.Key.ArrayMode, reference, BudgetPoints, Lowest("float"), Lowest("aware")));
+        }
+        return list;
+    }
+
+    static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture);
+
+    public static string Markdown(List<ExperimentRow> rows, List<VariationStudyRow> study, List<ResolutionBudget> budgets)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| model | array | ADC bits | training | chips | ideal ADC mean / worst | calibrated ADC mean / worst | approximate ADC mean / worst | approximate worst corner |");
+        sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var g in rows.GroupBy(r => (r.Model, r.ArrayMode, r.AdcBits, r.Training)))
+        {
+            ExperimentRow A(string a) => g.Single(r => r.Adc == a);
+            sb.AppendLine($"| {g.Key.Model} | {g.Key.ArrayMode} | {g.Key.AdcBits} | {g.Key.Training} | {A("approximate").Chips} | {P(A("ideal").Mean)} / {P(A("ideal").Worst)} | " +
+                          $"{P(A("calibrated").Mean)} / {P(A("calibrated").Worst)} | {P(A("approximate").Mean)} / {P(A("approximate").Worst)} | {P(A("approximate").WorstCorner)} |");
+        }
+        if (study.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Variation levels seen in training (approximate ADCs, accuracy per global corner, %):");
+            sb.AppendLine();
+            int corners = study.Max(s => s.Corners.Count);
+            sb.AppendLine("| model | array | ADC bits | trained on | mean | worst corner | " + string.Join(" | ", Enumerable.Range(0, corners).Select(c => $"corner {c}")) + " |");
+            sb.AppendLine("|---|---|---:|---|---:|---:|" + string.Concat(Enumerable.Repeat("---:|", corners)));
+            foreach (var s in study)
+                sb.AppendLine($"| {s.Model} | {s.ArrayMode} | {s.AdcBits} | {s.TrainedOn} | {P(s.Mean)} | {P(s.WorstCorner)} | " + string.Join(" | ", s.Corners.Select(c => P(c.Mean))) + " |");
+        }
+        if (budgets.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Lowest ADC resolution within {BudgetPoints} points of the float-trained network on the ideal ADC at the highest resolution (mean over chips, approximate uncalibrated ADCs):");
+            sb.AppendLine();
+            sb.AppendLine("| model | array | reference | float-trained | peripheral-aware |");
+            sb.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var b in budgets)
+                sb.AppendLine($"| {b.Model} | {b.ArrayMode} | {P(b.Reference)} | {(b.FloatTrainedBits is int f ? $"{f} bits" : "none")} | {(b.AwareBits is int a ? $"{a} bits" : "none")} |");
+        }
+        return sb.ToString();
+    }
+
+    public static string Machine()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException) { }
+        long memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30;
+        return $"{Environment.ProcessorCount} cores ({cpu}), {memGiB} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp CPU";
+    }
+}
