@@ -31,9 +31,17 @@ public static class AdcBench
         var ids = arange(columns, ScalarType.Int64).view(1, columns);
         var table = new ThresholdAdc(bits, (-64, 1), thresholds, null, ids, 0, 1);
         results.Add(Harness.Time("256 per-column 7-bit tables, 10M values", () => { using var s = NewDisposeScope(); table.Convert(values.clone()); }, columns * perColumn, "values/s"));
+        results.Add(Harness.Time("  same, sorted search (reference path)", () => { using var s = NewDisposeScope(); table.ConvertBySearch(values.clone()); }, columns * perColumn, "values/s"));
         var lut = new ThresholdAdc(bits, (-64, 1), thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
         results.Add(Harness.Time("  same, LUT-calibrated", () => { using var s = NewDisposeScope(); lut.Convert(values.clone()); }, columns * perColumn, "values/s"));
-        Console.WriteLine($"  threshold tables: {results[2].MedianSeconds / results[0].MedianSeconds:F2}x clamp-and-round");
+        Console.WriteLine($"  threshold tables: {results[2].MedianSeconds / results[0].MedianSeconds:F2}x clamp-and-round (sorted search: {results[3].MedianSeconds / results[0].MedianSeconds:F2}x)");
+        return results;
+    }
+
+    /// <summary>Whole networks on PUMA-style cores: non-ideal ADC kinds against the ideal quantizer.</summary>
+    public static List<Measurement> Networks()
+    {
+        var results = new List<Measurement>();
 
         // Whole networks on PUMA-style cores: non-ideal ADC kinds against the ideal quantizer.
         using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);

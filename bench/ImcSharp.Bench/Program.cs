@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-networks ...] [--models lenet5,mlp]
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
@@ -19,11 +19,14 @@ foreach (var suite in suites)
         case "adc":
             Harness.Print(AdcBench.Run());
             break;
+        case "adc-networks":
+            Harness.Print(AdcBench.Networks());
+            break;
         case "mlp-settings":
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings or adc");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings, adc or adc-networks");
             return 2;
     }
 }

@@ -16,9 +16,13 @@ public sealed class ThresholdAdc : IAdc
     public (double Low, double Lsb) NominalScale { get; }
     readonly Tensor _columnThresholds;   // [T*NS, M] sorted, float32, in the layer's LSB units
     readonly Tensor? _columnLevels;      // [T*NS, 2^N] calibrated level per code, or null
+    readonly Tensor? _levelsFlat;        // the same, flattened, for the grid path
     readonly double _noise;
     readonly Generator _noiseGen;
     readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
+    readonly ThresholdGrid? _grid;       // exact fast path; null falls back to the sorted search
+    readonly Tensor _cellBase;           // [T, 1, N*S] int32: column index x grid cells
+    readonly Tensor _levelBase;          // [T, 1, N*S] int32: column index x 2^N
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();
 
     /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
@@ -35,6 +39,12 @@ public sealed class ThresholdAdc : IAdc
         _columnLevels = instanceLevels is null ? null : (instanceLevels.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
+        _grid = ThresholdGrid.TryBuild(_columnThresholds);
+        long t = instanceIds.shape[0], columns = instanceIds.numel() / t;
+        var column = arange(t * columns, ScalarType.Int64).view(t, 1, columns);
+        _cellBase = column.mul(_grid?.Cells ?? 0).to_type(ScalarType.Int32).DetachFromDisposeScope();
+        _levelBase = column.mul(1L << bits).to_type(ScalarType.Int32).DetachFromDisposeScope();
+        _levelsFlat = _columnLevels?.flatten().DetachFromDisposeScope();
     }
 
     /// <summary>Mean slope over this chip's instances: the chip's mean curve, its global corner included.</summary>
@@ -45,6 +55,17 @@ public sealed class ThresholdAdc : IAdc
     }
 
     public Tensor Convert(Tensor p)
+    {
+        if (_grid is not null)
+        {
+            var x = _noise > 0 ? p.add(randn(p.shape, generator: _noiseGen).mul_(_noise)) : p.contiguous();
+            return _grid.CodesInPlace(x, _cellBase, NominalScale.Low / NominalScale.Lsb, _levelsFlat, _levelBase);
+        }
+        return ConvertBySearch(p);
+    }
+
+    /// <summary>The reference path: a sorted search per column (any threshold layout).</summary>
+    public Tensor ConvertBySearch(Tensor p)
     {
         // [T, cycles*B, N*S] -> one row per column: the sorted search runs over each column's own table.
         long t = p.shape[0], samples = p.shape[1], columns = p.shape[2];
@@ -61,7 +82,11 @@ public sealed class ThresholdAdc : IAdc
     {
         _columnThresholds.Dispose();
         _columnLevels?.Dispose();
+        _levelsFlat?.Dispose();
         _instanceSorted.Dispose();
+        _grid?.Dispose();
+        _cellBase.Dispose();
+        _levelBase.Dispose();
         _noiseGen.Dispose();
         foreach (var t in _slopes.Values) t.Dispose();
         _slopes.Clear();

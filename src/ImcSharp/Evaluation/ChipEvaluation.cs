@@ -78,7 +78,7 @@ public static class ChipEvaluation
 {
     sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
 
-    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { WriteIndented = false, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm, MonteCarloOptions mc,
         ProgressSink? progress = null, CancellationToken cancel = default)

@@ -1,0 +1,110 @@
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Crossbar;
+using ImcSharp.Nn;
+using ImcSharp.Tests.Crossbar;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Nn;
+
+public class AwareGradientTests
+{
+    static AnalogLinear Layer(LayerHardware hw, long outputs = 12, long inputs = 150, int seed = 1)
+    {
+        manual_seed(seed);
+        var w = new Parameter(randn(outputs, inputs) * 0.1);
+        var b = new Parameter(randn(outputs) * 0.1);
+        return new AnalogLinear("fc", w, b, hw);
+    }
+
+    [Theory]
+    [InlineData(InputMode.Dac)]
+    [InlineData(InputMode.BitSerial)]
+    public void OnALosslessCoreTheGradientIsTheQuantizedMatmuls(InputMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, mode);          // 64 rows: 150 inputs take 3 tiles
+        var layer = Layer(hw);
+        var x = rand(5, 150);
+        layer.CalibrateInput(x);
+        layer.Program(1);
+        var r = randn(5, 12);
+        var y = layer.call(x);
+        (y * r).sum().backward();
+        // Analytic: y = xq s_x (Wq s_w)^T + b with straight-through quantizers, every gate 1.
+        var xq = InputEncoding.Quantize(x, layer.InputScale, hw.Core.InputBits, false) * layer.InputScale;
+        var (wq, ws) = WeightSlicing.Quantize(layer.weight.detach(), hw.Core.WeightBits);
+        Assert.True(allclose(layer.weight.grad!, r.t().matmul(xq), 1e-5, 1e-5), "weight gradient");
+        Assert.True(allclose(layer.bias!.grad!, r.sum(new long[] { 0 }), 1e-5, 1e-5), "bias gradient");
+        var xr = x.clone().requires_grad_(true);
+        (layer.call(xr) * r).sum().backward();
+        Assert.True(allclose(xr.grad!, r.matmul(wq * ws), 1e-5, 1e-5), "input gradient");
+    }
+
+    [Fact]
+    public void PartialSumsOutsideTheAdcRangeGetNoGradient()
+    {
+        using var scope = NewDisposeScope();
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac) with
+        {
+            Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 8, BitsPerCell = 8, InputBits = 6, InputMode = InputMode.Dac },   // one slice: no all-zero slice columns
+            Adc = new AdcConfig { Bits = 3, Range = new AdcRange { Mode = AdcRangeMode.Exact } },   // +-4 units: everything saturates
+        };
+        var layer = Layer(hw, inputs: 60);
+        var x = rand(4, 60) + 0.5;
+        layer.CalibrateInput(x);
+        layer.Program(1);
+        var y = layer.call(x);
+        y.sum().backward();
+        Assert.Equal(0f, layer.weight.grad!.abs().sum().item<float>());
+        // With a range that holds every partial sum, the same layer has a gradient.
+        var wide = Layer(hw with { Adc = new AdcConfig { Bits = 16, Range = new AdcRange { Mode = AdcRangeMode.Exact } } }, inputs: 60);
+        wide.CalibrateInput(x);
+        wide.call(x).sum().backward();
+        Assert.True(wide.weight.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void MeanSlopeGateFollowsTheAdcGain()
+    {
+        using var scope = NewDisposeScope();
+        // A flash ADC whose thresholds all sit on a 0.8x grid has a mean slope of 1.25 codes per LSB.
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac) with
+        {
+            Adc = new AdcConfig { Kind = AdcKind.Flash, Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact }, Flash = new FlashParams { ComparatorSigma = 0 },
+                Variation = new AdcVariation { GainSigmaGlobal = 1e-9 } },
+        };
+        var identity = Layer(hw, inputs: 40);
+        var slope = Layer(hw, inputs: 40);
+        slope.Gradient = AdcGradient.MeanSlope;
+        var x = rand(3, 40);
+        foreach (var l in new[] { identity, slope }) { l.CalibrateInput(x); l.Program(1); l.call(x).sum().backward(); }
+        // No variation: gain 1, so the two estimators agree inside the range.
+        Assert.True(allclose(identity.weight.grad!, slope.weight.grad!, 1e-5, 1e-5));
+    }
+
+    [Fact]
+    public void CalibratedAdcRangeIsThePercentileOfThePartialSums()
+    {
+        using var scope = NewDisposeScope();
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac, bitsPerCell: 8, inputBits: 6) with
+        {
+            Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 8, BitsPerCell = 8, InputBits = 6, InputMode = InputMode.Dac },
+            Adc = new AdcConfig { Bits = 7, Range = new AdcRange { Mode = AdcRangeMode.Calibrated, Percentile = 100 } },
+        };
+        var layer = Layer(hw, inputs: 50);
+        var model = nn.Sequential(("fc", layer));
+        var x = rand(64, 50);
+        AnalogConversion.CalibrateInputs(model, x);
+        var c = layer.Calibration!;
+        // One slice, one cycle: the partial sums are the integer products xq . Wq of the one tile.
+        var xq = InputEncoding.Quantize(x, layer.InputScale, 6, false);
+        var (wq, _) = WeightSlicing.Quantize(layer.weight.detach(), 8);
+        double max = xq.matmul(wq.t()).abs().max().item<float>();
+        double fullScale = ArrayPhysics.FullScaleUnits(hw.Core);
+        Assert.Equal(max / fullScale, c.AdcFraction!.Value, 6);
+        Assert.True(c.AdcFraction < 0.5, "typical partial sums use a small part of the full scale");
+    }
+}
