@@ -59,8 +59,9 @@ public static class ApproxAdcExperiment
                 var baseCfg = HardwareConfig.Load(array.Hardware);
                 foreach (int bits in run.AdcBits)
                 {
-                    var cellDir = Path.Combine(outDir, m.Model, $"{array.Name}-{bits}b");
                     var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc with { Bits = bits } };
+                    // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
+                    var cellDir = Path.Combine(outDir, m.Model, $"{array.Name}-{bits}b-{Fingerprint(approx)}");
                     var designs = new Dictionary<string, HardwareConfig>
                     {
                         ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
@@ -76,7 +77,7 @@ public static class ApproxAdcExperiment
                             var r = Evaluate(ckpt, designs[adc], trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, $"{training}-{adc}.jsonl"),
-                                Setup = $"{training} {m.Model} on {designs[adc].Name}, {test.Count} test images, corners {mc.Corners}",
+                                Setup = $"{training} {m.Model} on {designs[adc].Name} ({Fingerprint(designs[adc])}), {test.Count} test images, corners {mc.Corners}",
                             }, run.CalibrationImages, progress, cancel);
                             results[(training, adc)] = r;
                             rows.Add(new ExperimentRow(run.Dataset, m.Model, array.Name, bits, training, adc, chips, r.Accuracy.Mean, r.Accuracy.Std,
@@ -97,7 +98,7 @@ public static class ApproxAdcExperiment
                         var local = Evaluate(localCkpt, approx, trainAll, test, mc with
                         {
                             ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
-                            Setup = $"aware-local {m.Model} on {approx.Name}, {test.Count} test images, corners {mc.Corners}",
+                            Setup = $"aware-local {m.Model} on {approx.Name} ({Fingerprint(approx)}), {test.Count} test images, corners {mc.Corners}",
                         }, run.CalibrationImages, progress, cancel);
                         var both = results[("aware", "approximate")];
                         study.Add(new VariationStudyRow(m.Model, array.Name, bits, "local-only", local.Accuracy.Mean, local.WorstCorner, local.Corners));
@@ -177,6 +178,10 @@ public static class ApproxAdcExperiment
         }
         return list;
     }
+
+    /// <summary>First 8 hex digits of the SHA-256 of a config's JSON.</summary>
+    public static string Fingerprint<T>(T config) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Json.Serialize(config))))[..8].ToLowerInvariant();
 
     static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture);
 

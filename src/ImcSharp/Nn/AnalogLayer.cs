@@ -23,7 +23,7 @@ public enum Execution
 /// bias (same parameter names as torch's layers, so float checkpoints load), the hardware, the
 /// input quantization range, and the chip the weights are programmed on.
 /// Forward with gradients returns the hardware's value with a surrogate's gradient,
-/// y = y_sur + (y_hw - y_sur).detach(). Quantized-digital: y_sur is the float layer. Analog
+/// y = y_hw + (y_sur - y_sur.detach()). Quantized-digital: y_sur is the float layer. Analog
 /// (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~ the quantized
 /// inputs and weights with straight-through gradients (inputs clipped to their range get none),
 /// t the array tiles, and G_t the ADCs' gate averaged over cycles and slices (see
@@ -160,7 +160,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
         if (!training) return hw;
         var sur = gate is null ? FloatForward(x) : Surrogate(x, gate);
-        return sur + (hw - sur).detach();
+        // Value exactly hw (sur - sur is exactly 0), gradient exactly the surrogate's.
+        return hw + (sur - sur.detach());
     }
 
     /// <summary>y_sur = sum_t (x~_t W~_t^T) * G_t + b, differentiable in x and W (see the class summary).</summary>
