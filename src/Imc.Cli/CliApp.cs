@@ -26,6 +26,14 @@ public static class CliApp
                 adc.AddCommand<AdcImportCommand>("import").WithDescription("Import simulated or measured ADC curves (CSV) into a reusable population file; plots and statistics.")
                     .WithExample("adc", "import", "sim/cco-import.json");
             });
+            config.AddCommand<CostCommand>("cost").WithDescription("Energy, area and throughput of a model on a design, with a per-layer breakdown.")
+                .WithExample("cost", "--hw", "configs/reference-sar8.json", "--model", "lenet5", "--json", "cost.json");
+            config.AddBranch<SweepSettings>("sweep", sw =>
+            {
+                sw.SetDescription("Design-space sweeps: ADC type x bits x calibration x sharing x training; accuracy vs energy and area.");
+                sw.SetDefaultCommand<SweepCommand>();
+                sw.AddCommand<SweepMergeCommand>("merge").WithDescription("Join the shards' results; table and Pareto plots.");
+            });
             config.AddBranch("experiment", ex =>
             {
                 ex.SetDescription("Whole experiments driven by a spec in experiments/.");

@@ -50,6 +50,8 @@ public sealed record HardwareConfig
     public CellConfig Cell { get; init; } = new();
     public ArrayConfig Array { get; init; } = new();
     public AdcConfig Adc { get; init; } = new();
+    /// <summary>Technology and timing for the energy and area model (one per design, not per layer).</summary>
+    public CostConfig Cost { get; init; } = new();
     /// <summary>Keep the network's first / last weight layer digital (common in IMC designs).</summary>
     public bool KeepFirstDigital { get; init; }
     public bool KeepLastDigital { get; init; }
@@ -104,6 +106,9 @@ public sealed record HardwareConfig
         }
         cfg = cfg with { Source = source };
         cfg.Defaults.Validated(source);
+        var costErrors = new ConfigErrors();
+        cfg.Cost.Validate(costErrors, "cost.");
+        costErrors.ThrowIfAny(source);
         foreach (var layer in cfg.Layers.Keys) cfg.For(layer);
         return cfg;
     }

@@ -153,8 +153,12 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 
     public double InputScale => InputRange!.Value / InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned);
 
+    /// <summary>Crossbar input vectors per sample seen by the last forward (output pixels of a convolution; 1 for a linear layer).</summary>
+    public long VectorsPerSample { get; private set; }
+
     public override Tensor forward(Tensor x)
     {
+        VectorsPerSample = RowsPerSample(x);
         if (Execution == Execution.Float) return FloatForward(x);
         bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);

@@ -1,0 +1,171 @@
+using ImcSharp.Config;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Cost;
+
+/// <summary>Energy (J per inference) by component.</summary>
+public sealed record EnergyBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd, double Accumulation, double Buffers, double DigitalLayers)
+{
+    /// <summary>Core compute energy: what the analog cores spend on the MVMs themselves.</summary>
+    public double Core => Arrays + Drivers + Adc + Calibration + ShiftAdd;
+    public double Total => Core + Accumulation + Buffers + DigitalLayers;
+    public static EnergyBreakdown operator +(EnergyBreakdown a, EnergyBreakdown b) => new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
+        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Accumulation + b.Accumulation, a.Buffers + b.Buffers, a.DigitalLayers + b.DigitalLayers);
+    public static readonly EnergyBreakdown Zero = new(0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>Area (mm^2) by component.</summary>
+public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd, double Buffers)
+{
+    public double Total => Arrays + Drivers + Adc + Calibration + ShiftAdd + Buffers;
+    public static AreaBreakdown operator +(AreaBreakdown a, AreaBreakdown b) => new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
+        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Buffers + b.Buffers);
+    public static readonly AreaBreakdown Zero = new(0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>One weight layer: its mapping, conversions and cost per inference.</summary>
+public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference, long Macs, int Tiles, int Arrays, int Adcs,
+    long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS, EnergyBreakdown Energy, AreaBreakdown Area);
+
+/// <summary>The cost of one network inference on a design.</summary>
+public sealed record NetworkCost(string Model, string Hardware, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
+    double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS, double TopsPerW, double TopsPerMm2,
+    EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions);
+
+/// <summary>
+/// Energy and area of a network on IMC cores, counted from the mapping. Per analog layer with K
+/// inputs, N outputs, V input vectors per inference, T = ceil(K/R) tiles, S slices, C input
+/// cycles and column sharing m:
+///   conversions = V T C N S; ADC sample rate f_s = m / t_cycle; ADCs = T ceil(N S / cols) ceil(cols / m)
+///   arrays (current mode): E = V C sum_cells a_in V_read^2 G_avg t_read, G_avg = G_min + a_cell (G_max - G_min)
+///   arrays (charge mode):  E = V C sum_cells a_in a_cell C_u V_dd^2 + V C columns C_par V_dd^2
+///   drivers: per row and cycle, the row wire (0.2 fF per crossed cell) charged to the drive voltage, plus a DAC of c bits in DAC mode
+///   shift-and-add: one add per conversion; tile accumulation: one 32-bit add per output per extra tile;
+///   buffers: every input and output value read/written once (SRAM, 0.16 pJ/bit at 45 nm).
+/// Latency of a layer: V C m t_cycle (its tiles run in parallel); pipelined throughput: 1 / slowest layer.
+/// Digital layers (kept digital by the config): 8-bit MACs at 0.2 + 0.1 pJ (45 nm), 256 MACs per ns.
+/// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
+/// (45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8-bit multiply 0.2 pJ, 8 kB SRAM 64-bit read 10 pJ).
+/// </summary>
+public static class CoreCostModel
+{
+    const double WireCapacitancePerCell = 0.2e-15;   // row wire + access gate per crossed cell (F)
+    const double DacEnergyPerBit45 = 0.05e-12;        // per DAC bit per conversion at 45 nm
+    const double SramEnergyPerBit45 = 10e-12 / 64;    // Horowitz 2014
+    const double Add32Energy45 = 0.1e-12;
+    const double DigitalMacEnergy45 = 0.2e-12 + 0.1e-12;
+    const double DigitalMacsPerSecond = 256e9;
+    const double DriverAreaPerRow28 = 3e-12;          // m^2: level shifter + driver
+    const double DacAreaPerBit28 = 5e-12;
+    const double AdderAreaPerBit28 = 1.5e-12;
+    const double BufferAreaPerBit28 = 0.3e-12;
+
+    /// <summary>Cell footprint in F^2 (cost.cell_area_f2 overrides): 1T1R RRAM 30 F^2, 8T SRAM 200 F^2, SRAM + MOM capacitor 300 F^2.</summary>
+    public static double CellAreaF2(CellConfig cell, CostConfig cost) => cost.CellAreaF2 ?? cell.Kind switch
+    {
+        CellKind.Sram => 200,
+        CellKind.Capacitor => 300,
+        _ => 30,
+    };
+
+    /// <summary>Prices model <paramref name="spec"/> on <paramref name="config"/> (layer shapes from one forward pass).</summary>
+    public static NetworkCost Price(ModelSpec spec, HardwareConfig config)
+    {
+        using var scope = NewDisposeScope();
+        using var model = spec.Build();
+        // Every weight layer analog in float execution: one forward records the input vectors per sample.
+        var allAnalog = config with { KeepFirstDigital = false, KeepLastDigital = false, DigitalLayers = new() };
+        AnalogConversion.Convert(model, allAnalog);
+        AnalogConversion.SetExecution(model, Execution.Float);
+        model.eval();
+        using (no_grad()) model.call(zeros(1, spec.InChannels, spec.Height, spec.Width));
+        var layers = AnalogConversion.Layers(model);
+        var costs = new List<LayerCost>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var l = layers[i];
+            bool digital = config.IsDigital(l.LayerName, i == 0, i == layers.Count - 1);
+            long n = l.weight.shape[0], k = l.WeightMatrix().shape[1];
+            costs.Add(digital ? Digital(l.LayerName, k, n, l.VectorsPerSample, config.Cost) : Analog(l.LayerName, k, n, l.VectorsPerSample, config.For(l.LayerName), config.Cost));
+        }
+        var energy = costs.Aggregate(EnergyBreakdown.Zero, (a, c) => a + c.Energy);
+        var area = costs.Aggregate(AreaBreakdown.Zero, (a, c) => a + c.Area);
+        long macs = costs.Sum(c => c.Macs);
+        double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
+        double throughput = 1 / slowest;
+        return new NetworkCost(spec.Name, config.Name, energy.Total, area.Total, (energy.Adc + energy.Calibration) / energy.Core,
+            (area.Adc + area.Calibration) / area.Total, energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
+            2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs, config.Cost);
+    }
+
+    static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
+    {
+        long macs = k * n * vectors;
+        double d45 = cost.NodeNm / 45 * (cost.Supply / 0.9) * (cost.Supply / 0.9);
+        var energy = EnergyBreakdown.Zero with { DigitalLayers = macs * DigitalMacEnergy45 * d45 };
+        return new LayerCost(name, true, k, n, vectors, macs, 0, 0, 0, 0, 0, 0, macs / DigitalMacsPerSecond, energy, AreaBreakdown.Zero);
+    }
+
+    public static LayerCost Analog(string name, long k, long n, long vectors, LayerHardware hw, CostConfig cost)
+    {
+        var core = hw.Core;
+        int tiles = (int)((k + core.Rows - 1) / core.Rows), s = core.Slices, c = core.Cycles;
+        long signalColumns = n * s;
+        int spa = core.SignalColumnsPerArray;
+        int arraysPerTile = (int)((signalColumns + spa - 1) / spa);
+        int arrays = tiles * arraysPerTile;
+        int adcs = arrays * ((spa + core.AdcShare - 1) / core.AdcShare);
+        // Physical columns in use: a differential pair is two columns; offset mapping adds one reference column per slice.
+        long physColumns = core.Mapping == WeightMapping.Differential ? 2 * signalColumns : signalColumns + s;
+        long conversions = vectors * tiles * c * signalColumns;
+        double sampleRate = core.AdcShare / cost.CycleTime;
+        var adc = AdcCostModel.Price(hw.Adc, sampleRate, cost.NodeNm, cost.Supply);
+        double d45 = cost.NodeNm / 45 * (cost.Supply / 0.9) * (cost.Supply / 0.9);
+        double s28 = cost.NodeNm / 28 * (cost.NodeNm / 28);
+
+        // Cells crossed per cycle: every used row of every tile drives its physical columns.
+        double cellsPerCycle = (double)k * physColumns;
+        double top = (1 << core.BitsPerCell) - 1;
+        double cellEnergy;
+        double driveVoltage;
+        if (hw.Array.Mode == ArrayMode.Charge)
+        {
+            driveVoltage = hw.Array.SupplyVoltage;
+            cellEnergy = cost.InputActivity * cost.CellActivity * hw.Cell.UnitCapacitance * top * driveVoltage * driveVoltage;
+        }
+        else
+        {
+            driveVoltage = hw.Array.ReadVoltage;
+            double perCell = hw.Cell.Kind == CellKind.Sram
+                ? cost.CellActivity * hw.Cell.CellCurrent * driveVoltage
+                : (hw.Cell.GMin + cost.CellActivity * (hw.Cell.GMax - hw.Cell.GMin)) * driveVoltage * driveVoltage;
+            cellEnergy = cost.InputActivity * perCell * cost.ReadTime;
+        }
+        double arraysE = vectors * c * cellsPerCycle * cellEnergy;
+        if (hw.Array.Mode == ArrayMode.Charge)
+            arraysE += vectors * c * tiles * physColumns * hw.Array.ParasiticCapacitance * driveVoltage * driveVoltage;
+        double rowsPerCycle = k;
+        double wire = WireCapacitancePerCell * Math.Min(physColumns, (long)core.Columns * arraysPerTile);
+        double driversE = vectors * c * rowsPerCycle * (cost.InputActivity * wire * driveVoltage * driveVoltage
+                          + (core.InputMode == InputMode.Dac ? core.CycleBits * DacEnergyPerBit45 * d45 : 0));
+        int accBits = hw.Adc.Bits + core.CycleBits * (c - 1) + core.BitsPerCell * (s - 1);
+        double shiftAddE = conversions * AdcCostModel.Add8Energy45 * accBits / 8.0 * d45;
+        double accumulationE = vectors * n * Math.Max(0, tiles - 1) * Add32Energy45 * d45;
+        double buffersE = vectors * (k + n) * cost.BufferBits * SramEnergyPerBit45 * d45;
+        var energy = new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion, conversions * adc.CalibrationEnergyPerConversion,
+            shiftAddE, accumulationE, buffersE, 0);
+
+        double f = cost.NodeNm * 1e-9;
+        double cellArea = arrays * (double)core.Rows * core.Columns * CellAreaF2(hw.Cell, cost) * f * f;
+        double driverArea = arrays * (double)core.Rows * (DriverAreaPerRow28 + (core.InputMode == InputMode.Dac ? core.CycleBits * DacAreaPerBit28 : 0)) * s28;
+        double adderArea = adcs * accBits * AdderAreaPerBit28 * s28;
+        double bufferArea = 2.0 * (k + n) * cost.BufferBits * BufferAreaPerBit28 * s28;
+        const double mm2 = 1e6;
+        var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2, adcs * adc.CalibrationArea * mm2, adderArea * mm2, bufferArea * mm2);
+        double latency = vectors * c * core.AdcShare * cost.CycleTime;
+        return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions, adc.TotalEnergy, sampleRate, latency, energy, area);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Cost;
+using ImcSharp.Data;
+using ImcSharp.Evaluation;
+using ImcSharp.Experiments;
+using ImcSharp.IO;
+using ImcSharp.Models;
+using ImcSharp.Reporting;
+using ImcSharp.Training;
+
+namespace ImcSharp.Sweeps;
+
+/// <summary>
+/// Runs a sweep's points (or one shard of them) and appends one JSON line per finished point, so
+/// a killed sweep resumes at the next unfinished point; within a point, finished chips are kept
+/// too. Points are independent; a shard trains its own float network (deterministic) so shards
+/// share nothing but the output directory.
+/// </summary>
+public static class SweepRunner
+{
+    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { WriteIndented = false };
+
+    public static List<SweepResult> Run(SweepSpec spec, string outDir, Shard shard, string? dataDir, ProgressSink? progress, Action<string> log,
+        CancellationToken cancel = default)
+    {
+        var file = Path.Combine(outDir, shard.FileName);
+        var done = Read(file).ToDictionary(r => r.Id);
+        var points = spec.Points();
+        var mine = points.Select((p, i) => (p, i)).Where(x => shard.Owns(x.i)).Select(x => x.p).ToList();
+        log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
+        if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
+
+        using var train = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Train);
+        using var testAll = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Test);
+        using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
+        var baseHw = HardwareConfig.Load(spec.Hardware);
+        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
+        var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
+        var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed };
+        string? floatCkpt = null;
+        var results = new List<SweepResult>();
+        foreach (var point in mine)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (done.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
+            var sw = Stopwatch.StartNew();
+            var hw = Hardware(baseHw, adcs[point.Adc], point);
+            floatCkpt ??= Trainer.Train(floatOpts, train, test, Path.Combine(outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}"), resume: true, progress, cancel).CheckpointPath;
+            var ckpt = floatCkpt;
+            if (point.Training == "aware")
+            {
+                var opts = floatOpts with { Epochs = spec.AwareEpochs, LearningRate = spec.AwareLr, TrainLimit = spec.AwareTrainImages };
+                var aware = new AwareOptions { Hardware = hw, Init = Path.GetFullPath(floatCkpt), CalibrationImages = spec.CalibrationImages };
+                log($"{point.Id}: peripheral-aware fine-tuning ({spec.AwareEpochs} epochs)");
+                using var subset = train.Take(spec.AwareTrainImages > 0 ? Math.Min(spec.AwareTrainImages, train.Count) : train.Count);
+                ckpt = Trainer.Train(opts, subset, test, Path.Combine(outDir, "aware", point.Id), resume: true, progress, cancel, aware).CheckpointPath;
+            }
+            log($"{point.Id}: {spec.Chips} chips");
+            var mc = new MonteCarloOptions
+            {
+                Chips = spec.Chips, Corners = Math.Min(spec.Corners, spec.Chips), Reference = false,
+                ResultsPath = Path.Combine(outDir, "chips", point.Id + ".jsonl"),
+                Setup = $"{point.Id} {ApproxAdcExperiment.Fingerprint(hw)} {test.Count} test images",
+            };
+            var r = ApproxAdcExperiment.Evaluate(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
+            var cost = CoreCostModel.Price(modelSpec, hw);
+            var result = new SweepResult(point.Id, point.Adc, point.Bits, Kebab(point.Calibration), point.AdcShare, point.Training, spec.Chips,
+                r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2, cost.AdcEnergyShare, cost.AdcAreaShare,
+                cost.TopsPerW, sw.Elapsed.TotalSeconds);
+            Append(file, result);
+            results.Add(result);
+        }
+        return results;
+    }
+
+    static string Kebab(CalibrationKind k) => k switch { CalibrationKind.TwoPoint => "two-point", _ => k.ToString().ToLowerInvariant() };
+
+    /// <summary>The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and column sharing.</summary>
+    public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p) => baseHw with
+    {
+        Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Kebab(p.Calibration)}-share{p.AdcShare}",
+        Core = baseHw.Core with { AdcShare = p.AdcShare },
+        Adc = adc with { Bits = p.Bits, Calibration = p.Calibration, Range = baseHw.Adc.Range },
+    };
+
+    /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>
+    public static List<SweepResult> Read(string file)
+    {
+        var list = new List<SweepResult>();
+        if (!File.Exists(file)) return list;
+        var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0).ToArray();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            try { list.Add(JsonSerializer.Deserialize<SweepResult>(lines[i], LineOptions) ?? throw new JsonException("null")); }
+            catch (JsonException) when (i == lines.Length - 1)
+            {
+                AtomicFile.WriteAllText(file, string.Concat(lines[..i].Select(l => l + "\n")));
+            }
+            catch (JsonException e) { throw new ImcInputException($"{file}: line {i + 1} is not a sweep result ({e.Message})"); }
+        }
+        return list;
+    }
+
+    static void Append(string file, SweepResult r)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        using var fs = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
+        fs.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, LineOptions) + "\n"));
+        fs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Joins every shard's file in <paramref name="outDir"/> into points.jsonl (in the spec's point order); returns the points and the ids still missing.</summary>
+    public static (List<SweepResult> Results, List<string> Missing) Merge(SweepSpec spec, string outDir)
+    {
+        var byId = new Dictionary<string, SweepResult>();
+        foreach (var f in (Directory.Exists(outDir) ? Directory.GetFiles(outDir, "points*.jsonl") : Array.Empty<string>()).OrderBy(f => f, StringComparer.Ordinal))
+            foreach (var r in Read(f)) byId.TryAdd(r.Id, r);
+        var points = spec.Points();
+        var merged = points.Where(p => byId.ContainsKey(p.Id)).Select(p => byId[p.Id]).ToList();
+        AtomicFile.WriteAllText(Path.Combine(outDir, "points.jsonl"), string.Concat(merged.Select(r => JsonSerializer.Serialize(r, LineOptions) + "\n")));
+        return (merged, points.Where(p => !byId.ContainsKey(p.Id)).Select(p => p.Id).ToList());
+    }
+
+    /// <summary>sweep.md: the table (Pareto-optimal points marked) and the two Pareto plots.</summary>
+    public static (string Markdown, List<string> Plots) Report(SweepSpec spec, List<SweepResult> results, string outDir)
+    {
+        var plots = new List<string>();
+        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-energy"), $"{spec.Model} on {spec.Dataset}: accuracy vs energy ({results.Count} designs)",
+            "energy per inference (nJ)", results.Select(r => (r.Id, r.EnergyPerInferenceJ * 1e9, r.Mean, $"{r.Adc}, {r.Training}")).ToList()));
+        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-area"), $"{spec.Model} on {spec.Dataset}: accuracy vs area ({results.Count} designs)",
+            "area (mm2)", results.Select(r => (r.Id, r.AreaMm2, r.Mean, $"{r.Adc}, {r.Training}")).ToList()));
+        var energyFront = CostPlots.Front(results.Select(r => (r.EnergyPerInferenceJ, r.Mean)).ToList()).ToHashSet();
+        var areaFront = CostPlots.Front(results.Select(r => (r.AreaMm2, r.Mean)).ToList()).ToHashSet();
+        static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Sweep {spec.Name}: {spec.Model} on {spec.Dataset}, {results.Count} points");
+        sb.AppendLine();
+        sb.AppendLine("Accuracy (%) over Monte Carlo chips; Pareto: optimal in accuracy vs energy (E) and/or area (A).");
+        sb.AppendLine();
+        sb.AppendLine("| point | ADC | bits | calibration | share | training | mean | worst | worst corner | energy/inference (nJ) | area (mm2) | ADC energy share | ADC area share | Pareto |");
+        sb.AppendLine("|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var r in results.OrderBy(r => r.EnergyPerInferenceJ))
+        {
+            var pareto = (energyFront.Contains((r.EnergyPerInferenceJ, r.Mean)) ? "E" : "") + (areaFront.Contains((r.AreaMm2, r.Mean)) ? "A" : "");
+            sb.AppendLine(FormattableString.Invariant($"| {r.Id} | {r.Adc} | {r.AdcBits} | {r.Calibration} | {r.AdcShare} | {r.Training} | {P(r.Mean)} | {P(r.Worst)} | {P(r.WorstCorner)} | {r.EnergyPerInferenceJ * 1e9:F2} | {r.AreaMm2:F4} | {P(r.AdcEnergyShare)}% | {P(r.AdcAreaShare)}% | {pareto} |"));
+        }
+        sb.AppendLine();
+        foreach (var p in plots.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))
+            sb.AppendLine($"![{Path.GetFileNameWithoutExtension(p)}]({Path.GetFileName(p)})");
+        AtomicFile.WriteAllText(Path.Combine(outDir, "sweep.md"), sb.ToString());
+        return (sb.ToString(), plots);
+    }
+}

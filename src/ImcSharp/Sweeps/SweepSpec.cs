@@ -1,0 +1,127 @@
+using System.Text.Json;
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.IO;
+
+namespace ImcSharp.Sweeps;
+
+/// <summary>
+/// A design-space sweep (`imc sweep SPEC`): the base hardware, and the axes whose product gives
+/// the points: ADC architecture (an ADC config file per name) x resolution x calibration x column
+/// sharing x training. Each point: Monte Carlo accuracy (mean, worst, worst corner) and cost.
+/// </summary>
+public sealed record SweepSpec
+{
+    public string Name { get; init; } = "sweep";
+    public string Dataset { get; init; } = "fashion-mnist";
+    public string Model { get; init; } = "lenet5";
+    public long Seed { get; init; } = 7;
+    /// <summary>Base hardware config (its ADC is replaced per point), relative to the spec file.</summary>
+    public string Hardware { get; init; } = "";
+    /// <summary>ADC architecture name -> ADC config file (configs/adc/*.json format), relative to the spec file.</summary>
+    public Dictionary<string, string> Adcs { get; init; } = new();
+    public List<int> AdcBits { get; init; } = new() { 7 };
+    public List<CalibrationKind> Calibration { get; init; } = new() { CalibrationKind.None };
+    public List<int> AdcShare { get; init; } = new() { 1 };
+    /// <summary>"float" and/or "aware" (peripheral-aware fine-tuning on the point's own hardware).</summary>
+    public List<string> Training { get; init; } = new() { "float" };
+    public int Chips { get; init; } = 20;
+    public int Corners { get; init; } = 5;
+    public int TestImages { get; init; }
+    public int FloatEpochs { get; init; } = 3;
+    public int AwareEpochs { get; init; } = 1;
+    public double AwareLr { get; init; } = 5e-4;
+    /// <summary>Training images for the aware fine-tuning (0: all).</summary>
+    public int AwareTrainImages { get; init; }
+    public int CalibrationImages { get; init; } = 1000;
+
+    [System.Text.Json.Serialization.JsonIgnore] public string Source { get; init; } = "sweep spec";
+
+    public static SweepSpec Load(string path)
+    {
+        if (!File.Exists(path)) throw new ImcInputException($"{path}: sweep spec not found");
+        SweepSpec spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<SweepSpec>(File.ReadAllText(path), Json.Strict) ?? throw new ImcInputException($"{path}: expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw Json.InputError(e, path);
+        }
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+        string Rel(string p) => Path.IsPathRooted(p) ? p : Path.Combine(dir, p);
+        spec = spec with
+        {
+            Source = path,
+            Hardware = Rel(spec.Hardware),
+            Adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => Rel(kv.Value)),
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    public void Validate()
+    {
+        var e = new ConfigErrors();
+        if (!File.Exists(Hardware)) e.Add("hardware", Hardware, "hardware config not found");
+        if (Adcs.Count == 0) e.Add("adcs", "{}", "name at least one ADC architecture and its config file");
+        foreach (var (name, file) in Adcs)
+        {
+            if (!File.Exists(file)) e.Add($"adcs.{name}", file, "ADC config not found");
+            if (name.Any(c => !(char.IsLetterOrDigit(c) || c == '-' || c == '_'))) e.Add($"adcs.{name}", name, "names may use letters, digits, - and _ only");
+        }
+        if (AdcBits.Count == 0) e.Add("adc_bits", "[]", "list at least one resolution");
+        for (int i = 0; i < AdcBits.Count; i++) e.Range($"adc_bits[{i}]", AdcBits[i], 1, 16);
+        if (Calibration.Count == 0) e.Add("calibration", "[]", "list at least one of none, two-point, lut");
+        if (AdcShare.Count == 0) e.Add("adc_share", "[]", "list at least one column-sharing factor");
+        for (int i = 0; i < AdcShare.Count; i++) e.Range($"adc_share[{i}]", AdcShare[i], 1, 4096);
+        if (Training.Count == 0) e.Add("training", "[]", "list float and/or aware");
+        foreach (var t in Training) if (t is not ("float" or "aware")) e.Add("training", t, "expected float or aware");
+        e.Range("chips", Chips, 1, 1_000_000);
+        e.Range("corners", Corners, 1, 1_000_000);
+        e.Range("test_images", TestImages, 0, int.MaxValue);
+        e.Range("float_epochs", FloatEpochs, 1, 10000);
+        e.Range("aware_epochs", AwareEpochs, 1, 10000);
+        e.Positive("aware_lr", AwareLr);
+        e.Range("calibration_images", CalibrationImages, 1, int.MaxValue);
+        e.ThrowIfAny(Source);
+    }
+
+    /// <summary>All points in a fixed order (the order shards and resumes rely on).</summary>
+    public List<SweepPoint> Points() =>
+        (from adc in Adcs.Keys.OrderBy(k => k, StringComparer.Ordinal)
+         from bits in AdcBits
+         from cal in Calibration
+         from share in AdcShare
+         from training in Training
+         select new SweepPoint(adc, bits, cal, share, training)).ToList();
+}
+
+/// <summary>One design point of a sweep.</summary>
+public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibration, int AdcShare, string Training)
+{
+    public string Id => $"{Adc}-{Bits}b-{Calibration.ToString().ToLowerInvariant()}-share{AdcShare}-{Training}";
+}
+
+/// <summary>A finished point: one line of the sweep's JSON Lines file (accuracies in 0..1).</summary>
+public sealed record SweepResult(string Id, string Adc, int AdcBits, string Calibration, int AdcShare, string Training, int Chips,
+    double Mean, double Std, double Worst, double WorstCorner, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
+    double TopsPerW, double Seconds);
+
+/// <summary>Which share of the points this process runs: point k belongs to shard k mod Count.</summary>
+public sealed record Shard(int Index, int Count)
+{
+    public static readonly Shard All = new(0, 1);
+
+    /// <summary>Parses "i/n" (0 &lt;= i &lt; n).</summary>
+    public static Shard Parse(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n) return new Shard(i, n);
+        throw new ImcInputException($"--shard '{text}': expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+    }
+
+    public bool Owns(int pointIndex) => pointIndex % Count == Index;
+    public string FileName => Count == 1 ? "points.jsonl" : $"points.shard-{Index}-of-{Count}.jsonl";
+}

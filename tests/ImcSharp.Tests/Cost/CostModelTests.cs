@@ -1,0 +1,89 @@
+using ImcSharp.Config;
+using ImcSharp.Cost;
+using ImcSharp.Models;
+
+namespace ImcSharp.Tests.Cost;
+
+public class CostModelTests
+{
+    static AdcConfig Adc(AdcKind kind, int bits, CalibrationKind cal = CalibrationKind.None) => new() { Kind = kind, Bits = bits, Calibration = cal };
+
+    [Fact]
+    public void ArchitecturesScaleAsTheirCircuitsDo()
+    {
+        double E(AdcKind k, int b, double fs = 1e6) => AdcCostModel.Energy(Adc(k, b), fs, 28, 0.9);
+        // Flash: (2^N - 1) comparators, so one more bit roughly doubles its energy; SAR: N decisions + a 2^N cap DAC.
+        Assert.InRange(E(AdcKind.Flash, 7) / E(AdcKind.Flash, 6), 1.9, 2.1);
+        double sar8 = 8 * (AdcCostModel.ComparatorEnergy + AdcCostModel.LogicEnergyPerBit) + 0.5 * 256 * 1e-15 * 0.81;
+        Assert.Equal(sar8 * (1 + 1e6 / AdcCostModel.CornerHz28), E(AdcKind.Sar, 8), 1e-18);
+        Assert.True(E(AdcKind.Sar, 4) < E(AdcKind.Sar, 8) / 2, "a 4-bit SAR spends well under half the energy of an 8-bit one");
+        // Single slope: 2^N clock cycles.
+        Assert.InRange(E(AdcKind.Ramp, 8) / E(AdcKind.Ramp, 7), 1.95, 2.05);
+        // Speed costs above the corner; the survey envelope floors everything.
+        Assert.True(E(AdcKind.Sar, 8, 2e9) > 2.5 * E(AdcKind.Sar, 8));
+        Assert.True(E(AdcKind.SenseAmp, 1) >= AdcCostModel.Envelope(1));
+        Assert.True(E(AdcKind.Flash, 14) >= AdcCostModel.Envelope(14));
+        // Calibration is priced on top: nothing for none, LUT storage growing as 2^N (N + 2).
+        Assert.Equal((0.0, 0.0), AdcCostModel.CalibrationCost(CalibrationKind.None, 7, 28, 0.9));
+        var lut6 = AdcCostModel.CalibrationCost(CalibrationKind.Lut, 6, 28, 0.9);
+        var lut8 = AdcCostModel.CalibrationCost(CalibrationKind.Lut, 8, 28, 0.9);
+        Assert.InRange(lut8.Area / lut6.Area, 4 * 10.0 / 8 * 0.99, 4 * 10.0 / 8 * 1.01);
+        Assert.True(AdcCostModel.CalibrationCost(CalibrationKind.TwoPoint, 8, 28, 0.9).Energy > 0);
+    }
+
+    /// <summary>Published ADCs the model is checked against (docs/cost-model.md).</summary>
+    public static readonly (string Source, AdcKind Kind, int Bits, double SampleRate, double NodeNm, double Supply, double EnergyJ, double? AreaMm2)[] Published =
+    {
+        ("Kull et al., ISSCC 2013: 8b 1.2 GS/s SAR, 32 nm SOI, 3.1 mW", AdcKind.Sar, 8, 1.2e9, 32, 1.0, 3.1e-3 / 1.2e9, null),
+        ("Shafiee et al. (ISAAC), ISCA 2016: 8b 1.28 GS/s SAR, 32 nm, 2 mW, 0.0012 mm2", AdcKind.Sar, 8, 1.28e9, 32, 1.0, 2e-3 / 1.28e9, 0.0012),
+        ("Liu et al., JSSC 2010: 10b 50 MS/s SAR, 0.13 um, 826 uW, 0.052 mm2", AdcKind.Sar, 10, 50e6, 130, 1.2, 826e-6 / 50e6, 0.052),
+        ("El-Chammas & Murmann, JSSC 2011: 5b 12 GS/s time-interleaved flash (8 x 1.5 GS/s), 65 nm, 81 mW", AdcKind.Flash, 5, 1.5e9, 65, 1.1, 81e-3 / 12e9, null),
+    };
+
+    [Fact]
+    public void ModelStaysWithinAFactorOfPublishedAdcs()
+    {
+        foreach (var p in Published)
+        {
+            double e = AdcCostModel.Energy(Adc(p.Kind, p.Bits), p.SampleRate, p.NodeNm, p.Supply);
+            Assert.True(e / p.EnergyJ is > 0.4 and < 2.5, $"{p.Source}: model {e:E2} J vs {p.EnergyJ:E2} J");
+            if (p.AreaMm2 is { } a)
+            {
+                double area = AdcCostModel.Area(Adc(p.Kind, p.Bits), p.NodeNm) * 1e6;
+                Assert.True(area / a is > 0.3 and < 3, $"{p.Source}: model {area:E2} mm2 vs {a:E2} mm2");
+            }
+        }
+    }
+
+    [Fact]
+    public void ConversionsAndAdcsAreCountedFromTheMapping()
+    {
+        var hw = new LayerHardware
+        {
+            Core = new CoreConfig { Rows = 128, Columns = 128, WeightBits = 8, BitsPerCell = 2, InputBits = 8, InputMode = InputMode.BitSerial, AdcShare = 4 },
+            Adc = Adc(AdcKind.Sar, 8),
+        };
+        // 400 inputs -> 4 tiles; 120 outputs x 4 slices = 480 signal columns, 64 per (differential) array -> 8 arrays per tile.
+        var l = CoreCostModel.Analog("fc1", 400, 120, 3, hw, new CostConfig());
+        Assert.Equal(4, l.Tiles);
+        Assert.Equal(32, l.Arrays);
+        Assert.Equal(32 * 16, l.Adcs);                                   // 64 signal columns per array / 4 sharing
+        Assert.Equal(3L * 4 * 8 * 480, l.ConversionsPerInference);      // vectors x tiles x cycles x signal columns
+        Assert.Equal(4 / 10e-9, l.AdcSampleRate, 1e-3);
+        Assert.Equal(3 * 8 * 4 * 10e-9, l.LatencyS, 15);
+    }
+
+    [Fact]
+    public void TheReferenceDesignSpendsMostOfItsCoreEnergyInAdcs()
+    {
+        var cfg = HardwareConfig.Load(Repo.Path("configs", "reference-sar8.json"));
+        var spec = new ModelSpec("lenet5", 1, 28, 28, 10);
+        var reference = CoreCostModel.Price(spec, cfg);
+        Assert.True(reference.AdcEnergyShare > 0.85, $"ADC share {reference.AdcEnergyShare}");
+        Assert.Equal(reference.Energy.Total, reference.EnergyPerInferenceJ);
+        Assert.Equal(reference.Layers.Sum(l => l.ConversionsPerInference), reference.ConversionsPerInference);
+        // A lower-resolution uncalibrated ADC on the same cores costs less energy and area.
+        var cheap = CoreCostModel.Price(spec, cfg with { Adc = cfg.Adc with { Bits = 5, Calibration = CalibrationKind.None } });
+        Assert.True(cheap.EnergyPerInferenceJ < reference.EnergyPerInferenceJ && cheap.AreaMm2 < reference.AreaMm2);
+    }
+}

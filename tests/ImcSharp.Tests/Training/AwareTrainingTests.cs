@@ -1,0 +1,115 @@
+using ImcSharp.Config;
+using ImcSharp.Data;
+using ImcSharp.Evaluation;
+using ImcSharp.Nn;
+using ImcSharp.Training;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Training;
+
+public class AwareTrainingTests
+{
+    static readonly string Dir = Synthetic.MnistDir(train: 320, test: 100, seed: 3);
+
+    /// <summary>A small CCO-ADC current-mode design (its first layer digital) so the runs stay fast.</summary>
+    static HardwareConfig Hardware(double kSigmaGlobal = 0.02) => HardwareConfig.Parse($$"""
+        {
+          "name": "test-cco",
+          "core": { "rows": 64, "columns": 64, "weight_bits": 4, "bits_per_cell": 2, "input_bits": 4, "input_mode": "dac" },
+          "cell": { "kind": "rram", "programming_sigma": 0.01 },
+          "adc": { "kind": "cco", "bits": 6, "range": { "mode": "calibrated", "percentile": 99.9 },
+                   "oscillator": { "f_max": 3e8, "k_sigma_global": {{kSigmaGlobal}}, "k_sigma_local": 0.01 } },
+          "keep_first_digital": true
+        }
+        """);
+
+    static string FloatCheckpoint()
+    {
+        var dir = Synthetic.TempDir();
+        using var train = DatasetCatalog.Load("mnist", Dir, Split.Train);
+        using var test = DatasetCatalog.Load("mnist", Dir, Split.Test);
+        return Trainer.Train(new TrainOptions { Model = "lenet5", Dataset = "mnist", Epochs = 2, BatchSize = 32, Seed = 5 }, train, test, dir).CheckpointPath;
+    }
+
+    static readonly Lazy<string> Float = new(FloatCheckpoint);
+
+    static TrainResult Aware(string outDir, ChipSampling sampling, bool resume = false, ProgressSink? progress = null, CancellationToken cancel = default)
+    {
+        using var train = DatasetCatalog.Load("mnist", Dir, Split.Train);
+        using var test = DatasetCatalog.Load("mnist", Dir, Split.Test);
+        var o = new TrainOptions { Model = "lenet5", Dataset = "mnist", Epochs = 2, BatchSize = 32, Seed = 9, LearningRate = 1e-3 };
+        var a = new AwareOptions { Hardware = Hardware(), Variation = sampling, Init = Float.Value, CalibrationImages = 64 };
+        return Trainer.Train(o, train, test, outDir, resume, progress, cancel, a);
+    }
+
+    static float[] Weights(string ckpt)
+    {
+        var (_, model) = Checkpoint.Load(ckpt);
+        using (model) return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+    }
+
+    [Fact]
+    public void FreshChipTrainingIsReproducibleResumableAndStoresItsCalibration()
+    {
+        var a = Aware(Synthetic.TempDir(), ChipSampling.FreshChip);
+        Assert.EndsWith("lenet5-aware.ckpt", a.CheckpointPath);
+        var outDir = Synthetic.TempDir();
+        using var cts = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => Aware(outDir, ChipSampling.FreshChip, progress: u => { if (u.Phase.StartsWith("test 1")) cts.Cancel(); }, cancel: cts.Token));
+        var resumed = Aware(outDir, ChipSampling.FreshChip, resume: true);
+        Assert.True(resumed.Resumed);
+        Assert.Equal(Weights(a.CheckpointPath), Weights(resumed.CheckpointPath));
+        var info = Checkpoint.ReadInfo(a.CheckpointPath);
+        Assert.NotNull(info.Aware);
+        Assert.Equal(ChipSampling.FreshChip, info.Aware!.Variation);
+        // Calibrated layers: conv2, fc1..fc3 (conv1 is digital), each with a calibrated ADC fraction.
+        Assert.Equal(4, info.Calibration!.Count);
+        Assert.All(info.Calibration.Values, c => Assert.True(c.AdcFraction is > 0 and < 1));
+        // Another sampling mode is another run: the weights differ.
+        Assert.NotEqual(Weights(a.CheckpointPath), Weights(Aware(Synthetic.TempDir(), ChipSampling.FixedChip).CheckpointPath));
+    }
+
+    [Fact]
+    public void VariationLevelsRemoveWhatTheySay()
+    {
+        var hw = Hardware().For("fc1");
+        var local = hw.With(VariationLevels.LocalOnly);
+        Assert.Equal(0, local.Adc.Oscillator.KSigmaGlobal);
+        Assert.Equal(hw.Adc.Oscillator.KSigmaLocal, local.Adc.Oscillator.KSigmaLocal);
+        Assert.Equal(hw.Cell.ProgrammingSigma, local.Cell.ProgrammingSigma);
+        var nominal = hw.With(VariationLevels.Nominal);
+        Assert.Equal(0, nominal.Adc.Oscillator.KSigmaLocal);
+        Assert.Equal(0, nominal.Cell.ProgrammingSigma);
+        Assert.Equal(hw.Adc.Oscillator.FMax, nominal.Adc.Oscillator.FMax);      // the nominal curve keeps its shape
+    }
+
+    [Fact]
+    public void MonteCarloStreamsChipsByCornerAndResumesFromItsResultsFile()
+    {
+        var (info, model) = Checkpoint.Load(Float.Value);
+        using (model)
+        {
+            using var train = DatasetCatalog.Load("mnist", Dir, Split.Train);
+            using var test = DatasetCatalog.Load("mnist", Dir, Split.Test);
+            AnalogConversion.Convert(model, Hardware(kSigmaGlobal: 0.05));
+            AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(train.Take(64).Images));
+            var file = Path.Combine(Synthetic.TempDir(), "chips.jsonl");
+            var mc = new MonteCarloOptions { Chips = 4, Corners = 2, ResultsPath = file, Setup = "test", Reference = false };
+            var first = ChipEvaluation.Run(model, test, info.Normalization, mc);
+            Assert.Equal(new[] { 0, 1, 0, 1 }, first.PerChip.Select(c => c.Corner));
+            Assert.Equal(2, first.Corners.Count);
+            Assert.Equal(first.Corners.Min(c => c.Mean), first.WorstCorner);
+            Assert.Equal(5, File.ReadAllLines(file).Length);                     // setup + 4 chips
+            // Kill mid-write: a torn last line is dropped and the chip is evaluated again.
+            File.AppendAllText(file, "{\"chip\": 4, \"corn");
+            var more = ChipEvaluation.Run(model, test, info.Normalization, mc with { Chips = 6 });
+            Assert.Equal(7, File.ReadAllLines(file).Length);
+            Assert.Equal(first.PerChip, more.PerChip.Take(4));
+            // Chips are the same chips when evaluated again from scratch.
+            var again = ChipEvaluation.Run(model, test, info.Normalization, mc with { Chips = 6, ResultsPath = null });
+            Assert.Equal(more.PerChip.Select(c => c.Accuracy), again.PerChip.Select(c => c.Accuracy));
+            var err = Assert.Throws<ImcInputException>(() => ChipEvaluation.Run(model, test, info.Normalization, mc with { Setup = "other" }));
+            Assert.Contains("another evaluation", err.Message);
+        }
+    }
+}
