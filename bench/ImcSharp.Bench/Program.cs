@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-networks ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-networks|aware ...] [--models lenet5,mlp]
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
@@ -19,6 +19,9 @@ foreach (var suite in suites)
         case "adc":
             Harness.Print(AdcBench.Run());
             break;
+        case "aware":
+            Harness.Print(AwareBench.Run());
+            break;
         case "adc-networks":
             Harness.Print(AdcBench.Networks());
             break;
@@ -26,7 +29,7 @@ foreach (var suite in suites)
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings, adc or adc-networks");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings, adc, adc-networks or aware");
             return 2;
     }
 }

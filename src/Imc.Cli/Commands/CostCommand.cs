@@ -27,6 +27,10 @@ public sealed class CostSettings : CommandSettings
     [Description("Write the breakdown as JSON to PATH.")]
     public string? Json { get; init; }
 
+    [CommandOption("--published")]
+    [Description("Print the ADC model against the published designs it is checked with, and exit.")]
+    public bool Published { get; init; }
+
     [CommandOption("--plot <DIR>")]
     [Description("Write the stacked energy breakdown plot (PNG and SVG) into DIR.")]
     public string? Plot { get; init; }
@@ -37,6 +41,19 @@ public sealed class CostCommand : Command<CostSettings>
 {
     public override int Execute(CommandContext context, CostSettings s, CancellationToken cancellationToken)
     {
+        if (s.Published)
+        {
+            var checks = PublishedAdcs.Check();
+            var t = new Table().Title("[bold]ADC model vs published designs[/]").AddColumn("design").AddColumn("published pJ").AddColumn("model pJ")
+                .AddColumn("error").AddColumn("published mm2").AddColumn("model mm2").AddColumn("error");
+            foreach (var c in checks)
+                t.AddRow(Markup.Escape(c.Published.Source), (c.Published.EnergyPerConversionJ * 1e12).ToString("F2"), (c.ModelEnergyJ * 1e12).ToString("F2"),
+                    $"{c.EnergyError * 100:+0;-0}%", c.Published.AreaMm2?.ToString("F4") ?? "-", c.ModelAreaMm2?.ToString("F4") ?? "-",
+                    c.AreaError is { } a ? $"{a * 100:+0;-0}%" : "-");
+            AnsiConsole.Write(t);
+            if (s.Json is not null) IO.Json.WriteFile(s.Json, checks);
+            return 0;
+        }
         if (string.IsNullOrEmpty(s.Hardware)) throw new ImcInputException("--hw CONFIG is required");
         var config = Config.HardwareConfig.Load(s.Hardware);
         var cost = CoreCostModel.Price(Spec(s.Model, s.Dataset), config);
@@ -58,23 +75,24 @@ public sealed class CostCommand : Command<CostSettings>
         return new ModelSpec(ModelSpec.Canonical(model), c, h, w, classes);
     }
 
-    static string E(double j) => j >= 1e-6 ? $"{j * 1e6:F3} uJ" : j >= 1e-9 ? $"{j * 1e9:F3} nJ" : $"{j * 1e12:F3} pJ";
+    static string E(double j) => j >= 1e-6 ? $"{j * 1e6:F2}uJ" : j >= 1e-9 ? $"{j * 1e9:F2}nJ" : $"{j * 1e12:F1}pJ";
 
     public static void Print(NetworkCost c)
     {
-        var t = new Table().Title($"[bold]{c.Model} on {Markup.Escape(c.Hardware)}[/]: per inference")
-            .AddColumn("layer").AddColumn("mapping").AddColumn("conversions").AddColumn("arrays").AddColumn("drivers").AddColumn("ADCs")
-            .AddColumn("calibration").AddColumn("shift-add").AddColumn("buffers+acc").AddColumn("digital").AddColumn("area mm2");
+        var t = new Table().Title($"[bold]{c.Model} on {Markup.Escape(c.Hardware)}[/]: energy per inference")
+            .AddColumn("layer").AddColumn("ADCs").AddColumn("conv.").AddColumn("arrays").AddColumn("drivers").AddColumn("ADC").AddColumn("calib.")
+            .AddColumn("digital").AddColumn("mm2");
         foreach (var l in c.Layers)
-            t.AddRow(l.Name, l.Digital ? "digital" : $"{l.Tiles} tiles, {l.Arrays} arrays, {l.Adcs} ADCs", l.ConversionsPerInference.ToString("N0"),
-                E(l.Energy.Arrays), E(l.Energy.Drivers), E(l.Energy.Adc), E(l.Energy.Calibration), E(l.Energy.ShiftAdd),
-                E(l.Energy.Buffers + l.Energy.Accumulation), E(l.Energy.DigitalLayers), l.Area.Total.ToString("F4"));
+            t.AddRow(l.Name, l.Digital ? "digital" : l.Adcs.ToString(), l.ConversionsPerInference.ToString(), E(l.Energy.Arrays), E(l.Energy.Drivers),
+                E(l.Energy.Adc), E(l.Energy.Calibration), E(l.Energy.ShiftAdd + l.Energy.Buffers + l.Energy.Accumulation + l.Energy.DigitalLayers), l.Area.Total.ToString("F3"));
         var e = c.Energy;
-        t.AddRow("[bold]total[/]", "", c.ConversionsPerInference.ToString("N0"), E(e.Arrays), E(e.Drivers), E(e.Adc), E(e.Calibration), E(e.ShiftAdd),
-            E(e.Buffers + e.Accumulation), E(e.DigitalLayers), c.AreaMm2.ToString("F4"));
+        t.AddRow("total", c.Layers.Sum(l => l.Adcs).ToString(), c.ConversionsPerInference.ToString(), E(e.Arrays), E(e.Drivers), E(e.Adc), E(e.Calibration),
+            E(e.ShiftAdd + e.Buffers + e.Accumulation + e.DigitalLayers), c.AreaMm2.ToString("F3"));
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine($"energy per inference [bold]{E(c.EnergyPerInferenceJ)}[/], area [bold]{c.AreaMm2:F4} mm2[/], " +
-                               $"ADC share [bold]{c.AdcEnergyShare * 100:F1}%[/] of core compute energy and [bold]{c.AdcAreaShare * 100:F1}%[/] of area");
+        AnsiConsole.MarkupLine("(digital = shift-and-add, accumulation, buffers and digital layers)");
+        AnsiConsole.MarkupLine($"energy per inference [bold]{E(c.EnergyPerInferenceJ)}[/], area [bold]{c.AreaMm2:F4} mm2[/]; ADCs with calibration: " +
+                               $"[bold]{c.AdcEnergyShare * 100:F1}%[/] of core compute energy, [bold]{c.AdcAreaShare * 100:F1}%[/] of area " +
+                               $"(calibration alone {c.CalibrationEnergyShare * 100:F1}% / {c.CalibrationAreaShare * 100:F1}%)");
         AnsiConsole.MarkupLine($"throughput {c.ThroughputInferencesPerS:N0} inferences/s (pipelined), latency {c.LatencyS * 1e6:F2} us, " +
                                $"{c.TopsPerW:F2} TOPS/W, {c.TopsPerMm2:F3} TOPS/mm2 ({c.Macs:N0} MACs)");
     }

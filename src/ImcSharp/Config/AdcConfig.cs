@@ -110,6 +110,16 @@ public sealed record AdcConfig
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
 
+    /// <summary>
+    /// The same design at another resolution. Models in LSB terms scale by themselves; an
+    /// oscillator ADC stays matched (K W FullScale = 2^N - 1) by scaling its counting window.
+    /// </summary>
+    public AdcConfig WithBits(int bits) => this with
+    {
+        Bits = bits,
+        Oscillator = Oscillator with { Window = Oscillator.Window * ((1L << bits) - 1) / ((1L << Bits) - 1) },
+    };
+
     /// <summary>The same ADC with every global (per-chip) sigma set to zero.</summary>
     public AdcConfig WithoutGlobalVariation() => this with
     {

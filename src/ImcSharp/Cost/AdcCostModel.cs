@@ -114,7 +114,8 @@ public static class AdcCostModel
 
     /// <summary>
     /// Digital calibration per conversion and per ADC (see <see cref="Calibration.Cost"/>): two-point
-    /// trim = one (N+6)-bit multiply and add per conversion, 2 (N+6)-bit coefficient registers;
+    /// trim = one N x (N+6)-bit multiply per conversion (the per-column gain; the offset folds into
+    /// the output bias, the add into the shift-and-add), 2 (N+6)-bit coefficient registers;
     /// LUT = one (N+2)-bit register-file read per conversion, 2^N (N+2) bits of storage.
     /// </summary>
     public static (double Energy, double Area) CalibrationCost(CalibrationKind kind, int bits, double nodeNm, double supply)
@@ -123,7 +124,7 @@ public static class AdcCostModel
         double d45 = nodeNm / 45.0 * (supply / 0.9) * (supply / 0.9), s = AreaScale(nodeNm);
         return kind switch
         {
-            CalibrationKind.TwoPoint => ((Mult8Energy45 * Math.Pow((bits + 6) / 8.0, 2) + Add8Energy45 * (bits + 6) / 8.0) * d45,
+            CalibrationKind.TwoPoint => (Mult8Energy45 * bits * (bits + 6) / 64.0 * d45,
                 c.StorageBitsPerAdc * FlipFlopArea * s * LayoutOverhead),
             CalibrationKind.Lut => ((bits + 2) * RegisterFileReadPerBit * DigitalScale(nodeNm, supply),
                 c.StorageBitsPerAdc * RegisterFileAreaPerBit * s * LayoutOverhead),

@@ -31,7 +31,9 @@ public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outp
     long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS, EnergyBreakdown Energy, AreaBreakdown Area);
 
 /// <summary>The cost of one network inference on a design.</summary>
+/// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's part).</remarks>
 public sealed record NetworkCost(string Model, string Hardware, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
+    double CalibrationEnergyShare, double CalibrationAreaShare,
     double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS, double TopsPerW, double TopsPerMm2,
     EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions);
 
@@ -97,7 +99,7 @@ public static class CoreCostModel
         double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
         double throughput = 1 / slowest;
         return new NetworkCost(spec.Name, config.Name, energy.Total, area.Total, (energy.Adc + energy.Calibration) / energy.Core,
-            (area.Adc + area.Calibration) / area.Total, energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
+            (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total, energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
             2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs, config.Cost);
     }
 

@@ -49,8 +49,7 @@ public static class ApproxAdcExperiment
         foreach (var m in run.Models)
         {
             using var test = m.TestImages > 0 ? testAll.Take(m.TestImages) : testAll.Take(testAll.Count);
-            int chips = m.Chips ?? run.Chips;
-            var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false };
+            int topBits = run.AdcBits.Max();
             var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = run.Seed, Augment = m.Augment };
             log($"{m.Model}: float training ({m.FloatEpochs} epochs, cached in {Path.Combine(outDir, m.Model)})");
             var floatCkpt = Trainer.Train(floatOpts, trainAll, test, Path.Combine(outDir, m.Model), resume: true, progress, cancel).CheckpointPath;
@@ -59,7 +58,9 @@ public static class ApproxAdcExperiment
                 var baseCfg = HardwareConfig.Load(array.Hardware);
                 foreach (int bits in run.AdcBits)
                 {
-                    var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc with { Bits = bits } };
+                    int chips = m.Chips ?? (bits < topBits && run.LowerResolutionChips is int lower ? lower : run.Chips);
+                    var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false };
+                    var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc.WithBits(bits) };
                     // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
                     var cellDir = Path.Combine(outDir, m.Model, $"{array.Name}-{bits}b-{Fingerprint(approx)}");
                     var designs = new Dictionary<string, HardwareConfig>
@@ -112,7 +113,7 @@ public static class ApproxAdcExperiment
                     (string, double[], double[], double[]) Series(string label, string t, string a) =>
                         (label, x, run.AdcBits.Select(b => R(b, t, a).Mean).ToArray(), run.AdcBits.Select(b => R(b, t, a).Worst).ToArray());
                     plots.AddRange(ChipPlots.Lines(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-accuracy-vs-bits"),
-                        $"{m.Model}, {array.Name} mode: accuracy vs ADC resolution ({chips} chips)", "ADC resolution (bits)", new[]
+                        $"{m.Model}, {array.Name} mode: accuracy vs ADC resolution", "ADC resolution (bits)", new[]
                         {
                             Series("float-trained, ideal ADC", "float", "ideal"),
                             Series("float-trained, calibrated ADC", "float", "calibrated"),
@@ -136,7 +137,7 @@ public static class ApproxAdcExperiment
             TrainLimit = m.AwareTrainImages,
         };
         var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste, Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
-        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({variation.ToString().ToLowerInvariant()}, {m.AwareEpochs} epochs, cached in {dir})");
+        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Serialize(variation).Trim('"')}, {m.AwareEpochs} epochs, cached in {dir})");
         using var train = m.AwareTrainImages > 0 ? trainAll.Take(m.AwareTrainImages) : trainAll.Take(trainAll.Count);
         return Trainer.Train(opts, train, test, dir, resume: true, progress, cancel, aware).CheckpointPath;
     }
@@ -179,9 +180,13 @@ public static class ApproxAdcExperiment
         return list;
     }
 
-    /// <summary>First 8 hex digits of the SHA-256 of a config's JSON.</summary>
-    public static string Fingerprint<T>(T config) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Json.Serialize(config))))[..8].ToLowerInvariant();
+    /// <summary>First 8 hex digits of the SHA-256 of a design's JSON, without its cost section (which does not change accuracy).</summary>
+    public static string Fingerprint(HardwareConfig config)
+    {
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
+        node.Remove("cost");
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
+    }
 
     static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture);
 

@@ -55,6 +55,8 @@ public sealed record ApproxAdcSpec
     public List<int> AdcBits { get; init; } = new() { 7 };
     public CalibrationKind Calibration { get; init; } = CalibrationKind.Lut;
     public int Chips { get; init; } = 100;
+    /// <summary>Chips per cell below the highest resolution (null: <see cref="Chips"/>); the headline figures use the highest.</summary>
+    public int? LowerResolutionChips { get; init; }
     public int Corners { get; init; } = 5;
     public ChipSampling Variation { get; init; } = ChipSampling.FreshChip;
     public AdcGradient Ste { get; init; } = AdcGradient.Identity;
@@ -108,6 +110,7 @@ public sealed record ApproxAdcSpec
         for (int i = 0; i < AdcBits.Count; i++) e.Range($"adc_bits[{i}]", AdcBits[i], 1, 16);
         e.Range("chips", Chips, 1, 1_000_000);
         e.Range("corners", Corners, 1, 1_000_000);
+        if (LowerResolutionChips is int lc) e.Range("lower_resolution_chips", lc, 1, 1_000_000);
         e.Range("calibration_images", CalibrationImages, 1, int.MaxValue);
         e.Range("quick.chips", Quick.Chips, 1, 1_000_000);
         foreach (var m in Quick.Models)
@@ -122,6 +125,7 @@ public sealed record ApproxAdcSpec
         Models = Models.Where(m => Quick.Models.Contains(m.Model)).Select(m => m with { Chips = null }).ToList(),
         AdcBits = Quick.AdcBits,
         Chips = Quick.Chips,
+        LowerResolutionChips = null,
         Corners = Math.Min(Corners, Quick.Chips),
         VariationStudy = Quick.VariationStudy,
     };

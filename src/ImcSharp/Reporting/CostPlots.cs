@@ -31,7 +31,7 @@ public static class CostPlots
             bp.Color = palette.GetColor(c);
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.Select(g => g.Name).ToArray());
-        plot.Title($"{cost.Model} on {cost.Hardware}: energy per inference by component (ADC share {cost.AdcEnergyShare * 100:F1}% of core compute)");
+        plot.Title($"{cost.Model} on {cost.Hardware}: energy per inference (ADCs {cost.AdcEnergyShare * 100:F1}% of core)");
         plot.YLabel("energy (nJ)");
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Margins(bottom: 0);

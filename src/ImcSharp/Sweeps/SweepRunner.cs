@@ -85,7 +85,7 @@ public static class SweepRunner
     {
         Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Kebab(p.Calibration)}-share{p.AdcShare}",
         Core = baseHw.Core with { AdcShare = p.AdcShare },
-        Adc = adc with { Bits = p.Bits, Calibration = p.Calibration, Range = baseHw.Adc.Range },
+        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range },
     };
 
     /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>

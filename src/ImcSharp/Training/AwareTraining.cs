@@ -54,9 +54,11 @@ public sealed record AwareOptions
         if (Corner < 0) throw new ImcInputException($"--train-corner {Corner}: expected an integer >= 0");
     }
 
-    /// <summary>Same training setup (for --resume): compared as JSON, since the config holds collections.</summary>
+    /// <summary>Same training setup (for --resume): compared as JSON, since the config holds collections; the cost section does not matter.</summary>
     public bool SameAs(AwareOptions other) =>
-        JsonSerializer.Serialize(this, Json.Options) == JsonSerializer.Serialize(other, Json.Options);
+        JsonSerializer.Serialize(WithoutCost(), Json.Options) == JsonSerializer.Serialize(other.WithoutCost(), Json.Options);
+
+    AwareOptions WithoutCost() => this with { Hardware = Hardware with { Cost = new CostConfig() } };
 }
 
 /// <summary>Programs the chips of peripheral-aware training and evaluation.</summary>

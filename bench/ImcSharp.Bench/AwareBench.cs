@@ -1,0 +1,59 @@
+using ImcSharp.Config;
+using ImcSharp.Data;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using ImcSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Bench;
+
+/// <summary>
+/// Cost of peripheral-aware training: 30 training steps (batch 64, Adam) of LeNet-5 in float and
+/// on the approx-adc experiment's current-mode design under each chip-sampling mode (every step
+/// reprograms the chip, since the weights changed). Epoch cost = steps per epoch x step time.
+/// </summary>
+public static class AwareBench
+{
+    public static List<Measurement> Run(string hardwarePath = "experiments/hw/current-rram-cco.json")
+    {
+        var results = new List<Measurement>();
+        using var train = DatasetCatalog.Load("fashion-mnist", null, Split.Train);
+        var norm = train.ComputeNormalization();
+        const int batch = 64, steps = 30;
+        var batches = new BatchLoader(train, norm, batch).Epoch(1, 0, shuffle: true).Take(steps)
+            .Select(b => (b.X.DetachFromDisposeScope(), b.Y.DetachFromDisposeScope())).ToList();
+        var hw = HardwareConfig.Load(hardwarePath);
+        Measurement? baseline = null;
+        foreach (var mode in new ChipSampling?[] { null, ChipSampling.Nominal, ChipSampling.FixedChip, ChipSampling.FreshLocal, ChipSampling.FreshChip })
+        {
+            manual_seed(1);
+            using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+            var aware = mode is { } m ? new AwareOptions { Hardware = hw, Variation = m } : null;
+            if (aware is not null)
+            {
+                ChipSampler.Prepare(model, aware);
+                using var scope = NewDisposeScope();
+                AnalogConversion.CalibrateInputs(model, norm.Apply(train.Images.narrow(0, 0, 1000)));
+            }
+            var opt = optim.Adam(model.parameters(), 5e-4);
+            model.train();
+            int step = 0;
+            var r = Harness.Time(aware is null ? "lenet5 float training step" : $"lenet5 aware step, {mode.ToString()!.ToLowerInvariant()}", () =>
+            {
+                foreach (var (x, y) in batches)
+                {
+                    using var s = NewDisposeScope();
+                    if (aware is not null) ChipSampler.ProgramStep(model, aware, 1, 0, step++);
+                    opt.zero_grad();
+                    nn.functional.cross_entropy(model.call(x), y).backward();
+                    opt.step();
+                }
+            }, steps * batch, "images/s", warmup: 1, repeats: 3);
+            results.Add(r);
+            baseline ??= r;
+            Console.WriteLine($"  {r.Name}: {r.MedianSeconds / steps * 1e3:F1} ms/step, epoch of 938 steps ~{r.MedianSeconds / steps * 938:F0} s, {r.MedianSeconds / baseline.MedianSeconds:F2}x float");
+        }
+        return results;
+    }
+}
