@@ -47,27 +47,36 @@ public static class AdcBench
         using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
         var norm = test.ComputeNormalization();
         using var x = norm.Apply(test.Images.narrow(0, 0, 1000));
+        // PUMA-style bit-serial cores (MLP and LeNet-5), then the approx-adc experiment's designs (DAC inputs, 2 slices, calibrated range).
+        var cases = new List<(string Model, string Label, HardwareConfig[] Designs)>();
         foreach (var name in new[] { "mlp", "lenet5" })
+            cases.Add((name, "PUMA cores", new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco }
+                .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k } }).ToArray()));
+        foreach (var path in new[] { "experiments/hw/current-rram-cco.json", "experiments/hw/charge-cap-sar.json" })
+        {
+            var approx = HardwareConfig.Load(path);
+            cases.Add(("lenet5", approx.Name, new[] { approx with { Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = approx.Adc.Bits, Range = approx.Adc.Range } }, approx }));
+        }
+        foreach (var (name, label, designs) in cases)
         {
             manual_seed(1);
             using var model = new ModelSpec(name, 1, 28, 28, 10).Build();
             model.eval();
-            Measurement? baseline = null;
-            foreach (var kind in new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco })
+            Measurement? ideal = null;
+            foreach (var hw in designs)
             {
-                var hw = AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = kind } };
                 AnalogConversion.Convert(model, hw);
                 AnalogConversion.CalibrateInputs(model, x);
                 AnalogConversion.Program(model, 0);
-                var m = Harness.Time($"{name} PUMA cores, {kind} ADC", () =>
+                var m = Harness.Time($"{name} {label}, {hw.Adc.Kind} ADC", () =>
                 {
                     using var s = NewDisposeScope();
                     using var ng = no_grad();
                     model.call(x);
                 }, 1000, "images/s", warmup: 1, repeats: 3);
                 results.Add(m);
-                baseline ??= m;
-                Console.WriteLine($"  {name} {kind}: {m.MedianSeconds / baseline.MedianSeconds:F2}x the ideal quantizer");
+                ideal ??= m;
+                Console.WriteLine($"  {name} {label} {hw.Adc.Kind}: {m.MedianSeconds / ideal.MedianSeconds:F2}x the ideal quantizer");
             }
         }
         return results;

@@ -28,12 +28,9 @@ public static class CliApp
             });
             config.AddCommand<CostCommand>("cost").WithDescription("Energy, area and throughput of a model on a design, with a per-layer breakdown.")
                 .WithExample("cost", "--hw", "configs/reference-sar8.json", "--model", "lenet5", "--json", "cost.json");
-            config.AddBranch<SweepSettings>("sweep", sw =>
-            {
-                sw.SetDescription("Design-space sweeps: ADC type x bits x calibration x sharing x training; accuracy vs energy and area.");
-                sw.SetDefaultCommand<SweepCommand>();
-                sw.AddCommand<SweepMergeCommand>("merge").WithDescription("Join the shards' results; table and Pareto plots.");
-            });
+            config.AddCommand<SweepCommand>("sweep").WithDescription("Design-space sweep (ADC type x bits x calibration x sharing x training): accuracy vs energy and area; `imc sweep merge SPEC` joins shards.")
+                .WithExample("sweep", "experiments/sweep-lenet5.json", "--shard", "0/4")
+                .WithExample("sweep", "merge", "experiments/sweep-lenet5.json");
             config.AddBranch("experiment", ex =>
             {
                 ex.SetDescription("Whole experiments driven by a spec in experiments/.");

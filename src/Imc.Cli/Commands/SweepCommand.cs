@@ -5,43 +5,54 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public class SweepSettings : CommandSettings
+public sealed class SweepSettings : CommandSettings
 {
-    [CommandArgument(0, "<SPEC>")]
-    [Description("Sweep spec (JSON), e.g. experiments/sweep-lenet5.json.")]
+    [CommandArgument(0, "<SPEC|merge>")]
+    [Description("Sweep spec (JSON), e.g. experiments/sweep-lenet5.json; or `merge` followed by the spec to join the shards' results.")]
     public string Spec { get; init; } = "";
+
+    [CommandArgument(1, "[SPEC]")]
+    [Description("With merge: the sweep spec.")]
+    public string? MergeSpec { get; init; }
 
     [CommandOption("--out <DIR>")]
     [Description("Results directory (default runs/<spec name>): points*.jsonl, per-point chips, checkpoints, sweep.md, Pareto plots.")]
     public string? Out { get; init; }
+
+    [CommandOption("--shard <I/N>")]
+    [Description("Run only points k with k mod N = I (e.g. a Slurm array task: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); join with `imc sweep merge SPEC`.")]
+    public string? Shard { get; init; }
+
+    [CommandOption("--data <DIR>")]
+    [Description("Dataset directory (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")]
+    public string? Data { get; init; }
 
     [CommandOption("--json <PATH>")]
     [Description("Write the finished points as a JSON array to PATH.")]
     public string? Json { get; init; }
 }
 
-public sealed class SweepRunSettings : SweepSettings
+/// <summary>
+/// `imc sweep SPEC`: run (a shard of) the design points, resumable, with the table and Pareto
+/// plots when the run covers every point; `imc sweep merge SPEC`: join the shards' results.
+/// </summary>
+public sealed class SweepCommand : Command<SweepSettings>
 {
-    [CommandOption("--shard <I/N>")]
-    [Description("Run only points k with k mod N = I (e.g. a Slurm array task: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); join with `imc sweep merge`.")]
-    public string? Shard { get; init; }
-
-    [CommandOption("--data <DIR>")]
-    [Description("Dataset directory (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")]
-    public string? Data { get; init; }
-}
-
-/// <summary>`imc sweep SPEC`: run (a shard of) the design points; resumable; table and Pareto plots when whole.</summary>
-public sealed class SweepCommand : Command<SweepRunSettings>
-{
-    public override int Execute(CommandContext context, SweepRunSettings s, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, SweepSettings s, CancellationToken cancellationToken)
     {
+        if (s.Spec == "merge")
+        {
+            if (s.MergeSpec is null) throw new ImcInputException("imc sweep merge SPEC: the sweep spec is missing");
+            if (s.Shard is not null) throw new ImcInputException("--shard does not apply to merge: it joins every shard");
+            return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json);
+        }
+        if (s.MergeSpec is not null) throw new ImcInputException($"unexpected argument '{s.MergeSpec}': expected `imc sweep SPEC` or `imc sweep merge SPEC`");
         var spec = SweepSpec.Load(s.Spec);
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
             line => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}"), cancellationToken), hideCompleted: true);
-        if (shard.Count == 1) SweepMergeCommand.Finish(spec, results, outDir, s.Json);
+        if (shard.Count == 1) Finish(spec, results, outDir, s.Json);
         else
         {
             AnsiConsole.MarkupLine($"shard {shard.Index}/{shard.Count}: {results.Count} points in {Markup.Escape(Path.Combine(outDir, shard.FileName))}; join the shards with [bold]imc sweep merge {Markup.Escape(s.Spec)}[/]");
@@ -49,24 +60,19 @@ public sealed class SweepCommand : Command<SweepRunSettings>
         }
         return 0;
     }
-}
 
-/// <summary>`imc sweep merge SPEC`: joins the shards' files, reports missing points, writes the table and Pareto plots.</summary>
-public sealed class SweepMergeCommand : Command<SweepSettings>
-{
-    public override int Execute(CommandContext context, SweepSettings s, CancellationToken cancellationToken)
+    static int Merge(SweepSpec spec, string specPath, string? outOption, string? json)
     {
-        var spec = SweepSpec.Load(s.Spec);
-        var outDir = s.Out ?? Path.Combine("runs", spec.Name);
+        var outDir = outOption ?? Path.Combine("runs", spec.Name);
         var (results, missing) = SweepRunner.Merge(spec, outDir);
-        if (results.Count == 0) throw new ImcInputException($"{outDir}: no finished points to merge (run `imc sweep {s.Spec}` first)");
+        if (results.Count == 0) throw new ImcInputException($"{outDir}: no finished points to merge (run `imc sweep {specPath}` first)");
         if (missing.Count > 0)
             AnsiConsole.MarkupLine($"[yellow]{missing.Count} of {results.Count + missing.Count} points not finished yet[/]: {Markup.Escape(string.Join(", ", missing.Take(8)))}{(missing.Count > 8 ? ", ..." : "")}");
-        Finish(spec, results, outDir, s.Json);
+        Finish(spec, results, outDir, json);
         return 0;
     }
 
-    public static void Finish(SweepSpec spec, List<SweepResult> results, string outDir, string? json)
+    static void Finish(SweepSpec spec, List<SweepResult> results, string outDir, string? json)
     {
         var (_, plots) = SweepRunner.Report(spec, results, outDir);
         var t = new Table().Title($"[bold]{Markup.Escape(spec.Name)}[/]: {results.Count} points")

@@ -62,6 +62,11 @@ public static class CostPlots
         plot.YLabel("test accuracy (%)");
         plot.Title(title);
         plot.ShowLegend(Alignment.LowerRight);
+        // Fit every point (ScottPlot's auto-scale skips some scatter series).
+        var ys = points.Select(p => p.Accuracy * 100).ToArray();
+        var xs = points.Select(p => p.Cost).ToArray();
+        double dx = Math.Max(1e-12, xs.Max() - xs.Min()) * 0.05, dy = Math.Max(0.5, ys.Max() - ys.Min()) * 0.05;
+        plot.Axes.SetLimits(xs.Min() - dx, xs.Max() + dx, ys.Min() - dy, ys.Max() + dy);
         return PlotFiles.Save(plot, stem, png, svg);
     }
 

@@ -147,4 +147,33 @@ public class CliTests
     {
         Assert.Equal(0, Run(command, "--help").Code);
     }
+
+    [Fact]
+    public void NewCommandsRejectBadInputWithOneLine()
+    {
+        var dir = Synthetic.TempDir();
+        AssertOneLineError(Run("experiment", "approx-adc", "--config", "/no/such/spec.json"), "/no/such/spec.json");
+        var spec = Path.Combine(dir, "spec.json");
+        File.WriteAllText(spec, """{ "models": [ { "model": "lenet5", "aware_epochs": 0 } ], "array_modes": [ { "name": "current", "hardware": "nope.json" } ] }""");
+        AssertOneLineError(Run("experiment", "approx-adc", "--config", spec), "aware_epochs");
+        File.WriteAllText(spec, """{ "models": [ { "model": "lenet5" } ], "array_modes": [], "colour": 1 }""");
+        AssertOneLineError(Run("experiment", "approx-adc", "--config", spec), "colour");
+        AssertOneLineError(Run("cost", "--model", "lenet5"), "--hw");
+        AssertOneLineError(Run("cost", "--hw", Repo.Path("configs", "reference-sar8.json"), "--model", "alexnet"), "alexnet");
+        AssertOneLineError(Run("sweep", "/no/such/sweep.json"), "/no/such/sweep.json");
+        AssertOneLineError(Run("sweep", Repo.Path("experiments", "sweep-lenet5.json"), "--shard", "3/2"), "--shard");
+        AssertOneLineError(Run("sweep", "merge", Repo.Path("experiments", "sweep-lenet5.json"), "--out", dir), "no finished points");
+        AssertOneLineError(Run("train", "--hw", Repo.Path("configs", "reference-sar8.json"), "--variation", "sometimes"), "sometimes");
+    }
+
+    [Fact]
+    public void CostJsonHasTheContractFields()
+    {
+        var json = Path.Combine(Synthetic.TempDir(), "cost.json");
+        Assert.Equal(0, Run("cost", "--hw", Repo.Path("configs", "reference-sar8.json"), "--model", "lenet5", "--json", json).Code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        foreach (var f in new[] { "energy_per_inference_j", "area_mm2", "adc_energy_share", "adc_area_share" })
+            Assert.True(doc.RootElement.GetProperty(f).GetDouble() > 0, f);
+        Assert.InRange(doc.RootElement.GetProperty("adc_energy_share").GetDouble(), 0.85, 1.0);
+    }
 }
