@@ -90,11 +90,11 @@ public class AwareTrainingTests
         var cco7 = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Oscillator = new OscillatorParams { FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 } };
         var cco4 = cco7.WithBits(4);
         Assert.Equal(1e-6 * 15 / 127, cco4.Oscillator.Window, 12);
-        using var g = new TorchSharp.Generator(1);
-        using var l = new TorchSharp.Generator(2);
+        using var g = new Generator(1);
+        using var l = new Generator(2);
         // A near-linear matched 4-bit CCO has near-ideal thresholds k - 1/2 in its own LSBs.
-        var t = Converters.AdcModels.Thresholds(cco4, 1, g, l);
-        Assert.True(TorchSharp.torch.allclose(t, Converters.AdcModels.Ideal(4).unsqueeze(0), 1e-3, 1e-3));
+        var t = ImcSharp.Converters.AdcModels.Thresholds(cco4, 1, g, l);
+        Assert.True(TorchSharp.torch.allclose(t, ImcSharp.Converters.AdcModels.Ideal(4).unsqueeze(0), 1e-3, 1e-3));
     }
 
     [Fact]
