@@ -17,7 +17,7 @@ public sealed class ApproxAdcSettings : CommandSettings
     public bool Quick { get; init; }
 
     [CommandOption("--out <DIR>")]
-    [Description("Checkpoints, per-chip results (resumable), plots and results.md (default runs/approx-adc or runs/approx-adc-quick).")]
+    [Description("Checkpoints, per-chip results (resumable), plots, results.md (results-quick.md with --quick); default runs/<spec name>, shared by quick and full runs.")]
     public string? Out { get; init; }
 
     [CommandOption("--data <DIR>")]
@@ -35,15 +35,17 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
     public override int Execute(CommandContext context, ApproxAdcSettings s, CancellationToken cancellationToken)
     {
         var spec = ApproxAdcSpec.Load(s.Config);
-        var outDir = s.Out ?? Path.Combine("runs", s.Quick ? $"{spec.Name}-quick" : spec.Name);
+        // Quick and full runs share one directory, so the full run reuses the quick run's work.
+        var outDir = s.Out ?? Path.Combine("runs", spec.Name);
+        var stem = s.Quick ? "results-quick" : "results";
         var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}";
         var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken);
         var md = Report(result, command, outDir);
-        IO.AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), md);
-        IO.Json.WriteFile(Path.Combine(outDir, "results.json"), result);
+        IO.AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".md"), md);
+        IO.Json.WriteFile(Path.Combine(outDir, stem + ".json"), result);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, result);
         AnsiConsole.WriteLine(result.Table);
-        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/] and {result.Plots.Count} plot files in {result.Seconds / 60:F1} min");
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, stem + ".md"))}[/] and {result.Plots.Count} plot files in {result.Seconds / 60:F1} min");
         return 0;
     }
 
