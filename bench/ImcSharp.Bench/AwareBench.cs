@@ -39,7 +39,7 @@ public static class AwareBench
             var opt = optim.Adam(model.parameters(), 5e-4);
             model.train();
             int step = 0;
-            var r = Harness.Time(aware is null ? "lenet5 float training step" : $"lenet5 aware step, {mode.ToString()!.ToLowerInvariant()}", () =>
+            var r = Harness.Time(aware is null ? "lenet5 float training step" : $"lenet5 aware step, {ImcSharp.IO.Json.Name(mode!.Value)}", () =>
             {
                 foreach (var (x, y) in batches)
                 {

@@ -38,6 +38,9 @@ public static class ConsoleProgress
         return result;
     }
 
+    /// <summary>A timestamped line from a long job's log.</summary>
+    public static void Log(string line) => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}");
+
     static ProgressSink PlainSink()
     {
         return u =>

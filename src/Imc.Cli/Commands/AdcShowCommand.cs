@@ -59,7 +59,7 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
             ? AdcFactory.LoadPopulation(cfg.Population!)
             : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
         var lin = Characterization.Measure(pop);
-        var report = AdcReport.Of(name, System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(cfg.Kind.ToString()), pop, lin,
+        var report = AdcReport.Of(name, IO.Json.Name(cfg.Kind), pop, lin,
             cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));
         var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
         Print(report, files);

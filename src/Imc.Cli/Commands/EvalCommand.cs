@@ -91,15 +91,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         {
             using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit);
             CheckShape(s.Checkpoint, info, test, dataset);
-            Nn.AnalogConversion.Convert(model, config);
-            // A peripheral-aware checkpoint carries the ranges it was trained with; a float one is calibrated here.
-            if (info.Calibration is { } stored) Nn.AnalogConversion.Apply(model, stored);
-            else
-            {
-                using var calib = TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages);
-                using var scope = TorchSharp.torch.NewDisposeScope();
-                Nn.AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
-            }
+            ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages));
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",

@@ -51,7 +51,7 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
 
     public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? data, CancellationToken cancel) =>
         ConsoleProgress.Run(p => ApproxAdcExperiment.Run(spec, quick, outDir, data, p,
-            line => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}"), cancel), hideCompleted: true);
+            ConsoleProgress.Log, cancel), hideCompleted: true);
 
     /// <summary>results.md: the table, the plots, the command that regenerates them, the machine and the run time.</summary>
     public static string Report(ApproxAdcResult r, string command, string outDir)

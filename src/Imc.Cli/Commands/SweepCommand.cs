@@ -51,7 +51,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
-            line => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}"), cancellationToken), hideCompleted: true);
+            ConsoleProgress.Log, cancellationToken), hideCompleted: true);
         if (shard.Count == 1) Finish(spec, results, outDir, s.Json);
         else
         {

@@ -135,9 +135,7 @@ public sealed class TrainSettings : DataSettings
     public static T Parse<T>(string option, string value) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var v) && Enum.IsDefined(v)
             ? v
-            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(Kebab))}");
-
-    static string Kebab(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(IO.Json.Name))}");
 }
 
 /// <summary>JSON result of `imc train`.</summary>

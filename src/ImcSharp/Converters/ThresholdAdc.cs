@@ -16,7 +16,6 @@ public sealed class ThresholdAdc : IAdc
     public (double Low, double Lsb) NominalScale { get; }
     readonly Tensor _columnThresholds;   // [T*NS, M] sorted, float32, in the layer's LSB units
     readonly Tensor? _columnLevels;      // [T*NS, 2^N] calibrated level per code, or null
-    readonly Tensor? _levelsFlat;        // the same, flattened, for the grid path
     readonly double _noise;
     readonly Generator _noiseGen;
     readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
@@ -44,7 +43,6 @@ public sealed class ThresholdAdc : IAdc
         var column = arange(t * columns, ScalarType.Int64).view(t, 1, columns);
         _cellBase = column.mul(_grid?.Cells ?? 0).to_type(ScalarType.Int32).DetachFromDisposeScope();
         _levelBase = column.mul(1L << bits).to_type(ScalarType.Int32).DetachFromDisposeScope();
-        _levelsFlat = _columnLevels?.flatten().DetachFromDisposeScope();
     }
 
     /// <summary>Mean slope over this chip's instances: the chip's mean curve, its global corner included.</summary>
@@ -59,7 +57,7 @@ public sealed class ThresholdAdc : IAdc
         if (_grid is not null)
         {
             var x = _noise > 0 ? p.add(randn(p.shape, generator: _noiseGen).mul_(_noise)) : p.contiguous();
-            return _grid.CodesInPlace(x, _cellBase, NominalScale.Low / NominalScale.Lsb, _levelsFlat, _levelBase);
+            return _grid.CodesInPlace(x, _cellBase, NominalScale.Low / NominalScale.Lsb, _columnLevels?.view(-1), _levelBase);
         }
         return ConvertBySearch(p);
     }
@@ -82,7 +80,6 @@ public sealed class ThresholdAdc : IAdc
     {
         _columnThresholds.Dispose();
         _columnLevels?.Dispose();
-        _levelsFlat?.Dispose();
         _instanceSorted.Dispose();
         _grid?.Dispose();
         _cellBase.Dispose();

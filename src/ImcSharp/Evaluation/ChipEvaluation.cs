@@ -76,9 +76,25 @@ public sealed record MonteCarloOptions
 /// </summary>
 public static class ChipEvaluation
 {
-    sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
+    /// <summary>
+    /// Puts a checkpoint's network on a design: converts it, then sets its ranges: those a
+    /// peripheral-aware checkpoint was trained with, else calibrated on <paramref name="calibrationImages"/>
+    /// (called only then).
+    /// </summary>
+    public static void Deploy(nn.Module<Tensor, Tensor> model, CheckpointInfo info, Config.HardwareConfig hw, Func<ImageSet> calibrationImages)
+    {
+        AnalogConversion.Convert(model, hw);
+        if (info.Calibration is { } stored)
+        {
+            AnalogConversion.Apply(model, stored);
+            return;
+        }
+        using var calib = calibrationImages();
+        using var scope = NewDisposeScope();
+        AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
+    }
 
-    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { WriteIndented = false, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
 
     public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm, MonteCarloOptions mc,
         ProgressSink? progress = null, CancellationToken cancel = default)
@@ -104,54 +120,26 @@ public static class ChipEvaluation
             var acc = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, $"chip {k - mc.FirstChip + 1}/{mc.Chips}").Accuracy;
             var r = new ChipResult(k, acc, corner);
             perChip.Add(r);
-            if (mc.ResultsPath is not null) Append(mc.ResultsPath, new Line(Chip: k, Corner: corner, Accuracy: acc));
+            if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath, new Line(Chip: k, Corner: corner, Accuracy: acc));
         }
         var corners = perChip.GroupBy(c => c.Corner).OrderBy(g => g.Key)
             .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy))).ToList();
         return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);
     }
 
-    /// <summary>Chips already in the results file; a torn last line (killed mid-write) is ignored.</summary>
+    /// <summary>Chips already in the results file (its first line names the setup); a torn last line (killed mid-write) is dropped.</summary>
     static Dictionary<long, ChipResult> ReadDone(MonteCarloOptions mc)
     {
         var path = mc.ResultsPath!;
-        var done = new Dictionary<long, ChipResult>();
-        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        var lines = JsonLines.Read<Line>(path, "a chip result");
+        if (lines.Count == 0)
         {
-            Append(path, new Line(Setup: mc.Setup));
-            return done;
+            JsonLines.Append(path, new Line(Setup: mc.Setup));
+            return new Dictionary<long, ChipResult>();
         }
-        var lines = File.ReadAllLines(path);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            Line? l;
-            try { l = JsonSerializer.Deserialize<Line>(lines[i], LineOptions); }
-            catch (JsonException) when (i == lines.Length - 1 && i > 0)
-            {
-                // Killed mid-write: drop the torn line so the next append starts a clean one.
-                AtomicFile.WriteAllText(path, string.Concat(lines[..i].Select(x => x + "\n")));
-                break;
-            }
-            catch (JsonException e) { throw new ImcInputException($"{path}: line {i + 1} is not a chip result ({e.Message})"); }
-            if (i == 0)
-            {
-                if (l?.Setup != mc.Setup)
-                    throw new ImcInputException($"{path}: holds results of another evaluation (setup '{l?.Setup}'); delete it or choose another results file");
-                continue;
-            }
-            if (l?.Chip is long c && l.Accuracy is double a) done[c] = new ChipResult(c, a, l.Corner ?? 0);
-        }
-        return done;
-    }
-
-    static void Append(string path, Line line)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        // One whole line per write, flushed: a kill leaves at most one torn line at the end.
-        using var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, LineOptions) + "\n");
-        fs.Write(bytes);
-        fs.Flush(flushToDisk: true);
+        if (lines[0].Setup != mc.Setup)
+            throw new ImcInputException($"{path}: holds results of another evaluation (setup '{lines[0].Setup}'); delete it or choose another results file");
+        return lines.Skip(1).Where(l => l.Chip is not null && l.Accuracy is not null)
+            .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key, g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
     }
 }

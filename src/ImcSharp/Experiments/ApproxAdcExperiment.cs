@@ -137,7 +137,7 @@ public static class ApproxAdcExperiment
             TrainLimit = m.AwareTrainImages,
         };
         var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste, Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
-        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Serialize(variation).Trim('"')}, {m.AwareEpochs} epochs, cached in {dir})");
+        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Name(variation)}, {m.AwareEpochs} epochs, cached in {dir})");
         using var train = m.AwareTrainImages > 0 ? trainAll.Take(m.AwareTrainImages) : trainAll.Take(trainAll.Count);
         return Trainer.Train(opts, train, test, dir, resume: true, progress, cancel, aware).CheckpointPath;
     }
@@ -149,14 +149,7 @@ public static class ApproxAdcExperiment
         var (info, model) = Checkpoint.Load(checkpoint);
         using (model)
         {
-            AnalogConversion.Convert(model, hw);
-            if (info.Calibration is { } stored) AnalogConversion.Apply(model, stored);
-            else
-            {
-                using var calib = train.Take(Math.Min(calibrationImages, train.Count));
-                using var scope = NewDisposeScope();
-                AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
-            }
+            ChipEvaluation.Deploy(model, info, hw, () => train.Take(Math.Min(calibrationImages, train.Count)));
             return ChipEvaluation.Run(model, test, info.Normalization, mc, progress, cancel);
         }
     }

@@ -69,17 +69,7 @@ public sealed record ApproxAdcSpec
 
     public static ApproxAdcSpec Load(string path)
     {
-        if (!File.Exists(path)) throw new ImcInputException($"{path}: experiment spec not found");
-        ApproxAdcSpec spec;
-        try
-        {
-            spec = System.Text.Json.JsonSerializer.Deserialize<ApproxAdcSpec>(File.ReadAllText(path), Json.Strict)
-                   ?? throw new ImcInputException($"{path}: expected a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw Json.InputError(e, path);
-        }
+        var spec = Json.ReadFile<ApproxAdcSpec>(path, Json.Strict, "experiment spec");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
         spec = spec with
         {

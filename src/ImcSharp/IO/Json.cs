@@ -29,13 +29,20 @@ public static class Json
 
     public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
 
-    /// <summary>Reads a JSON file into a record; any failure becomes one clear error naming file and field.</summary>
-    public static T ReadFile<T>(string path)
+    /// <summary>An enum value as it is written in JSON and on the command line (kebab case: fresh-chip, two-point).</summary>
+    public static string Name(string enumName) => JsonNamingPolicy.KebabCaseLower.ConvertName(enumName);
+    public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum => Name(value.ToString());
+
+    /// <summary>
+    /// Reads a JSON file into a record (<see cref="Strict"/> for config files); any failure becomes
+    /// one clear error naming file and field; a missing file is "{path}: {what} not found".
+    /// </summary>
+    public static T ReadFile<T>(string path, JsonSerializerOptions? options = null, string what = "file")
     {
-        if (!File.Exists(path)) throw new ImcInputException($"{path}: file not found");
+        if (!File.Exists(path)) throw new ImcInputException($"{path}: {what} not found");
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), options ?? Options)
                    ?? throw new ImcInputException($"{path}: expected a JSON object, found null");
         }
         catch (JsonException e)

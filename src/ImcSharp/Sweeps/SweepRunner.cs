@@ -23,8 +23,6 @@ namespace ImcSharp.Sweeps;
 /// </summary>
 public static class SweepRunner
 {
-    static readonly JsonSerializerOptions LineOptions = new(Json.Options) { WriteIndented = false };
-
     public static List<SweepResult> Run(SweepSpec spec, string outDir, Shard shard, string? dataDir, ProgressSink? progress, Action<string> log,
         CancellationToken cancel = default)
     {
@@ -69,50 +67,25 @@ public static class SweepRunner
             };
             var r = ApproxAdcExperiment.Evaluate(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
             var cost = CoreCostModel.Price(modelSpec, hw);
-            var result = new SweepResult(point.Id, point.Adc, point.Bits, Kebab(point.Calibration), point.AdcShare, point.Training, spec.Chips,
+            var result = new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare, point.Training, spec.Chips,
                 r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2, cost.AdcEnergyShare, cost.AdcAreaShare,
                 cost.TopsPerW, sw.Elapsed.TotalSeconds);
-            Append(file, result);
+            JsonLines.Append(file, result);
             results.Add(result);
         }
         return results;
     }
 
-    static string Kebab(CalibrationKind k) => k switch { CalibrationKind.TwoPoint => "two-point", _ => k.ToString().ToLowerInvariant() };
-
     /// <summary>The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and column sharing.</summary>
     public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p) => baseHw with
     {
-        Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Kebab(p.Calibration)}-share{p.AdcShare}",
+        Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}",
         Core = baseHw.Core with { AdcShare = p.AdcShare },
         Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range },
     };
 
     /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>
-    public static List<SweepResult> Read(string file)
-    {
-        var list = new List<SweepResult>();
-        if (!File.Exists(file)) return list;
-        var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0).ToArray();
-        for (int i = 0; i < lines.Length; i++)
-        {
-            try { list.Add(JsonSerializer.Deserialize<SweepResult>(lines[i], LineOptions) ?? throw new JsonException("null")); }
-            catch (JsonException) when (i == lines.Length - 1)
-            {
-                AtomicFile.WriteAllText(file, string.Concat(lines[..i].Select(l => l + "\n")));
-            }
-            catch (JsonException e) { throw new ImcInputException($"{file}: line {i + 1} is not a sweep result ({e.Message})"); }
-        }
-        return list;
-    }
-
-    static void Append(string file, SweepResult r)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        using var fs = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
-        fs.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, LineOptions) + "\n"));
-        fs.Flush(flushToDisk: true);
-    }
+    public static List<SweepResult> Read(string file) => JsonLines.Read<SweepResult>(file, "a sweep result");
 
     /// <summary>Joins every shard's file in <paramref name="outDir"/> into points.jsonl (in the spec's point order); returns the points and the ids still missing.</summary>
     public static (List<SweepResult> Results, List<string> Missing) Merge(SweepSpec spec, string outDir)
@@ -122,7 +95,7 @@ public static class SweepRunner
             foreach (var r in Read(f)) byId.TryAdd(r.Id, r);
         var points = spec.Points();
         var merged = points.Where(p => byId.ContainsKey(p.Id)).Select(p => byId[p.Id]).ToList();
-        AtomicFile.WriteAllText(Path.Combine(outDir, "points.jsonl"), string.Concat(merged.Select(r => JsonSerializer.Serialize(r, LineOptions) + "\n")));
+        JsonLines.Write(Path.Combine(outDir, "points.jsonl"), merged);
         return (merged, points.Where(p => !byId.ContainsKey(p.Id)).Select(p => p.Id).ToList());
     }
 

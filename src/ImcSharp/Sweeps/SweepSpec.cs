@@ -39,16 +39,7 @@ public sealed record SweepSpec
 
     public static SweepSpec Load(string path)
     {
-        if (!File.Exists(path)) throw new ImcInputException($"{path}: sweep spec not found");
-        SweepSpec spec;
-        try
-        {
-            spec = JsonSerializer.Deserialize<SweepSpec>(File.ReadAllText(path), Json.Strict) ?? throw new ImcInputException($"{path}: expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw Json.InputError(e, path);
-        }
+        var spec = Json.ReadFile<SweepSpec>(path, Json.Strict, "sweep spec");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
         string Rel(string p) => Path.IsPathRooted(p) ? p : Path.Combine(dir, p);
         spec = spec with
