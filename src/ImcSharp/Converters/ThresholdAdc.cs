@@ -19,9 +19,7 @@ public sealed class ThresholdAdc : IAdc
     readonly double _noise;
     readonly Generator _noiseGen;
     readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
-    readonly ThresholdGrid? _grid;       // exact fast path; null falls back to the sorted search
-    readonly Tensor _cellBase;           // [T, 1, N*S] int32: column index x grid cells
-    readonly Tensor _levelBase;          // [T, 1, N*S] int32: column index x 2^N
+    readonly ThresholdGrid? _grid;       // exact one-pass conversion; null falls back to the sorted search
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();
 
     /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
@@ -38,12 +36,11 @@ public sealed class ThresholdAdc : IAdc
         _columnLevels = instanceLevels is null ? null : (instanceLevels.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
-        _grid = ThresholdGrid.TryBuild(_columnThresholds);
-        long t = instanceIds.shape[0], columns = instanceIds.numel() / t;
-        var column = arange(t * columns, ScalarType.Int64).view(t, 1, columns);
-        _cellBase = column.mul(_grid?.Cells ?? 0).to_type(ScalarType.Int32).DetachFromDisposeScope();
-        _levelBase = column.mul(1L << bits).to_type(ScalarType.Int32).DetachFromDisposeScope();
+        _grid = ThresholdGrid.TryBuild(_columnThresholds, lowCode, _columnLevels);
     }
+
+    /// <summary>True when conversions take the one-pass grid (<see cref="ThresholdGrid"/>), false on the sorted search.</summary>
+    public bool UsesGrid => _grid is not null;
 
     /// <summary>Mean slope over this chip's instances: the chip's mean curve, its global corner included.</summary>
     public Tensor SlopeTable(AdcGradient mode)
@@ -54,10 +51,10 @@ public sealed class ThresholdAdc : IAdc
 
     public Tensor Convert(Tensor p)
     {
-        if (_grid is not null)
+        if (_grid is not null && p.dtype == ScalarType.Float32)
         {
-            var x = _noise > 0 ? p.add(randn(p.shape, generator: _noiseGen).mul_(_noise)) : p.contiguous();
-            return _grid.CodesInPlace(x, _cellBase, NominalScale.Low / NominalScale.Lsb, _columnLevels?.view(-1), _levelBase);
+            var x = _noise > 0 ? p.add(randn(p.shape, generator: _noiseGen).mul_(_noise)) : p;
+            return _grid.ConvertInPlace(x.contiguous());
         }
         return ConvertBySearch(p);
     }
@@ -81,9 +78,6 @@ public sealed class ThresholdAdc : IAdc
         _columnThresholds.Dispose();
         _columnLevels?.Dispose();
         _instanceSorted.Dispose();
-        _grid?.Dispose();
-        _cellBase.Dispose();
-        _levelBase.Dispose();
         _noiseGen.Dispose();
         foreach (var t in _slopes.Values) t.Dispose();
         _slopes.Clear();

@@ -8,38 +8,47 @@ namespace ImcSharp.Tests.Converters;
 
 public class ThresholdGridTests
 {
-    /// <summary>A bank built on the given thresholds for a [2 tiles, 40 columns] layer.</summary>
-    static ThresholdAdc Bank(Tensor instanceThresholds, int bits, Tensor? levels = null)
+    /// <summary>A bank built on the given thresholds for a [2 tiles, <paramref name="columns"/>] layer.</summary>
+    static ThresholdAdc Bank(Tensor instanceThresholds, int bits, Tensor? levels = null, int columns = 40)
     {
-        var ids = arange(80, ScalarType.Int64).remainder(instanceThresholds.shape[0]).view(2, 40);
+        var ids = arange(2 * columns, ScalarType.Int64).remainder(instanceThresholds.shape[0]).view(2, columns);
         return new ThresholdAdc(bits, (-Math.Pow(2, bits - 1), 1.0), instanceThresholds, levels, ids, 0, 1);
     }
 
     [Theory]
-    [InlineData(AdcKind.Flash, 0.2)]
-    [InlineData(AdcKind.Flash, 1.5)]    // non-monotonic, several thresholds per 1-LSB cell
-    [InlineData(AdcKind.Sar, 0.03)]
-    [InlineData(AdcKind.Cco, 0.0)]      // saturation: unreachable top codes (+inf)
-    public void GridConversionEqualsTheSortedSearchExactly(AdcKind kind, double sigma)
+    [InlineData(AdcKind.Flash, 0.2, 40, 6)]
+    [InlineData(AdcKind.Flash, 1.5, 40, 6)]    // non-monotonic, several thresholds per 1-LSB cell
+    [InlineData(AdcKind.Sar, 0.03, 40, 6)]
+    [InlineData(AdcKind.Cco, 0.0, 40, 6)]      // saturation: unreachable top codes (+inf)
+    [InlineData(AdcKind.Flash, 0.5, 21, 6)]    // rows end in a partial vector (21 = 2 x 8 + 5)
+    [InlineData(AdcKind.Sar, 0.05, 3, 6)]      // rows shorter than one vector
+    [InlineData(AdcKind.Flash, 0.7, 70, 9)]    // 9 bits: no packed words, the full records only; 70 columns span two groups
+    public void GridConversionEqualsTheSortedSearchExactly(AdcKind kind, double sigma, int columns, int bits)
     {
         using var scope = NewDisposeScope();
         var cfg = new AdcConfig
         {
-            Kind = kind, Bits = 6, Flash = new FlashParams { ComparatorSigma = sigma }, Sar = new SarParams { UnitCapSigma = sigma },
+            Kind = kind, Bits = bits, Flash = new FlashParams { ComparatorSigma = sigma }, Sar = new SarParams { UnitCapSigma = sigma },
             Oscillator = new OscillatorParams { FMax = 5e7, F0SigmaLocal = 0.05, KSigmaLocal = 0.05 },
         };
         using var g = new Generator(3);
         using var l = new Generator(4);
         var thresholds = AdcModels.Thresholds(cfg, 17, g, l);
         if (kind == AdcKind.Cco) Assert.True(thresholds.isinf().any().item<bool>(), "the CCO case should have unreachable codes");
-        using var bank = Bank(thresholds, 6);
+        using var bank = Bank(thresholds, bits, columns: columns);
         manual_seed(5);
-        // Continuous values over and beyond the range, plus values exactly on thresholds.
-        var x = rand(2, 300, 40) * 90 - 45;
-        var onThresholds = (thresholds.to_type(ScalarType.Float32).index_select(0, arange(40, ScalarType.Int64).remainder(17)) - 32)
+        // Continuous values over and beyond the range (some far beyond int32), plus values exactly on thresholds.
+        double half = Math.Pow(2, bits - 1);
+        var x = cat(new[] { rand(2, 300, columns) * (2.8 * half) - 1.4 * half, tensor(new[] { -3e9f, 3e9f, -0.5f, 1e-7f }).view(1, 4, 1).expand(2, 4, columns) }, 1);
+        var onThresholds = (thresholds.to_type(ScalarType.Float32).index_select(0, arange(columns, ScalarType.Int64).remainder(17)) - (float)half)
             .clamp(-1e6, 1e6).t().unsqueeze(0).expand(2, -1, -1);
         x = cat(new[] { x, onThresholds }, 1);
-        Assert.True(TensorAssert.Same(bank.ConvertBySearch(x.clone()), bank.Convert(x.clone())), $"{kind} sigma {sigma}: grid and search disagree");
+        Assert.True(bank.UsesGrid || !System.Runtime.Intrinsics.X86.Avx2.IsSupported, "the grid should take these tables");
+        var expected = bank.ConvertBySearch(x.clone());
+        Assert.True(TensorAssert.Same(expected, bank.Convert(x.clone())), $"{kind} sigma {sigma}: grid and search disagree");
+        // The same values laid out column by column.
+        var byColumn = x.transpose(1, 2).contiguous().transpose(1, 2);
+        Assert.True(TensorAssert.Same(expected, bank.Convert(byColumn)), $"{kind} sigma {sigma}: grid and search disagree on a transposed layout");
     }
 
     [Fact]
@@ -50,9 +59,11 @@ public class ThresholdGridTests
         using var l = new Generator(4);
         var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = AdcKind.Sar, Bits = 5, Sar = new SarParams { UnitCapSigma = 0.05 } }, 9, g, l);
         var levels = Calibration.Levels(thresholds, CalibrationKind.Lut);
-        using var bank = Bank(thresholds, 5, levels);
-        var x = rand(2, 100, 40) * 40 - 20;
+        using var bank = Bank(thresholds, 5, levels, columns: 13);
+        var x = rand(2, 100, 13) * 40 - 20;
+        Assert.True(bank.UsesGrid || !System.Runtime.Intrinsics.X86.Avx2.IsSupported);
         Assert.True(TensorAssert.Same(bank.ConvertBySearch(x.clone()), bank.Convert(x.clone())));
+        Assert.True(TensorAssert.Same(bank.ConvertBySearch(x.clone()), bank.Convert(x.transpose(1, 2).contiguous().transpose(1, 2))));
     }
 
     [Fact]
