@@ -78,6 +78,7 @@ public sealed class ThresholdAdc : IAdc
         _columnThresholds.Dispose();
         _columnLevels?.Dispose();
         _instanceSorted.Dispose();
+        _grid?.Dispose();
         _noiseGen.Dispose();
         foreach (var t in _slopes.Values) t.Dispose();
         _slopes.Clear();

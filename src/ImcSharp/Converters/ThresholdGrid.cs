@@ -28,7 +28,7 @@ namespace ImcSharp.Converters;
 /// cell share a cache line. Without AVX2, <see cref="TryBuild"/> returns null and the caller
 /// uses its sorted search.
 /// </summary>
-public sealed unsafe class ThresholdGrid
+public sealed unsafe class ThresholdGrid : IDisposable
 {
     /// <summary>Sub-cells per LSB of the packed fast path.</summary>
     const int Fine = 2048, FineBits = 11;
@@ -37,35 +37,49 @@ public sealed unsafe class ThresholdGrid
 
     readonly float _origin;          // o - 1: floor(x) - (o - 1) is x's cell
     readonly int _record;            // values per record: 1 + K
-    readonly float[] _records;       // [C / 64, cells, 1 + K, 64] pinned: base, then the cell's thresholds
-    readonly int[] _recordStart;     // [C] where column c's base in cell 0 sits
     readonly int _cellStride;        // (1 + K) 64
-    readonly int[]? _words;          // [C / 64, cells, 64] pinned packed records (fast path), or null
-    readonly int[] _wordStart;       // [C] where column c's word of cell 0 would sit if cell 0 were at floor(x) = 0
-    readonly float[]? _levels;       // [2^N, C] pinned calibrated levels, or null
     readonly float _offset;
+    // The tables live in native tensors owned here (no managed arrays: a chip is reprogrammed every
+    // training step, and large managed allocations would drive the GC, whose finalizers then race
+    // TorchSharp's own temporaries). Native memory does not move, so the raw pointers stay valid.
+    readonly Tensor[] _owned;
+    readonly float* _records;        // [C / 64, cells, 1 + K, 64]: base, then the cell's thresholds
+    readonly int* _recordStart;      // [C] where column c's base in cell 0 sits
+    readonly int* _words;            // [C / 64, cells, 64] packed records (fast path), or null
+    readonly int* _wordStart;        // [C] where column c's word of cell 0 would sit if cell 0 were at floor(x) = 0
+    readonly float* _levels;         // [2^N, C] calibrated levels, or null
     public long Cells { get; }
     public long Columns { get; }
     public int Depth => _record - 1;
 
-    ThresholdGrid(float origin, long cells, long columns, int record, float[] records, int[]? words, float[]? levels, float offset)
+    ThresholdGrid(float origin, long cells, long columns, int record, Tensor records, Tensor? words, Tensor? levels, float offset)
     {
         _origin = origin;
         Cells = cells;
         Columns = columns;
         _record = record;
-        _records = records;
-        _words = words;
-        _levels = levels;
         _offset = offset;
         _cellStride = record * Group;
-        _recordStart = new int[columns];
-        _wordStart = new int[columns];
-        for (int c = 0; c < columns; c++)
-        {
-            _recordStart[c] = (int)(c / Group * cells * _cellStride + c % Group);
-            _wordStart[c] = (int)(c / Group * cells * Group + c % Group - (long)origin * Group);
-        }
+        var column = arange(columns, ScalarType.Int64);
+        var inGroup = column.div(Group, rounding_mode: RoundingMode.floor).mul_(cells * Group).add_(column.remainder(Group));
+        var recordStart = inGroup.add(column.div(Group, rounding_mode: RoundingMode.floor).mul_(cells * Group * (record - 1))).to_type(ScalarType.Int32);
+        var wordStart = inGroup.sub((long)origin * Group).to_type(ScalarType.Int32);
+        _owned = new[] { records, recordStart, wordStart }.Concat(new[] { words, levels }.OfType<Tensor>()).Select(t => t.contiguous().DetachFromDisposeScope()).ToArray();
+        _records = (float*)Pointer(_owned[0]);
+        _recordStart = (int*)Pointer(_owned[1]);
+        _wordStart = (int*)Pointer(_owned[2]);
+        _words = words is null ? null : (int*)Pointer(_owned[3]);
+        _levels = levels is null ? null : (float*)Pointer(_owned[^1]);
+    }
+
+    static void* Pointer(Tensor t)
+    {
+        fixed (byte* p = t.bytes) return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _owned) t.Dispose();
     }
 
     /// <summary>Columns whose records are stored together (cell-major within the group): 8 neighbouring columns in one cell share a cache line.</summary>
@@ -110,8 +124,8 @@ public sealed unsafe class ThresholdGrid
         // The packed words need base < 256 (at most 255 thresholds: 8 bits), and 2048 x on the cell
         // range must be an exact float (below 2^24).
         bool packable = m <= 255 && (Math.Abs(lo) + cells + 2) * Fine < 1 << 24;
-        var words = packable ? Pinned<int>(Words(records, depth)) : null;
-        return new ThresholdGrid((float)lo - 1, cells, c, 1 + depth, Pinned<float>(records), words, levels is null ? null : Pinned<float>(levels.to_type(ScalarType.Float32).t()), (float)offset);
+        return new ThresholdGrid((float)lo - 1, cells, c, 1 + depth, records, packable ? Words(records, depth) : null,
+            levels?.to_type(ScalarType.Float32).t(), (float)offset);
     }
 
     /// <summary>Packs each record [.., 1 + K, 64] into base | q1 &lt;&lt; 8 | q2 &lt;&lt; 20 (int32 bits).</summary>
@@ -129,13 +143,6 @@ public sealed unsafe class ThresholdGrid
         if (depth > 2) q1.masked_fill_(field.select(2, 3).isfinite(), Overflow);
         var word = field.select(2, 0).add(q1.mul(1 << 8)).add_(Position(2).mul_(1 << 20));   // < 2^32
         return word.sub_(word.ge(2147483648.0).to_type(ScalarType.Float64).mul_(4294967296.0)).to_type(ScalarType.Int32);
-    }
-
-    static T[] Pinned<T>(Tensor t) where T : unmanaged
-    {
-        var a = GC.AllocateUninitializedArray<T>((int)t.numel(), pinned: true);
-        t.contiguous().data<T>().CopyTo(a, 0, 0);
-        return a;
     }
 
     /// <summary>Rows handed to one task.</summary>
@@ -160,12 +167,8 @@ public sealed unsafe class ThresholdGrid
         void Task(long k)
         {
             long tile = k / blocks, r0 = k % blocks * RowsPerTask, r1 = Math.Min(rows, r0 + RowsPerTask);
-            fixed (float* records = _records, levels = _levels)
-            fixed (int* words = _words, recordStart = _recordStart, wordStart = _wordStart)
-            {
-                long at = tile * n;
-                Run((float*)data + (tile * rows + r0) * n, (int)(r1 - r0), n, (int)n, records, recordStart + at, words, wordStart + at, levels, (int)at);
-            }
+            long at = tile * n;
+            Run((float*)data + (tile * rows + r0) * n, (int)(r1 - r0), n, (int)n, _records, _recordStart + at, _words, _wordStart + at, _levels, (int)at);
         }
         if (threads == 1)
             for (long k = 0; k < tasks; k++) Task(k);
