@@ -23,7 +23,8 @@ namespace ImcSharp.Converters;
 /// f &gt; q means x &gt; t and f &lt; q means x &lt; t; only f = q (about one value in 2,000) or a cell
 /// with more than two thresholds needs the thresholds themselves, and takes the full records.
 /// The conversion is one fused, vectorized pass over the partial sums (AVX2, 8 values at a time:
-/// one word lookup each, rows split over torch's thread count) instead of a dozen tensor passes.
+/// one word lookup each, rows split over libtorch's own OpenMP team, see <see cref="TorchThreads"/>)
+/// instead of a dozen tensor passes.
 /// Records are stored per group of 64 columns, cell-major, so 8 neighbouring columns in one
 /// cell share a cache line. Without AVX2, <see cref="TryBuild"/> returns null and the caller
 /// uses its sorted search.
@@ -170,10 +171,7 @@ public sealed unsafe class ThresholdGrid : IDisposable
             long at = tile * n;
             Run((float*)data + (tile * rows + r0) * n, (int)(r1 - r0), n, (int)n, _records, _recordStart + at, _words, _wordStart + at, _levels, (int)at);
         }
-        if (threads == 1)
-            for (long k = 0; k < tasks; k++) Task(k);
-        else
-            Parallel.For(0L, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Task);
+        TorchThreads.For(tasks, threads, Task);
         return x;
     }
 
