@@ -215,7 +215,7 @@ public sealed unsafe class ThresholdGrid : IDisposable
                     var undecided = Avx2.Or(Avx2.Or(Avx2.CompareEqual(f, q1), Avx2.CompareEqual(f, q2)), Avx2.CompareEqual(q1, overflow));
                     code = Avx.TestZ(undecided, undecided)
                         ? Avx2.Subtract(Avx2.Subtract(Avx2.And(w, low8), Avx2.CompareGreaterThan(f, q1)), Avx2.CompareGreaterThan(f, q2))   // true = -1
-                        : Exact(v, records, recordStart + j);
+                        : Undecided(v, records, recordStart + j);
                 }
                 // Calibrated levels are stored code-major ([2^N, C]) for the same locality.
                 var level = levels is null
@@ -234,6 +234,10 @@ public sealed unsafe class ThresholdGrid : IDisposable
             }
         }
     }
+
+    /// <summary>The rare fallback of the packed path, out of line so that the hot loop stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    Vector256<int> Undecided(Vector256<float> v, float* records, int* recordStart) => Exact(v, records, recordStart);
 
     /// <summary>Codes of 8 values from the full records: base plus a compare per threshold of the cell.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
