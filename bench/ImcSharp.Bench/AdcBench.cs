@@ -25,33 +25,35 @@ public static class AdcBench
         using var values = (randn(1, perColumn, columns) * 30).DetachFromDisposeScope();   // [tiles, samples, columns]
         // Every run refills one preallocated buffer (no fresh pages); the copy is timed alone and taken out.
         using var buffer = values.clone().DetachFromDisposeScope();
-        var copy = Harness.Time("copy into the buffer (subtracted below)", () => buffer.copy_(values), columns * perColumn, "values/s");
-        results.Add(copy);
-        results.Add(Harness.Time("clamp-and-round, 10M values", () => { buffer.copy_(values); buffer.round_().clamp_(-64, 63); }, columns * perColumn, "values/s"));
-        var ideal = new IdealAdc(bits, (-64, 1));
-        results.Add(Harness.Time("ideal ADC bank, 10M values", () => { using var s = NewDisposeScope(); ideal.Convert(buffer.copy_(values)); }, columns * perColumn, "values/s"));
+        Measurement Time(string name, Func<Tensor, Tensor> convert, bool fresh = false)
+        {
+            var m = Harness.Time(name, () => { using var s = NewDisposeScope(); convert(fresh ? values.clone() : buffer.copy_(values)); }, columns * perColumn, "values/s");
+            results.Add(m);
+            return m;
+        }
+        var copy = Time("copy into the buffer (subtracted below)", x => x);
+        var clamp = Time("clamp-and-round, 10M values", x => x.round_().clamp_(-64, 63));
+        using var ideal = new IdealAdc(bits, (-64, 1));
+        var idealBank = Time("ideal ADC bank, 10M values", ideal.Convert);
         var cfg = new AdcConfig { Kind = AdcKind.Flash, Bits = bits, Flash = new FlashParams { ComparatorSigma = 0.3 } };
         using var g = new Generator(1);
         using var l = new Generator(2);
         var thresholds = AdcModels.Thresholds(cfg, columns, g, l);
         var ids = arange(columns, ScalarType.Int64).view(1, columns);
-        var table = new ThresholdAdc(bits, (-64, 1), thresholds, null, ids, 0, 1);
-        results.Add(Harness.Time("256 per-column 7-bit tables, 10M values", () => { using var s = NewDisposeScope(); table.Convert(buffer.copy_(values)); }, columns * perColumn, "values/s"));
-        results.Add(Harness.Time("  same, sorted search (reference path)", () => { using var s = NewDisposeScope(); table.ConvertBySearch(buffer.copy_(values)); }, columns * perColumn, "values/s"));
-        var lut = new ThresholdAdc(bits, (-64, 1), thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
-        results.Add(Harness.Time("  same, LUT-calibrated", () => { using var s = NewDisposeScope(); lut.Convert(buffer.copy_(values)); }, columns * perColumn, "values/s"));
+        using var table = new ThresholdAdc(bits, (-64, 1), thresholds, null, ids, 0, 1);
+        var tables = Time("256 per-column 7-bit tables, 10M values", table.Convert);
+        var search = Time("  same, sorted search (reference path)", table.ConvertBySearch);
+        using var lut = new ThresholdAdc(bits, (-64, 1), thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
+        var lutTables = Time("  same, LUT-calibrated", lut.Convert);
         // The same two on a fresh copy each run (new pages, as a caller that does not reuse memory sees it).
-        var clampFresh = Harness.Time("clamp-and-round on a fresh copy", () => { using var s = NewDisposeScope(); values.clone().round_().clamp_(-64, 63); }, columns * perColumn, "values/s");
-        var tableFresh = Harness.Time("256 per-column tables on a fresh copy", () => { using var s = NewDisposeScope(); table.Convert(values.clone()); }, columns * perColumn, "values/s");
-        results.Add(clampFresh);
-        results.Add(tableFresh);
+        var clampFresh = Time("clamp-and-round on a fresh copy", x => x.round_().clamp_(-64, 63), fresh: true);
+        var tableFresh = Time("256 per-column tables on a fresh copy", table.Convert, fresh: true);
         Console.WriteLine($"  on a fresh copy each run (minima): threshold tables {tableFresh.MinSeconds / clampFresh.MinSeconds:F2}x clamp-and-round");
         // Minima: the refill is a few ms and medians of a shared VM wander by as much.
         double Net(Measurement m) => Math.Max(1e-6, m.MinSeconds - copy.MinSeconds);
-        double clamp = Net(results[1]);
-        Console.WriteLine($"  without the buffer refill (minima): clamp-and-round {columns * perColumn / clamp / 1e6:F0} M values/s; threshold tables "
-            + $"{columns * perColumn / Net(results[3]) / 1e6:F0} M values/s = {Net(results[3]) / clamp:F2}x clamp-and-round "
-            + $"(LUT-calibrated {Net(results[5]) / clamp:F2}x, sorted search {Net(results[4]) / clamp:F2}x, ideal ADC bank {Net(results[2]) / clamp:F2}x)");
+        Console.WriteLine($"  without the buffer refill (minima): clamp-and-round {columns * perColumn / Net(clamp) / 1e6:F0} M values/s; threshold tables "
+            + $"{columns * perColumn / Net(tables) / 1e6:F0} M values/s = {Net(tables) / Net(clamp):F2}x clamp-and-round "
+            + $"(LUT-calibrated {Net(lutTables) / Net(clamp):F2}x, sorted search {Net(search) / Net(clamp):F2}x, ideal ADC bank {Net(idealBank) / Net(clamp):F2}x)");
         return results;
     }
 

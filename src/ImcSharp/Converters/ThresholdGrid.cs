@@ -51,7 +51,6 @@ public sealed unsafe class ThresholdGrid : IDisposable
     readonly float* _levels;         // [2^N, C] calibrated levels, or null
     public long Cells { get; }
     public long Columns { get; }
-    public int Depth => _record - 1;
 
     ThresholdGrid(float origin, long cells, long columns, int record, Tensor records, Tensor? words, Tensor? levels, float offset)
     {
@@ -61,10 +60,12 @@ public sealed unsafe class ThresholdGrid : IDisposable
         _record = record;
         _offset = offset;
         _cellStride = record * Group;
+        // Column c sits in group c / 64 at lane c mod 64; a group holds cells x (1 + K) x 64 records and cells x 64 words.
         var column = arange(columns, ScalarType.Int64);
-        var inGroup = column.div(Group, rounding_mode: RoundingMode.floor).mul_(cells * Group).add_(column.remainder(Group));
-        var recordStart = inGroup.add(column.div(Group, rounding_mode: RoundingMode.floor).mul_(cells * Group * (record - 1))).to_type(ScalarType.Int32);
-        var wordStart = inGroup.sub((long)origin * Group).to_type(ScalarType.Int32);
+        var group = column.div(Group, rounding_mode: RoundingMode.floor);
+        var lane = column.remainder(Group);
+        var recordStart = group.mul(cells * _cellStride).add_(lane).to_type(ScalarType.Int32);
+        var wordStart = group.mul(cells * Group).add_(lane).sub_((long)origin * Group).to_type(ScalarType.Int32);
         _owned = new[] { records, recordStart, wordStart }.Concat(new[] { words, levels }.OfType<Tensor>()).Select(t => t.contiguous().DetachFromDisposeScope()).ToArray();
         _records = (float*)Pointer(_owned[0]);
         _recordStart = (int*)Pointer(_owned[1]);
@@ -168,20 +169,21 @@ public sealed unsafe class ThresholdGrid : IDisposable
         void Task(long k)
         {
             long tile = k / blocks, r0 = k % blocks * RowsPerTask, r1 = Math.Min(rows, r0 + RowsPerTask);
-            long at = tile * n;
-            Run((float*)data + (tile * rows + r0) * n, (int)(r1 - r0), n, (int)n, _records, _recordStart + at, _words, _wordStart + at, _levels, (int)at);
+            Run((float*)data + (tile * rows + r0) * n, (int)(r1 - r0), (int)n, (int)(tile * n));
         }
         TorchThreads.For(tasks, threads, Task);
         return x;
     }
 
     /// <summary>
-    /// Converts <paramref name="rows"/> rows (<paramref name="stride"/> apart) of <paramref name="n"/>
-    /// values, read by columns <paramref name="column"/> .. + n - 1.
+    /// Converts <paramref name="rows"/> consecutive rows of <paramref name="n"/> values in place,
+    /// read by columns <paramref name="column"/> .. + n - 1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void Run(float* row, int rows, long stride, int n, float* records, int* recordStart, int* words, int* wordStart, float* levels, int column)
+    void Run(float* x, int rows, int n, int column)
     {
+        float* records = _records, levels = _levels;
+        int* words = _words, recordStart = _recordStart + column, wordStart = _wordStart + column;
         var lowestFine = Vector256.Create(_origin * Fine);
         var highestFine = Vector256.Create((_origin + Cells) * Fine - 1);
         var fine = Vector256.Create((float)Fine);
@@ -192,9 +194,8 @@ public sealed unsafe class ThresholdGrid : IDisposable
         var offset = Vector256.Create(_offset);
         var columns = Vector256.Create((int)Columns);
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        for (int r = 0; r < rows; r++, row += stride)
+        for (int r = 0; r < rows; r++, x += n)
         {
-            float* x = row;
             int j = 0;
             for (; j <= n - 8; j += 8)
             {
@@ -215,7 +216,7 @@ public sealed unsafe class ThresholdGrid : IDisposable
                     var undecided = Avx2.Or(Avx2.Or(Avx2.CompareEqual(f, q1), Avx2.CompareEqual(f, q2)), Avx2.CompareEqual(q1, overflow));
                     code = Avx.TestZ(undecided, undecided)
                         ? Avx2.Subtract(Avx2.Subtract(Avx2.And(w, low8), Avx2.CompareGreaterThan(f, q1)), Avx2.CompareGreaterThan(f, q2))   // true = -1
-                        : Undecided(v, records, recordStart + j);
+                        : Exact(v, records, recordStart + j);
                 }
                 // Calibrated levels are stored code-major ([2^N, C]) for the same locality.
                 var level = levels is null
@@ -234,10 +235,6 @@ public sealed unsafe class ThresholdGrid : IDisposable
             }
         }
     }
-
-    /// <summary>The rare fallback of the packed path, out of line so that the hot loop stays small.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    Vector256<int> Undecided(Vector256<float> v, float* records, int* recordStart) => Exact(v, records, recordStart);
 
     /// <summary>Codes of 8 values from the full records: base plus a compare per threshold of the cell.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
