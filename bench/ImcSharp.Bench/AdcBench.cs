@@ -33,17 +33,17 @@ public static class AdcBench
         }
         var copy = Time("copy into the buffer (subtracted below)", x => x);
         var clamp = Time("clamp-and-round, 10M values", x => x.round_().clamp_(-64, 63));
-        using var ideal = new IdealAdc(bits, (-64, 1));
+        using var ideal = new IdealAdc(bits, new[] { -64.0 });
         var idealBank = Time("ideal ADC bank, 10M values", ideal.Convert);
         var cfg = new AdcConfig { Kind = AdcKind.Flash, Bits = bits, Flash = new FlashParams { ComparatorSigma = 0.3 } };
         using var g = new Generator(1);
         using var l = new Generator(2);
         var thresholds = AdcModels.Thresholds(cfg, columns, g, l);
         var ids = arange(columns, ScalarType.Int64).view(1, columns);
-        using var table = new ThresholdAdc(bits, (-64, 1), thresholds, null, ids, 0, 1);
+        using var table = new ThresholdAdc(bits, new[] { -64.0 }, thresholds, null, ids, 0, 1);
         var tables = Time("256 per-column 7-bit tables, 10M values", table.Convert);
         var search = Time("  same, sorted search (reference path)", table.ConvertBySearch);
-        using var lut = new ThresholdAdc(bits, (-64, 1), thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
+        using var lut = new ThresholdAdc(bits, new[] { -64.0 }, thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);
         var lutTables = Time("  same, LUT-calibrated", lut.Convert);
         // The same two on a fresh copy each run (new pages, as a caller that does not reuse memory sees it).
         var clampFresh = Time("clamp-and-round on a fresh copy", x => x.round_().clamp_(-64, 63), fresh: true);

@@ -2,15 +2,24 @@ namespace ImcSharp.Config;
 
 public enum AdcKind { Ideal, Flash, Sar, Ramp, Cco, Vco, Integrator, SenseAmp, Population }
 public enum AdcRangeMode { Auto, Exact, Absolute, Calibrated }
+public enum RangeMethod { Percentile, Mse }
 
 /// <summary>
-/// The ADC's input range. Auto: symmetric ±Fraction x the largest partial sum a column of the
-/// array can produce. Exact: one LSB = one unit of (input digit x weight digit), codes centred on
-/// zero: lossless whenever |partial sum| &lt;= 2^(bits-1)-1. Absolute: [Min, Max] in the physical
-/// unit the ADC sees (A in current mode, V in charge mode). Calibrated: like auto, but the
-/// fraction is set per layer from the partial sums of calibration images: the
-/// <see cref="Percentile"/>-th percentile of |partial sum| becomes the top of the range (the
-/// per-layer reference a designer trims once per design, not per chip).
+/// The ADC's input range: which signal (in signal units, then A or V through the array's unit)
+/// maps to code 0 and to the top code. Ranges are set per weight slice (<see cref="PerSlice"/>):
+/// slice s's columns carry sums weighted 2^(b s) digitally, so each slice gets its own reference.
+/// With analog subtraction the ADC sees a signed sum; with digital subtraction an unsigned one,
+/// code 0 at zero current or charge (a unipolar range [0, top]).
+/// Auto: ±Fraction x the largest partial sum a column can produce (digital: [0, Fraction x that]).
+/// Exact: one LSB = one unit of (input digit x weight digit), codes centred on zero (digital:
+/// code k = k units): lossless whenever the sums fit the codes. Absolute: [Min, Max] in the
+/// physical unit the ADC sees (A in current mode, V in charge mode), every slice alike.
+/// Calibrated: set per layer and slice from the partial sums of calibration images (the
+/// reference a designer trims once per design, not per chip): Percentile method: the
+/// <see cref="Percentile"/>-th percentile of |sum| is the top of a symmetric range (of the sum
+/// for a unipolar one); Mse method: the range that minimises the mean squared quantization error
+/// of the calibration sums at this resolution (bit-aware), asymmetric [low, high] with
+/// <see cref="Asymmetric"/> on a signed sum (low is snapped to a multiple of the LSB so zero stays a level).
 /// </summary>
 public sealed record AdcRange
 {
@@ -19,6 +28,28 @@ public sealed record AdcRange
     public double Percentile { get; init; } = 99.9;
     public double? Min { get; init; }
     public double? Max { get; init; }
+    public RangeMethod Method { get; init; } = RangeMethod.Percentile;
+    public bool Asymmetric { get; init; }
+    public bool PerSlice { get; init; } = true;
+}
+
+/// <summary>
+/// How a signed sum reaches a unipolar ADC under analog subtraction. None: it does not (a bipolar
+/// ADC, or digital subtraction). MidScale: an offset current (charge) of half the range is added
+/// before the ADC and removed digitally, so zero signal sits at code 2^(N-1): the ADC's mid-scale
+/// error then lands on every conversion.
+/// </summary>
+public enum AdcBias { None, MidScale }
+
+/// <summary>
+/// A named global corner (process, supply, temperature): every ADC of a chip in this corner has
+/// T' = T (1 + Gain) + Offset (relative gain, offset in LSBs) before its local variation.
+/// </summary>
+public sealed record AdcCorner
+{
+    public string Name { get; init; } = "";
+    public double Gain { get; init; }
+    public double Offset { get; init; }
 }
 
 /// <summary>
@@ -109,6 +140,15 @@ public sealed record AdcConfig
     public string? Population { get; init; }
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
+    public AdcBias Bias { get; init; } = AdcBias.None;
+    /// <summary>Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.</summary>
+    public List<AdcCorner> Corners { get; init; } = new();
+
+    /// <summary>
+    /// Oscillator, integrator and single-slope converters count from zero input: code 0 is zero
+    /// current (charge). An imported population is taken as such too (it was measured from zero).
+    /// </summary>
+    public bool IsUnipolar => Kind is AdcKind.Cco or AdcKind.Vco or AdcKind.Integrator or AdcKind.Ramp or AdcKind.Population;
 
     /// <summary>
     /// The same design at another resolution. Models in LSB terms scale by themselves; an
@@ -123,6 +163,7 @@ public sealed record AdcConfig
     /// <summary>The same ADC with every global (per-chip) sigma set to zero.</summary>
     public AdcConfig WithoutGlobalVariation() => this with
     {
+        Corners = Corners.Count == 0 ? Corners : new List<AdcCorner> { new() { Name = "nominal" } },
         Variation = Variation with { GainSigmaGlobal = 0, OffsetSigmaGlobal = 0 },
         Ramp = Ramp with { TauSigmaGlobal = 0 },
         Oscillator = Oscillator with { F0SigmaGlobal = 0, KSigmaGlobal = 0 },
@@ -173,6 +214,13 @@ public sealed record AdcConfig
             e.Sigma(at + "oscillator." + n, v);
         e.Positive(at + "integrator.dead_zone", Integrator.DeadZone, allowZero: true);
         e.Sigma(at + "integrator.dead_zone_sigma_local", Integrator.DeadZoneSigmaLocal);
+        for (int i = 0; i < Corners.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Corners[i].Name)) e.Add($"{at}corners[{i}].name", Corners[i].Name, "every corner needs a name");
+            if (!(Corners[i].Gain > -1)) e.Add($"{at}corners[{i}].gain", Corners[i].Gain, "expected a relative gain error above -1");
+        }
+        if (Range.Mode == AdcRangeMode.Calibrated && Range.Asymmetric && Range.Method != RangeMethod.Mse)
+            e.Add(at + "range.asymmetric", true, "an asymmetric range is chosen by method mse");
         if (Kind == AdcKind.Population && string.IsNullOrEmpty(Population))
             e.Add(at + "population", null, "kind population needs the path of a population file (from `imc adc import`)");
     }

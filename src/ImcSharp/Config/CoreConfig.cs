@@ -4,11 +4,20 @@ public enum WeightMapping { Differential, Offset }
 public enum InputMode { Dac, BitSerial }
 
 /// <summary>
+/// Where a signed weight's two columns are subtracted. Analog: the pair (G+ - G-) or the weight
+/// column minus its reference is taken before the ADC (current mirror, charge sharing), which then
+/// sees a signed sum. Digital (ISAAC/PUMA): every physical column is converted from its own
+/// unsigned current or charge by its own ADC, and the difference is taken in the shift-and-add.
+/// </summary>
+public enum Subtraction { Analog, Digital }
+
+/// <summary>
 /// One IMC core: an array of <see cref="Rows"/> x <see cref="Columns"/> cells and its periphery.
 /// Weights are quantized to signed <see cref="WeightBits"/> (levels ±(2^(wb-1)-1)) and split into
 /// S = wb / <see cref="BitsPerCell"/> slices; inputs are quantized to <see cref="InputBits"/> and
 /// applied by a multi-bit DAC in one cycle or bit-serially, <see cref="InputSliceBits"/> per cycle.
-/// One ADC serves <see cref="AdcShare"/> adjacent signal columns through a mux.
+/// One ADC serves <see cref="AdcShare"/> adjacent signal columns through a mux; with digital
+/// <see cref="Subtract"/>ion each side of a pair (or the reference column) has its own ADCs.
 /// </summary>
 public sealed record CoreConfig
 {
@@ -21,6 +30,7 @@ public sealed record CoreConfig
     public InputMode InputMode { get; init; } = InputMode.BitSerial;
     public int InputSliceBits { get; init; } = 1;
     public int AdcShare { get; init; } = 1;
+    public Subtraction Subtract { get; init; } = Subtraction.Analog;
 
     public int Slices => WeightBits / BitsPerCell;
     public int CycleBits => InputMode == InputMode.Dac ? InputBits : InputSliceBits;

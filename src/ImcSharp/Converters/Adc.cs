@@ -5,73 +5,140 @@ using static TorchSharp.torch;
 namespace ImcSharp.Converters;
 
 /// <summary>
-/// What an ADC bank needs to know about the columns it reads. Signals reach it in the
-/// simulator's signal units (one unit = input digit 1 x weight digit 1 in an ideal array);
-/// <see cref="Unit"/> converts to the physical quantity the ADC really sees (A or V).
+/// What an ADC bank needs to know about the columns it reads: which physical ADC converts each
+/// converted column and where the chip's random draws come from.
 /// </summary>
-/// <param name="Unit">Physical value of one signal unit (A in current mode, V in charge mode).</param>
-/// <param name="Quantity">"A" or "V".</param>
-/// <param name="FullScaleUnits">Largest |partial sum| one column of the array can produce, in signal units.</param>
-/// <param name="InstanceIds">[T, N*S] index of the physical ADC that converts each signal column.</param>
+/// <param name="InstanceIds">[T, J] index of the physical ADC that converts each converted column (J: signal columns with analog subtraction, physical columns with digital).</param>
 /// <param name="Instances">Number of physical ADCs of this layer on the chip.</param>
 /// <param name="GlobalSeed">Chip-level seed: global (corner) draws are shared by every layer of a chip.</param>
 /// <param name="LocalSeed">Seed of this layer's instances (local mismatch).</param>
-/// <param name="Corner">Global corner to use from a population file (index modulo its corners); null draws one from <paramref name="GlobalSeed"/>.</param>
-public sealed record AdcContext(double Unit, string Quantity, double FullScaleUnits, Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0, int? Corner = null);
+/// <param name="Corner">Global corner (index modulo the config's named corners or a population's corners); null draws one from <paramref name="GlobalSeed"/>.</param>
+public sealed record AdcContext(Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0, int? Corner = null);
+
+/// <summary>
+/// The code-to-level map of the ADCs of one weight slice, in signal units: level_k = Low + k Lsb,
+/// k = 0 .. 2^N - 1. Low is the level of code 0 (0 for a unipolar range), Lsb the step.
+/// </summary>
+public sealed record SliceRange(double Low, double Lsb)
+{
+    public double LowCode => Low / Lsb;
+    public double High(int bits) => Low + ((1L << bits) - 1) * Lsb;
+}
 
 /// <summary>
 /// An ADC bank of one programmed layer. The engine hands it partial sums already expressed in
-/// its nominal LSB (signal units / <see cref="NominalScale"/>.Lsb, folded into the programmed
-/// cells so no extra pass is spent on scaling); it returns, per element, the nominal level of the
-/// code it produced, also in LSBs. The engine multiplies by the LSB after the shift-and-add.
+/// each converted column's LSB (signal units / that column's slice LSB, folded into the
+/// programmed cells so no extra pass is spent on scaling); it returns, per element, the nominal
+/// level of the code it produced, in the same LSBs: code + <see cref="LowCodes"/>[column].
 /// </summary>
 public interface IAdc : IDisposable
 {
     int Bits { get; }
-    /// <summary>Lowest level and LSB of the nominal (ideal) code-to-level map, in signal units.</summary>
-    (double Low, double Lsb) NominalScale { get; }
-    /// <summary>Converts <paramref name="lsbUnits"/> [T, rows, N*S]; may work in place and return it.</summary>
+    /// <summary>Level of code 0 in LSBs per converted column of a tile ([J]), or one value for every column.</summary>
+    double[] LowCodes { get; }
+    /// <summary>Converts <paramref name="lsbUnits"/> [T, rows, J]; may work in place and return it.</summary>
     Tensor Convert(Tensor lsbUnits);
     /// <summary>Straight-through gradient table of this bank (see <see cref="AdcSlope"/>), computed once.</summary>
     Tensor SlopeTable(AdcGradient mode);
 }
 
-public static class AdcFactory
+public static class AdcScales
 {
     /// <summary>
-    /// The nominal code-to-level map of an ADC config for a layer, in signal units: level_k =
-    /// Low + k LSB, k = 0 .. 2^N - 1. Auto and exact ranges are mid-tread with a zero level at code
-    /// 2^(N-1): auto has LSB = fraction * full scale / 2^(N-1), so levels span
-    /// [-FS f, FS f - LSB]; exact has LSB = 1. Absolute spans [min, max] with (2^N - 1) LSBs.
+    /// The code-to-level map of each weight slice for an ADC config, in signal units, when the range
+    /// is not calibrated (or not yet). Analog subtraction (a signed sum): auto and exact ranges are
+    /// mid-tread with a zero level at code 2^(N-1): auto has LSB = fraction x full scale / 2^(N-1),
+    /// levels spanning [-FS f, FS f - LSB]; exact has LSB = 1. Digital subtraction (an unsigned sum):
+    /// code 0 at zero, auto LSB = fraction x full scale / (2^N - 1), exact LSB = 1. Absolute spans
+    /// [min, max] (physical units / <paramref name="unit"/>) in 2^N - 1 LSBs.
     /// </summary>
-    public static (double Low, double Lsb) NominalScale(AdcConfig cfg, AdcContext ctx)
+    /// <param name="unit">Physical value of one signal unit (A or V).</param>
+    /// <param name="fullScaleUnits">Largest |partial sum| of one column, in signal units.</param>
+    public static SliceRange Default(AdcConfig cfg, Subtraction subtract, double unit, double fullScaleUnits)
     {
-        double half = Math.Pow(2, cfg.Bits - 1);
+        double half = Math.Pow(2, cfg.Bits - 1), top = 2 * half - 1;
+        bool unipolar = subtract == Subtraction.Digital;
         switch (cfg.Range.Mode)
         {
             case AdcRangeMode.Exact:
-                return (-half, 1.0);
+                return new SliceRange(unipolar ? 0 : -half, 1.0);
             case AdcRangeMode.Absolute:
-                double lo = cfg.Range.Min!.Value / ctx.Unit, hi = cfg.Range.Max!.Value / ctx.Unit;
-                return (lo, (hi - lo) / (2 * half - 1));
+                double lo = cfg.Range.Min!.Value / unit, hi = cfg.Range.Max!.Value / unit;
+                return new SliceRange(lo, (hi - lo) / top);
             default:
-                double lsb = ctx.FullScaleUnits * cfg.Range.Fraction / half;
-                return (-half * lsb, lsb);
+                double span = fullScaleUnits * cfg.Range.Fraction;
+                return unipolar ? new SliceRange(0, span / top) : new SliceRange(-span, span / half);
         }
     }
 
+    /// <summary>
+    /// The range of N-bit ADCs for calibration sums <paramref name="sums"/> (1-D, signal units) of
+    /// one slice. Unipolar: [0, top]; signed: symmetric around zero (a zero level at code 2^(N-1)),
+    /// or asymmetric. Percentile: top = P_q(|sum|). Mse: the candidate range minimising
+    /// mean((Q(sum) - sum)^2), Q the ideal quantizer on that range, over tops at quantiles 50..100
+    /// of |sum| (and lows at quantiles 0..50 of the sum when asymmetric).
+    /// </summary>
+    public static SliceRange Calibrate(Tensor sums, AdcRange range, int bits, bool unipolar)
+    {
+        using var scope = NewDisposeScope();
+        double half = Math.Pow(2, bits - 1), top = 2 * half - 1;
+        var x = sums.to_type(ScalarType.Float64).flatten();
+        var mag = unipolar ? x.clamp_min(0) : x.abs();
+        SliceRange Symmetric(double hi) => unipolar ? new SliceRange(0, hi / top) : new SliceRange(-hi, hi / half);
+        if (range.Method == RangeMethod.Percentile)
+            return Symmetric(Math.Max(Quantile(mag, range.Percentile / 100), 1e-9));
+        // Quantiles crowd towards the top, where clipping trades against resolution.
+        double[] Quantiles(double perHalving) => Enumerable.Range(0, (int)(10 * perHalving) + 1).Select(i => 1 - Math.Pow(0.5, i / perHalving)).Append(1.0).Where(q => q >= 0.5).ToArray();
+        var qs = Quantiles(range.Asymmetric && !unipolar ? 3 : 6);
+        var tops = qs.Select(q => Math.Max(Quantile(mag, q), 1e-9)).Distinct().ToArray();
+        var candidates = new List<SliceRange>();
+        if (!range.Asymmetric || unipolar) candidates.AddRange(tops.Select(Symmetric));
+        else
+        {
+            var highs = qs.Select(q => Quantile(x, q)).Where(v => v > 0).Distinct().ToArray();
+            var lows = qs.Select(q => Quantile(x, 1 - q)).Where(v => v < 0).Append(0.0).Distinct().ToArray();
+            foreach (var hi in highs)
+            foreach (var lo in lows)
+            {
+                double lsb = (hi - lo) / top;
+                candidates.Add(new SliceRange(Math.Round(lo / lsb) * lsb, lsb));
+            }
+            if (candidates.Count == 0) candidates.AddRange(tops.Select(Symmetric));
+        }
+        SliceRange best = candidates[0];
+        double bestErr = double.PositiveInfinity;
+        foreach (var c in candidates)
+        {
+            using var step = NewDisposeScope();
+            double err = x.div(c.Lsb).sub_(c.LowCode).add_(0.5).floor_().clamp_(0, top).add_(c.LowCode).mul_(c.Lsb).sub_(x).pow_(2).mean().item<double>();
+            if (err < bestErr) { bestErr = err; best = c; }
+        }
+        return best;
+    }
+
+    static double Quantile(Tensor x, double q)
+    {
+        long n = x.numel();
+        long k = Math.Clamp((long)Math.Ceiling(q * n), 1, n);
+        return x.kthvalue(k, 0).values.item<double>();
+    }
+}
+
+public static class AdcFactory
+{
     static readonly Dictionary<string, AdcPopulation> PopulationCache = new();
 
     /// <summary>
-    /// The ADC bank of one layer on one chip. Circuit models draw the chip's global part from
-    /// <see cref="AdcContext.GlobalSeed"/> (same for every layer of the chip) and each instance's
-    /// local part from <see cref="AdcContext.LocalSeed"/>. A population file supplies measured or
-    /// simulated instances: the chip takes one corner (global) and draws its instances from it (local).
+    /// The ADC bank of one layer on one chip; <paramref name="lowCodes"/> places each converted
+    /// column's code 0 (see <see cref="IAdc.LowCodes"/>). Circuit models draw the chip's global part
+    /// from <see cref="AdcContext.GlobalSeed"/> (same for every layer of the chip), or take the
+    /// config's named corner, and each instance's local part from <see cref="AdcContext.LocalSeed"/>.
+    /// A population file supplies measured or simulated instances: the chip takes one corner
+    /// (global) and draws its instances from it (local); the config's variation then applies on top.
     /// </summary>
-    public static IAdc Build(AdcConfig cfg, AdcContext ctx)
+    public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes)
     {
-        var scale = NominalScale(cfg, ctx);
-        if (cfg.Kind == AdcKind.Ideal && cfg.Variation.NoiseSigma == 0) return new IdealAdc(cfg.Bits, scale);
+        if (cfg.Kind == AdcKind.Ideal && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);
@@ -85,15 +152,20 @@ public static class AdcFactory
             var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == corner).Select(i => (long)i).ToArray());
             if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
             var pick = members.index_select(0, randint(0, members.numel(), new long[] { ctx.Instances }, generator: local));
-            thresholds = pop.Thresholds.index_select(0, pick);
+            thresholds = AdcModels.Vary(pop.Thresholds.index_select(0, pick), cfg, null, global, local);
         }
         else
         {
-            thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local);
+            thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
         }
         var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
-        return new ThresholdAdc(cfg.Bits, scale, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, ctx.LocalSeed ^ 0xD1B54A32D192ED03UL);
+        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, ctx.LocalSeed ^ 0xD1B54A32D192ED03UL);
     }
+
+    /// <summary>Names of the global corners chips of this config are grouped in (named corners, a population's), or null for random draws.</summary>
+    public static string[]? CornerNames(AdcConfig cfg) =>
+        cfg.Corners.Count > 0 ? cfg.Corners.Select(c => c.Name).ToArray()
+        : cfg.Kind == AdcKind.Population ? LoadPopulation(cfg.Population!).CornerNames : null;
 
     public static AdcPopulation LoadPopulation(string path)
     {
@@ -108,19 +180,21 @@ public static class AdcFactory
 }
 
 /// <summary>
-/// Ideal uniform quantizer with clipping: code = clamp(floor((q - low)/LSB + 1/2), 0, 2^N - 1),
-/// output = low + code * LSB (mid-tread; transitions halfway between levels; a value exactly on a
-/// transition takes the upper code, as in the threshold-table ADCs).
+/// Ideal uniform quantizer with clipping: code = clamp(floor(q - low + 1/2), 0, 2^N - 1) (q and low
+/// in LSBs), output = low + code (mid-tread; transitions halfway between levels; a value exactly
+/// on a transition takes the upper code, as in the threshold-table ADCs).
 /// </summary>
 public sealed class IdealAdc : IAdc
 {
     public int Bits { get; }
-    public (double Low, double Lsb) NominalScale { get; }
+    public double[] LowCodes { get; }
+    readonly Tensor? _lowColumns;   // [J] when the columns' low codes differ
 
-    public IdealAdc(int bits, (double Low, double Lsb) scale)
+    public IdealAdc(int bits, double[] lowCodes)
     {
         Bits = bits;
-        NominalScale = scale;
+        LowCodes = lowCodes;
+        if (lowCodes.Distinct().Count() > 1) _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray()).DetachFromDisposeScope();
     }
 
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();
@@ -133,16 +207,17 @@ public sealed class IdealAdc : IAdc
 
     public void Dispose()
     {
+        _lowColumns?.Dispose();
         foreach (var t in _slopes.Values) t.Dispose();
         _slopes.Clear();
     }
 
     public Tensor Convert(Tensor q)
     {
-        var (low, lsb) = NominalScale;
         double top = Math.Pow(2, Bits) - 1;
-        double lowCode = low / lsb;
-        // Mid-tread with a zero level (auto and exact ranges): round half up, then clip to the code range.
+        if (_lowColumns is { } low) return q.sub_(low - 0.5).floor_().clamp_(0, top).add_(low);
+        double lowCode = LowCodes[0];
+        // Code 0 on an integer (auto, exact and unipolar ranges): round half up, then clip to the code range.
         if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
             return q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
         return q.sub_(lowCode - 0.5).floor_().clamp_(0, top).add_(lowCode);

@@ -46,11 +46,15 @@ public static class AdcSlope
         return table.to_type(ScalarType.Float32).DetachFromDisposeScope();
     }
 
-    /// <summary>Gradient gate for values <paramref name="lsbUnits"/> (layer LSBs) of an ADC whose code 0 sits at <paramref name="lowCode"/>.</summary>
-    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double lowCode)
+    /// <summary>
+    /// Gradient gate for values <paramref name="lsbUnits"/> [.., J] (column LSBs) of ADCs whose code 0
+    /// sits at <paramref name="lowCodes"/> (per column of the last axis, or one for all).
+    /// </summary>
+    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes)
     {
         long last = table.shape[0] - 1;
-        var idx = lsbUnits.sub(lowCode - 1).round_().clamp_(0, last).to_type(ScalarType.Int64);
-        return table.take(idx);
+        var shifted = lowCodes.Distinct().Count() == 1 ? lsbUnits.sub(lowCodes[0] - 1)
+            : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray()));
+        return table.take(shifted.round_().clamp_(0, last).to_type(ScalarType.Int64));
     }
 }

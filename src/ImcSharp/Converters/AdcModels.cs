@@ -9,13 +9,15 @@ namespace ImcSharp.Converters;
 /// transition thresholds of each instance, in nominal LSBs of a unipolar input (code 0 at input 0;
 /// ideal T_k = k - 0.5 for k = 1 .. 2^N - 1). An unreachable code has threshold +inf.
 /// Draws: <paramref name="global"/> once per chip (shared by every instance), <paramref name="local"/>
-/// per instance. Then the common variation applies: T' = T (1 + g_glob + g_loc) + o_glob + o_loc.
+/// per instance. Then the common variation applies: T' = T (1 + g_corner + g_glob + g_loc) +
+/// o_corner + o_glob + o_loc, with (g, o)_corner the chip's named corner (none without corners).
 /// </summary>
 public static class AdcModels
 {
     public static Tensor Ideal(int bits) => arange(1, 1L << bits, ScalarType.Float64) - 0.5;
 
-    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local)
+    /// <param name="corner">The chip's named corner (index modulo the config's corners); null picks one with <paramref name="global"/>.</param>
+    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local, int? corner = null)
     {
         int n = cfg.Bits;
         long m = (1L << n) - 1;
@@ -31,11 +33,28 @@ public static class AdcModels
             AdcKind.Integrator => Integrator(cfg.Integrator, n, instances, local),
             _ => throw new ImcInputException($"adc.kind {cfg.Kind}: no circuit model (population files are loaded, not generated)"),
         };
+        return Vary(t, cfg, corner, global, local);
+    }
+
+    /// <summary>
+    /// The common variation on thresholds [instances, M] (LSB): T' = T (1 + g_corner + g_glob + g_loc)
+    /// + o_corner + o_glob + o_loc; infinite thresholds (codes never reached, or reached at any input) stay.
+    /// </summary>
+    public static Tensor Vary(Tensor t, AdcConfig cfg, int? corner, Generator global, Generator local)
+    {
         var v = cfg.Variation;
+        long instances = t.shape[0];
+        double gCorner = 0, oCorner = 0;
+        if (cfg.Corners.Count > 0)
+        {
+            int k = corner is int c ? c % cfg.Corners.Count : (int)randint(0, cfg.Corners.Count, new long[] { 1 }, generator: global).item<long>();
+            (gCorner, oCorner) = (cfg.Corners[k].Gain, cfg.Corners[k].Offset);
+        }
         double gGlob = Normal(global) * v.GainSigmaGlobal, oGlob = Normal(global) * v.OffsetSigmaGlobal;
         var gLoc = randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * v.GainSigmaLocal;
         var oLoc = randn(new long[] { instances, 1 }, ScalarType.Float64, generator: local) * v.OffsetSigmaLocal;
-        return t * (gLoc + (1 + gGlob)) + (oLoc + oGlob);
+        var varied = t * (gLoc + (1 + gCorner + gGlob)) + (oLoc + (oCorner + oGlob));
+        return where(t.isinf(), t, varied);
     }
 
     static double Normal(Generator g) => randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();

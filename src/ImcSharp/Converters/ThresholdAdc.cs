@@ -6,16 +6,16 @@ namespace ImcSharp.Converters;
 
 /// <summary>
 /// The ADC bank of one programmed layer built from threshold tables: each signal column uses the
-/// thresholds of the physical ADC instance it is wired to. Input in the layer's LSB units (zero
-/// at code 2^(N-1)); code = sorted search of the column's thresholds; output the nominal level of
-/// the code (uncalibrated back-end) or the calibrated level of that code.
+/// thresholds of the physical ADC instance it is wired to. Input in the column's LSB units, code 0
+/// at the column's low code (see <see cref="IAdc.LowCodes"/>); code = sorted search of the column's
+/// thresholds; output the nominal level of the code (uncalibrated back-end) or the calibrated level of that code.
 /// </summary>
 public sealed class ThresholdAdc : IAdc
 {
     public int Bits { get; }
-    public (double Low, double Lsb) NominalScale { get; }
-    readonly Tensor _columnThresholds;   // [T*NS, M] sorted, float32, in the layer's LSB units
-    readonly Tensor? _columnLevels;      // [T*NS, 2^N] calibrated level per code, or null
+    public double[] LowCodes { get; }
+    readonly Tensor _columnThresholds;   // [T*J, M] sorted, float32, in the column's LSB units
+    readonly Tensor? _columnLevels;      // [T*J, 2^N] level per code (calibrated, or nominal when low codes differ by column), or null
     readonly double _noise;
     readonly Generator _noiseGen;
     readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
@@ -24,19 +24,26 @@ public sealed class ThresholdAdc : IAdc
 
     /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
     /// <param name="instanceLevels">[instances, 2^N] calibrated levels (unipolar LSB), or null for the nominal map.</param>
-    public ThresholdAdc(int bits, (double Low, double Lsb) scale, Tensor instanceThresholds, Tensor? instanceLevels, Tensor instanceIds, double noiseSigma, ulong noiseSeed)
+    /// <param name="lowCodes">Code-0 level per converted column of a tile ([J], see <see cref="IAdc.LowCodes"/>), or one for all.</param>
+    /// <param name="instanceIds">[T, J] physical ADC of each converted column.</param>
+    public ThresholdAdc(int bits, double[] lowCodes, Tensor instanceThresholds, Tensor? instanceLevels, Tensor instanceIds, double noiseSigma, ulong noiseSeed)
     {
+        using var scope = NewDisposeScope();
         Bits = bits;
-        NominalScale = scale;
-        double lowCode = scale.Low / scale.Lsb;
+        LowCodes = lowCodes;
         var ids = instanceIds.flatten();
-        // Unipolar code grid to the layer's: level of code k is lowCode + k.
+        // Unipolar code grid to the column's: level of code k is lowCode + k.
+        bool uniform = lowCodes.Distinct().Count() == 1;
+        var low = uniform ? tensor(lowCodes[0], ScalarType.Float64)
+            : tensor(lowCodes).unsqueeze(0).expand(instanceIds.shape[0], -1).reshape(-1, 1);
         _instanceSorted = instanceThresholds.sort(1).Values.to_type(ScalarType.Float64).DetachFromDisposeScope();
-        _columnThresholds = (_instanceSorted.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
-        _columnLevels = instanceLevels is null ? null : (instanceLevels.index_select(0, ids) + lowCode).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _columnThresholds = (_instanceSorted.index_select(0, ids) + low).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        var levels = instanceLevels is not null ? instanceLevels.index_select(0, ids)
+            : uniform ? null : arange(0, 1L << bits, ScalarType.Float64).unsqueeze(0).expand(ids.shape[0], -1);
+        _columnLevels = levels is null ? null : (levels + low).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
-        _grid = ThresholdGrid.TryBuild(_columnThresholds, lowCode, _columnLevels);
+        _grid = ThresholdGrid.TryBuild(_columnThresholds, uniform ? lowCodes[0] : 0, _columnLevels);
     }
 
     /// <summary>True when conversions take the one-pass grid (<see cref="ThresholdGrid"/>), false on the sorted search.</summary>
@@ -69,7 +76,7 @@ public sealed class ThresholdAdc : IAdc
         var codes = searchsorted(_columnThresholds, rows, out_int32: true, right: true);
         var levels = _columnLevels is not null
             ? _columnLevels.gather(1, codes.to_type(ScalarType.Int64))
-            : codes.to_type(ScalarType.Float32).add_(NominalScale.Low / NominalScale.Lsb);
+            : codes.to_type(ScalarType.Float32).add_(LowCodes[0]);
         return levels.view(t, columns, samples).transpose(1, 2).contiguous();
     }
 

@@ -7,16 +7,21 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// The analog matrix-vector product of one programmed layer, batched:
-/// for tile t, input cycle c, sample b and signal column j = (n, s),
+/// for tile t, input phase c (a cycle, see <see cref="InputEncoding.Phases"/>), sample b and
+/// converted column j,
 ///   P[t, (c, b), j] = sum_r d_c(x_b)[t, r] * E[t, r, j]  (+ column offset, + read noise)
-/// is the partial sum the ADC of column j sees; then
-///   y[b, n] = sum_t sum_c 2^(c_bits c) sum_s 2^(b s) ADC(P[t, (c, b), (n, s)])
-/// is the digital shift-and-add. All tiles, cycles and slices go through one batched matmul
-/// (batch = tiles) and elementwise ADC work; the batch is chunked to bound memory.
+/// is the partial sum the ADC of column j sees (in that column's LSBs); then
+///   y[b, n] = sum_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)]
+/// is the digital shift-and-add, with D the subtraction: identity when it happened in analog,
+/// positive minus negative column (or weight minus reference column) when it is digital.
+/// All tiles, phases and columns go through one batched matmul (batch = tiles) and elementwise
+/// ADC work; the batch is chunked to bound memory.
 /// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
 /// For training, the straight-through gate of each partial sum, g = ADC'(P) (see
-/// <see cref="AdcSlope"/>), is averaged over cycles and slices with their significance as weights,
-///   G[t, b, n] = sum_c sum_s |2^(c_bits c)| 2^(b s) g(P[t, (c, b), (n, s)]) / sum_c sum_s |2^(c_bits c)| 2^(b s),
+/// <see cref="AdcSlope"/>), is taken per signal column (the mean of its two columns' gates with
+/// digital subtraction of a pair; the weight column's against a reference) and averaged over
+/// phases and slices with their significance as weights,
+///   G[t, b, n] = sum_c sum_s |w_c| 2^(b s) g(P[t, (c, b), (n, s)]) / sum_c sum_s |w_c| 2^(b s),
 /// so that dy/d(x_t W_t^T) = G: with g = 1 everywhere the gradient is the integer matmul's.
 /// </summary>
 public static class AnalogMvm
@@ -31,9 +36,8 @@ public static class AnalogMvm
     /// <summary>The output [B, N] and, when <paramref name="gradient"/> is set, the training gate G [T, B, N].</summary>
     public static (Tensor Y, Tensor? Gate) Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
-        var core = layer.Hardware.Core;
         long batch = xq.shape[0];
-        long perSample = (long)layer.Tiles * core.Cycles * layer.SignalColumns * 4;
+        long perSample = (long)layer.Tiles * InputEncoding.Phases(layer.Hardware.Core, signedInputs) * layer.ConvertedColumns * 4;
         long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
         if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe, gradient);
         var outs = new List<Tensor>();
@@ -51,65 +55,93 @@ public static class AnalogMvm
     static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
+        int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
         long B = xq.shape[0];
-        var p = PartialSums(layer, xq, signedInputs);         // [T, C*B, N*S]
+        var p = PartialSums(layer, xq, signedInputs);         // [T, P*B, J]
         probe?.Invoke(p);
         // The gate is read before conversion: an ADC may convert in place.
-        var gate = gradient is { } mode ? Gate(layer, p, mode) : null;
-        var y = layer.Adc.Convert(p);
-        // Shift-and-add: slices (2^(b s), contiguous innermost), then cycles (2^(c k)), then tiles.
-        var perSlice = S == 1 ? y.view(T, C, B, N) : y.view(T, C, B, N, S).matmul(WeightSlicing.SliceWeights(core));   // [T, C, B, N]
-        var sum = C == 1
+        var gate = gradient is { } mode ? Gate(layer, p, mode, signedInputs) : null;
+        var y = Subtract(layer, layer.Adc.Convert(p));        // [T, P*B, N*S]
+        // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles.
+        var perSlice = S == 1 ? y.view(T, P, B, N) : y.view(T, P, B, N, S).matmul(layer.SliceWeights);   // [T, P, B, N]
+        var sum = P == 1
             ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
-            : perSlice.mul_(InputEncoding.CycleWeights(core).view(1, C, 1, 1)).sum(new long[] { 0, 1 });
-        return (layer.LsbUnits == 1.0 ? sum : sum.mul_(layer.LsbUnits), gate);
+            : perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs).view(1, P, 1, 1)).sum(new long[] { 0, 1 });
+        double lsb = layer.Ranges[0].Lsb;
+        return (S > 1 || lsb == 1.0 ? sum : sum.mul_(lsb), gate);
     }
 
-    static Tensor Gate(ProgrammedLayer layer, Tensor p, AdcGradient mode)
+    /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
+    static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
+    {
+        if (!layer.DigitalSubtraction) return converted;
+        int ns = layer.SignalColumns, S = layer.Slices;
+        var pos = converted.narrow(-1, 0, ns);
+        var neg = converted.narrow(-1, ns, layer.ConvertedColumns - ns);
+        if (!layer.SharedReference) return pos.sub(neg);
+        var shape = pos.shape[..^1];
+        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.shape);
+    }
+
+    static Tensor Gate(ProgrammedLayer layer, Tensor p, AdcGradient mode, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, C = core.Cycles, S = layer.Slices, N = layer.Outputs;
-        long B = p.shape[1] / C;
-        var (low, lsb) = layer.Adc.NominalScale;
-        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, low / lsb);
+        int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
+        long B = p.shape[1] / P;
+        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, layer.Adc.LowCodes);
+        if (layer.DigitalSubtraction)
+        {
+            int ns = layer.SignalColumns;
+            var pos = g.narrow(-1, 0, ns);
+            // A pair's output moves with both columns' codes; a reference column holds no weight.
+            g = layer.SharedReference ? pos : pos.add(g.narrow(-1, ns, ns)).mul_(0.5);
+        }
         var ws = WeightSlicing.SliceWeights(core);
-        var perSlice = S == 1 ? g.view(T, C, B, N) : g.view(T, C, B, N, S).matmul(ws / ws.sum());
-        if (C == 1) return perSlice.view(T, B, N);
-        var wc = InputEncoding.CycleWeights(core).abs();
-        return perSlice.mul_((wc / wc.sum()).view(1, C, 1, 1)).sum(new long[] { 1 });
+        var perSlice = S == 1 ? g.reshape(T, P, B, N) : g.reshape(T, P, B, N, S).matmul(ws / ws.sum());
+        if (P == 1) return perSlice.view(T, B, N);
+        var wc = InputEncoding.PhaseWeights(core, signedInputs).abs();
+        return perSlice.mul_((wc / wc.sum()).view(1, P, 1, 1)).sum(new long[] { 1 });
     }
 
     /// <summary>
-    /// The analog partial sums [T, cycles*B, N*S] (sample index c*B + b, column j = n*S + s) in
-    /// the ADC's LSBs (multiply by <see cref="ProgrammedLayer.LsbUnits"/> for signal units, then
-    /// by the ADC context's unit for A or V), before conversion: what each column's ADC sees.
+    /// The analog partial sums [T, phases*B, J] (sample index c*B + b, converted column j, see
+    /// <see cref="ProgrammedLayer"/>) in each column's ADC LSBs (multiply by the slice's
+    /// <see cref="SliceRange.Lsb"/> for signal units, then by <see cref="ProgrammedLayer.SignalUnit"/>
+    /// for A or V), before conversion: what each column's ADC sees.
     /// </summary>
     public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, R = core.Rows, C = core.Cycles;
+        int T = layer.Tiles, R = core.Rows, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
         long B = xq.shape[0];
         // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
         int rows = T == 1 ? (int)xq.shape[1] : R;
         var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
-        // [T, B, rows]: a strided view; one input cycle multiplies it as is (BLAS takes the row stride),
-        // several cycles expand it into contiguous digits [T, C, B, rows].
+        // [T, B, rows]: a strided view; one input phase multiplies it as is (BLAS takes the row stride),
+        // several phases expand it into contiguous digits [T, P, B, rows].
         var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2);
-        var x = C == 1 ? perTile : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1).reshape(T, C * B, rows);
-        // Cell matrices are stored one row per column ([T, N*S, R]); the transposed view multiplies without a copy.
+        Tensor x;
+        if (P == 1) x = perTile;
+        else
+        {
+            var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
+            x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(T, P * B, rows);
+        }
+        // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
         Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
         Tensor p;
         if (layer.Saturation is { } sat)
         {
             // Each column of a pair saturates on its own before the analog subtraction.
-            var pos = x.bmm(Cells(sat.Positive)).clamp_(-sat.ClipUnits, sat.ClipUnits);
-            var neg = x.bmm(Cells(sat.Negative)).clamp_(-sat.ClipUnits, sat.ClipUnits);
+            var clip = layer.Clip!;
+            var pos = x.bmm(Cells(sat.Positive)).maximum(clip.neg()).minimum(clip);
+            var neg = x.bmm(Cells(sat.Negative)).maximum(clip.neg()).minimum(clip);
             p = pos.sub_(neg);
         }
         else
         {
             p = x.bmm(Cells(layer.EffectiveByColumn));
+            if (layer.Clip is { } clip) p = p.maximum(clip.neg()).minimum(clip);
         }
         if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
         if (layer.ReadVariance is { } rv)

@@ -45,7 +45,31 @@ public static class InputEncoding
         return digits;
     }
 
-    /// <summary>Digital weight of cycle k: 2^(c k), as a [cycles] tensor.</summary>
-    public static Tensor CycleWeights(CoreConfig core) =>
-        tensor(Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToArray());
+    /// <summary>
+    /// Input phases whose column results the ADCs convert: the cycles, plus one with digital
+    /// subtraction and signed inputs. A physical column then converts an unsigned current, so the
+    /// negative digits (only the top cycle has any) are applied in a phase of their own, as
+    /// magnitudes, and subtracted in the shift-and-add.
+    /// </summary>
+    public static int Phases(CoreConfig core, bool signed) => core.Cycles + (signed && core.Subtract == Subtraction.Digital ? 1 : 0);
+
+    /// <summary>
+    /// The digits of each phase, [T, phases, ...] from cycle digits <paramref name="digits"/> [T, cycles, ...]:
+    /// the cycles with the top digit's negative part removed, then that part's magnitude.
+    /// </summary>
+    public static Tensor PhaseDigits(Tensor digits, CoreConfig core, bool signed)
+    {
+        if (Phases(core, signed) == core.Cycles) return digits;
+        // Digits below the top one are never negative, so clamping them all leaves them as they are.
+        var negative = digits.select(1, core.Cycles - 1).neg().clamp_min_(0).unsqueeze(1);
+        return cat(new[] { digits.clamp_min(0), negative }, 1);
+    }
+
+    /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>
+    public static Tensor PhaseWeights(CoreConfig core, bool signed)
+    {
+        var w = Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToList();
+        if (Phases(core, signed) > core.Cycles) w.Add(-w[^1]);
+        return tensor(w.ToArray());
+    }
 }

@@ -7,9 +7,13 @@ using static TorchSharp.torch;
 namespace ImcSharp.Crossbar;
 
 /// <summary>
-/// One layer as programmed on one chip: the effective cell matrix with its persistent errors,
-/// column gains and offsets, and the ADC bank. A fixed object that many inferences run on.
-/// All tensors are in signal units; shapes use T tiles, R rows, N*S signal columns.
+/// One layer as programmed on one chip: the cell matrices of the columns the ADCs convert, with
+/// their persistent errors, column gains and offsets, and the ADC bank. A fixed object that many
+/// inferences run on. Shapes use T tiles, R rows, N outputs, S slices and J converted columns:
+/// with analog subtraction J = N*S signal columns (column j = n*S + s holds pair or weight minus
+/// reference); with digital subtraction the physical columns, J = 2 N*S (positive columns, then
+/// negative ones) for differential pairs or N*S + S (weight columns, then one reference column per
+/// slice) for offset mapping. Every converted column is held in its slice's ADC LSBs.
 /// </summary>
 public sealed class ProgrammedLayer : IDisposable
 {
@@ -19,20 +23,31 @@ public sealed class ProgrammedLayer : IDisposable
     public int Outputs { get; }
     public int Tiles { get; }
     public int Slices => Hardware.Core.Slices;
-    /// <summary>Signal units per ADC LSB: partial sums and the tensors below are held in LSBs.</summary>
-    public double LsbUnits { get; }
     public int SignalColumns { get; }
-    /// <summary>[T, N*S, R]: signal (in LSBs) per unit input of (positive - negative/reference) cells, gains folded in; one row per column.</summary>
+    /// <summary>Columns the ADCs convert per tile (see the class summary).</summary>
+    public int ConvertedColumns { get; }
+    public bool DigitalSubtraction => Hardware.Core.Subtract == Subtraction.Digital;
+    /// <summary>Offset mapping: one reference column per slice and tile, shared by all outputs.</summary>
+    public bool SharedReference { get; }
+    /// <summary>[J] weight slice of each converted column.</summary>
+    public int[] ColumnSlices { get; }
+    /// <summary>The ADC range of each weight slice (signal units).</summary>
+    public IReadOnlyList<SliceRange> Ranges { get; }
+    /// <summary>[S] digital weight of a slice's code in signal units: 2^(b s) x LSB_s (shift-and-add with the LSB folded in).</summary>
+    public Tensor SliceWeights { get; }
+    /// <summary>[T, J, R]: signal (in the column's LSBs) per unit input of each converted column, gains folded in; one row per column.</summary>
     public Tensor EffectiveByColumn { get; }
-    /// <summary>The same as a crossbar, [T, R, N*S] (a view).</summary>
-    public Tensor Effective => EffectiveByColumn.transpose(1, 2);
-    /// <summary>Saturation path only: absolute per-column signal matrices [T, N*S, R] of each side and the clip level.</summary>
-    public (Tensor Positive, Tensor Negative, double ClipUnits)? Saturation { get; }
-    /// <summary>[T, N*S, R] per-read noise variance per unit input squared, or null.</summary>
+    /// <summary>Analog subtraction with saturating columns: the two sides' absolute matrices [T, N*S, R], each clipped before the subtraction.</summary>
+    public (Tensor Positive, Tensor Negative)? Saturation { get; }
+    /// <summary>[J] clip level of each converted column's physical column (its LSBs), or null without saturation.</summary>
+    public Tensor? Clip { get; }
+    /// <summary>[T, J, R] per-read noise variance per unit input squared, or null.</summary>
     public Tensor? ReadVariance { get; }
-    /// <summary>[T, N*S, 1] additive column offset, or null.</summary>
+    /// <summary>[T, J, 1] additive column offset, or null.</summary>
     public Tensor? ColumnOffset { get; }
     public AdcContext AdcContext { get; }
+    /// <summary>Physical value of one signal unit (A in current mode, V in charge mode) and its quantity.</summary>
+    public (double Unit, string Quantity) SignalUnit { get; }
     public IAdc Adc { get; }
     /// <summary>Per-read noise draws; seeded from the chip so a chip's run is reproducible.</summary>
     public Generator NoiseGenerator { get; }
@@ -41,8 +56,10 @@ public sealed class ProgrammedLayer : IDisposable
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
     /// onto a chip whose random draws come from <paramref name="chipSeed"/>; draws shared by the
     /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
+    /// <paramref name="ranges"/>: calibrated ADC ranges per slice (one entry: all slices), else the config's.
     /// </summary>
-    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null)
+    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null,
+        IReadOnlyList<SliceRange>? ranges = null)
     {
         using var scope = NewDisposeScope();
         Hardware = hw;
@@ -50,9 +67,13 @@ public sealed class ProgrammedLayer : IDisposable
         Outputs = (int)wq.shape[0];
         Inputs = (int)wq.shape[1];
         var core = hw.Core;
+        int S = core.Slices;
         var sliced = WeightSlicing.Slice(wq, core);
         Tiles = sliced.Tiles;
         SignalColumns = sliced.SignalColumns;
+        SharedReference = sliced.SharedReference;
+        int NS = SignalColumns;
+        ConvertedColumns = !DigitalSubtraction ? NS : SharedReference ? NS + S : 2 * NS;
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
@@ -61,35 +82,63 @@ public sealed class ProgrammedLayer : IDisposable
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
 
-        var (unit, quantity) = ArrayPhysics.SignalUnit(hw);
-        AdcContext = new AdcContext(unit, quantity, ArrayPhysics.FullScaleUnits(core), AdcInstanceIds(core, Tiles, sliced.SignalColumns, out int instances).DetachFromDisposeScope(),
-            instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL, corner);
-        Adc = AdcFactory.Build(hw.Adc, AdcContext);
-        // Everything analog is held in the ADC's LSBs: the scaling costs nothing at run time.
-        double perLsb = 1.0 / Adc.NominalScale.Lsb;
-        LsbUnits = Adc.NominalScale.Lsb;
-        Tensor Side(CellState c, Tensor? gain, double baseline) =>
-            Expand((baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1)) * perLsb, sliced);
-        static Tensor ByColumn(Tensor t) => t.transpose(1, 2).contiguous().DetachFromDisposeScope();
+        SignalUnit = ArrayPhysics.SignalUnit(hw);
+        var fallback = AdcScales.Default(hw.Adc, core.Subtract, SignalUnit.Unit, ArrayPhysics.FullScaleUnits(core));
+        Ranges = ranges is { Count: > 0 } r ? Enumerable.Range(0, S).Select(s => r[Math.Min(s, r.Count - 1)]).ToArray() : Enumerable.Repeat(fallback, S).ToArray();
+        // Slice of each converted column: signal and positive columns n*S + s, then negative ones (same order) or references s.
+        var columnSlice = ColumnSlices = Enumerable.Range(0, ConvertedColumns).Select(j => j < NS ? j % S : SharedReference ? j - NS : (j - NS) % S).ToArray();
+        var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
+        SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray()).DetachFromDisposeScope();
 
-        // Level-0 cells (G_min) cancel between the two sides only when both columns have the same gain.
-        bool unequalGains = gainPos is not null || gainNeg is not null;
-        EffectiveByColumn = ByColumn(Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0));
+        var ids = AdcInstanceIds(core, Tiles, NS, out int instances);
+        if (DigitalSubtraction)
+        {
+            // Each side has its own ADCs: the negative columns mirror the positive ones' wiring; a reference column has its own ADC.
+            var other = SharedReference ? (arange(Tiles * S, ScalarType.Int64).view(Tiles, S) + instances) : ids + instances;
+            instances += SharedReference ? Tiles * S : instances;
+            ids = cat(new[] { ids, other }, 1);
+        }
+        AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL, corner);
+        Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray());
+
+        // Everything analog is held in the column's LSBs: the scaling costs nothing at run time.
+        Tensor Raw(CellState c, Tensor? gain, double baseline) => (baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1));
+        Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
+        Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).contiguous().DetachFromDisposeScope();
+        // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
+        Tensor Physical(Tensor posSide, Tensor negSide) => cat(new[] { posSide, negSide }, 2).mul(perLsb).transpose(1, 2).contiguous().DetachFromDisposeScope();
+
+        if (DigitalSubtraction)
+        {
+            EffectiveByColumn = Physical(Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline));
+        }
+        else
+        {
+            // Level-0 cells (G_min) cancel between the two sides only when both columns have the same gain.
+            bool unequalGains = gainPos is not null || gainNeg is not null;
+            EffectiveByColumn = ByColumn(Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0));
+            if (hw.Array.MaxColumnCurrent is not null)
+                Saturation = (ByColumn(Side(pos, gainPos, pos.Baseline)), ByColumn(Side(neg, gainNeg, neg.Baseline)));
+        }
         if (hw.Array.MaxColumnCurrent is { } iMax)
-            Saturation = (ByColumn(Side(pos, gainPos, pos.Baseline)), ByColumn(Side(neg, gainNeg, neg.Baseline)), iMax / unit * perLsb);
+            Clip = (perLsb * (float)(iMax / SignalUnit.Unit)).DetachFromDisposeScope();
         if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
-            ReadVariance = ByColumn((Expand(sp.square() * (gainPos ?? ones(1)).square(), sliced) + Expand(sn.square() * (gainNeg ?? ones(1)).square(), sliced))
-                .mul_(perLsb * perLsb));
+        {
+            var vp = sp.square() * (gainPos ?? ones(1)).square();
+            var vn = sn.square() * (gainNeg ?? ones(1)).square();
+            var lsb2 = perLsb.square();
+            ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).contiguous().DetachFromDisposeScope();
+        }
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
-            ColumnOffset = (randn(new long[] { Tiles, sliced.SignalColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / unit * perLsb)).DetachFromDisposeScope();
+            ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).DetachFromDisposeScope();
         NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
     }
 
-    /// <summary>Offset mapping's shared reference column [T, R, S] is broadcast to every output's slices.</summary>
+    /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>
     static Tensor Expand(Tensor side, SlicedWeights w)
     {
         if (!w.SharedReference || side.shape[2] == w.SignalColumns) return side;
-        return side.unsqueeze(2).expand(w.Tiles, w.Rows, w.Outputs, w.Slices).reshape(w.Tiles, w.Rows, w.SignalColumns);
+        return side.unsqueeze(2).expand(side.shape[0], side.shape[1], w.Outputs, w.Slices).reshape(side.shape[0], side.shape[1], w.SignalColumns);
     }
 
     /// <summary>
@@ -112,7 +161,9 @@ public sealed class ProgrammedLayer : IDisposable
     public void Dispose()
     {
         EffectiveByColumn.Dispose();
+        SliceWeights.Dispose();
         if (Saturation is { } s) { s.Positive.Dispose(); s.Negative.Dispose(); }
+        Clip?.Dispose();
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();
         AdcContext.InstanceIds.Dispose();

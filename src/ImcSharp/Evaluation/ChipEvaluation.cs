@@ -78,20 +78,20 @@ public static class ChipEvaluation
 {
     /// <summary>
     /// Puts a checkpoint's network on a design: converts it, then sets its ranges: those a
-    /// peripheral-aware checkpoint was trained with, else calibrated on <paramref name="calibrationImages"/>
-    /// (called only then).
+    /// peripheral-aware checkpoint was trained with (its ADC ranges only where made for this ADC
+    /// and core), the rest calibrated on <paramref name="calibrationImages"/> (called only then).
     /// </summary>
     public static void Deploy(nn.Module<Tensor, Tensor> model, CheckpointInfo info, Config.HardwareConfig hw, Func<ImageSet> calibrationImages)
     {
         AnalogConversion.Convert(model, hw);
-        if (info.Calibration is { } stored)
-        {
-            AnalogConversion.Apply(model, stored);
-            return;
-        }
+        if (info.Calibration is { } stored) AnalogConversion.Apply(model, stored);
+        var layers = AnalogConversion.Layers(model);
+        if (layers.All(l => l.Execution != Execution.Analog || (l.InputRange is not null && !l.AdcRangesPending))) return;
         using var calib = calibrationImages();
         using var scope = NewDisposeScope();
-        AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(calib.Images));
+        var x = info.Normalization.Apply(calib.Images);
+        if (info.Calibration is null) AnalogConversion.CalibrateInputs(model, x);
+        else AnalogConversion.CalibrateAdcRanges(model, x);
     }
 
     sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);

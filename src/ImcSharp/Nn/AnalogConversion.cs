@@ -87,11 +87,21 @@ public static class AnalogConversion
         foreach (var l in Layers(model)) l.Execution = execution;
     }
 
-    /// <summary>Sets every analog layer's input range from one forward pass over <paramref name="x"/>.</summary>
+    /// <summary>Sets every analog layer's input range (and calibrated ADC ranges) from one forward pass over <paramref name="x"/>.</summary>
     public static void CalibrateInputs(nn.Module<Tensor, Tensor> model, Tensor x)
     {
+        foreach (var l in Layers(model)) l.InputRange = null;
+        CalibrateAdcRanges(model, x);
+    }
+
+    /// <summary>
+    /// Sets the calibrated ADC ranges that are not set yet (<see cref="AnalogLayer.AdcRangesPending"/>,
+    /// and input ranges that are not) from one forward pass over <paramref name="x"/>; no pass when none is pending.
+    /// </summary>
+    public static void CalibrateAdcRanges(nn.Module<Tensor, Tensor> model, Tensor x)
+    {
         var layers = Layers(model);
-        foreach (var l in layers) l.InputRange = null;
+        if (layers.All(l => l.InputRange is not null && !l.AdcRangesPending)) return;
         var saved = layers.Select(l => l.Execution).ToList();
         // Quantized-digital execution calibrates each layer on the inputs it really receives.
         foreach (var l in layers) l.Execution = Execution.QuantizedDigital;

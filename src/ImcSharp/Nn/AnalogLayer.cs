@@ -1,6 +1,7 @@
 using ImcSharp.Config;
 using ImcSharp.Converters;
 using ImcSharp.Crossbar;
+using ImcSharp.IO;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,6 +50,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
     public static long ChunkBytes { get; set; } = 12L << 20;
 
+    /// <summary>Calibrated ADC range per weight slice (range mode calibrated); null until calibrated.</summary>
+    public IReadOnlyList<SliceRange>? AdcRanges { get; private set; }
+
     ProgrammedLayer? _chip;
     ulong _chipSeed;
     ulong? _globalSeed;
@@ -71,6 +75,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         Hardware = hardware;
         Execution = execution;
         InputRange = null;
+        AdcRanges = null;
         _chip?.Dispose();
         _chip = null;
     }
@@ -96,35 +101,49 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner);
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges);
         _chipSeed = chipSeed;
         _globalSeed = globalSeed ?? _globalSeed;
         _corner = corner ?? _corner;
     }
 
-    /// <summary>What calibration set: input range and sign, and the ADC range fraction when calibrated.</summary>
-    public LayerCalibration? Calibration =>
-        InputRange is { } r ? new LayerCalibration(r, InputSigned, Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated ? Hardware.Adc.Range.Fraction : null) : null;
+    /// <summary>What the calibrated ADC ranges depend on besides the network: a stored range is reused only on the same.</summary>
+    string AdcRangeKey
+    {
+        get
+        {
+            var r = Hardware.Adc.Range;
+            return $"{Hardware.Adc.Bits} bits, {Json.Name(Hardware.Core.Subtract)} subtraction, {Json.Name(r.Method)}{(r.Method == RangeMethod.Percentile ? $" {r.Percentile}" : "")}" +
+                   $"{(r.Asymmetric ? " asymmetric" : "")}{(r.PerSlice ? " per slice" : "")}, {Hardware.Core.Rows}x{Hardware.Core.Columns} {Json.Name(Hardware.Core.Mapping)} w{Hardware.Core.WeightBits}/{Hardware.Core.BitsPerCell} x{Hardware.Core.InputBits}/{Hardware.Core.CycleBits}";
+        }
+    }
 
-    /// <summary>Restores a stored calibration (e.g. the one a network was trained with).</summary>
+    /// <summary>What calibration set: input range and sign, and the calibrated ADC ranges (null when the range is not calibrated).</summary>
+    public LayerCalibration? Calibration =>
+        InputRange is { } r ? new LayerCalibration(r, InputSigned, AdcRanges?.ToList(), AdcRanges is null ? null : AdcRangeKey) : null;
+
+    /// <summary>
+    /// Restores a stored calibration (e.g. the one a network was trained with). Its ADC ranges are
+    /// taken only when made for this ADC and core (<see cref="AdcRangeKey"/>); otherwise they are
+    /// recalibrated (<see cref="AdcRangesPending"/>).
+    /// </summary>
     public void Apply(LayerCalibration c)
     {
         InputRange = c.InputRange;
         InputSigned = c.InputSigned;
-        if (c.AdcFraction is { } f && Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated) SetAdcFraction(f);
-    }
-
-    void SetAdcFraction(double fraction)
-    {
-        Hardware = Hardware with { Adc = Hardware.Adc with { Range = Hardware.Adc.Range with { Fraction = fraction } } };
+        AdcRanges = c.AdcRanges is { Count: > 0 } ranges && c.AdcRangeKey == AdcRangeKey ? ranges : null;
         _chip?.Dispose();
         _chip = null;
     }
 
+    /// <summary>The ADC range is calibrated but not yet set: the next quantized or analog forward sets it from its inputs.</summary>
+    public bool AdcRangesPending => Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated && AdcRanges is null;
+
     /// <summary>
-    /// Calibrated ADC range: fraction = P_q(|partial sum|) / full scale over the ideal partial sums
-    /// of the inputs <paramref name="x"/> (a nominal array, quantized weights and inputs), with q the
-    /// config's percentile; at most 2^20 partial sums (an even stride) enter the percentile.
+    /// Calibrated ADC ranges: per weight slice (or pooled, without per-slice ranges), the range
+    /// <see cref="AdcScales.Calibrate"/> picks for the partial sums of the inputs <paramref name="x"/>
+    /// on a nominal array (quantized weights and inputs, the layer's subtraction); at most 2^20
+    /// sums per slice (an even stride) enter, 2^16 for the error-minimising search.
     /// </summary>
     void CalibrateAdcRange(Tensor x)
     {
@@ -134,13 +153,22 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), core.WeightBits);
         using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
         var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);
-        var p = AnalogMvm.PartialSums(nominal, xq, InputSigned).abs().flatten();
-        long stride = Math.Max(1, p.numel() >> 20);
-        var sample = stride == 1 ? p : p.slice(0, 0, p.numel(), stride);
-        long k = Math.Clamp((long)Math.Ceiling(Hardware.Adc.Range.Percentile / 100 * sample.numel()), 1, sample.numel());
-        double q = sample.kthvalue(k, 0).values.item<float>();
-        double full = nominal.LsbUnits * ArrayPhysics.FullScaleUnits(core);
-        SetAdcFraction(Math.Clamp(q / full, 1e-6, 1.0));
+        var p = AnalogMvm.PartialSums(nominal, xq, InputSigned);                 // [T, phases*B, J], signal units (LSB 1)
+        var range = Hardware.Adc.Range;
+        int groups = range.PerSlice ? core.Slices : 1;
+        var ranges = new List<SliceRange>();
+        for (int s = 0; s < groups; s++)
+        {
+            int slice = s;
+            var columns = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray());
+            var sums = p.index_select(2, columns).flatten();
+            long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
+            long stride = Math.Max(1, sums.numel() / limit);
+            ranges.Add(AdcScales.Calibrate(stride == 1 ? sums : sums.slice(0, 0, sums.numel(), stride), range, Hardware.Adc.Bits, nominal.DigitalSubtraction));
+        }
+        AdcRanges = ranges;
+        _chip?.Dispose();
+        _chip = null;
     }
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>
@@ -200,15 +228,12 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     (Tensor Y, Tensor? Gate) HardwareForward(Tensor x, AdcGradient? gradient)
     {
         using var g = no_grad();
-        if (InputRange is null)
-        {
-            CalibrateInput(x);
-            if (Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated) CalibrateAdcRange(x);
-        }
+        if (InputRange is null) CalibrateInput(x);
+        if (AdcRangesPending) CalibrateAdcRange(x);
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         long n = x.shape[0];
-        long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : Hardware.Core.Cycles * _chip.SignalColumns);
+        long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * _chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         var outs = new List<Tensor>();
         var gates = new List<Tensor>();
@@ -249,8 +274,11 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>A layer's calibration: input range max|x| and sign, and the calibrated ADC range fraction (null when the range is not calibrated).</summary>
-public sealed record LayerCalibration(double InputRange, bool InputSigned, double? AdcFraction);
+/// <summary>
+/// A layer's calibration: input range max|x| and sign, and the calibrated ADC range of each weight
+/// slice with what it was calibrated for (null when the range is not calibrated).
+/// </summary>
+public sealed record LayerCalibration(double InputRange, bool InputSigned, List<SliceRange>? AdcRanges = null, string? AdcRangeKey = null);
 
 /// <summary>A fully connected layer executed on IMC cores: y = x W^T + b.</summary>
 public sealed class AnalogLinear : AnalogLayer

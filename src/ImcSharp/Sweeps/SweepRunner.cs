@@ -81,7 +81,7 @@ public static class SweepRunner
     {
         Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}",
         Core = baseHw.Core with { AdcShare = p.AdcShare },
-        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range },
+        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range, Bias = baseHw.Adc.Bias },
     };
 
     /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>

@@ -12,7 +12,7 @@ public class ThresholdGridTests
     static ThresholdAdc Bank(Tensor instanceThresholds, int bits, Tensor? levels = null, int columns = 40)
     {
         var ids = arange(2 * columns, ScalarType.Int64).remainder(instanceThresholds.shape[0]).view(2, columns);
-        return new ThresholdAdc(bits, (-Math.Pow(2, bits - 1), 1.0), instanceThresholds, levels, ids, 0, 1);
+        return new ThresholdAdc(bits, new[] { -Math.Pow(2, bits - 1) }, instanceThresholds, levels, ids, 0, 1);
     }
 
     [Theory]
@@ -81,7 +81,7 @@ public class ThresholdGridTests
         Assert.Equal(2f, steep[10].item<float>(), 5);
         Assert.Equal(0f, steep[40].item<float>(), 5);                              // past the top threshold (31.5): flat
         // Lookup: code 0 of a layer ADC sits at lowCode; values far outside get the end entries (0).
-        var gate = AdcSlope.Lookup(id, tensor(new float[] { -8.4f, 7.4f, -30f, 30f }), -8);
+        var gate = AdcSlope.Lookup(id, tensor(new float[] { -8.4f, 7.4f, -30f, 30f }), new[] { -8.0 });
         Assert.Equal(new float[] { 1, 1, 0, 0 }, gate.data<float>().ToArray());
     }
 }

@@ -14,16 +14,18 @@ public class ExactnessTests
         foreach (var mapping in new[] { WeightMapping.Differential, WeightMapping.Offset })
         foreach (var mode in new[] { InputMode.Dac, InputMode.BitSerial })
         foreach (var signed in new[] { false, true })
-            yield return new object[] { mapping, mode, signed };
+        foreach (var subtract in new[] { Subtraction.Analog, Subtraction.Digital })
+            yield return new object[] { mapping, mode, signed, subtract };
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void LinearEqualsIntegerMatmul(WeightMapping mapping, InputMode mode, bool signedInputs)
+    public void LinearEqualsIntegerMatmul(WeightMapping mapping, InputMode mode, bool signedInputs, Subtraction subtract)
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        var hw = HardwareFixtures.Exact(mapping, mode);
+        // Shared ADCs (a mux over 3 columns) change nothing on an ideal core.
+        var hw = HardwareFixtures.Exact(mapping, mode, subtract: subtract, adcShare: 3);
         // 150 inputs over 64-row tiles leaves a partly filled last tile; 37 outputs are odd.
         var w = randn(37, 150) * 0.1;
         var x = randn(23, 150);
@@ -40,11 +42,11 @@ public class ExactnessTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void LayersMatchQuantizedDigitalExactly(WeightMapping mapping, InputMode mode, bool signedInputs)
+    public void LayersMatchQuantizedDigitalExactly(WeightMapping mapping, InputMode mode, bool signedInputs, Subtraction subtract)
     {
         using var scope = NewDisposeScope();
         manual_seed(5);
-        var hw = HardwareFixtures.Exact(mapping, mode);
+        var hw = HardwareFixtures.Exact(mapping, mode, subtract: subtract);
         var conv = new AnalogConv2d("conv", new TorchSharp.Modules.Parameter(randn(7, 3, 5, 5) * 0.1), new TorchSharp.Modules.Parameter(randn(7)),
             new long[] { 2, 1 }, new long[] { 2, 1 }, new long[] { 1, 1 }, hw);
         var lin = new AnalogLinear("fc", new TorchSharp.Modules.Parameter(randn(11, 77) * 0.2), null, hw);

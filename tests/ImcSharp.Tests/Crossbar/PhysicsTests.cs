@@ -28,8 +28,8 @@ public class PhysicsTests
         using var a = new ProgrammedLayer(wq, ws, hw, 42);
         using var b = new ProgrammedLayer(wq, ws, hw, 42);
         using var c = new ProgrammedLayer(wq, ws, hw, 43);
-        Assert.True(TensorAssert.Same(a.Effective, b.Effective));
-        Assert.False(TensorAssert.Same(a.Effective, c.Effective));
+        Assert.True(TensorAssert.Same(a.EffectiveByColumn, b.EffectiveByColumn));
+        Assert.False(TensorAssert.Same(a.EffectiveByColumn, c.EffectiveByColumn));
     }
 
     [Fact]
@@ -104,13 +104,13 @@ public class PhysicsTests
         var xq = InputEncoding.Quantize(rand(10, 150), 1.0 / 63, 6, false);
         using var c = new ProgrammedLayer(wq, ws, current, 1);
         using var q = new ProgrammedLayer(wq, ws, charge, 1);
-        var iSum = AnalogMvm.PartialSums(c, xq, false) * (c.LsbUnits * c.AdcContext.Unit);    // A
-        var vSum = AnalogMvm.PartialSums(q, xq, false) * (q.LsbUnits * q.AdcContext.Unit);    // V
+        var iSum = AnalogMvm.PartialSums(c, xq, false) * (c.Ranges[0].Lsb * c.SignalUnit.Unit);    // A
+        var vSum = AnalogMvm.PartialSums(q, xq, false) * (q.Ranges[0].Lsb * q.SignalUnit.Unit);    // V
         // V_bl = sum(C V_i d_i/(levels-1)) / (R C) against I = sum(V_i G_i): a fixed ratio.
-        double ratio = q.AdcContext.Unit / c.AdcContext.Unit;
+        double ratio = q.SignalUnit.Unit / c.SignalUnit.Unit;
         Assert.True(vSum.allclose(iSum * ratio, rtol: 1e-5, atol: 1e-9));
-        Assert.Equal("V", q.AdcContext.Quantity);
-        Assert.Equal(0.8 / 3 / (3 * 64), q.AdcContext.Unit, 12);
+        Assert.Equal("V", q.SignalUnit.Quantity);
+        Assert.Equal(0.8 / 3 / (3 * 64), q.SignalUnit.Unit, 12);
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(c, xq, false), AnalogMvm.Forward(q, xq, false)));
     }
 

@@ -103,8 +103,10 @@ public class AwareGradientTests
         var xq = InputEncoding.Quantize(x, layer.InputScale, 6, false);
         var (wq, _) = WeightSlicing.Quantize(layer.weight.detach(), 8);
         double max = xq.matmul(wq.t()).abs().max().item<float>();
-        double fullScale = ArrayPhysics.FullScaleUnits(hw.Core);
-        Assert.Equal(max / fullScale, c.AdcFraction!.Value, 6);
-        Assert.True(c.AdcFraction < 0.5, "typical partial sums use a small part of the full scale");
+        // Symmetric mid-tread range: top of the range max|P|, LSB = max / 2^(N-1), code 0 at -2^(N-1) LSB.
+        var range = Assert.Single(c.AdcRanges!);
+        Assert.Equal(max / 64, range.Lsb, 4);
+        Assert.Equal(-64, range.LowCode, 9);
+        Assert.True(max < 0.5 * ArrayPhysics.FullScaleUnits(hw.Core), "typical partial sums use a small part of the full scale");
     }
 }

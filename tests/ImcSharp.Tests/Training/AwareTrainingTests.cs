@@ -17,7 +17,7 @@ public class AwareTrainingTests
           "name": "test-cco",
           "core": { "rows": 64, "columns": 64, "weight_bits": 4, "bits_per_cell": 2, "input_bits": 4, "input_mode": "dac" },
           "cell": { "kind": "rram", "programming_sigma": 0.01 },
-          "adc": { "kind": "cco", "bits": 6, "range": { "mode": "calibrated", "percentile": 99.9 },
+          "adc": { "kind": "cco", "bits": 6, "bias": "mid-scale", "range": { "mode": "calibrated", "percentile": 99.9 },
                    "oscillator": { "f_max": 3e8, "k_sigma_global": {{kSigmaGlobal}}, "k_sigma_local": 0.01 } },
           "keep_first_digital": true
         }
@@ -62,9 +62,9 @@ public class AwareTrainingTests
         var info = Checkpoint.ReadInfo(a.CheckpointPath);
         Assert.NotNull(info.Aware);
         Assert.Equal(ChipSampling.FreshChip, info.Aware!.Variation);
-        // Calibrated layers: conv2, fc1..fc3 (conv1 is digital), each with a calibrated ADC fraction.
+        // Calibrated layers: conv2, fc1..fc3 (conv1 is digital), each with a calibrated ADC range per slice.
         Assert.Equal(4, info.Calibration!.Count);
-        Assert.All(info.Calibration.Values, c => Assert.True(c.AdcFraction is > 0 and < 1));
+        Assert.All(info.Calibration.Values, c => Assert.True(c.AdcRanges is { Count: > 0 } r && r.All(s => s.Lsb > 0) && c.AdcRangeKey is not null));
         // Another sampling mode is another run: the weights differ.
         Assert.NotEqual(Weights(a.CheckpointPath), Weights(Aware(Synthetic.TempDir(), ChipSampling.FixedChip).CheckpointPath));
     }
