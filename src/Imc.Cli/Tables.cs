@@ -33,9 +33,9 @@ public static class Tables
         t.AddRow(Pct(r.FloatAccuracy ?? double.NaN), Pct(r.QuantizedAccuracy ?? double.NaN), Pct(a.Mean), $"{a.Std * 100:F2}", Pct(a.Min), Pct(a.P5), Pct(a.Max), r.Seconds.ToString("F1"));
         AnsiConsole.Write(t);
         var c = new Table().Title("[bold]global corners[/]").AddColumn("corner").AddColumn("chips").AddColumn("mean").AddColumn("worst");
-        foreach (var k in r.Corners) c.AddRow(k.Corner.ToString(), k.Chips.ToString(), Pct(k.Mean), Pct(k.Min));
+        foreach (var k in r.Corners) c.AddRow(Markup.Escape(k.Label), k.Chips.ToString(), Pct(k.Mean), Pct(k.Min));
         AnsiConsole.Write(c);
-        AnsiConsole.MarkupLine($"worst corner mean [bold]{Pct(r.WorstCorner)}[/]");
+        AnsiConsole.MarkupLine($"worst corner ({Markup.Escape(r.WorstCornerName ?? "")}) mean [bold]{Pct(r.WorstCorner)}[/]");
         foreach (var f in r.Plots) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
     }
 

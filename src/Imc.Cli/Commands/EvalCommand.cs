@@ -53,7 +53,7 @@ public sealed record EvalReport(string Model, string Dataset, int Epochs, long S
 /// <summary>JSON result of `imc eval --hw`: test_accuracy is the mean over chips.</summary>
 public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, long Samples,
     double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double? FloatAccuracy, double? QuantizedAccuracy,
-    AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots);
+    AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots, string? WorstCornerName = null);
 
 public sealed class EvalCommand : Command<EvalSettings>
 {
@@ -85,6 +85,8 @@ public sealed class EvalCommand : Command<EvalSettings>
         if (s.CalibrationImages < 1) throw new ImcInputException($"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
         var sw = Stopwatch.StartNew();
         var config = Config.HardwareConfig.Load(s.Hardware!);
+        // A design with named corners (or a population's) has exactly those: chips cycle through them.
+        mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc) };
         var dataset = DatasetCatalog.Canonical(s.Dataset);
         var (info, model) = Checkpoint.Load(s.Checkpoint);
         using (model)
@@ -99,7 +101,7 @@ public sealed class EvalCommand : Command<EvalSettings>
                 new[] { ("quantized (ideal core)", r.QuantizedAccuracy!.Value) });
             return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean, test.Count,
                 sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy, r.QuantizedAccuracy, r.Accuracy, r.PerChip,
-                r.Corners, r.WorstCorner, plots);
+                r.Corners, r.WorstCorner, plots, r.WorstCornerName);
         }
     }
 

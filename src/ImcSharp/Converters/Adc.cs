@@ -89,12 +89,12 @@ public static class AdcScales
             return Symmetric(Math.Max(Quantile(mag, range.Percentile / 100), 1e-9));
         // Quantiles crowd towards the top, where clipping trades against resolution.
         double[] Quantiles(double perHalving) => Enumerable.Range(0, (int)(10 * perHalving) + 1).Select(i => 1 - Math.Pow(0.5, i / perHalving)).Append(1.0).Where(q => q >= 0.5).ToArray();
-        var qs = Quantiles(range.Asymmetric && !unipolar ? 3 : 6);
-        var tops = qs.Select(q => Math.Max(Quantile(mag, q), 1e-9)).Distinct().ToArray();
-        var candidates = new List<SliceRange>();
-        if (!range.Asymmetric || unipolar) candidates.AddRange(tops.Select(Symmetric));
-        else
+        var tops = Quantiles(6).Select(q => Math.Max(Quantile(mag, q), 1e-9)).Distinct().ToArray();
+        // The symmetric (or unipolar) ranges are candidates in every search: an asymmetric range is never worse.
+        var candidates = tops.Select(Symmetric).ToList();
+        if (range.Asymmetric && !unipolar)
         {
+            var qs = Quantiles(3);
             var highs = qs.Select(q => Quantile(x, q)).Where(v => v > 0).Distinct().ToArray();
             var lows = qs.Select(q => Quantile(x, 1 - q)).Where(v => v < 0).Append(0.0).Distinct().ToArray();
             foreach (var hi in highs)
@@ -103,7 +103,6 @@ public static class AdcScales
                 double lsb = (hi - lo) / top;
                 candidates.Add(new SliceRange(Math.Round(lo / lsb) * lsb, lsb));
             }
-            if (candidates.Count == 0) candidates.AddRange(tops.Select(Symmetric));
         }
         SliceRange best = candidates[0];
         double bestErr = double.PositiveInfinity;

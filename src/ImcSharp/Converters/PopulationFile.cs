@@ -7,8 +7,9 @@ namespace ImcSharp.Converters;
 
 /// <summary>
 /// A reusable ADC population on disk (JSON): bits, corner names, and per instance its corner and
-/// its 2^N - 1 thresholds in LSBs (null = never reached). Written by `imc adc import`, read by a
-/// hardware config with adc.kind = population.
+/// its 2^N - 1 thresholds in LSBs: "Infinity" for a code never reached, "-Infinity" for a code
+/// already produced at the lowest input (null, in older files, reads as never reached). Written by
+/// `imc adc import`, read by a hardware config with adc.kind = population.
 /// </summary>
 public static class PopulationFile
 {
@@ -20,7 +21,7 @@ public static class PopulationFile
         var t = pop.Thresholds.data<double>().ToArray();
         long m = pop.Thresholds.shape[1];
         var instances = Enumerable.Range(0, pop.Instances).Select(i => new InstanceRecord(pop.Corner[i],
-            Enumerable.Range(0, (int)m).Select(k => t[i * m + k]).Select(v => double.IsFinite(v) ? v : (double?)null).ToArray())).ToList();
+            Enumerable.Range(0, (int)m).Select(k => (double?)t[i * m + k]).ToArray())).ToList();
         Json.WriteFile(path, new Document(pop.Bits, pop.CornerNames, source, instances));
     }
 
@@ -38,7 +39,11 @@ public static class PopulationFile
                 throw new ImcInputException($"{path}: instances[{i}].thresholds: expected {m} values for {doc.Bits} bits, found {th?.Length ?? 0}");
             if (doc.Instances[i].Corner < 0 || doc.Instances[i].Corner >= Math.Max(1, doc.Corners?.Length ?? 1))
                 throw new ImcInputException($"{path}: instances[{i}].corner = {doc.Instances[i].Corner}: expected an index into corners");
-            for (int k = 0; k < m; k++) data[i * m + k] = th[k] ?? double.PositiveInfinity;
+            for (int k = 0; k < m; k++)
+            {
+                data[i * m + k] = th[k] ?? double.PositiveInfinity;
+                if (double.IsNaN(data[i * m + k])) throw new ImcInputException($"{path}: instances[{i}].thresholds[{k}] is NaN: expected a number, Infinity or -Infinity");
+            }
         }
         return new AdcPopulation(doc.Bits, tensor(data).view(doc.Instances.Count, m),
             doc.Instances.Select(x => x.Corner).ToArray(), doc.Corners is { Length: > 0 } c ? c : new[] { "nominal" });

@@ -33,13 +33,18 @@ public sealed record AccuracyStats(double Mean, double Std, double Min, double P
 public sealed record ChipResult(long Chip, double Accuracy, int Corner = 0);
 
 /// <summary>Accuracy of the chips of one global corner.</summary>
-public sealed record CornerStats(int Corner, int Chips, double Mean, double Min);
+public sealed record CornerStats(int Corner, int Chips, double Mean, double Min, string? Name = null)
+{
+    public string Label => Name ?? Corner.ToString();
+}
 
 public sealed record ChipEvaluationResult(double? FloatAccuracy, double? QuantizedAccuracy, AccuracyStats Accuracy, List<ChipResult> PerChip,
     List<CornerStats> Corners)
 {
     /// <summary>Mean accuracy of the worst global corner: a corner collapse shows here even when the overall mean hides it.</summary>
     public double WorstCorner => Corners.Min(c => c.Mean);
+    /// <summary>Name (or index) of that corner.</summary>
+    public string WorstCornerName => Corners.MinBy(c => c.Mean)!.Label;
 }
 
 /// <summary>
@@ -52,6 +57,9 @@ public sealed record MonteCarloOptions
 {
     public int Chips { get; init; } = 100;
     public int Corners { get; init; } = 5;
+    /// <summary>Names of the design's global corners (named ADC corners, a population's): chips then cycle through exactly these.</summary>
+    public string[]? CornerNames { get; init; }
+    public int CornerCount => CornerNames is { Length: > 0 } n ? n.Length : Corners;
     public long FirstChip { get; init; }
     /// <summary>JSON Lines file of finished chips: an interrupted evaluation resumes from it.</summary>
     public string? ResultsPath { get; init; }
@@ -114,7 +122,7 @@ public static class ChipEvaluation
         for (long k = mc.FirstChip; k < mc.FirstChip + mc.Chips; k++)
         {
             cancel.ThrowIfCancellationRequested();
-            int corner = (int)(k % mc.Corners);
+            int corner = (int)(k % mc.CornerCount);
             if (done.TryGetValue(k, out var prior) && prior.Corner == corner) { perChip.Add(prior); continue; }
             AnalogConversion.Program(analogModel, k, corner);
             var acc = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, $"chip {k - mc.FirstChip + 1}/{mc.Chips}").Accuracy;
@@ -123,7 +131,7 @@ public static class ChipEvaluation
             if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath, new Line(Chip: k, Corner: corner, Accuracy: acc));
         }
         var corners = perChip.GroupBy(c => c.Corner).OrderBy(g => g.Key)
-            .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy))).ToList();
+            .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy), mc.CornerNames?[g.Key % mc.CornerNames.Length])).ToList();
         return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);
     }
 

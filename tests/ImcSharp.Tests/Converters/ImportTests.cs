@@ -166,4 +166,23 @@ public class ImportTests
         var y = AnalogMvm.Forward(chip, InputEncoding.Quantize(rand(4, 64), 1.0 / 255, 8, false), false);
         Assert.Equal(new long[] { 4, 10 }, y.shape);
     }
+
+    [Fact]
+    public void PopulationFileKeepsInfiniteThresholdsBitForBit()
+    {
+        using var scope = NewDisposeScope();
+        // Instance 0 already produces codes 1 and 2 at the lowest input; instance 1 never reaches the top two codes.
+        var t = (arange(1, 8, ScalarType.Float64) - 0.5 + 1e-13).unsqueeze(0).repeat(2, 1);
+        t[0, 0] = double.NegativeInfinity;
+        t[0, 1] = double.NegativeInfinity;
+        t[1, 5] = double.PositiveInfinity;
+        t[1, 6] = double.PositiveInfinity;
+        using var pop = new AdcPopulation(3, t, new[] { 0, 1 }, new[] { "Nom", "C3" });
+        var path = Path.Combine(Synthetic.TempDir(), "p.population.json");
+        PopulationFile.Save(path, pop, "test");
+        using var back = PopulationFile.Load(path);
+        Assert.Equal(pop.Thresholds.data<double>().ToArray(), back.Thresholds.data<double>().ToArray());
+        Assert.Equal(new[] { "Nom", "C3" }, back.CornerNames);
+        Assert.Equal(new long[] { 2, 2 }, back.Convert(tensor(new[] { -5.0, 0.6 }).unsqueeze(0).repeat(2, 1)).select(0, 0).data<long>().ToArray());
+    }
 }
