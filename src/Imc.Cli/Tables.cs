@@ -12,7 +12,7 @@ public static class Tables
         var t = new Table().Title($"[bold]{r.Model} on {r.Dataset}[/] (seed {r.Seed})")
             .AddColumn("epoch").AddColumn("train loss").AddColumn("train acc").AddColumn("test acc").AddColumn("seconds");
         foreach (var e in r.History)
-            t.AddRow(e.Epoch.ToString(), e.TrainLoss.ToString("F4"), Pct(e.TrainAccuracy), Pct(e.TestAccuracy), e.Seconds.ToString("F1"));
+            t.AddRow(e.Epoch.ToString(), e.TrainLoss.ToString("F4"), Pct(e.TrainAccuracy), Pct(e.TestAccuracy) + (e.WorstCorner is { } c ? $" (worst corner {Markup.Escape(c)})" : ""), e.Seconds.ToString("F1"));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine($"test accuracy [bold]{Pct(r.TestAccuracy)}[/], {r.ImagesPerSecond:F0} training images/s, checkpoint {Markup.Escape(r.Checkpoint)}{(r.Resumed ? " (resumed)" : "")}");
     }

@@ -48,13 +48,15 @@ public sealed class DemoCommand : Command<DemoSettings>
         var spec = ApproxAdcSpec.Load(s.Config);
         AnsiConsole.MarkupLine($"[bold]ImcSharp demo[/]: LeNet-5 on Fashion-MNIST, float baseline ({s.Epochs} epochs, seed {options.Seed}).");
         // resume = true: a finished checkpoint in --out is reused, an interrupted one continues.
-        var train = TrainCommand.Run(options, s.Data, Path.Combine(s.Out, "lenet5"), resume: true, cancellationToken);
+        // Where the experiment below keeps its float network of this seed: it reuses this one.
+        var train = TrainCommand.Run(options, s.Data, Path.Combine(s.Out, "lenet5", $"seed-{options.Seed}"), resume: true, cancellationToken);
         var eval = EvalCommand.Run(train.Checkpoint, options.Dataset, s.Data, 0);
         Tables.Evaluation(eval);
         var small = spec with
         {
             Name = "approx-adc-demo",
             Seed = options.Seed,
+            Seeds = new(),
             Models = new() { new ExperimentModel { Model = "lenet5", FloatEpochs = s.Epochs, AwareEpochs = 1, AwareLr = 5e-4, TestImages = 2000, Chips = 5 } },
             ArrayModes = spec.ArrayModes.Take(1).ToList(),
             AdcBits = new() { 7 },

@@ -13,9 +13,13 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Experiments;
 
-/// <summary>One cell of the results table (accuracies in 0..1).</summary>
+/// <summary>
+/// One cell of the results table for one training seed (accuracies in 0..1). Training: float,
+/// aware (peripheral-aware on the approximate design) or aware-ideal (the same fine-tuning on the
+/// ideal ADC: the fair baseline of "approximate + aware").
+/// </summary>
 public sealed record ExperimentRow(string Dataset, string Model, string ArrayMode, int AdcBits, string Training, string Adc, int Chips,
-    double Mean, double Std, double Worst, double WorstCorner, double P5, string Hardware);
+    double Mean, double Std, double Worst, double WorstCorner, double P5, string Hardware, long Seed = 0, string? WorstCornerName = null);
 
 /// <summary>Peripheral-aware training against local mismatch only vs both variation levels, per global corner.</summary>
 public sealed record VariationStudyRow(string Model, string ArrayMode, int AdcBits, string TrainedOn, double Mean, double WorstCorner, List<CornerStats> Corners);
@@ -50,76 +54,86 @@ public static class ApproxAdcExperiment
         {
             using var test = m.TestImages > 0 ? testAll.Take(m.TestImages) : testAll.Take(testAll.Count);
             int topBits = run.AdcBits.Max();
-            var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = run.Seed, Augment = m.Augment };
-            log($"{m.Model}: float training ({m.FloatEpochs} epochs, cached in {Path.Combine(outDir, m.Model)})");
-            var floatCkpt = Trainer.Train(floatOpts, trainAll, test, Path.Combine(outDir, m.Model), resume: true, progress, cancel).CheckpointPath;
-            foreach (var array in run.ArrayModes)
+            foreach (long seed in run.TrainingSeeds)
             {
-                var baseCfg = HardwareConfig.Load(array.Hardware);
-                foreach (int bits in run.AdcBits)
+                bool firstSeed = seed == run.TrainingSeeds[0];
+                var seedDir = Path.Combine(outDir, m.Model, $"seed-{seed}");
+                var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = seed, Augment = m.Augment };
+                log($"{m.Model} seed {seed}: float training ({m.FloatEpochs} epochs, cached in {seedDir})");
+                var floatCkpt = Trainer.Train(floatOpts, trainAll, test, seedDir, resume: true, progress, cancel).CheckpointPath;
+                foreach (var array in run.ArrayModes)
                 {
-                    int chips = m.Chips ?? (bits < topBits && run.LowerResolutionChips is int lower ? lower : run.Chips);
-                    var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false };
-                    var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc.WithBits(bits) };
-                    // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
-                    var cellDir = Path.Combine(outDir, m.Model, $"{array.Name}-{bits}b-{Fingerprint(approx)}");
-                    var designs = new Dictionary<string, HardwareConfig>
+                    var baseCfg = HardwareConfig.Load(array.Hardware);
+                    foreach (int bits in run.AdcBits)
                     {
-                        ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
-                        ["calibrated"] = approx with { Name = $"{approx.Name}-{run.Calibration.ToString().ToLowerInvariant()}", Adc = approx.Adc with { Calibration = run.Calibration } },
-                        ["approximate"] = approx,
-                    };
-                    var awareCkpt = TrainAware(run, m, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
-                    var results = new Dictionary<(string, string), ChipEvaluationResult>();
-                    foreach (var (training, ckpt) in new[] { ("float", floatCkpt), ("aware", awareCkpt) })
-                        foreach (var adc in AdcKinds)
+                        int chips = m.Chips ?? (bits < topBits && run.LowerResolutionChips is int lower ? lower : run.Chips);
+                        var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc.WithBits(bits) };
+                        // Named corners (or a population's) are the corners; otherwise the spec's count of random global draws.
+                        var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false, CornerNames = Converters.AdcFactory.CornerNames(approx.Adc) };
+                        // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
+                        var cellDir = Path.Combine(seedDir, $"{array.Name}-{bits}b-{Fingerprint(approx)}");
+                        var designs = new Dictionary<string, HardwareConfig>
                         {
-                            log($"{m.Model} {array.Name} {bits}-bit: {training}-trained on {adc} ADCs, {chips} chips");
+                            ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
+                            ["calibrated"] = approx with { Name = $"{approx.Name}-{run.Calibration.ToString().ToLowerInvariant()}", Adc = approx.Adc with { Calibration = run.Calibration } },
+                            ["approximate"] = approx,
+                        };
+                        var awareCkpt = TrainAware(run, m, seed, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
+                        var idealAwareCkpt = TrainAware(run, m, seed, designs["ideal"], run.Variation, floatCkpt, Path.Combine(cellDir, "aware-on-ideal"), trainAll, test, progress, log, cancel);
+                        var results = new Dictionary<(string, string), ChipEvaluationResult>();
+                        var cells = new[] { "float", "aware" }.SelectMany(t => AdcKinds.Select(a => (t, a))).Append(("aware-ideal", "ideal"));
+                        foreach (var (training, adc) in cells)
+                        {
+                            var ckpt = training switch { "float" => floatCkpt, "aware" => awareCkpt, _ => idealAwareCkpt };
+                            log($"{m.Model} seed {seed} {array.Name} {bits}-bit: {training}-trained on {adc} ADCs, {chips} chips");
                             var r = Evaluate(ckpt, designs[adc], trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, $"{training}-{adc}.jsonl"),
-                                Setup = $"{training} {m.Model} on {designs[adc].Name} ({Fingerprint(designs[adc])}), {test.Count} test images, corners {mc.Corners}",
+                                Setup = $"{training} {m.Model} seed {seed} on {designs[adc].Name} ({Fingerprint(designs[adc])}), {test.Count} test images, corners {mc.CornerCount}",
                             }, run.CalibrationImages, progress, cancel);
                             results[(training, adc)] = r;
                             rows.Add(new ExperimentRow(run.Dataset, m.Model, array.Name, bits, training, adc, chips, r.Accuracy.Mean, r.Accuracy.Std,
-                                r.Accuracy.Min, r.WorstCorner, r.Accuracy.P5, designs[adc].Name));
+                                r.Accuracy.Min, r.WorstCorner, r.Accuracy.P5, designs[adc].Name, seed, r.WorstCornerName));
                         }
-                    plots.AddRange(ChipPlots.Histogram(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-{bits}b-chips"),
-                        $"{m.Model}, {array.Name} mode, {bits}-bit uncalibrated ADC: {chips} chips",
-                        new (string, IReadOnlyList<double>)[]
+                        if (firstSeed)
+                            plots.AddRange(ChipPlots.Histogram(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-{bits}b-chips"),
+                                $"{m.Model}, {array.Name} mode, {bits}-bit uncalibrated ADC: {chips} chips (seed {seed})",
+                                new (string, IReadOnlyList<double>)[]
+                                {
+                                    ("float-trained", results[("float", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
+                                    ("peripheral-aware", results[("aware", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
+                                },
+                                new[] { ("ideal ADC, aware-trained on it, mean", results[("aware-ideal", "ideal")].Accuracy.Mean) }));
+                        if (run.VariationStudy && firstSeed && bits == run.AdcBits[0])
                         {
-                            ("float-trained", results[("float", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
-                            ("peripheral-aware", results[("aware", "approximate")].PerChip.Select(c => c.Accuracy).ToList()),
-                        },
-                        new[] { ("ideal ADC, float-trained mean", results[("float", "ideal")].Accuracy.Mean) }));
-                    if (run.VariationStudy && bits == run.AdcBits[0])
-                    {
-                        var localCkpt = TrainAware(run, m, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel);
-                        log($"{m.Model} {array.Name} {bits}-bit: trained on local mismatch only, approximate ADCs, {chips} chips");
-                        var local = Evaluate(localCkpt, approx, trainAll, test, mc with
-                        {
-                            ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
-                            Setup = $"aware-local {m.Model} on {approx.Name} ({Fingerprint(approx)}), {test.Count} test images, corners {mc.Corners}",
-                        }, run.CalibrationImages, progress, cancel);
-                        var both = results[("aware", "approximate")];
-                        study.Add(new VariationStudyRow(m.Model, array.Name, bits, "local-only", local.Accuracy.Mean, local.WorstCorner, local.Corners));
-                        study.Add(new VariationStudyRow(m.Model, array.Name, bits, "global-and-local", both.Accuracy.Mean, both.WorstCorner, both.Corners));
+                            var localCkpt = TrainAware(run, m, seed, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel);
+                            log($"{m.Model} {array.Name} {bits}-bit: trained on local mismatch only, approximate ADCs, {chips} chips");
+                            var local = Evaluate(localCkpt, approx, trainAll, test, mc with
+                            {
+                                ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
+                                Setup = $"aware-local {m.Model} seed {seed} on {approx.Name} ({Fingerprint(approx)}), {test.Count} test images, corners {mc.CornerCount}",
+                            }, run.CalibrationImages, progress, cancel);
+                            var both = results[("aware", "approximate")];
+                            study.Add(new VariationStudyRow(m.Model, array.Name, bits, "local-only", local.Accuracy.Mean, local.WorstCorner, local.Corners));
+                            study.Add(new VariationStudyRow(m.Model, array.Name, bits, "global-and-local", both.Accuracy.Mean, both.WorstCorner, both.Corners));
+                        }
                     }
-                }
-                if (run.AdcBits.Count > 1)
-                {
-                    var x = run.AdcBits.Select(b => (double)b).ToArray();
-                    ExperimentRow R(int b, string t, string a) => rows.Single(r => r.Model == m.Model && r.ArrayMode == array.Name && r.AdcBits == b && r.Training == t && r.Adc == a);
-                    (string, double[], double[], double[]) Series(string label, string t, string a) =>
-                        (label, x, run.AdcBits.Select(b => R(b, t, a).Mean).ToArray(), run.AdcBits.Select(b => R(b, t, a).Worst).ToArray());
-                    plots.AddRange(ChipPlots.Lines(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-accuracy-vs-bits"),
-                        $"{m.Model}, {array.Name} mode: accuracy vs ADC resolution", "ADC resolution (bits)", new[]
-                        {
-                            Series("float-trained, ideal ADC", "float", "ideal"),
-                            Series("float-trained, calibrated ADC", "float", "calibrated"),
-                            Series("float-trained, approximate ADC", "float", "approximate"),
-                            Series("peripheral-aware, approximate ADC", "aware", "approximate"),
-                        }));
+                    if (run.AdcBits.Count > 1 && firstSeed)
+                    {
+                        var x = run.AdcBits.Select(b => (double)b).ToArray();
+                        ExperimentRow R(int b, string t, string a) => rows.Single(r => r.Model == m.Model && r.ArrayMode == array.Name && r.AdcBits == b && r.Training == t && r.Adc == a && r.Seed == seed);
+                        (string, double[], double[], double[]) Series(string label, string t, string a) =>
+                            (label, x, run.AdcBits.Select(b => R(b, t, a).Mean).ToArray(), run.AdcBits.Select(b => R(b, t, a).Worst).ToArray());
+                        plots.AddRange(ChipPlots.Lines(Path.Combine(outDir, "plots", $"{m.Model}-{array.Name}-accuracy-vs-bits"),
+                            $"{m.Model}, {array.Name} mode: accuracy vs ADC resolution (seed {seed})", "ADC resolution (bits)", new[]
+                            {
+                                Series("float-trained, ideal ADC", "float", "ideal"),
+                                Series("aware-trained, ideal ADC", "aware-ideal", "ideal"),
+                                Series("float-trained, calibrated ADC", "float", "calibrated"),
+                                Series("float-trained, approximate ADC", "float", "approximate"),
+                                Series("peripheral-aware, approximate ADC", "aware", "approximate"),
+                            }));
+                    }
                 }
             }
         }
@@ -128,12 +142,12 @@ public static class ApproxAdcExperiment
         return new ApproxAdcResult(run.Name, run.Dataset, quick, Machine(), sw.Elapsed.TotalSeconds, rows, study, budgets, plots, table);
     }
 
-    static string TrainAware(ApproxAdcSpec run, ExperimentModel m, HardwareConfig hw, ChipSampling variation, string floatCkpt, string dir,
+    static string TrainAware(ApproxAdcSpec run, ExperimentModel m, long seed, HardwareConfig hw, ChipSampling variation, string floatCkpt, string dir,
         ImageSet trainAll, ImageSet test, ProgressSink? progress, Action<string> log, CancellationToken cancel)
     {
         var opts = new TrainOptions
         {
-            Model = m.Model, Dataset = run.Dataset, Epochs = m.AwareEpochs, LearningRate = m.AwareLr, Seed = run.Seed, Augment = m.Augment,
+            Model = m.Model, Dataset = run.Dataset, Epochs = m.AwareEpochs, LearningRate = m.AwareLr, Seed = seed, Augment = m.Augment,
             TrainLimit = m.AwareTrainImages,
         };
         var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste, Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
@@ -165,9 +179,11 @@ public static class ApproxAdcExperiment
         foreach (var g in rows.GroupBy(r => (r.Model, r.ArrayMode)))
         {
             int top = g.Max(r => r.AdcBits);
-            double reference = g.Single(r => r.AdcBits == top && r.Training == "float" && r.Adc == "ideal").Mean;
-            int? Lowest(string training) => g.Where(r => r.Training == training && r.Adc == "approximate" && r.Mean >= reference - BudgetPoints / 100)
-                .Select(r => (int?)r.AdcBits).Min();
+            // Means over training seeds.
+            double Mean(int bits, string training, string adc) => g.Where(r => r.AdcBits == bits && r.Training == training && r.Adc == adc).Average(r => r.Mean);
+            double reference = Mean(top, "float", "ideal");
+            int? Lowest(string training) => g.Select(r => r.AdcBits).Distinct().Where(b => Mean(b, training, "approximate") >= reference - BudgetPoints / 100)
+                .Select(b => (int?)b).Min();
             list.Add(new ResolutionBudget(g.Key.Model, g.Key.ArrayMode, reference, BudgetPoints, Lowest("float"), Lowest("aware")));
         }
         return list;
@@ -186,13 +202,35 @@ public static class ApproxAdcExperiment
     public static string Markdown(List<ExperimentRow> rows, List<VariationStudyRow> study, List<ResolutionBudget> budgets)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| model | array | ADC bits | training | chips | ideal ADC mean / worst | calibrated ADC mean / worst | approximate ADC mean / worst | approximate worst corner |");
-        sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|");
+        int seeds = rows.Select(r => r.Seed).Distinct().Count();
+        if (seeds > 1) sb.AppendLine($"Each cell: mean over {seeds} training seeds of the chip mean / worst chip over all seeds; seed spread = max - min of the seeds' approximate-ADC means.").AppendLine();
+        sb.AppendLine("| model | array | ADC bits | training | chips | ideal ADC mean / worst | calibrated ADC mean / worst | approximate ADC mean / worst | approximate worst corner | seed spread |");
+        sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var g in rows.GroupBy(r => (r.Model, r.ArrayMode, r.AdcBits, r.Training)))
         {
-            ExperimentRow A(string a) => g.Single(r => r.Adc == a);
-            sb.AppendLine($"| {g.Key.Model} | {g.Key.ArrayMode} | {g.Key.AdcBits} | {g.Key.Training} | {A("approximate").Chips} | {P(A("ideal").Mean)} / {P(A("ideal").Worst)} | " +
-                          $"{P(A("calibrated").Mean)} / {P(A("calibrated").Worst)} | {P(A("approximate").Mean)} / {P(A("approximate").Worst)} | {P(A("approximate").WorstCorner)} |");
+            string Cell(string a) => g.Any(r => r.Adc == a) ? $"{P(g.Where(r => r.Adc == a).Average(r => r.Mean))} / {P(g.Where(r => r.Adc == a).Min(r => r.Worst))}" : "–";
+            var approx = g.Where(r => r.Adc == "approximate").ToList();
+            var worstCorner = approx.Count > 0 ? approx.MinBy(r => r.WorstCorner)! : null;
+            string corner = worstCorner is null ? "–" : $"{P(worstCorner.WorstCorner)}{(worstCorner.WorstCornerName is { } n ? $" ({n})" : "")}";
+            string spread = approx.Count > 1 ? P(approx.Max(r => r.Mean) - approx.Min(r => r.Mean)) : "–";
+            sb.AppendLine($"| {g.Key.Model} | {g.Key.ArrayMode} | {g.Key.AdcBits} | {g.Key.Training} | {g.First().Chips} | {Cell("ideal")} | {Cell("calibrated")} | {Cell("approximate")} | {corner} | {spread} |");
+        }
+        // The fair comparison, seed by seed: the network fine-tuned on the approximate ADCs against the same fine-tuning on the ideal ADC.
+        var fair = rows.Where(r => r.Training == "aware" && r.Adc == "approximate").ToList();
+        if (fair.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Per seed: approximate + aware against ideal + aware (the same fine-tuning on the ideal ADC), accuracy %, gap in points:");
+            sb.AppendLine();
+            sb.AppendLine("| model | array | ADC bits | seed | ideal + aware mean | approximate + aware mean | gap | worst chip | worst corner | float-trained on approximate |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var a in fair)
+            {
+                var ideal = rows.SingleOrDefault(r => r.Model == a.Model && r.ArrayMode == a.ArrayMode && r.AdcBits == a.AdcBits && r.Seed == a.Seed && r.Training == "aware-ideal");
+                var fl = rows.SingleOrDefault(r => r.Model == a.Model && r.ArrayMode == a.ArrayMode && r.AdcBits == a.AdcBits && r.Seed == a.Seed && r.Training == "float" && r.Adc == "approximate");
+                sb.AppendLine($"| {a.Model} | {a.ArrayMode} | {a.AdcBits} | {a.Seed} | {(ideal is null ? "–" : P(ideal.Mean))} | {P(a.Mean)} | {(ideal is null ? "–" : P(a.Mean - ideal.Mean))} | " +
+                              $"{P(a.Worst)} | {P(a.WorstCorner)}{(a.WorstCornerName is { } n ? $" ({n})" : "")} | {(fl is null ? "–" : P(fl.Mean))} |");
+            }
         }
         if (study.Count > 0)
         {
@@ -200,7 +238,8 @@ public static class ApproxAdcExperiment
             sb.AppendLine("Variation levels seen in training (approximate ADCs, accuracy per global corner, %):");
             sb.AppendLine();
             int corners = study.Max(s => s.Corners.Count);
-            sb.AppendLine("| model | array | ADC bits | trained on | mean | worst corner | " + string.Join(" | ", Enumerable.Range(0, corners).Select(c => $"corner {c}")) + " |");
+            var names = study.MaxBy(s => s.Corners.Count)!.Corners.Select(c => c.Label).ToList();
+            sb.AppendLine("| model | array | ADC bits | trained on | mean | worst corner | " + string.Join(" | ", names.Select(n => $"corner {n}")) + " |");
             sb.AppendLine("|---|---|---:|---|---:|---:|" + string.Concat(Enumerable.Repeat("---:|", corners)));
             foreach (var s in study)
                 sb.AppendLine($"| {s.Model} | {s.ArrayMode} | {s.AdcBits} | {s.TrainedOn} | {P(s.Mean)} | {P(s.WorstCorner)} | " + string.Join(" | ", s.Corners.Select(c => P(c.Mean))) + " |");

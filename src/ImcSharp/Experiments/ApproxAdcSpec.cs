@@ -36,6 +36,10 @@ public sealed record QuickSubset
     public List<int> AdcBits { get; init; } = new() { 7 };
     public int Chips { get; init; } = 20;
     public bool VariationStudy { get; init; }
+    /// <summary>Array modes (by name) the quick run keeps; null: all.</summary>
+    public List<string>? ArrayModes { get; init; }
+    /// <summary>Training seeds of the quick run; null: the spec's.</summary>
+    public List<long>? Seeds { get; init; }
 }
 
 /// <summary>
@@ -50,6 +54,9 @@ public sealed record ApproxAdcSpec
     public string Name { get; init; } = "approx-adc";
     public string Dataset { get; init; } = "fashion-mnist";
     public long Seed { get; init; } = 7;
+    /// <summary>Training seeds: every network (float and aware) is trained once per seed and every goal is read per seed; empty: just <see cref="Seed"/>.</summary>
+    public List<long> Seeds { get; init; } = new();
+    public IReadOnlyList<long> TrainingSeeds => Seeds.Count > 0 ? Seeds : new[] { Seed };
     public List<ExperimentModel> Models { get; init; } = new();
     public List<ExperimentArray> ArrayModes { get; init; } = new();
     public List<int> AdcBits { get; init; } = new() { 7 };
@@ -105,6 +112,9 @@ public sealed record ApproxAdcSpec
         e.Range("quick.chips", Quick.Chips, 1, 1_000_000);
         foreach (var m in Quick.Models)
             if (!Models.Any(x => x.Model == m)) e.Add("quick.models", m, "must name a model listed in models");
+        foreach (var a in Quick.ArrayModes ?? new())
+            if (!ArrayModes.Any(x => x.Name == a)) e.Add("quick.array_modes", a, "must name an array mode listed in array_modes");
+        if (Seeds.Distinct().Count() != Seeds.Count) e.Add("seeds", string.Join(",", Seeds), "list each seed once");
         if (Calibration == CalibrationKind.None) e.Add("calibration", "none", "the calibrated row needs a calibration kind: two-point or lut");
         e.ThrowIfAny(Source);
     }
@@ -118,5 +128,7 @@ public sealed record ApproxAdcSpec
         LowerResolutionChips = null,
         Corners = Math.Min(Corners, Quick.Chips),
         VariationStudy = Quick.VariationStudy,
+        ArrayModes = Quick.ArrayModes is { } names ? ArrayModes.Where(a => names.Contains(a.Name)).ToList() : ArrayModes,
+        Seeds = Quick.Seeds ?? Seeds,
     };
 }

@@ -96,10 +96,30 @@ public static class ChipSampler
         }
     }
 
-    /// <summary>The chip the per-epoch test score uses: the training chip when there is one, else a held-out chip.</summary>
-    public static void ProgramValidation(nn.Module model, AwareOptions a)
+    /// <summary>
+    /// The chips the per-epoch test score uses, one per global corner to score (name, or null when
+    /// the design has no named corners): the training chip when there is one; else a held-out chip,
+    /// in every named corner of the design (fresh-chip), or at the nominal corner.
+    /// </summary>
+    public static IEnumerable<string?> ValidationCorners(nn.Module model, AwareOptions a)
     {
-        if (a.Variation is ChipSampling.FixedChip or ChipSampling.ChipSpecific) AnalogConversion.Program(model, a.Chip, a.Corner);
-        else AnalogConversion.Program(model, ValidationChip, a.Variation == ChipSampling.FreshChip ? null : 0);
+        if (a.Variation is ChipSampling.FixedChip or ChipSampling.ChipSpecific)
+        {
+            AnalogConversion.Program(model, a.Chip, a.Corner);
+            yield return null;
+            yield break;
+        }
+        var names = a.Variation == ChipSampling.FreshChip ? AdcFactory.CornerNames(a.Hardware.Adc) : null;
+        if (names is null)
+        {
+            AnalogConversion.Program(model, ValidationChip, a.Variation == ChipSampling.FreshChip ? null : 0);
+            yield return null;
+            yield break;
+        }
+        for (int c = 0; c < names.Length; c++)
+        {
+            AnalogConversion.Program(model, ValidationChip, c);
+            yield return names[c];
+        }
     }
 }

@@ -19,7 +19,13 @@ public sealed record CheckpointInfo(
     AwareOptions? Aware = null,
     Dictionary<string, Nn.LayerCalibration>? Calibration = null);
 
-public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy, double Seconds);
+/// <summary>
+/// One epoch of training. Peripheral-aware training on a design with several global corners scores
+/// the held-out chip in every corner: <see cref="TestAccuracy"/> is then the worst corner's (a
+/// collapsed corner cannot hide behind a good one), <see cref="CornerAccuracy"/> each corner's.
+/// </summary>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy, double Seconds,
+    Dictionary<string, double>? CornerAccuracy = null, string? WorstCorner = null);
 
 /// <summary>
 /// Checkpoint file: the 8 magic bytes "IMCCKPT1", a little-endian int32 length, that many bytes

@@ -121,10 +121,20 @@ public static class Trainer
                 }
                 trainSeconds += sw.Elapsed.TotalSeconds;
                 imagesSeen += seen;
-                if (aware is not null) ChipSampler.ProgramValidation(model, aware);
-                var eval = Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}");
-                info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), eval.Accuracy, sw.Elapsed.TotalSeconds));
-                info = info with { EpochsDone = epoch + 1, TestAccuracy = eval.Accuracy };
+                double testAccuracy;
+                Dictionary<string, double>? perCorner = null;
+                if (aware is null) testAccuracy = Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}").Accuracy;
+                else
+                {
+                    // Every corner the design names is scored; the worst one is the epoch's test accuracy.
+                    var scores = ChipSampler.ValidationCorners(model, aware).Select(c => (Corner: c,
+                        Accuracy: Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}{(c is null ? "" : $" {c}")}").Accuracy)).ToList();
+                    testAccuracy = scores.Min(x => x.Accuracy);
+                    if (scores.Count > 1) perCorner = scores.ToDictionary(x => x.Corner!, x => x.Accuracy);
+                }
+                info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), testAccuracy, sw.Elapsed.TotalSeconds,
+                    perCorner, perCorner?.MinBy(kv => kv.Value).Key));
+                info = info with { EpochsDone = epoch + 1, TestAccuracy = testAccuracy };
                 Checkpoint.Save(ckptPath, info, model, optimizer);
             }
         }
