@@ -34,7 +34,9 @@ public sealed class AdcImportCommand : Command<AdcImportSettings>
         var stats = AdcReport.Of(name, "population", pop, lin);
         var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
         AnsiConsole.MarkupLine($"imported {report.Instances} curves ({report.Corners} corner(s): {Markup.Escape(string.Join(", ", report.CornerNames))}) from {report.Rows} rows of {Markup.Escape(report.File)} ({report.Layout} layout)");
-        AnsiConsole.MarkupLine(Markup.Escape($"input range [{report.InputMin:G4}, {report.InputMax:G4}], LSB {report.LsbPhysical:G4}; non-monotonic curves: {report.NonMonotonicCurves}; unreached codes: {report.UnreachedCodes}; fewest points per curve: {report.MinPointsPerCurve}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"input range [{report.InputMin:G4}, {report.InputMax:G4}], LSB {report.LsbPhysical:G4}; non-monotonic curves: {report.NonMonotonicCurves}; unreached codes: {report.UnreachedCodes}; codes produced at the lowest input: {report.CodesAtLowestInput}; fewest points per curve: {report.MinPointsPerCurve}; non-numeric output cells: {report.MissingCells}; failed rows dropped: {report.FailedRows}"));
+        if (report.ShortCurves is { Count: > 0 } sc)
+            AnsiConsole.MarkupLine(Markup.Escape($"curves with missing points: {string.Join(", ", sc.Take(10))}{(sc.Count > 10 ? $" and {sc.Count - 10} more" : "")}"));
         AdcShowCommand.Print(stats, files.Prepend(popPath));
         if (s.Json is not null) IO.Json.WriteFile(s.Json, new AdcImportResult(popPath, report, stats));
         return 0;

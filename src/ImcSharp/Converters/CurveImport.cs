@@ -7,6 +7,13 @@ namespace ImcSharp.Converters;
 
 public enum CsvLayout { Long, Wide }
 public enum OutputConversion { Code, Frequency, Delay }
+/// <summary>A cell of the output column that is not a number (a simulator's "eval err"): an error, a skipped point, or a saturated output (the top code).</summary>
+public enum MissingCells { Error, Skip, Saturate }
+public enum CurveInterpolation { Linear, Pchip }
+/// <summary>How the converter turns its continuous count into a code: nearest (code k from k - 1/2) or floor (a counter truncates: code k from k).</summary>
+public enum CodeRounding { Nearest, Floor }
+/// <summary>Whether the output rises or falls with the input (a delay falls as the current rises); a falling code is mirrored (2^N - 1 - code).</summary>
+public enum CurveDirection { Increasing, Decreasing }
 
 /// <summary>
 /// How to read a characterization CSV exported by a circuit simulator or a lab setup.
@@ -14,9 +21,13 @@ public enum OutputConversion { Code, Frequency, Delay }
 /// and Monte Carlo columns (global and local level). Wide layout: the input column, then one
 /// output column per corner (or per instance, <see cref="WideColumnsAreCorners"/> = false).
 /// The output becomes a continuous code value c(x): a code as is; a frequency f as
-/// f * Window - SubtractCounts; a delay d as d * Clock - SubtractCounts. Transition k sits where
-/// c(x) crosses k - 1/2 (linear interpolation). Nominal LSB: (InputMax - InputMin)/(2^N - 1),
-/// code 0 at InputMin (defaults: the data's input range).
+/// f * Window - SubtractCounts; a delay d as d * Clock - SubtractCounts (mirrored, 2^N - 1 - c,
+/// for a decreasing <see cref="Direction"/>). Transition k sits where c(x) first crosses k - 1/2
+/// (<see cref="Rounding"/> nearest) or k (floor: a counter truncates), between points by linear
+/// or monotone cubic (PCHIP, Fritsch-Carlson) interpolation. A curve already at or above the
+/// transition at its first point gives -inf (the code is produced at the lowest input). Nominal
+/// LSB: (InputMax - InputMin)/(2^N - 1), code 0 at InputMin (defaults: the data's input range).
+/// Rows whose <see cref="PassColumn"/> is not "pass" are dropped.
 /// </summary>
 public sealed record ImportSpec
 {
@@ -37,11 +48,19 @@ public sealed record ImportSpec
     /// <summary>Accept curves that stop short of the top code (those codes become unreachable).</summary>
     public bool AllowUnreachedCodes { get; init; }
     public string? OutputPopulation { get; init; }
+    public MissingCells Missing { get; init; } = MissingCells.Error;
+    public CurveInterpolation Interpolation { get; init; } = CurveInterpolation.Linear;
+    public CodeRounding Rounding { get; init; } = CodeRounding.Nearest;
+    /// <summary>Null: the curves must rise with the input (a falling one is an error asking for this field).</summary>
+    public CurveDirection? Direction { get; init; }
+    /// <summary>A Pass/Fail column (e.g. a Monte Carlo run's spec check): rows not marked pass are dropped.</summary>
+    public string? PassColumn { get; init; }
 }
 
 /// <summary>What the importer did, for the user to check.</summary>
 public sealed record ImportReport(string File, string Layout, int Rows, int Instances, int Corners, string[] CornerNames,
-    double InputMin, double InputMax, double LsbPhysical, int NonMonotonicCurves, int UnreachedCodes, int MinPointsPerCurve);
+    double InputMin, double InputMax, double LsbPhysical, int NonMonotonicCurves, int UnreachedCodes, int MinPointsPerCurve,
+    int MissingCells = 0, int FailedRows = 0, List<string>? ShortCurves = null, int CodesAtLowestInput = 0);
 
 public static class CurveImport
 {
@@ -62,6 +81,24 @@ public static class CurveImport
             return i;
         }
         int inCol = Col(spec.Input, "input");
+        long m = (1L << spec.Bits) - 1;
+        int passCol = spec.PassColumn is null ? -1 : Col(spec.PassColumn, "pass_column");
+        int missing = 0, failed = 0;
+        bool Failed(string[] row)
+        {
+            if (passCol < 0 || string.Equals(Cell(row, passCol), "pass", StringComparison.OrdinalIgnoreCase)) return false;
+            failed++;
+            return true;
+        }
+        // A saturated point stands for the top code in code units; converted back so ToCode maps it there.
+        double? Output(string[] row, int col, int r)
+        {
+            var cell = Cell(row, col);
+            if (cell.Length == 0 || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || spec.Missing == MissingCells.Error)
+                return Number(row, col, r, header, csvPath);
+            missing++;
+            return spec.Missing == MissingCells.Skip ? null : double.PositiveInfinity;
+        }
         var curves = new List<(string Corner, string Instance, List<(double X, double Y)> Points)>();
         if (spec.Layout == CsvLayout.Long)
         {
@@ -73,8 +110,9 @@ public static class CurveImport
             for (int r = 0; r < rows.Count; r++)
             {
                 var row = rows[r];
+                if (Failed(row)) continue;
                 var x = Number(row, inCol, r, header, csvPath);
-                var y = Number(row, outCol, r, header, csvPath);
+                var y = Output(row, outCol, r);
                 if (x is null || y is null) continue;                       // blank cell: no point
                 var key = (cCol >= 0 ? Cell(row, cCol) : "nominal", mCol >= 0 ? Cell(row, mCol) : "0");
                 if (!groups.TryGetValue(key, out var pts)) { groups[key] = pts = new(); order.Add(key); }
@@ -92,8 +130,9 @@ public static class CurveImport
                 var pts = new List<(double, double)>();
                 for (int r = 0; r < rows.Count; r++)
                 {
+                    if (Failed(rows[r])) continue;
                     var x = Number(rows[r], inCol, r, header, csvPath);
-                    var y = Number(rows[r], c, r, header, csvPath);
+                    var y = Output(rows[r], c, r);
                     if (x is not null && y is not null) pts.Add((x.Value, y.Value));
                 }
                 curves.Add(spec.WideColumnsAreCorners ? (header[c], "0", pts) : ("nominal", header[c], pts));
@@ -103,30 +142,39 @@ public static class CurveImport
         foreach (var c in curves)
             if (c.Points.Count < 2)
                 throw new ImcInputException($"{csvPath}: curve corner '{c.Corner}' instance '{c.Instance}' has {c.Points.Count} point(s): expected at least 2");
+        int most = curves.Max(c => c.Points.Count);
+        var shortCurves = curves.Where(c => c.Points.Count < most).Select(c => $"{c.Corner}/{c.Instance} ({c.Points.Count} of {most} points)").ToList();
 
         double xmin = spec.InputMin ?? curves.Min(c => c.Points.Min(p => p.X));
         double xmax = spec.InputMax ?? curves.Max(c => c.Points.Max(p => p.X));
         if (!(xmax > xmin)) throw new ImcInputException($"{csvPath}: input range [{xmin}, {xmax}] is empty: expected input_max > input_min");
-        long m = (1L << spec.Bits) - 1;
         double lsb = (xmax - xmin) / m;
         var cornerNames = curves.Select(c => c.Corner).Distinct().ToArray();
         var data = new double[curves.Count * m];
-        int nonMonotonic = 0, unreached = 0;
+        int nonMonotonic = 0, unreached = 0, atLowest = 0;
+        double shift = spec.Rounding == CodeRounding.Floor ? 0 : 0.5;
         for (int i = 0; i < curves.Count; i++)
         {
-            var pts = curves[i].Points.OrderBy(p => p.X).Select(p => (p.X, C: ToCode(spec, p.Y))).ToArray();
+            var pts = curves[i].Points.OrderBy(p => p.X).Select(p => (p.X, C: double.IsPositiveInfinity(p.Y) ? m + 1.0 : ToCode(spec, p.Y))).ToArray();
+            bool falling = pts[^1].C < pts[0].C;
+            if (falling != (spec.Direction == CurveDirection.Decreasing))
+                throw new ImcInputException(spec.Direction is null
+                    ? $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' falls as the input rises (code value {pts[0].C:F2} at the first point, {pts[^1].C:F2} at the last); set direction: decreasing to mirror it (code 2^N - 1 - c)"
+                    : $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' {(falling ? "falls" : "rises")} as the input rises but direction is {Json.Name(spec.Direction.Value)}");
+            if (falling) pts = pts.Select(p => (p.X, C: m - p.C)).ToArray();
             if (pts.Zip(pts.Skip(1)).Any(z => z.Second.C < z.First.C)) nonMonotonic++;
+            var slopes = spec.Interpolation == CurveInterpolation.Pchip ? PchipSlopes(pts) : null;
             for (int k = 1; k <= m; k++)
             {
-                double target = k - 0.5, t = double.PositiveInfinity;
-                if (pts[0].C >= target) t = double.NegativeInfinity;
+                double target = k - shift, t = double.PositiveInfinity;
+                if (pts[0].C >= target) { t = double.NegativeInfinity; atLowest++; }
                 else
                     for (int j = 1; j < pts.Length; j++)
                         if (pts[j].C >= target && pts[j - 1].C < target)
                         {
-                            // First crossing, linear between the two points around it.
-                            double f = (target - pts[j - 1].C) / (pts[j].C - pts[j - 1].C);
-                            t = pts[j - 1].X + f * (pts[j].X - pts[j - 1].X);
+                            // First crossing, between the two points around it.
+                            t = slopes is null ? pts[j - 1].X + (target - pts[j - 1].C) / (pts[j].C - pts[j - 1].C) * (pts[j].X - pts[j - 1].X)
+                                : HermiteCrossing(pts[j - 1], pts[j], slopes[j - 1], slopes[j], target);
                             break;
                         }
                 if (double.IsPositiveInfinity(t))
@@ -142,8 +190,58 @@ public static class CurveImport
         var corner = curves.Select(c => Array.IndexOf(cornerNames, c.Corner)).ToArray();
         var pop = new AdcPopulation(spec.Bits, tensor(data).view(curves.Count, m), corner, cornerNames);
         var report = new ImportReport(csvPath, spec.Layout.ToString().ToLowerInvariant(), rows.Count, curves.Count, cornerNames.Length, cornerNames,
-            xmin, xmax, lsb, nonMonotonic, unreached, curves.Min(c => c.Points.Count));
+            xmin, xmax, lsb, nonMonotonic, unreached, curves.Min(c => c.Points.Count), missing, failed, shortCurves, atLowest);
         return (pop, report);
+    }
+
+    /// <summary>
+    /// Fritsch-Carlson slopes of the monotone cubic (PCHIP) through the points: zero at a local
+    /// extremum, else a weighted harmonic mean of the neighbouring secants, so a monotone curve
+    /// stays monotone between points (no overshoot past a code as a spline would give).
+    /// </summary>
+    static double[] PchipSlopes((double X, double C)[] p)
+    {
+        int n = p.Length;
+        var h = new double[n - 1];
+        var d = new double[n - 1];
+        for (int i = 0; i < n - 1; i++) { h[i] = p[i + 1].X - p[i].X; d[i] = h[i] > 0 ? (p[i + 1].C - p[i].C) / h[i] : 0; }
+        var m = new double[n];
+        for (int i = 1; i < n - 1; i++)
+        {
+            if (d[i - 1] * d[i] <= 0) continue;
+            double w1 = 2 * h[i] + h[i - 1], w2 = h[i] + 2 * h[i - 1];
+            m[i] = (w1 + w2) / (w1 / d[i - 1] + w2 / d[i]);
+        }
+        // One-sided three-point ends, kept in the secant's sign and within 3x of it.
+        static double End(double h0, double h1, double d0, double d1)
+        {
+            if (h1 <= 0) return d0;
+            double e = ((2 * h0 + h1) * d0 - h0 * d1) / (h0 + h1);
+            if (Math.Sign(e) != Math.Sign(d0)) return 0;
+            if (Math.Sign(d0) != Math.Sign(d1) && Math.Abs(e) > 3 * Math.Abs(d0)) return 3 * d0;
+            return e;
+        }
+        m[0] = n > 2 ? End(h[0], h[1], d[0], d[1]) : d[0];
+        m[n - 1] = n > 2 ? End(h[n - 2], h[n - 3], d[n - 2], d[n - 3]) : d[n - 2];
+        return m;
+    }
+
+    /// <summary>Where the cubic Hermite piece from a to b (slopes ma, mb) first reaches <paramref name="target"/> (a.C &lt; target &lt;= b.C): bisection, 60 halvings.</summary>
+    static double HermiteCrossing((double X, double C) a, (double X, double C) b, double ma, double mb, double target)
+    {
+        double h = b.X - a.X;
+        double At(double u)
+        {
+            double u2 = u * u, u3 = u2 * u;
+            return (2 * u3 - 3 * u2 + 1) * a.C + (u3 - 2 * u2 + u) * h * ma + (-2 * u3 + 3 * u2) * b.C + (u3 - u2) * h * mb;
+        }
+        double lo = 0, hi = 1;
+        for (int i = 0; i < 60; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (At(mid) >= target) hi = mid; else lo = mid;
+        }
+        return a.X + hi * h;
     }
 
     static double ToCode(ImportSpec s, double y) => s.Conversion switch
@@ -179,5 +277,5 @@ public static class CurveImport
         return (header, lines.Skip(1).Select(Split).ToList());
     }
 
-    public static ImportSpec ReadSpec(string path) => Json.ReadFile<ImportSpec>(path);
+    public static ImportSpec ReadSpec(string path) => Json.ReadFile<ImportSpec>(path, Json.Strict, "import spec");
 }

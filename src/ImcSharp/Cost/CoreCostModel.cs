@@ -122,7 +122,15 @@ public static class CoreCostModel
         int adcs = arrays * ((spa + core.AdcShare - 1) / core.AdcShare);
         // Physical columns in use: a differential pair is two columns; offset mapping adds one reference column per slice.
         long physColumns = core.Mapping == WeightMapping.Differential ? 2 * signalColumns : signalColumns + s;
-        long conversions = vectors * tiles * c * signalColumns;
+        // Digital subtraction converts every physical column on its own: the minus columns get ADCs
+        // wired like the plus ones; each array's reference columns one ADC per slice.
+        long convertedColumns = signalColumns;
+        if (core.Subtract == Subtraction.Digital)
+        {
+            convertedColumns = core.Mapping == WeightMapping.Differential ? 2 * signalColumns : signalColumns + (long)arraysPerTile * s;
+            adcs = core.Mapping == WeightMapping.Differential ? 2 * adcs : adcs + arrays * s;
+        }
+        long conversions = vectors * tiles * c * convertedColumns;
         double sampleRate = core.AdcShare / cost.CycleTime;
         var adc = AdcCostModel.Price(hw.Adc, sampleRate, cost.NodeNm, cost.Supply);
         double d45 = cost.NodeNm / 45 * (cost.Supply / 0.9) * (cost.Supply / 0.9);

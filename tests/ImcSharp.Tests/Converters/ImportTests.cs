@@ -185,4 +185,117 @@ public class ImportTests
         Assert.Equal(new[] { "Nom", "C3" }, back.CornerNames);
         Assert.Equal(new long[] { 2, 2 }, back.Convert(tensor(new[] { -5.0, 0.6 }).unsqueeze(0).repeat(2, 1)).select(0, 0).data<long>().ToArray());
     }
+
+    /// <summary>A linear code curve c(x) = 127 x / 10 (x in 0..10) sampled at <paramref name="n"/> points, as "x,code[,pass]" rows.</summary>
+    static string LinearCsv(int n, Func<int, string>? output = null, Func<int, string>? pass = null)
+    {
+        var sb = new StringBuilder(pass is null ? "x,code\n" : "x,code,status\n");
+        for (int i = 0; i < n; i++)
+        {
+            double x = 10.0 * i / (n - 1);
+            sb.Append(x.ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(output?.Invoke(i) ?? (12.7 * x).ToString("R", CultureInfo.InvariantCulture));
+            if (pass is not null) sb.Append(',').Append(pass(i));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    static ImportSpec CodeSpec(string csv) => new() { File = csv, Layout = CsvLayout.Wide, Bits = 7, Input = "x", Outputs = new() { "code" }, InputMin = 0, InputMax = 10 };
+
+    [Fact]
+    public void NonNumericCellsAreAnErrorSkippedOrSaturatedAndCounted()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        var csv = Write(dir, "err.csv", LinearCsv(101, i => i is 50 or 100 ? "eval err" : (1.27 * i).ToString("R", CultureInfo.InvariantCulture)));
+        Assert.Contains("'eval err' is not a number", Assert.Throws<ImcInputException>(() => CurveImport.Import(CodeSpec(csv), spec)).Message);
+        var (skip, rs) = CurveImport.Import(CodeSpec(csv) with { Missing = MissingCells.Skip, AllowUnreachedCodes = true }, spec);
+        Assert.Equal(2, rs.MissingCells);
+        Assert.Equal(1, rs.UnreachedCodes);                                  // the last point (code 127) was dropped: the curve ends at 125.73, short of 126.5
+        Assert.Equal(64 - 0.5, skip.Thresholds[0, 63].item<double>(), 9);    // bridged linearly across the dropped point
+        var (sat, _) = CurveImport.Import(CodeSpec(csv) with { Missing = MissingCells.Saturate }, spec);
+        // A saturated point at x = 5 is the top code: everything above code 62 is reached right after x = 4.9.
+        Assert.InRange(sat.Thresholds[0, 126].item<double>(), 62.2, 63.5);
+    }
+
+    [Fact]
+    public void FailedRowsAreDroppedAndShortCurvesReported()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        var csv = Write(dir, "pf.csv", LinearCsv(101, i => i == 30 ? "999" : (1.27 * i).ToString("R", CultureInfo.InvariantCulture), i => i == 30 ? "Fail" : "Pass"));
+        var (pop, r) = CurveImport.Import(CodeSpec(csv) with { PassColumn = "status" }, spec);
+        Assert.Equal(1, r.FailedRows);
+        Assert.Equal(0, r.NonMonotonicCurves);                                 // the failed outlier never entered
+        Assert.Equal(40 - 0.5, pop.Thresholds[0, 39].item<double>(), 9);
+        Assert.Contains("'nope'", Assert.Throws<ImcInputException>(() => CurveImport.Import(CodeSpec(csv) with { PassColumn = "nope" }, spec)).Message);
+        // Long layout: an instance with fewer points than the others is named in the report.
+        var lines = LongCsv(1, 2).Split('\n').Where((l, i) => i != 3).ToArray();
+        var (_, lr) = CurveImport.Import(LongSpec(Write(dir, "short.csv", string.Join('\n', lines))), spec);
+        Assert.EndsWith("/0 (200 of 201 points)", Assert.Single(lr.ShortCurves!));
+    }
+
+    [Fact]
+    public void FloorRoundingPlacesTransitionsAtWholeCounts()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        var csv = Write(dir, "lin.csv", LinearCsv(11));
+        var (nearest, _) = CurveImport.Import(CodeSpec(csv), spec);
+        var (floor, _) = CurveImport.Import(CodeSpec(csv) with { Rounding = CodeRounding.Floor }, spec);
+        // c(x) = x in LSBs: nearest rounding crosses code k at k - 1/2, a truncating counter at k.
+        for (int k = 1; k <= 127; k += 21)
+        {
+            Assert.Equal(k - 0.5, nearest.Thresholds[0, k - 1].item<double>(), 9);
+            Assert.Equal(k, floor.Thresholds[0, k - 1].item<double>(), 9);
+        }
+    }
+
+    [Fact]
+    public void PchipFollowsACurvedTransferBetweenSparsePointsWithoutOvershoot()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        // A compressive (RC-ramp-like) curve c(x) = 127 (1 - e^(-x/4)) / (1 - e^(-2.5)), only 10 points.
+        static double C(double x) => 127 * (1 - Math.Exp(-x / 4)) / (1 - Math.Exp(-2.5));
+        var sb = new StringBuilder("x,code\n");
+        for (int i = 0; i < 10; i++)
+        {
+            double x = 10.0 * i / 9;
+            sb.Append(FormattableString.Invariant($"{x:R},{C(x):R}\n"));
+        }
+        var csv = Write(dir, "sqrt.csv", sb.ToString());
+        var (lin, _) = CurveImport.Import(CodeSpec(csv), spec);
+        var (pchip, _) = CurveImport.Import(CodeSpec(csv) with { Interpolation = CurveInterpolation.Pchip }, spec);
+        // Exact threshold of code k, in LSBs of 10/127: C(x) = k - 1/2 solved for x.
+        double Err(AdcPopulation p) => Enumerable.Range(1, 127).Max(k => Math.Abs(p.Thresholds[0, k - 1].item<double>() - 12.7 * -4 * Math.Log(1 - (k - 0.5) / 127 * (1 - Math.Exp(-2.5)))));
+        Assert.True(Err(pchip) < 0.5 * Err(lin), $"pchip {Err(pchip)} vs linear {Err(lin)} LSB");
+        var t = pchip.Thresholds.select(0, 0);
+        Assert.True(t.diff().min().item<double>() > 0, "a monotone curve keeps monotone thresholds");
+    }
+
+    [Fact]
+    public void FallingCurvesNeedAStatedDirection()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Path.Combine(dir, "spec.json");
+        // A delay converter: the count falls from 127 to 0 as the current rises.
+        var csv = Write(dir, "delay.csv", LinearCsv(101, i => (127 - 1.27 * i).ToString("R", CultureInfo.InvariantCulture)));
+        var e = Assert.Throws<ImcInputException>(() => CurveImport.Import(CodeSpec(csv), spec));
+        Assert.Contains("direction: decreasing", e.Message);
+        var (pop, _) = CurveImport.Import(CodeSpec(csv) with { Direction = CurveDirection.Decreasing }, spec);
+        Assert.Equal(10 - 0.5, pop.Thresholds[0, 9].item<double>(), 9);
+        var rising = Write(dir, "rise.csv", LinearCsv(11));
+        Assert.Contains("rises", Assert.Throws<ImcInputException>(() => CurveImport.Import(CodeSpec(rising) with { Direction = CurveDirection.Decreasing }, spec)).Message);
+    }
+
+    [Fact]
+    public void UnknownSpecKeysAreAnError()
+    {
+        var dir = Synthetic.TempDir();
+        var spec = Write(dir, "spec.json", """{ "file": "x.csv", "input": "x", "bits": 7, "interpolaton": "pchip" }""");
+        var e = Assert.Throws<ImcInputException>(() => CurveImport.ReadSpec(spec));
+        Assert.Contains("spec.json", e.Message);
+        Assert.Contains("interpolaton", e.Message);
+    }
 }

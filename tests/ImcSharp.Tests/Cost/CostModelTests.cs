@@ -59,6 +59,16 @@ public class CostModelTests
         Assert.Equal(3L * 4 * 8 * 480, l.ConversionsPerInference);      // vectors x tiles x cycles x signal columns
         Assert.Equal(4 / 10e-9, l.AdcSampleRate, 1e-3);
         Assert.Equal(3 * 8 * 4 * 10e-9, l.LatencyS, 15);
+        // Digital subtraction: every physical column converted, so a pair needs twice the ADCs and conversions, at the same latency.
+        var d = CoreCostModel.Analog("fc1", 400, 120, 3, hw with { Core = hw.Core with { Subtract = Subtraction.Digital } }, new CostConfig());
+        Assert.Equal(2 * l.Adcs, d.Adcs);
+        Assert.Equal(2 * l.ConversionsPerInference, d.ConversionsPerInference);
+        Assert.Equal(l.LatencyS, d.LatencyS, 15);
+        Assert.True(d.Energy.Adc > 1.9 * l.Energy.Adc);
+        // Offset mapping: 120 x 4 weight columns fill 4 arrays per tile (128 columns each); each array adds its 4 reference columns.
+        var o = CoreCostModel.Analog("fc1", 400, 120, 3, hw with { Core = hw.Core with { Mapping = WeightMapping.Offset, Subtract = Subtraction.Digital } }, new CostConfig());
+        Assert.Equal(16 * 32 + 16 * 4, o.Adcs);
+        Assert.Equal(3L * 4 * 8 * (480 + 4 * 4), o.ConversionsPerInference);
     }
 
     [Fact]
