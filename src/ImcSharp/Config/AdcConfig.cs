@@ -138,6 +138,12 @@ public sealed record AdcConfig
     public IntegratorParams Integrator { get; init; } = new();
     /// <summary>Population file (from `imc adc import`) for kind = population; relative to the config file.</summary>
     public string? Population { get; init; }
+    /// <summary>
+    /// A Monte Carlo pool to combine with <see cref="Population"/>'s corners: a chip takes one
+    /// corner's mean curve and each of its ADCs adds one pool instance's deviation from the pool's
+    /// mean curve (local mismatch measured once, corners measured once). Relative to the config file.
+    /// </summary>
+    public string? LocalPopulation { get; init; }
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
     public AdcBias Bias { get; init; } = AdcBias.None;
@@ -221,6 +227,8 @@ public sealed record AdcConfig
         }
         if (Range.Mode == AdcRangeMode.Calibrated && Range.Asymmetric && Range.Method != RangeMethod.Mse)
             e.Add(at + "range.asymmetric", true, "an asymmetric range is chosen by method mse");
+        if (LocalPopulation is not null && Kind != AdcKind.Population)
+            e.Add(at + "local_population", LocalPopulation, "combines with a corners file: needs kind population");
         if (Kind == AdcKind.Population && string.IsNullOrEmpty(Population))
             e.Add(at + "population", null, "kind population needs the path of a population file (from `imc adc import`)");
     }

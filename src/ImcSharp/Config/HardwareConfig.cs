@@ -92,8 +92,8 @@ public sealed record HardwareConfig
         if (!File.Exists(path)) throw new ImcInputException($"{path}: hardware config not found");
         var cfg = Parse(File.ReadAllText(path), path);
         // A population file named in the config is found relative to the config file.
-        if (cfg.Adc.Population is { } pop && !Path.IsPathRooted(pop))
-            cfg = cfg with { Adc = cfg.Adc with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) } };
+        string? Relative(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", p);
+        cfg = cfg with { Adc = cfg.Adc with { Population = Relative(cfg.Adc.Population), LocalPopulation = Relative(cfg.Adc.LocalPopulation) } };
         return cfg;
     }
 

@@ -11,8 +11,16 @@ namespace ImcSharp.Converters;
 /// transfer functions, missing codes as equal thresholds, +inf for codes never reached).
 /// <see cref="Corner"/> is the global level (corner or chip) each instance belongs to.
 /// </summary>
+/// <summary>
+/// What was measured: the input's unit and physical range mapped to codes 0 .. 2^N - 1 (the nominal
+/// LSB is (max - min)/(2^N - 1)), and how curves became codes.
+/// </summary>
+public sealed record PopulationInfo(string? Units, double InputMin, double InputMax, string Conversion, string Rounding, string Direction);
+
 public sealed class AdcPopulation : IDisposable
 {
+    /// <summary>The measurement behind the thresholds (null for populations drawn from circuit models).</summary>
+    public PopulationInfo? Info { get; init; }
     public int Bits { get; }
     /// <summary>[instances, 2^N - 1] float64 thresholds in LSBs, in the instance's own order.</summary>
     public Tensor Thresholds { get; }

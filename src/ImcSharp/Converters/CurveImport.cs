@@ -55,6 +55,8 @@ public sealed record ImportSpec
     public CurveDirection? Direction { get; init; }
     /// <summary>A Pass/Fail column (e.g. a Monte Carlo run's spec check): rows not marked pass are dropped.</summary>
     public string? PassColumn { get; init; }
+    /// <summary>Unit of the input column (A, V, C), stored with the population.</summary>
+    public string? Units { get; init; }
 }
 
 /// <summary>What the importer did, for the user to check.</summary>
@@ -188,7 +190,10 @@ public static class CurveImport
             }
         }
         var corner = curves.Select(c => Array.IndexOf(cornerNames, c.Corner)).ToArray();
-        var pop = new AdcPopulation(spec.Bits, tensor(data).view(curves.Count, m), corner, cornerNames);
+        var pop = new AdcPopulation(spec.Bits, tensor(data).view(curves.Count, m), corner, cornerNames)
+        {
+            Info = new PopulationInfo(spec.Units, xmin, xmax, Json.Name(spec.Conversion), Json.Name(spec.Rounding), Json.Name(spec.Direction ?? CurveDirection.Increasing)),
+        };
         var report = new ImportReport(csvPath, spec.Layout.ToString().ToLowerInvariant(), rows.Count, curves.Count, cornerNames.Length, cornerNames,
             xmin, xmax, lsb, nonMonotonic, unreached, curves.Min(c => c.Points.Count), missing, failed, shortCurves, atLowest);
         return (pop, report);

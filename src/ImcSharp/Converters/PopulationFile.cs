@@ -14,7 +14,8 @@ namespace ImcSharp.Converters;
 public static class PopulationFile
 {
     public sealed record InstanceRecord(int Corner, double?[] Thresholds);
-    public sealed record Document(int Bits, string[] Corners, string Source, List<InstanceRecord> Instances);
+    public sealed record Document(int Bits, string[] Corners, string Source, List<InstanceRecord> Instances,
+        string? Units = null, double? InputMin = null, double? InputMax = null, string? Conversion = null, string? Rounding = null, string? Direction = null);
 
     public static void Save(string path, AdcPopulation pop, string source)
     {
@@ -22,7 +23,8 @@ public static class PopulationFile
         long m = pop.Thresholds.shape[1];
         var instances = Enumerable.Range(0, pop.Instances).Select(i => new InstanceRecord(pop.Corner[i],
             Enumerable.Range(0, (int)m).Select(k => (double?)t[i * m + k]).ToArray())).ToList();
-        Json.WriteFile(path, new Document(pop.Bits, pop.CornerNames, source, instances));
+        var i = pop.Info;
+        Json.WriteFile(path, new Document(pop.Bits, pop.CornerNames, source, instances, i?.Units, i?.InputMin, i?.InputMax, i?.Conversion, i?.Rounding, i?.Direction));
     }
 
     public static AdcPopulation Load(string path)
@@ -45,7 +47,12 @@ public static class PopulationFile
                 if (double.IsNaN(data[i * m + k])) throw new ImcInputException($"{path}: instances[{i}].thresholds[{k}] is NaN: expected a number, Infinity or -Infinity");
             }
         }
+        if (doc.Corners is { Length: > 0 } names && names.Distinct().Count() != names.Length)
+            throw new ImcInputException($"{path}: corners: names must be distinct, found {string.Join(", ", names)}");
+        var info = doc.InputMin is { } lo && doc.InputMax is { } hi
+            ? new PopulationInfo(doc.Units, lo, hi, doc.Conversion ?? "code", doc.Rounding ?? "nearest", doc.Direction ?? "increasing") : null;
+        // A file names the corners its instances use: one corner stays one corner.
         return new AdcPopulation(doc.Bits, tensor(data).view(doc.Instances.Count, m),
-            doc.Instances.Select(x => x.Corner).ToArray(), doc.Corners is { Length: > 0 } c ? c : new[] { "nominal" });
+            doc.Instances.Select(x => x.Corner).ToArray(), doc.Corners is { Length: > 0 } c ? c : new[] { "nominal" }) { Info = info };
     }
 }

@@ -298,4 +298,43 @@ public class ImportTests
         Assert.Contains("spec.json", e.Message);
         Assert.Contains("interpolaton", e.Message);
     }
+
+    [Fact]
+    public void ImportedPopulationStoresWhatWasMeasured()
+    {
+        var dir = Synthetic.TempDir();
+        var csv = Write(dir, "lin.csv", LinearCsv(11));
+        var (pop, _) = CurveImport.Import(CodeSpec(csv) with { Units = "A", Rounding = CodeRounding.Floor }, Path.Combine(dir, "spec.json"));
+        var path = Path.Combine(dir, "lin.population.json");
+        PopulationFile.Save(path, pop, csv);
+        using var back = PopulationFile.Load(path);
+        Assert.Equal(new PopulationInfo("A", 0, 10, "code", "floor", "increasing"), back.Info);
+        Assert.Equal(new[] { "code" }, back.CornerNames);                          // a one-corner file has one corner
+    }
+
+    [Fact]
+    public void CornersFileAndMonteCarloPoolCombine()
+    {
+        using var scope = NewDisposeScope();
+        var dir = Synthetic.TempDir();
+        // Corners: two ideal curves shifted by +3 and -2 LSB; pool: ideal plus per-instance offsets -1, 0, +1 (mean curve ideal).
+        var ideal = AdcModels.Ideal(4).unsqueeze(0);
+        using var corners = new AdcPopulation(4, cat(new[] { ideal + 3, ideal - 2 }, 0), new[] { 0, 1 }, new[] { "hot", "cold" });
+        using var pool = new AdcPopulation(4, cat(new[] { ideal - 1, ideal, ideal + 1 }, 0));
+        PopulationFile.Save(Path.Combine(dir, "corners.population.json"), corners, "test");
+        PopulationFile.Save(Path.Combine(dir, "pool.population.json"), pool, "test");
+        File.WriteAllText(Path.Combine(dir, "hw.json"), """
+            { "core": { "rows": 16, "columns": 16, "subtract": "digital" },
+              "adc": { "kind": "population", "bits": 4, "population": "corners.population.json", "local_population": "pool.population.json" } }
+            """);
+        var hw = HardwareConfig.Load(Path.Combine(dir, "hw.json"));
+        Assert.Equal(new[] { "hot", "cold" }, AdcFactory.CornerNames(hw.Adc));
+        var ctx = new AdcContext(arange(64, ScalarType.Int64).view(1, 64), 64, 1, 2, Corner: 1);
+        using var adc = (ThresholdAdc)AdcFactory.Build(hw.Adc, ctx, new[] { 0.0 });
+        // Every instance is the cold corner's curve moved by -1, 0 or +1: code of input 5 is 5 + 2 - d, d in {-1, 0, 1}.
+        var codes = adc.ConvertBySearch(full(1, 1, 64, 5.0f)).flatten();
+        Assert.True(codes.ge(6).logical_and(codes.le(8)).all().item<bool>(), $"codes {codes}");
+        Assert.True(codes.unique().Item1.numel() == 3, "all three pool deviations are drawn");
+        Assert.Contains("local_population", Assert.Throws<ImcInputException>(() => HardwareConfig.Parse("""{ "adc": { "kind": "sar", "local_population": "p.json" } }""")).Message);
+    }
 }

@@ -20,12 +20,14 @@ public class AwareGradientTests
     }
 
     [Theory]
-    [InlineData(InputMode.Dac)]
-    [InlineData(InputMode.BitSerial)]
-    public void OnALosslessCoreTheGradientIsTheQuantizedMatmuls(InputMode mode)
+    [InlineData(InputMode.Dac, Subtraction.Analog)]
+    [InlineData(InputMode.BitSerial, Subtraction.Analog)]
+    [InlineData(InputMode.Dac, Subtraction.Digital)]
+    [InlineData(InputMode.BitSerial, Subtraction.Digital)]
+    public void OnALosslessCoreTheGradientIsTheQuantizedMatmuls(InputMode mode, Subtraction subtract)
     {
         using var scope = NewDisposeScope();
-        var hw = HardwareFixtures.Exact(WeightMapping.Differential, mode);          // 64 rows: 150 inputs take 3 tiles
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, mode, subtract: subtract);          // 64 rows: 150 inputs take 3 tiles
         var layer = Layer(hw);
         var x = rand(5, 150);
         layer.CalibrateInput(x);
