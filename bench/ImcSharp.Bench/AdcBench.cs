@@ -71,7 +71,9 @@ public static class AdcBench
         foreach (var name in new[] { "mlp", "lenet5" })
             cases.Add((name, "PUMA cores", new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco }
                 .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k } }).ToArray()));
-        foreach (var path in new[] { "experiments/hw/current-rram-cco.json", "experiments/hw/charge-cap-sar.json" })
+        // Then the realistic designs: every bit line converted on its own (digital subtraction) against the same CCO on the pair's analog difference.
+        foreach (var path in new[] { "experiments/hw/current-rram-cco.json", "experiments/hw/charge-cap-sar.json",
+                     "experiments/hw/current-rram-cco-realistic-analog.json", "experiments/hw/current-rram-cco-realistic.json", "experiments/hw/charge-cap-sar-realistic.json" })
         {
             var approx = HardwareConfig.Load(path);
             cases.Add(("lenet5", approx.Name, new[] { approx with { Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = approx.Adc.Bits, Range = approx.Adc.Range } }, approx }));

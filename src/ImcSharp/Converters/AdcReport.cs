@@ -16,7 +16,7 @@ public sealed record AdcReport(
     string Name, string Kind, int Bits, int Instances, int Corners,
     double InlMaxAbsLsb, double InlBestFitMaxAbsLsb, double DnlMaxAbsLsb, long MissingCodes,
     MetricStats OffsetErrorLsb, MetricStats GainError, MetricStats Enob, MetricStats InlMaxAbsPerInstance, MetricStats DnlMaxAbsPerInstance,
-    string InlDefinition, CalibrationCost? Calibration)
+    string InlDefinition, CalibrationCost? Calibration, long UnreachedCodes = 0, long CodesAtLowestInput = 0)
 {
     public static AdcReport Of(string name, string kind, AdcPopulation pop, Linearity lin, CalibrationCost? calibration = null) => new(
         name, kind, pop.Bits, pop.Instances, pop.CornerNames.Length,
@@ -24,8 +24,9 @@ public sealed record AdcReport(
         lin.MissingCodes.sum().item<long>(),
         Characterization.Stats(lin.OffsetError), Characterization.Stats(lin.GainError), Characterization.Stats(lin.Enob),
         Characterization.Stats(lin.InlEndPoint.abs().amax(new long[] { 1 })), Characterization.Stats(lin.Dnl.abs().amax(new long[] { 1 })),
-        "inl_max_abs_lsb: end-point line through the first and last transitions; inl_best_fit_max_abs_lsb: least-squares line",
-        calibration);
+        "inl_max_abs_lsb: end-point line through the first and last reachable transitions; inl_best_fit_max_abs_lsb: least-squares line; " +
+        "transitions never reached (unreached_codes) or already passed at the lowest input (codes_at_lowest_input) are counted, not measured",
+        calibration, lin.UnreachedCodes.sum().item<long>(), lin.CodesAtLowest.sum().item<long>());
 }
 
 /// <summary>Reads an ADC config file: either an ADC record, or a hardware config whose "adc" is used.</summary>

@@ -10,9 +10,11 @@ public sealed record Linearity(
     Tensor InlEndPoint,      // [I, M] per transition (LSB), against the line through the first and last transitions
     Tensor InlBestFit,       // [I, M] per transition (LSB), against the least-squares line
     Tensor MissingCodes,     // [I] inner codes never hit
-    Tensor OffsetError,      // [I] first transition minus its ideal 1/2 (LSB)
-    Tensor GainError,        // [I] relative: mean transition spacing - 1
-    Tensor Enob);            // [I] from a full-scale sine, 3-parameter fit
+    Tensor OffsetError,      // [I] first reachable transition minus its ideal k - 1/2 (LSB)
+    Tensor GainError,        // [I] relative: mean spacing of the reachable transitions - 1
+    Tensor Enob,             // [I] from a full-scale sine, 3-parameter fit
+    Tensor UnreachedCodes,   // [I] codes never produced (transition +inf)
+    Tensor CodesAtLowest);   // [I] codes already produced at the lowest input (transition -inf)
 
 /// <summary>Statistics of one metric over a population.</summary>
 public sealed record MetricStats(double Mean, double Sigma, double Min, double Max, double WorstAbs);
@@ -21,6 +23,10 @@ public sealed record MetricStats(double Mean, double Sigma, double Min, double M
 /// The code-density (histogram) test of IEEE Std 1241 with a slow uniform ramp, applied to every
 /// instance at once, and a sine test for ENOB. Thresholds T_k are read off the cumulative
 /// histogram: T_k = x_start + dx * (samples with code &lt; k); code widths are their differences.
+/// Statistics use the reachable transitions only: a transition at -inf (the code is produced at
+/// the lowest input) or +inf (never produced) is counted, not read off the ramp's ends; the
+/// end-point line runs through the first and last reachable transitions, and INL/DNL are 0 where
+/// a transition is not reachable.
 /// </summary>
 public static class Characterization
 {
@@ -37,31 +43,52 @@ public static class Characterization
         var hist = zeros(new long[] { pop.Instances, codes }, ScalarType.Float64).scatter_add_(1, code.clamp(0, codes - 1), ones_like(ramp));
         var below = hist.cumsum(1).narrow(1, 0, m);                                      // samples with code < k, k = 1..M
         var t = below * dx + start;
-        var widths = t.narrow(1, 1, m - 1) - t.narrow(1, 0, m - 1);                      // inner codes 1..M-1
-        var meanWidth = m > 1 ? widths.mean(new long[] { 1 }, keepdim: true) : ones(pop.Instances, 1, ScalarType.Float64);
-        var dnlInner = widths / meanWidth - 1;
-        var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner, zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
-        var k = arange(1, m + 1, ScalarType.Float64).unsqueeze(0);
-        var first = t.narrow(1, 0, 1);
-        var last = t.narrow(1, m - 1, 1);
+        var sorted = pop.Sorted();
+        var reach = sorted.isfinite();                                                    // [I, M] reachable transitions
+        var reachF = reach.to_type(ScalarType.Float64);
+        var k = arange(1, m + 1, ScalarType.Float64).unsqueeze(0).expand(pop.Instances, m);
+        var big = full_like(k, 1e9);
+        var kFirst = where(reach, k, big).amin(new long[] { 1 }, keepdim: true);
+        var kLast = where(reach, k, -big).amax(new long[] { 1 }, keepdim: true);
+        bool anyReach = reach.any().item<bool>();
+        // An instance without two reachable transitions has no line: the nominal positions stand in.
+        var hasLine = kLast.gt(kFirst);
+        kFirst = where(hasLine, kFirst, ones_like(kFirst));
+        kLast = where(hasLine, kLast, full_like(kLast, (double)m));
+        var tr = where(reach, t, k - 0.5);
+        var first = tr.gather(1, (kFirst - 1).to_type(ScalarType.Int64));
+        var last = tr.gather(1, (kLast - 1).to_type(ScalarType.Int64));
         // One transition (a 1-bit ADC) has no line: the nominal LSB is the reference.
-        var slope = m > 1 ? (last - first) / (m - 1) : ones_like(first);
-        var inlEnd = (t - (first + (k - 1) * slope)) / slope;
-        // Least-squares line through (k, T_k).
-        var kMean = k.mean();
-        var tMean = t.mean(new long[] { 1 }, keepdim: true);
-        var fitSlope = m > 1 ? ((k - kMean) * (t - tMean)).sum(1, keepdim: true) / (k - kMean).square().sum() : ones_like(first);
-        var inlBest = (t - (tMean + (k - kMean) * fitSlope)) / fitSlope;
-        var missing = hist.narrow(1, 1, m - 1).eq(0).sum(1);
-        var offset = first.squeeze(1) - 0.5;
+        var slope = m > 1 ? where(hasLine, (last - first) / (kLast - kFirst), ones_like(first)) : ones_like(first);
+        var inlEnd = ((tr - (first + (k - kFirst) * slope)) / slope).mul_(reachF);
+        // Widths of inner codes whose both transitions are reachable, over their mean.
+        var inner = reach.narrow(1, 1, m - 1).logical_and(reach.narrow(1, 0, m - 1));
+        var widths = tr.narrow(1, 1, m - 1) - tr.narrow(1, 0, m - 1);
+        var innerF = inner.to_type(ScalarType.Float64);
+        var meanWidth = m > 1 ? (widths * innerF).sum(1, keepdim: true) / innerF.sum(1, keepdim: true).clamp_min(1) : ones(pop.Instances, 1, ScalarType.Float64);
+        var dnlInner = (widths / meanWidth.clamp_min(1e-12) - 1).mul_(innerF);
+        var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner, zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
+        // Least-squares line through the reachable (k, T_k).
+        var count = reachF.sum(1, keepdim: true).clamp_min(1);
+        var kMean = (k * reachF).sum(1, keepdim: true) / count;
+        var tMean = (tr * reachF).sum(1, keepdim: true) / count;
+        var kVar = ((k - kMean).square() * reachF).sum(1, keepdim: true);
+        var fitSlope = m > 1 ? where(kVar.gt(0), ((k - kMean) * (tr - tMean) * reachF).sum(1, keepdim: true) / kVar.clamp_min(1e-12), ones_like(first)) : ones_like(first);
+        var inlBest = ((tr - (tMean + (k - kMean) * fitSlope)) / fitSlope).mul_(reachF);
+        // Missing codes: inner codes between reachable transitions that no ramp sample hit.
+        var missing = hist.narrow(1, 1, m - 1).eq(0).logical_and(inner).sum(1);
+        var offset = (first - (kFirst - 0.5)).squeeze(1);
         var gain = slope.squeeze(1) - 1;
         var enob = SineEnob(pop);
-        return new Linearity(t, dnl, inlEnd, inlBest, missing, offset, gain, enob).MoveToOuter();
+        var unreached = sorted.isposinf().sum(1);
+        var atLowest = sorted.isneginf().sum(1);
+        if (!anyReach) offset.zero_();
+        return new Linearity(t, dnl, inlEnd, inlBest, missing, offset, gain, enob, unreached, atLowest).MoveToOuter();
     }
 
     static Linearity MoveToOuter(this Linearity l)
     {
-        foreach (var x in new[] { l.Thresholds, l.Dnl, l.InlEndPoint, l.InlBestFit, l.MissingCodes, l.OffsetError, l.GainError, l.Enob })
+        foreach (var x in new[] { l.Thresholds, l.Dnl, l.InlEndPoint, l.InlBestFit, l.MissingCodes, l.OffsetError, l.GainError, l.Enob, l.UnreachedCodes, l.CodesAtLowest })
             x.MoveToOuterDisposeScope();
         return l;
     }

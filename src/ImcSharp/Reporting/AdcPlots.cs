@@ -23,7 +23,9 @@ public static class AdcPlots
         {
             var t = sorted[i].data<double>().ToArray();
             var xs = new List<double>(); var ys = new List<double>();
-            for (int k = 0; k < t.Length && double.IsFinite(t[k]); k++) { xs.Add(t[k]); ys.Add(k + 1); }
+            // Codes produced at the lowest input (-inf) start the curve at the first finite transition; unreached codes (+inf) end it.
+            for (int k = 0; k < t.Length && !double.IsPositiveInfinity(t[k]); k++)
+                if (double.IsFinite(t[k])) { xs.Add(t[k]); ys.Add(k + 1); }
             if (xs.Count == 0) continue;
             var s = transfer.Add.Scatter(xs.ToArray(), ys.ToArray());
             s.ConnectStyle = ConnectStyle.StepHorizontal;

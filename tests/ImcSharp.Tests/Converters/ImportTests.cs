@@ -337,4 +337,27 @@ public class ImportTests
         Assert.True(codes.unique().Item1.numel() == 3, "all three pool deviations are drawn");
         Assert.Contains("local_population", Assert.Throws<ImcInputException>(() => HardwareConfig.Parse("""{ "adc": { "kind": "sar", "local_population": "p.json" } }""")).Message);
     }
+
+    [Fact]
+    public void StatisticsUseTheReachableRangeAndCountTheRest()
+    {
+        using var scope = NewDisposeScope();
+        // A linear 5-bit converter with gain 1.1 and offset -4 LSB: its first 3 codes are produced at
+        // the lowest input (-inf, as an integrator that already counts at zero current) and its top 2 never.
+        var ideal = AdcModels.Ideal(5);
+        var t = ideal * 1.1 - 4;
+        t[0] = double.NegativeInfinity; t[1] = double.NegativeInfinity; t[2] = double.NegativeInfinity;
+        t[29] = double.PositiveInfinity; t[30] = double.PositiveInfinity;
+        using var pop = new AdcPopulation(5, t.unsqueeze(0));
+        var lin = Characterization.Measure(pop, samplesPerCode: 512);
+        Assert.Equal(2, lin.UnreachedCodes.item<long>());
+        Assert.Equal(3, lin.CodesAtLowest.item<long>());
+        Assert.Equal(0.1, lin.GainError.item<double>(), 2);                       // not bent by the ramp's ends
+        Assert.Equal(3.5 * 1.1 - 4 - 3.5, lin.OffsetError.item<double>(), 2);       // first reachable transition (k = 4) against its ideal 3.5
+        Assert.True(lin.InlEndPoint.abs().max().item<double>() < 0.01, "a straight line has no INL over its reachable range");
+        Assert.Equal(0, lin.MissingCodes.item<long>());
+        var report = AdcReport.Of("t", "population", pop, lin);
+        Assert.Equal(2, report.UnreachedCodes);
+        Assert.Equal(3, report.CodesAtLowestInput);
+    }
 }
