@@ -147,6 +147,13 @@ public sealed record AdcConfig
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
     public AdcBias Bias { get; init; } = AdcBias.None;
+    /// <summary>
+    /// A per-chip output offset trim: once per chip, every layer is run with all inputs at zero and
+    /// each output column's result is stored in a digital register and subtracted from then on
+    /// (a self-test, no per-ADC calibration circuit). It removes what the ADCs read at zero signal:
+    /// a mid-scale error on a biased signed sum, a free-running count, column offsets.
+    /// </summary>
+    public bool OffsetTrim { get; init; }
     /// <summary>Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.</summary>
     public List<AdcCorner> Corners { get; init; } = new();
 

@@ -165,7 +165,10 @@ public static class CoreCostModel
         double shiftAddE = conversions * AdcCostModel.Add8Energy45 * accBits / 8.0 * d45;
         double accumulationE = vectors * n * Math.Max(0, tiles - 1) * Add32Energy45 * d45;
         double buffersE = vectors * (k + n) * cost.BufferBits * SramEnergyPerBit45 * d45;
-        var energy = new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion, conversions * adc.CalibrationEnergyPerConversion,
+        // Offset trim: one register per output column and one subtraction per output and vector, in the digital back end.
+        double trimE = hw.Adc.OffsetTrim ? vectors * n * Add32Energy45 * d45 : 0;
+        double trimArea = hw.Adc.OffsetTrim ? n * (double)accBits * AdderAreaPerBit28 * s28 : 0;
+        var energy = new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion, conversions * adc.CalibrationEnergyPerConversion + trimE,
             shiftAddE, accumulationE, buffersE, 0);
 
         double f = cost.NodeNm * 1e-9;
@@ -174,7 +177,7 @@ public static class CoreCostModel
         double adderArea = adcs * accBits * AdderAreaPerBit28 * s28;
         double bufferArea = 2.0 * (k + n) * cost.BufferBits * BufferAreaPerBit28 * s28;
         const double mm2 = 1e6;
-        var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2, adcs * adc.CalibrationArea * mm2, adderArea * mm2, bufferArea * mm2);
+        var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2, (adcs * adc.CalibrationArea + trimArea) * mm2, adderArea * mm2, bufferArea * mm2);
         double latency = vectors * c * core.AdcShare * cost.CycleTime;
         return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions, adc.TotalEnergy, sampleRate, latency, energy, area);
     }

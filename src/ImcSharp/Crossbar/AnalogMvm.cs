@@ -13,7 +13,8 @@ namespace ImcSharp.Crossbar;
 /// is the partial sum the ADC of column j sees (in that column's LSBs); then
 ///   y[b, n] = sum_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)]
 /// is the digital shift-and-add, with D the subtraction: identity when it happened in analog,
-/// positive minus negative column (or weight minus reference column) when it is digital.
+/// positive minus negative column (or weight minus reference column) when it is digital; minus
+/// y at zero input when the chip has an offset trim (<see cref="ProgrammedLayer.OutputOffset"/>).
 /// All tiles, phases and columns go through one batched matmul (batch = tiles) and elementwise
 /// ADC work; the batch is chunked to bound memory.
 /// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
@@ -68,7 +69,8 @@ public static class AnalogMvm
             ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
             : perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs).view(1, P, 1, 1)).sum(new long[] { 0, 1 });
         double lsb = layer.Ranges[0].Lsb;
-        return (S > 1 || lsb == 1.0 ? sum : sum.mul_(lsb), gate);
+        if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
+        return (layer.OutputOffset is { } trim ? sum.sub_(trim) : sum, gate);
     }
 
     /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>

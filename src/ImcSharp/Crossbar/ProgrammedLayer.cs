@@ -51,6 +51,8 @@ public sealed class ProgrammedLayer : IDisposable
     public IAdc Adc { get; }
     /// <summary>Per-read noise draws; seeded from the chip so a chip's run is reproducible.</summary>
     public Generator NoiseGenerator { get; }
+    /// <summary>[N] the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
+    public Tensor? OutputOffset { get; }
 
     /// <summary>
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
@@ -132,6 +134,8 @@ public sealed class ProgrammedLayer : IDisposable
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
             ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).DetachFromDisposeScope();
         NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
+        // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
+        if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(1, Inputs), false).view(-1).DetachFromDisposeScope();
     }
 
     /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>
@@ -166,6 +170,7 @@ public sealed class ProgrammedLayer : IDisposable
         Clip?.Dispose();
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();
+        OutputOffset?.Dispose();
         AdcContext.InstanceIds.Dispose();
         Adc.Dispose();
         NoiseGenerator.Dispose();

@@ -35,6 +35,14 @@ public class SubtractionTests
         // Digital: both columns read 0 current, code 0, difference 0.
         var yd = AnalogMvm.Forward(digital, xq, false);
         Assert.True(TensorAssert.Same(yd, zeros(3, 4)), $"digital subtraction: {yd}");
+        // A per-chip offset trim (zero-input self-test) removes the mid-scale error of the biased design.
+        var trimmedHw = Design(Subtraction.Analog, AdcBias.MidScale) with { Adc = Design(Subtraction.Analog, AdcBias.MidScale).Adc with { OffsetTrim = true } };
+        using var trimmed = new ProgrammedLayer(wq, 1, trimmedHw, 1, corner: 0);
+        Assert.True(TensorAssert.Same(trimmed.OutputOffset!, full(4, 5f * 85)));
+        Assert.True(TensorAssert.Same(AnalogMvm.Forward(trimmed, xq, false), zeros(3, 4)));
+        var cost = ImcSharp.Cost.CoreCostModel.Analog("fc", 16, 4, 1, trimmedHw, new CostConfig());
+        var untrimmed = ImcSharp.Cost.CoreCostModel.Analog("fc", 16, 4, 1, Design(Subtraction.Analog, AdcBias.MidScale), new CostConfig());
+        Assert.True(cost.Energy.Calibration > untrimmed.Energy.Calibration && cost.Area.Calibration > untrimmed.Area.Calibration, "the trim is priced");
     }
 
     [Fact]
