@@ -13,7 +13,7 @@ public sealed class ApproxAdcSettings : CommandSettings
     public string Config { get; init; } = "experiments/approx-adc.json";
 
     [CommandOption("--quick")]
-    [Description("Run the spec's quick subset (LeNet-5, both array modes, 7-bit, 20 chips).")]
+    [Description("Run the spec's quick subset (approx-adc.json: LeNet-5, the realistic designs, 7-bit, 20 chips, three seeds).")]
     public bool Quick { get; init; }
 
     [CommandOption("--out <DIR>")]

@@ -143,6 +143,7 @@ public sealed record AdcConfig
     /// corner's mean curve and each of its ADCs adds one pool instance's deviation from the pool's
     /// mean curve (local mismatch measured once, corners measured once). Relative to the config file.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? LocalPopulation { get; init; }
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
@@ -153,6 +154,8 @@ public sealed record AdcConfig
     /// (a self-test, no per-ADC calibration circuit). It removes what the ADCs read at zero signal:
     /// a mid-scale error on a biased signed sum, a free-running count, column offsets.
     /// </summary>
+    // Omitted from JSON when off, like LocalPopulation when unset: a design's content fingerprint (experiment caches) stays what it was before the option existed.
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool OffsetTrim { get; init; }
     /// <summary>Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.</summary>
     public List<AdcCorner> Corners { get; init; } = new();

@@ -107,12 +107,11 @@ public sealed class ProgrammedLayer : IDisposable
         Tensor Raw(CellState c, Tensor? gain, double baseline) => (baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1));
         Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
         Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).contiguous().DetachFromDisposeScope();
-        // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
-        Tensor Physical(Tensor posSide, Tensor negSide) => cat(new[] { posSide, negSide }, 2).mul(perLsb).transpose(1, 2).contiguous().DetachFromDisposeScope();
 
         if (DigitalSubtraction)
         {
-            EffectiveByColumn = Physical(Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline));
+            // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
+            EffectiveByColumn = ByColumn(cat(new[] { Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline) }, 2));
         }
         else
         {
