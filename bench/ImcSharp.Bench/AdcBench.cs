@@ -69,8 +69,9 @@ public static class AdcBench
         // PUMA-style bit-serial cores (MLP and LeNet-5), then the approx-adc experiment's designs (DAC inputs, 2 slices, calibrated range).
         var cases = new List<(string Model, string Label, HardwareConfig[] Designs)>();
         foreach (var name in new[] { "mlp", "lenet5" })
+            // One core for all three kinds (speed only): the unipolar CCO takes the pair's signed sum on a mid-scale bias.
             cases.Add((name, "PUMA cores", new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco }
-                .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k } }).ToArray()));
+                .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k, Bias = k == AdcKind.Cco ? AdcBias.MidScale : AdcBias.None } }).ToArray()));
         // Then the realistic designs: every bit line converted on its own (digital subtraction) against the same CCO on the pair's analog difference.
         foreach (var path in new[] { "experiments/hw/current-rram-cco.json", "experiments/hw/charge-cap-sar.json",
                      "experiments/hw/current-rram-cco-realistic-analog.json", "experiments/hw/current-rram-cco-realistic.json", "experiments/hw/charge-cap-sar-realistic.json" })

@@ -126,4 +126,27 @@ public class AwareTrainingTests
             Assert.Contains("another evaluation", err.Message);
         }
     }
+
+    [Fact]
+    public void EveryNamedCornerIsValidatedAndTheWorstIsTheEpochsScore()
+    {
+        using var train = DatasetCatalog.Load("mnist", Dir, Split.Train);
+        using var test = DatasetCatalog.Load("mnist", Dir, Split.Test);
+        // Digital subtraction, a CCO per bit line, three named corners; one of them far off (-30% gain).
+        var hw = HardwareConfig.Parse("""
+            {
+              "core": { "rows": 64, "columns": 64, "weight_bits": 4, "bits_per_cell": 2, "input_bits": 4, "input_mode": "dac", "subtract": "digital" },
+              "adc": { "kind": "cco", "bits": 6, "range": { "mode": "calibrated", "method": "mse" }, "oscillator": { "f_max": 3e8 },
+                       "corners": [ { "name": "typ" }, { "name": "fast", "gain": 0.05 }, { "name": "broken", "gain": -0.3, "offset": -3 } ] },
+              "keep_first_digital": true
+            }
+            """);
+        var o = new TrainOptions { Model = "lenet5", Dataset = "mnist", Epochs = 1, BatchSize = 32, Seed = 9, LearningRate = 1e-3 };
+        var a = new AwareOptions { Hardware = hw, Variation = ChipSampling.FreshChip, Init = Float.Value, CalibrationImages = 64 };
+        var r = Trainer.Train(o, train, test, Synthetic.TempDir(), aware: a);
+        var epoch = Assert.Single(r.Info.History);
+        Assert.Equal(new[] { "broken", "fast", "typ" }, epoch.CornerAccuracy!.Keys.Order().ToArray());
+        Assert.Equal(epoch.CornerAccuracy.Values.Min(), epoch.TestAccuracy);
+        Assert.Equal(epoch.CornerAccuracy.MinBy(kv => kv.Value).Key, epoch.WorstCorner);
+    }
 }
