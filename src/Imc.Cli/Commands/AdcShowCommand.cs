@@ -43,6 +43,10 @@ public sealed class AdcShowSettings : AdcOutputSettings
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
+    [CommandOption("--save-population <PATH>")]
+    [Description("Also write the drawn population as a population file (a synthetic export with the config's corners), usable by adc.kind population.")]
+    public string? SavePopulation { get; init; }
+
 }
 
 /// <summary>`imc adc show`: a population of an ADC config, its linearity table and plots.</summary>
@@ -62,6 +66,11 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
         var report = AdcReport.Of(name, IO.Json.Name(cfg.Kind), pop, lin,
             cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));
         var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
+        if (s.SavePopulation is { } save)
+        {
+            PopulationFile.Save(save, pop, Path.GetFullPath(s.Config));
+            files.Insert(0, save);
+        }
         Print(report, files);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
         return 0;

@@ -39,19 +39,27 @@ public sealed class AdcPopulation : IDisposable
         CornerNames = cornerNames ?? new[] { "nominal" };
     }
 
-    /// <summary>Draws a population from a circuit model: <paramref name="chips"/> global draws x <paramref name="perChip"/> instances.</summary>
+    /// <summary>
+    /// Draws a population from a circuit model: <paramref name="chips"/> global draws x
+    /// <paramref name="perChip"/> instances. With named corners, chip c sits in corner c mod their
+    /// count and the population's corners are those names (a synthetic corners-and-Monte-Carlo export).
+    /// </summary>
     public static AdcPopulation Generate(AdcConfig cfg, int chips, int perChip, long seed)
     {
+        int named = cfg.Corners.Count;
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();
         for (int c = 0; c < chips; c++)
         {
             using var g = new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)c));
             using var l = new Generator(unchecked((ulong)seed * 0xBF58476D1CE4E5B9UL + (ulong)c + 1));
-            parts.Add(AdcModels.Thresholds(cfg, perChip, g, l));
+            parts.Add(AdcModels.Thresholds(cfg, perChip, g, l, named > 0 ? c % named : null));
         }
-        var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(c, perChip)).ToArray();
-        return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray());
+        var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();
+        var names = named > 0 ? cfg.Corners.Take(Math.Min(chips, named)).Select(k => k.Name).ToArray() : Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray();
+        var info = cfg.Kind is AdcKind.Cco or AdcKind.Vco
+            ? new PopulationInfo(cfg.Kind == AdcKind.Cco ? "A" : "V", 0, cfg.Oscillator.FullScale, "frequency", "nearest", "increasing") : null;
+        return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, names) { Info = info };
     }
 
     Tensor? _sorted;

@@ -35,8 +35,14 @@ public static class Characterization
         using var scope = NewDisposeScope();
         int codes = pop.Codes;
         long m = codes - 1;
-        // Ramp from one LSB below code 0 to one LSB above the top code.
-        double start = -1.0, stop = codes, dx = 1.0 / samplesPerCode;
+        // Ramp from one LSB below code 0 (or the lowest finite transition) to one LSB above the top
+        // code (or the highest finite transition): a compressive converter's last transitions lie
+        // beyond full scale and must not be clipped by the test ramp.
+        var finiteT = pop.Sorted().masked_select(pop.Sorted().isfinite());
+        // (At most one full scale either way: a wild outlier must not make the ramp unbounded.)
+        double start = Math.Max(-codes, Math.Min(-1.0, finiteT.numel() > 0 ? Math.Floor(finiteT.min().item<double>()) - 1 : -1.0));
+        double stop = Math.Min(2.0 * codes, Math.Max(codes, finiteT.numel() > 0 ? Math.Ceiling(finiteT.max().item<double>()) + 1 : codes));
+        double dx = 1.0 / samplesPerCode;
         long n = (long)Math.Round((stop - start) / dx);
         var ramp = (arange(n, ScalarType.Float64) * dx + start + dx / 2).unsqueeze(0).expand(pop.Instances, n).contiguous();
         var code = pop.Convert(ramp);                                                     // [I, n]

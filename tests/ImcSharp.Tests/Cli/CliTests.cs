@@ -176,4 +176,30 @@ public class CliTests
             Assert.True(doc.RootElement.GetProperty(f).GetDouble() > 0, f);
         Assert.InRange(doc.RootElement.GetProperty("adc_energy_share").GetDouble(), 0.85, 1.0);
     }
+
+    [Fact]
+    public void AdcShowGeneratesAPopulationWithTheConfiguredCornersAndLocalSpread()
+    {
+        var dir = Synthetic.TempDir();
+        var popPath = Path.Combine(dir, "cco.population.json");
+        var json = Path.Combine(dir, "stats.json");
+        var r = Run("adc", "show", Repo.Path("experiments", "hw", "current-rram-cco-realistic.json"), "--chips", "5", "--per-chip", "200",
+            "--out", dir, "--format", "png", "--save-population", popPath, "--json", json);
+        Assert.Equal(0, r.Code);
+        using var pop = ImcSharp.Converters.PopulationFile.Load(popPath);
+        Assert.Equal(new[] { "Nom", "C0", "C1", "C2", "C3" }, pop.CornerNames);
+        Assert.Equal("A", pop.Info!.Units);
+        Assert.Equal(10e-6, pop.Info.InputMax);
+        var lin = ImcSharp.Converters.Characterization.Measure(pop);
+        var gain = lin.GainError.data<double>().ToArray();
+        double Mean(int corner) => Enumerable.Range(0, 200).Average(i => gain[corner * 200 + i]);
+        // Corner C3 (-7% gain) against Nom, the compression of f_max alike in both; C0 (+2.85%) the other way.
+        Assert.InRange(Mean(4) - Mean(0), -0.075, -0.065);
+        Assert.InRange(Mean(1) - Mean(0), 0.023, 0.033);
+        // Local gain spread: sd 1.75% configured, measured from end-point slopes within a corner.
+        double sd = Math.Sqrt(Enumerable.Range(0, 200).Select(i => gain[i] - Mean(0)).Select(d => d * d).Sum() / 199);
+        Assert.InRange(sd, 0.014, 0.021);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(5, doc.RootElement.GetProperty("corners").GetInt32());
+    }
 }
