@@ -1,7 +1,7 @@
 namespace ImcSharp.Config;
 
 public enum AdcKind { Ideal, Flash, Sar, Ramp, Cco, Vco, Integrator, SenseAmp, Population }
-public enum AdcRangeMode { Auto, Exact, Absolute, Calibrated }
+public enum AdcRangeMode { Auto, Exact, Absolute, Calibrated, Native }
 public enum RangeMethod { Percentile, Mse }
 
 /// <summary>
@@ -14,6 +14,9 @@ public enum RangeMethod { Percentile, Mse }
 /// Exact: one LSB = one unit of (input digit x weight digit), codes centred on zero (digital:
 /// code k = k units): lossless whenever the sums fit the codes. Absolute: [Min, Max] in the
 /// physical unit the ADC sees (A in current mode, V in charge mode), every slice alike.
+/// Native: the converter's own physical input range, unscaled: [0, oscillator.full_scale] (A for a
+/// CCO, V for a VCO) or a population file's measured [input_min, input_max]; the column's current or
+/// voltage reaches it as it is (digital subtraction only: a native range starts at zero input).
 /// Calibrated: set per layer and slice from the partial sums of calibration images (the
 /// reference a designer trims once per design, not per chip): Percentile method: the
 /// <see cref="Percentile"/>-th percentile of |sum| is the top of a symmetric range (of the sum
@@ -235,6 +238,8 @@ public sealed record AdcConfig
             if (string.IsNullOrWhiteSpace(Corners[i].Name)) e.Add($"{at}corners[{i}].name", Corners[i].Name, "every corner needs a name");
             if (!(Corners[i].Gain > -1)) e.Add($"{at}corners[{i}].gain", Corners[i].Gain, "expected a relative gain error above -1");
         }
+        if (Range.Mode == AdcRangeMode.Native && Kind is not (AdcKind.Cco or AdcKind.Vco or AdcKind.Population))
+            e.Add(at + "range.mode", "native", "needs a converter with a physical input range: cco, vco (oscillator.full_scale) or a population file");
         if (Range.Mode == AdcRangeMode.Calibrated && Range.Asymmetric && Range.Method != RangeMethod.Mse)
             e.Add(at + "range.asymmetric", true, "an asymmetric range is chosen by method mse");
         if (LocalPopulation is not null && Kind != AdcKind.Population)

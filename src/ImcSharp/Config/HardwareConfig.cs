@@ -35,6 +35,8 @@ public sealed record LayerHardware
         if (Core.Subtract == Subtraction.Analog && Adc.IsUnipolar && Adc.Bias == AdcBias.None && !(Adc.Range.Mode == AdcRangeMode.Absolute && Adc.Range.Min >= 0))
             e.Add("adc.kind", Json.Name(Adc.Kind), "is unipolar (code 0 at zero input) but core.subtract = analog sends it a signed sum: " +
                 "set core.subtract to digital (each column converted on its own), or state adc.bias = mid-scale (an offset current of half the range)");
+        if (Adc.Range.Mode == AdcRangeMode.Native && Core.Subtract != Subtraction.Digital)
+            e.Add("adc.range.mode", "native", "a converter's native range starts at zero input: it needs core.subtract = digital (unsigned column sums)");
         if (Core.Subtract == Subtraction.Digital && Adc.Bias != AdcBias.None)
             e.Add("adc.bias", Json.Name(Adc.Bias), "applies to core.subtract = analog: with digital subtraction every column's sum is unsigned");
         e.ThrowIfAny(source);

@@ -65,10 +65,22 @@ public static class AdcScales
             case AdcRangeMode.Absolute:
                 double lo = cfg.Range.Min!.Value / unit, hi = cfg.Range.Max!.Value / unit;
                 return new SliceRange(lo, (hi - lo) / top);
+            case AdcRangeMode.Native:
+                var (min, max) = NativeRange(cfg);
+                return new SliceRange(min / unit, (max - min) / unit / top);
             default:
                 double span = fullScaleUnits * cfg.Range.Fraction;
                 return unipolar ? new SliceRange(0, span / top) : new SliceRange(-span, span / half);
         }
+    }
+
+    /// <summary>The converter's own physical input range (A or V): an oscillator's [0, full scale], a population's measured range.</summary>
+    public static (double Min, double Max) NativeRange(AdcConfig cfg)
+    {
+        if (cfg.Kind is AdcKind.Cco or AdcKind.Vco) return (0, cfg.Oscillator.FullScale);
+        var info = AdcFactory.LoadPopulation(cfg.Population!).Info
+            ?? throw new ImcInputException($"{cfg.Population}: adc.range.mode native needs the population's physical input range (input_min, input_max); re-import it with `imc adc import`");
+        return (info.InputMin, info.InputMax);
     }
 
     /// <summary>

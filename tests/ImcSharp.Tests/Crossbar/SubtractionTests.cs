@@ -128,4 +128,27 @@ public class SubtractionTests
         ImcSharp.Nn.AnalogConversion.CalibrateInputs(nn.Sequential(("fc", shared)), x);
         Assert.Single(shared.AdcRanges!);
     }
+
+    [Fact]
+    public void NativeRangeHandsTheColumnCurrentToTheConverterAsItIs()
+    {
+        using var scope = NewDisposeScope();
+        var hw = new LayerHardware
+        {
+            Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 4, BitsPerCell = 2, InputBits = 4, InputMode = InputMode.Dac, Subtract = Subtraction.Digital },
+            Cell = new CellConfig { Kind = CellKind.Rram, GMin = 1e-6, GMax = 31e-6 },
+            Adc = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Range = new AdcRange { Mode = AdcRangeMode.Native },
+                Oscillator = new OscillatorParams { FullScale = 10e-6, FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 } },
+        }.Validated("native");
+        using var chip = new ProgrammedLayer(full(1, 64, 3f), 1, hw, 1);
+        // One LSB is full scale / 127 amperes, whatever the array.
+        Assert.Equal(10e-6 / 127, chip.Ranges[0].Lsb * chip.SignalUnit.Unit, 15);
+        // Input digit 15 on one row: 0.2 V x (G_min + 3 x 10 uS) = 6.2 uA on the positive bit line, 0.2 uA on the negative one.
+        var x = zeros(1, 64); x[0, 0] = 15;
+        var p = AnalogMvm.PartialSums(chip, x, false) * (chip.Ranges[0].Lsb * chip.SignalUnit.Unit);
+        Assert.Equal(6.2e-6, p[0, 0, 0].item<float>(), 9);
+        Assert.Equal(0.2e-6, p[0, 0, chip.SignalColumns].item<float>(), 9);
+        var analog = Assert.Throws<ImcInputException>(() => (hw with { Core = hw.Core with { Subtract = Subtraction.Analog }, Adc = hw.Adc with { Bias = AdcBias.MidScale } }).Validated("native.json"));
+        Assert.Contains("native", analog.Message);
+    }
 }
