@@ -90,7 +90,7 @@ public static class AnalogConversion
     /// <summary>Sets every analog layer's input range (and calibrated ADC ranges) from one forward pass over <paramref name="x"/>.</summary>
     public static void CalibrateInputs(nn.Module<Tensor, Tensor> model, Tensor x)
     {
-        foreach (var l in Layers(model)) l.InputRange = null;
+        foreach (var l in Layers(model)) l.ResetCalibration();
         CalibrateAdcRanges(model, x);
     }
 

@@ -74,10 +74,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     {
         Hardware = hardware;
         Execution = execution;
-        InputRange = null;
-        AdcRanges = null;
-        _chip?.Dispose();
-        _chip = null;
+        ResetCalibration();
     }
 
     /// <summary>Weight as the [N, K] matrix the crossbar holds.</summary>
@@ -132,6 +129,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         InputRange = c.InputRange;
         InputSigned = c.InputSigned;
         AdcRanges = c.AdcRanges is { Count: > 0 } ranges && c.AdcRangeKey == AdcRangeKey ? ranges : null;
+        _chip?.Dispose();
+        _chip = null;
+    }
+
+    /// <summary>Forgets the input range and the calibrated ADC ranges: the next forward sets them from its inputs.</summary>
+    public void ResetCalibration()
+    {
+        InputRange = null;
+        AdcRanges = null;
         _chip?.Dispose();
         _chip = null;
     }
