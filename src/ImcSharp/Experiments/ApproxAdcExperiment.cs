@@ -79,7 +79,9 @@ public static class ApproxAdcExperiment
                             ["approximate"] = approx,
                         };
                         var awareCkpt = TrainAware(run, m, seed, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
-                        var idealAwareCkpt = TrainAware(run, m, seed, designs["ideal"], run.Variation, floatCkpt, Path.Combine(cellDir, "aware-on-ideal"), trainAll, test, progress, log, cancel);
+                        // Keyed by the ideal design's content: designs that differ only in their converters share it.
+                        var idealAwareCkpt = TrainAware(run, m, seed, designs["ideal"], run.Variation, floatCkpt,
+                            Path.Combine(seedDir, $"aware-on-ideal-{bits}b-{Fingerprint(designs["ideal"])}"), trainAll, test, progress, log, cancel);
                         var results = new Dictionary<(string, string), ChipEvaluationResult>();
                         var cells = new[] { "float", "aware" }.SelectMany(t => AdcKinds.Select(a => (t, a))).Append(("aware-ideal", "ideal"));
                         foreach (var (training, adc) in cells)
@@ -189,11 +191,11 @@ public static class ApproxAdcExperiment
         return list;
     }
 
-    /// <summary>First 8 hex digits of the SHA-256 of a design's JSON, without its cost section (which does not change accuracy).</summary>
+    /// <summary>First 8 hex digits of the SHA-256 of a design's JSON, without its name, description and cost section (which do not change accuracy).</summary>
     public static string Fingerprint(HardwareConfig config)
     {
         var node = System.Text.Json.JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
-        node.Remove("cost");
+        foreach (var key in new[] { "cost", "name", "description" }) node.Remove(key);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
     }
 
