@@ -59,9 +59,9 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
         var (png, svg) = Formats(s.Format);
         var (name, cfg) = AdcConfigFile.Load(s.Config);
         using var scope = TorchSharp.torch.NewDisposeScope();
-        using var pop = cfg.Kind == Config.AdcKind.Population
-            ? AdcFactory.LoadPopulation(cfg.Population!)
-            : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
+        // A loaded population belongs to the factory's cache; only a drawn one is ours to dispose.
+        using var drawn = cfg.Kind == Config.AdcKind.Population ? null : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
+        var pop = drawn ?? AdcFactory.LoadPopulation(cfg.Population!);
         var lin = Characterization.Measure(pop);
         var report = AdcReport.Of(name, IO.Json.Name(cfg.Kind), pop, lin,
             cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));
