@@ -116,15 +116,14 @@ public static class AdcScales
                 candidates.Add(new SliceRange(Math.Round(lo / lsb) * lsb, lsb));
             }
         }
-        SliceRange best = candidates[0];
-        double bestErr = double.PositiveInfinity;
-        foreach (var c in candidates)
+        // The error of each candidate through the ideal quantizer of that range.
+        double Error(SliceRange c)
         {
             using var step = NewDisposeScope();
-            double err = x.div(c.Lsb).sub_(c.LowCode).add_(0.5).floor_().clamp_(0, top).add_(c.LowCode).mul_(c.Lsb).sub_(x).pow_(2).mean().item<double>();
-            if (err < bestErr) { bestErr = err; best = c; }
+            using var q = new IdealAdc(bits, new[] { c.LowCode });
+            return q.Convert(x.div(c.Lsb)).mul_(c.Lsb).sub_(x).pow_(2).mean().item<double>();
         }
-        return best;
+        return candidates.MinBy(Error)!;
     }
 
     static double Quantile(Tensor x, double q)

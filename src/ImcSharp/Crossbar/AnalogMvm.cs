@@ -131,19 +131,17 @@ public static class AnalogMvm
         }
         // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
         Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
+        // A physical column saturates at its clip level (per converted column, in its LSBs).
+        Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;
         Tensor p;
         if (layer.Saturation is { } sat)
         {
             // Each column of a pair saturates on its own before the analog subtraction.
-            var clip = layer.Clip!;
-            var pos = x.bmm(Cells(sat.Positive)).maximum(clip.neg()).minimum(clip);
-            var neg = x.bmm(Cells(sat.Negative)).maximum(clip.neg()).minimum(clip);
-            p = pos.sub_(neg);
+            p = Saturate(x.bmm(Cells(sat.Positive))).sub_(Saturate(x.bmm(Cells(sat.Negative))));
         }
         else
         {
-            p = x.bmm(Cells(layer.EffectiveByColumn));
-            if (layer.Clip is { } clip) p = p.maximum(clip.neg()).minimum(clip);
+            p = Saturate(x.bmm(Cells(layer.EffectiveByColumn)));
         }
         if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
         if (layer.ReadVariance is { } rv)

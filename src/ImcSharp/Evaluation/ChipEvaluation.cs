@@ -93,8 +93,7 @@ public static class ChipEvaluation
     {
         AnalogConversion.Convert(model, hw);
         if (info.Calibration is { } stored) AnalogConversion.Apply(model, stored);
-        var layers = AnalogConversion.Layers(model);
-        if (layers.All(l => l.Execution != Execution.Analog || (l.InputRange is not null && !l.AdcRangesPending))) return;
+        if (!AnalogConversion.NeedsCalibration(model)) return;
         using var calib = calibrationImages();
         using var scope = NewDisposeScope();
         var x = info.Normalization.Apply(calib.Images);

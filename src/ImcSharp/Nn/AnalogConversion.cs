@@ -87,6 +87,10 @@ public static class AnalogConversion
         foreach (var l in Layers(model)) l.Execution = execution;
     }
 
+    /// <summary>Whether an analog layer still lacks its input range or a calibrated ADC range (what <see cref="CalibrateAdcRanges"/> would set).</summary>
+    public static bool NeedsCalibration(nn.Module model) =>
+        Layers(model).Any(l => l.InputRange is null || l.AdcRangesPending);
+
     /// <summary>Sets every analog layer's input range (and calibrated ADC ranges) from one forward pass over <paramref name="x"/>.</summary>
     public static void CalibrateInputs(nn.Module<Tensor, Tensor> model, Tensor x)
     {
@@ -100,8 +104,8 @@ public static class AnalogConversion
     /// </summary>
     public static void CalibrateAdcRanges(nn.Module<Tensor, Tensor> model, Tensor x)
     {
+        if (!NeedsCalibration(model)) return;
         var layers = Layers(model);
-        if (layers.All(l => l.InputRange is not null && !l.AdcRangesPending)) return;
         var saved = layers.Select(l => l.Execution).ToList();
         // Quantized-digital execution calibrates each layer on the inputs it really receives.
         foreach (var l in layers) l.Execution = Execution.QuantizedDigital;
