@@ -13,6 +13,7 @@ public static class CliApp
         {
             config.SetApplicationName("imc");
             config.PropagateExceptions();
+            config.UseStrictParsing();
             config.AddCommand<TrainCommand>("train").WithDescription("Train a float (ideal digital) model; checkpoint every epoch.")
                 .WithExample("train", "--model", "lenet5", "--dataset", "fashion-mnist", "--epochs", "3", "--seed", "7", "--out", "runs/lenet5", "--json", "train.json");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset's test split.")
@@ -43,7 +44,7 @@ public static class CliApp
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        try { return CliErrors.Run(() => app.Run(args, cts.Token)); }
+        try { return CliErrors.Run(() => app.Run(args, cts.Token), args); }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 }

@@ -18,13 +18,18 @@ public sealed class ConfigErrors
 
     public void Positive(string field, double value, bool allowZero = false)
     {
-        if (double.IsNaN(value) || value < 0 || (!allowZero && value == 0))
-            Add(field, value, allowZero ? "expected a number >= 0" : "expected a number > 0");
+        if (!double.IsFinite(value) || value < 0 || (!allowZero && value == 0))
+            Add(field, value, allowZero ? "expected a finite number >= 0" : "expected a finite number > 0");
+    }
+
+    public void Finite(string field, double value)
+    {
+        if (!double.IsFinite(value)) Add(field, value, "expected a finite number");
     }
 
     public void Sigma(string field, double value)
     {
-        if (double.IsNaN(value) || value < 0 || value > 10) Add(field, value, "expected a standard deviation in 0..10 (negative sigma is meaningless)");
+        if (!double.IsFinite(value) || value < 0 || value > 10) Add(field, value, "expected a standard deviation in 0..10 (negative sigma is meaningless)");
     }
 
     public void Probability(string field, double value)

@@ -15,15 +15,59 @@ public static class Json
     };
 
     /// <summary>Config files: as <see cref="Options"/>, and a misspelt field is an error rather than ignored.</summary>
-    public static readonly JsonSerializerOptions Strict = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    /// <summary>
+    /// Config files: as <see cref="Options"/>, but a misspelt field is an error rather than ignored,
+    /// and numbers must be JSON numbers (no "Infinity" or "NaN" strings: a design value is finite).
+    /// </summary>
+    public static readonly JsonSerializerOptions Strict = new(Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
 
     /// <summary>One clear error for a JSON failure: the source, the field path, then what went wrong.</summary>
     public static ImcInputException InputError(JsonException e, string source, string fieldPrefix = "")
     {
         var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0 ? fieldPrefix.TrimEnd('.') : "(document)";
         var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-        return new ImcInputException($"{source}: {field}{line}: {FirstSentence(e.Message)}");
+        return new ImcInputException($"{source}: {field}{line}: {Explain(FirstSentence(e.Message))}");
     }
+
+    /// <summary>System.Text.Json's messages in the config's words: JSON names and allowed values, never .NET type names.</summary>
+    static string Explain(string message)
+    {
+        var unknown = System.Text.RegularExpressions.Regex.Match(message, @"The JSON property '([^']+)' could not be mapped to any \.NET member contained in type '([^']+)'");
+        if (unknown.Success)
+        {
+            var keys = FindType(unknown.Groups[2].Value) is { } t
+                ? t.GetProperties().Where(p => p.CanWrite && p.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).Length == 0)
+                    .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).OrderBy(n => n, StringComparer.Ordinal).ToList()
+                : new List<string>();
+            return $"unknown key '{unknown.Groups[1].Value}'" + (keys.Count > 0 ? $"; expected one of: {string.Join(", ", keys)}" : "");
+        }
+        var convert = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to ([\w.`\[\]+, =]+?)\.?$");
+        if (convert.Success)
+        {
+            var typeName = convert.Groups[1].Value;
+            var nullable = System.Text.RegularExpressions.Regex.Match(typeName, @"Nullable`1\[\[([^,\]]+)");
+            if (nullable.Success) typeName = nullable.Groups[1].Value;
+            return typeName switch
+            {
+                "System.Double" or "System.Single" => "expected a finite number (a JSON number; Infinity and NaN are not design values)",
+                "System.Int32" or "System.Int64" => "expected an integer",
+                "System.Boolean" => "expected true or false",
+                "System.String" => "expected a string",
+                _ when FindType(typeName) is { IsEnum: true } en => $"expected one of: {string.Join(", ", Enum.GetNames(en).Select(Name))}",
+                _ when typeName.Contains("List`1") || typeName.EndsWith("[]") => "expected a list",
+                _ when typeName.Contains("Dictionary`2") => "expected an object",
+                _ => "expected " + (FindType(typeName) is { } known && !known.IsPrimitive ? "an object" : "a different kind of value"),
+            };
+        }
+        return message;
+    }
+
+    static Type? FindType(string fullName) =>
+        typeof(Json).Assembly.GetType(fullName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(fullName)).FirstOrDefault(t => t is not null);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
@@ -53,7 +97,12 @@ public static class Json
 
     static string FirstSentence(string message)
     {
-        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
+        // The position is reported once, 1-based, by the caller: cut the reader's own (0-based) one.
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var i = message.IndexOf(marker, StringComparison.Ordinal);
+            if (i > 0) message = message[..i];
+        }
+        return message.TrimEnd(' ', '|');
     }
 }
