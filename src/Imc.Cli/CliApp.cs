@@ -14,6 +14,7 @@ public static class CliApp
             config.SetApplicationName("imc");
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.SetInterceptor(new OutputCheck());
             config.AddCommand<TrainCommand>("train").WithDescription("Train a float (ideal digital) model; checkpoint every epoch.")
                 .WithExample("train", "--model", "lenet5", "--dataset", "fashion-mnist", "--epochs", "3", "--seed", "7", "--out", "runs/lenet5", "--json", "train.json");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset's test split.")

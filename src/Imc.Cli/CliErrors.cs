@@ -26,7 +26,7 @@ public static partial class CliErrors
     }
 
     /// <summary>What an interrupted run tells the user; commands that resume by themselves say so.</summary>
-    public static string InterruptedHint { get; set; } = "interrupted; finished work is saved, rerun the same command with --resume to continue";
+    public static string InterruptedHint { get; set; } = "interrupted";
 
     static (int, string) Describe(Exception e, string[] args) => e switch
     {
@@ -71,7 +71,7 @@ public static partial class CliErrors
             var expected = v.Groups[2].Value switch
             {
                 "Int32" or "Int64" => "an integer",
-                "Double" or "Single" => "a number",
+                "Double" or "Single" or "Nullable`1" => "a number",
                 "Boolean" => "true or false",
                 var t => $"a {t} value",
             };
@@ -87,5 +87,5 @@ public static partial class CliErrors
     [GeneratedRegex(@"^Unknown option '([^']+)'")] private static partial Regex UnknownOption();
     [GeneratedRegex(@"^Unknown command '([^']+)'")] private static partial Regex UnknownCommand();
     [GeneratedRegex(@"^Could not match '([^']+)' with an argument")] private static partial Regex NoMatch();
-    [GeneratedRegex(@"^Failed to convert '(.*)' to (\w+)$")] private static partial Regex Convert();
+    [GeneratedRegex(@"^Failed to convert '(.*)' to ([\w`]+)$")] private static partial Regex Convert();
 }

@@ -43,6 +43,7 @@ public sealed class DemoCommand : Command<DemoSettings>
 {
     public override int Execute(CommandContext context, DemoSettings s, CancellationToken cancellationToken)
     {
+        CliErrors.InterruptedHint = "interrupted; finished work is saved: rerun `imc demo` with the same options to continue from there";
         var options = new TrainOptions { Model = "lenet5", Dataset = "fashion-mnist", Epochs = s.Epochs, Seed = 7 };
         options.Validate();
         var spec = ApproxAdcSpec.Load(s.Config);

@@ -60,6 +60,8 @@ public sealed class EvalCommand : Command<EvalSettings>
     public override int Execute(CommandContext context, EvalSettings s, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(s.Checkpoint)) throw new ImcInputException("--checkpoint PATH is required");
+        CliErrors.InterruptedHint = s.Results is null ? "interrupted (give --results FILE to keep finished chips)" : $"interrupted; finished chips are in {s.Results}: rerun the same command to continue";
+        if (s.TestLimit < 0) throw new ImcInputException($"--test-limit {s.TestLimit}: expected an integer >= 0 (0 = all)");
         if (s.Hardware is not null)
         {
             var hw = RunHardware(s);
@@ -78,7 +80,6 @@ public sealed class EvalCommand : Command<EvalSettings>
         var mc = new MonteCarloOptions
         {
             Chips = s.Chips, Corners = Math.Min(s.Corners, Math.Max(1, s.Chips)), FirstChip = s.FirstChip, ResultsPath = s.Results,
-            Setup = $"{Path.GetFullPath(s.Checkpoint)} on {Path.GetFullPath(s.Hardware!)}, {s.TestLimit} test images, {s.CalibrationImages} calibration images",
         };
         mc.Validate();
         if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");
@@ -86,7 +87,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         var sw = Stopwatch.StartNew();
         var config = Config.HardwareConfig.Load(s.Hardware!);
         // A design with named corners (or a population's) has exactly those: chips cycle through them.
-        mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc) };
+        mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc), Key = ChipEvaluation.KeyFor(s.Checkpoint, config, s.CalibrationImages) };
         var dataset = DatasetCatalog.Canonical(s.Dataset);
         var (info, model) = Checkpoint.Load(s.Checkpoint);
         using (model)

@@ -34,6 +34,7 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
 {
     public override int Execute(CommandContext context, ApproxAdcSettings s, CancellationToken cancellationToken)
     {
+        CliErrors.InterruptedHint = "interrupted; finished networks, training steps and chips are saved: rerun the same command to continue";
         var spec = ApproxAdcSpec.Load(s.Config);
         // Quick and full runs share one directory, so the full run reuses the quick run's work.
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);

@@ -47,9 +47,10 @@ public sealed class SweepCommand : Command<SweepSettings>
             return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json);
         }
         if (s.MergeSpec is not null) throw new ImcInputException($"unexpected argument '{s.MergeSpec}': expected `imc sweep SPEC` or `imc sweep merge SPEC`");
+        CliErrors.InterruptedHint = "interrupted; finished points and chips are saved: rerun the same command to continue";
+        var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var spec = SweepSpec.Load(s.Spec);
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
-        var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
             ConsoleProgress.Log, cancellationToken), hideCompleted: true);
         if (shard.Count == 1) Finish(spec, results, outDir, s.Json);

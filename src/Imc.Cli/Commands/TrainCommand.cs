@@ -146,6 +146,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
+        CliErrors.InterruptedHint = $"interrupted; finished steps are in the checkpoint in {s.Out}: rerun with --resume to continue";
         var options = s.ToOptions();
         options.Validate();
         if (s.Hardware is null && (s.Init is not null))

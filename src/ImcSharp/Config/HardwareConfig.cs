@@ -120,6 +120,19 @@ public sealed record HardwareConfig
         return cfg;
     }
 
+    /// <summary>
+    /// First 8 hex digits of the SHA-256 of the design's JSON, without its name, description and
+    /// cost section (which do not change accuracy), with the content of any population file it names.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var node = JsonSerializer.SerializeToNode(this, Json.Options)!.AsObject();
+        foreach (var key in new[] { "cost", "name", "description" }) node.Remove(key);
+        foreach (var (key, file) in new[] { ("population_content", Adc.Population), ("local_population_content", Adc.LocalPopulation) })
+            if (file is not null && File.Exists(file)) node[key] = IO.RunKey.HashFile(file);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
+    }
+
     static void Merge(JsonObject target, JsonObject patch)
     {
         foreach (var (key, value) in patch)

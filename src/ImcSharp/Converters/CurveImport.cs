@@ -74,6 +74,14 @@ public static class CurveImport
         if (spec.Bits < 1 || spec.Bits > 16) throw new ImcInputException($"{where}: bits = {spec.Bits}: expected 1..16");
         if (spec.Layout == CsvLayout.Long && spec.Outputs.Count != 1)
             throw new ImcInputException($"{where}: outputs: the long layout needs exactly one output column, found {spec.Outputs.Count}");
+        var e = new Config.ConfigErrors();
+        e.Positive("window", spec.Window);
+        e.Positive("clock", spec.Clock);
+        e.Finite("subtract_counts", spec.SubtractCounts);
+        if (spec.InputMin is { } lo) e.Finite("input_min", lo);
+        if (spec.InputMax is { } hi) e.Finite("input_max", hi);
+        if (spec.InputMin is { } a && spec.InputMax is { } b && !(b > a)) e.Add("input_max", b, $"expected > input_min ({a})");
+        e.ThrowIfAny(where);
         var csvPath = Path.IsPathRooted(spec.File) ? spec.File : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", spec.File);
         var (header, rows) = ReadCsv(csvPath);
         int Col(string name, string field)

@@ -15,7 +15,14 @@ public static class PopulationFile
 {
     public sealed record InstanceRecord(int Corner, double?[] Thresholds);
     public sealed record Document(int Bits, string[] Corners, string Source, List<InstanceRecord> Instances,
-        string? Units = null, double? InputMin = null, double? InputMax = null, string? Conversion = null, string? Rounding = null, string? Direction = null);
+        string? Units = null, double? InputMin = null, double? InputMax = null, string? Conversion = null, string? Rounding = null, string? Direction = null,
+        string? Checksum = null);
+
+    static readonly JsonSerializerOptions Canonical = new(Json.StrictData) { WriteIndented = false };
+
+    /// <summary>"sha256:" and the hash of the document's compact JSON without its checksum: a changed threshold or corner is caught on load.</summary>
+    static string ChecksumOf(Document doc) =>
+        "sha256:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(doc with { Checksum = null }, Canonical))).ToLowerInvariant();
 
     public static void Save(string path, AdcPopulation pop, string source)
     {
@@ -24,12 +31,16 @@ public static class PopulationFile
         var instances = Enumerable.Range(0, pop.Instances).Select(i => new InstanceRecord(pop.Corner[i],
             Enumerable.Range(0, (int)m).Select(k => (double?)t[i * m + k]).ToArray())).ToList();
         var i = pop.Info;
-        Json.WriteFile(path, new Document(pop.Bits, pop.CornerNames, source, instances, i?.Units, i?.InputMin, i?.InputMax, i?.Conversion, i?.Rounding, i?.Direction));
+        var doc = new Document(pop.Bits, pop.CornerNames, source, instances, i?.Units, i?.InputMin, i?.InputMax, i?.Conversion, i?.Rounding, i?.Direction);
+        Json.WriteFile(path, doc with { Checksum = ChecksumOf(doc) });
     }
 
     public static AdcPopulation Load(string path)
     {
-        var doc = Json.ReadFile<Document>(path);
+        var doc = Json.ReadFile<Document>(path, Json.StrictData, "population file");
+        // Files without a checksum (written before it existed, or by hand) are read as they are.
+        if (doc.Checksum is { } sum && sum != ChecksumOf(doc))
+            throw new ImcInputException($"{path}: checksum mismatch: the population was changed or damaged after it was written (stored {sum}, content gives {ChecksumOf(doc)})");
         if (doc.Bits < 1 || doc.Bits > 16) throw new ImcInputException($"{path}: bits = {doc.Bits}: expected 1..16");
         if (doc.Instances is null || doc.Instances.Count == 0) throw new ImcInputException($"{path}: instances: expected at least one instance");
         long m = (1L << doc.Bits) - 1;

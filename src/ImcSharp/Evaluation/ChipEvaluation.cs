@@ -63,8 +63,11 @@ public sealed record MonteCarloOptions
     public long FirstChip { get; init; }
     /// <summary>JSON Lines file of finished chips: an interrupted evaluation resumes from it.</summary>
     public string? ResultsPath { get; init; }
-    /// <summary>What the results file belongs to; a file from another setup is refused.</summary>
-    public string Setup { get; init; } = "";
+    /// <summary>
+    /// What the results file belongs to (checkpoint, design, calibration: <see cref="ChipEvaluation.KeyFor"/>);
+    /// the evaluation adds the test set's content and the corners. A file from another setup is refused.
+    /// </summary>
+    public RunKey? Key { get; init; }
     /// <summary>Also evaluate the float and quantized-digital network for reference.</summary>
     public bool Reference { get; init; } = true;
     public int BatchSize { get; init; } = 500;
@@ -101,12 +104,17 @@ public static class ChipEvaluation
         else AnalogConversion.CalibrateAdcRanges(model, x);
     }
 
-    sealed record Line(string? Setup = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
+    sealed record Line(SortedDictionary<string, string>? Key = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
+
+    /// <summary>The key of a results file for <paramref name="checkpoint"/> (its bytes) on <paramref name="hw"/> (its fingerprint), calibrated on N training images.</summary>
+    public static RunKey KeyFor(string checkpoint, Config.HardwareConfig hw, int calibrationImages, params (string Part, object Value)[] more) =>
+        RunKey.Of(new[] { ("checkpoint", (object)RunKey.HashFile(checkpoint)), ("design", hw.Fingerprint()), ("calibration_images", calibrationImages) }.Concat(more).ToArray());
 
     public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm, MonteCarloOptions mc,
         ProgressSink? progress = null, CancellationToken cancel = default)
     {
         mc.Validate();
+        using var runLock = mc.ResultsPath is null ? null : RunLock.File(mc.ResultsPath);
         double? fl = null, quant = null;
         if (mc.Reference)
         {
@@ -116,7 +124,7 @@ public static class ChipEvaluation
             quant = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, "quantized").Accuracy;
         }
         AnalogConversion.SetExecution(analogModel, Execution.Analog);
-        var done = mc.ResultsPath is null ? new Dictionary<long, ChipResult>() : ReadDone(mc);
+        var done = mc.ResultsPath is null ? new Dictionary<long, ChipResult>() : ReadDone(mc, test);
         var perChip = new List<ChipResult>();
         for (long k = mc.FirstChip; k < mc.FirstChip + mc.Chips; k++)
         {
@@ -134,18 +142,21 @@ public static class ChipEvaluation
         return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);
     }
 
-    /// <summary>Chips already in the results file (its first line names the setup); a torn last line (killed mid-write) is dropped.</summary>
-    static Dictionary<long, ChipResult> ReadDone(MonteCarloOptions mc)
+    /// <summary>Chips already in the results file (its first line is the key of what produced them); a torn last line (killed mid-write) is dropped.</summary>
+    static Dictionary<long, ChipResult> ReadDone(MonteCarloOptions mc, ImageSet test)
     {
         var path = mc.ResultsPath!;
+        if (Directory.Exists(path)) throw new ImcInputException($"{path}: is a directory: expected a results file (.jsonl)");
+        var key = RunKey.Of((mc.Key ?? RunKey.Of()).Parts.Select(kv => (kv.Key, (object)kv.Value))
+            .Append(("test_set", $"{test.Count} images {test.Fingerprint()}"))
+            .Append(("corners", mc.CornerNames is { Length: > 0 } n ? string.Join(",", n) : mc.CornerCount.ToString())).ToArray());
         var lines = JsonLines.Read<Line>(path, "a chip result");
         if (lines.Count == 0)
         {
-            JsonLines.Append(path, new Line(Setup: mc.Setup));
+            JsonLines.Append(path, new Line(Key: key.Parts));
             return new Dictionary<long, ChipResult>();
         }
-        if (lines[0].Setup != mc.Setup)
-            throw new ImcInputException($"{path}: holds results of another evaluation (setup '{lines[0].Setup}'); delete it or choose another results file");
+        key.Check(lines[0].Key, path, "holds chip results");
         return lines.Skip(1).Where(l => l.Chip is not null && l.Accuracy is not null)
             .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key, g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
     }

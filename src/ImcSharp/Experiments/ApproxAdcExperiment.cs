@@ -44,6 +44,7 @@ public static class ApproxAdcExperiment
         CancellationToken cancel = default)
     {
         var sw = Stopwatch.StartNew();
+        using var runLock = RunLock.Directory(outDir);
         var run = quick ? spec.QuickSubset() : spec;
         var rows = new List<ExperimentRow>();
         var study = new List<VariationStudyRow>();
@@ -71,7 +72,7 @@ public static class ApproxAdcExperiment
                         // Named corners (or a population's) are the corners; otherwise the spec's count of random global draws.
                         var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false, CornerNames = Converters.AdcFactory.CornerNames(approx.Adc) };
                         // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
-                        var cellDir = Path.Combine(seedDir, $"{array.Name}-{bits}b-{Fingerprint(approx)}");
+                        var cellDir = Path.Combine(seedDir, $"{array.Name}-{bits}b-{approx.Fingerprint()}");
                         var designs = new Dictionary<string, HardwareConfig>
                         {
                             ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
@@ -81,7 +82,7 @@ public static class ApproxAdcExperiment
                         var awareCkpt = TrainAware(run, m, seed, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
                         // Keyed by the ideal design's content: designs that differ only in their converters share it.
                         var idealAwareCkpt = TrainAware(run, m, seed, designs["ideal"], run.Variation, floatCkpt,
-                            Path.Combine(seedDir, $"aware-on-ideal-{bits}b-{Fingerprint(designs["ideal"])}"), trainAll, test, progress, log, cancel);
+                            Path.Combine(seedDir, $"aware-on-ideal-{bits}b-{designs["ideal"].Fingerprint()}"), trainAll, test, progress, log, cancel);
                         var results = new Dictionary<(string, string), ChipEvaluationResult>();
                         var cells = new[] { "float", "aware" }.SelectMany(t => AdcKinds.Select(a => (t, a))).Append(("aware-ideal", "ideal"));
                         foreach (var (training, adc) in cells)
@@ -91,7 +92,7 @@ public static class ApproxAdcExperiment
                             var r = Evaluate(ckpt, designs[adc], trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, $"{training}-{adc}.jsonl"),
-                                Setup = $"{training} {m.Model} seed {seed} on {designs[adc].Name} ({Fingerprint(designs[adc])}), {test.Count} test images, corners {mc.CornerCount}",
+                                Key = ChipEvaluation.KeyFor(ckpt, designs[adc], run.CalibrationImages),
                             }, run.CalibrationImages, progress, cancel);
                             results[(training, adc)] = r;
                             rows.Add(new ExperimentRow(run.Dataset, m.Model, array.Name, bits, training, adc, chips, r.Accuracy.Mean, r.Accuracy.Std,
@@ -113,7 +114,7 @@ public static class ApproxAdcExperiment
                             var local = Evaluate(localCkpt, approx, trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
-                                Setup = $"aware-local {m.Model} seed {seed} on {approx.Name} ({Fingerprint(approx)}), {test.Count} test images, corners {mc.CornerCount}",
+                                Key = ChipEvaluation.KeyFor(localCkpt, approx, run.CalibrationImages),
                             }, run.CalibrationImages, progress, cancel);
                             var both = results[("aware", "approximate")];
                             study.Add(new VariationStudyRow(m.Model, array.Name, bits, "local-only", local.Accuracy.Mean, local.WorstCorner, local.Corners));
@@ -191,13 +192,6 @@ public static class ApproxAdcExperiment
         return list;
     }
 
-    /// <summary>First 8 hex digits of the SHA-256 of a design's JSON, without its name, description and cost section (which do not change accuracy).</summary>
-    public static string Fingerprint(HardwareConfig config)
-    {
-        var node = System.Text.Json.JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
-        foreach (var key in new[] { "cost", "name", "description" }) node.Remove(key);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
-    }
 
     static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture);
 

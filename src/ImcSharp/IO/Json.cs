@@ -73,6 +73,9 @@ public static class Json
 
     public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
 
+    /// <summary>Data files written by ImcSharp (populations): unknown keys are errors, but ±Infinity is a value (a code never reached).</summary>
+    public static readonly JsonSerializerOptions StrictData = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
     /// <summary>An enum value as it is written in JSON and on the command line (kebab case: fresh-chip, two-point).</summary>
     public static string Name(string enumName) => JsonNamingPolicy.KebabCaseLower.ConvertName(enumName);
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum => Name(value.ToString());

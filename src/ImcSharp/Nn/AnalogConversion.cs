@@ -18,6 +18,7 @@ public static class AnalogConversion
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
         var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d or AnalogLayer).Select(m => (m.name, m.module)).ToList();
+        CheckLayerNames(config, weightLayers.Select(l => l.name).ToList());
         for (int i = 0; i < weightLayers.Count; i++)
         {
             var (name, module) = weightLayers[i];
@@ -39,6 +40,16 @@ public static class AnalogConversion
             Replace(parent, child, module, replacement);
         }
         return model;
+    }
+
+    /// <summary>A layer named in the config must be a weight layer of this model: a misspelt name would silently change nothing.</summary>
+    static void CheckLayerNames(HardwareConfig config, List<string> layers)
+    {
+        var known = string.Join(", ", layers);
+        foreach (var name in config.Layers.Keys.Where(n => !layers.Contains(n)))
+            throw new ImcInputException($"{config.Source}: layers.{name}: the model has no weight layer '{name}'; its layers are: {known}");
+        foreach (var name in config.DigitalLayers.Where(n => !layers.Contains(n)))
+            throw new ImcInputException($"{config.Source}: digital_layers: the model has no weight layer '{name}'; its layers are: {known}");
     }
 
     static AnalogConv2d MakeConv(string name, Conv2d c, LayerHardware hw)

@@ -27,17 +27,21 @@ public static class SweepRunner
         CancellationToken cancel = default)
     {
         var file = Path.Combine(outDir, shard.FileName);
+        // Shards share the directory; each locks its own points file.
+        using var runLock = RunLock.File(file);
         var done = Read(file).ToDictionary(r => r.Id);
         var points = spec.Points();
         var mine = points.Select((p, i) => (p, i)).Where(x => shard.Owns(x.i)).Select(x => x.p).ToList();
-        log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
-        if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
-
+        var baseHw = HardwareConfig.Load(spec.Hardware);
+        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
         using var train = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Train);
         using var testAll = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Test);
         using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
-        var baseHw = HardwareConfig.Load(spec.Hardware);
-        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
+        // A finished point is reused only if the same design, training, data and chips produced it.
+        var keys = mine.ToDictionary(p => p.Id, p => PointKey(spec, Hardware(baseHw, adcs[p.Adc], p), p, train, test));
+        foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file, $"point {p.Id} was made");
+        log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
+        if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
         var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed };
         string? floatCkpt = null;
@@ -63,18 +67,28 @@ public static class SweepRunner
             {
                 Chips = spec.Chips, Corners = Math.Min(spec.Corners, spec.Chips), Reference = false,
                 ResultsPath = Path.Combine(outDir, "chips", point.Id + ".jsonl"),
-                Setup = $"{point.Id} {ApproxAdcExperiment.Fingerprint(hw)} {test.Count} test images",
+                Key = ChipEvaluation.KeyFor(ckpt, hw, spec.CalibrationImages),
             };
             var r = ApproxAdcExperiment.Evaluate(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
             var cost = CoreCostModel.Price(modelSpec, hw);
             var result = new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare, point.Training, spec.Chips,
                 r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2, cost.AdcEnergyShare, cost.AdcAreaShare,
-                cost.TopsPerW, sw.Elapsed.TotalSeconds);
+                cost.TopsPerW, sw.Elapsed.TotalSeconds, keys[point.Id].Parts);
             JsonLines.Append(file, result);
             results.Add(result);
         }
         return results;
     }
+
+    /// <summary>What a point's result depends on: its design (and price), the training, the data and the chips.</summary>
+    static RunKey PointKey(SweepSpec spec, HardwareConfig hw, SweepPoint p, ImageSet train, ImageSet test) => RunKey.Of(
+        ("design", hw.Fingerprint()),
+        ("cost", RunKey.Hash(JsonSerializer.SerializeToUtf8Bytes(hw.Cost, Json.Options))),
+        ("training", $"{spec.Model} float {spec.FloatEpochs} epochs seed {spec.Seed}" + (p.Training == "aware" ? $", aware {spec.AwareEpochs} epochs lr {spec.AwareLr} on {spec.AwareTrainImages} images" : "")),
+        ("train_set", train.Fingerprint()),
+        ("test_set", $"{test.Count} images {test.Fingerprint()}"),
+        ("chips", $"{spec.Chips} in {Math.Min(spec.Corners, spec.Chips)} corners"),
+        ("calibration_images", spec.CalibrationImages));
 
     /// <summary>The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and column sharing.</summary>
     public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p) => baseHw with
@@ -95,7 +109,8 @@ public static class SweepRunner
             foreach (var r in Read(f)) byId.TryAdd(r.Id, r);
         var points = spec.Points();
         var merged = points.Where(p => byId.ContainsKey(p.Id)).Select(p => byId[p.Id]).ToList();
-        JsonLines.Write(Path.Combine(outDir, "points.jsonl"), merged);
+        // Nothing to join leaves what is on disk as it was (no empty points.jsonl).
+        if (merged.Count > 0) JsonLines.Write(Path.Combine(outDir, "points.jsonl"), merged);
         return (merged, points.Where(p => !byId.ContainsKey(p.Id)).Select(p => p.Id).ToList());
     }
 

@@ -98,7 +98,7 @@ public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibratio
 /// <summary>A finished point: one line of the sweep's JSON Lines file (accuracies in 0..1).</summary>
 public sealed record SweepResult(string Id, string Adc, int AdcBits, string Calibration, int AdcShare, string Training, int Chips,
     double Mean, double Std, double Worst, double WorstCorner, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
-    double TopsPerW, double Seconds);
+    double TopsPerW, double Seconds, SortedDictionary<string, string>? Key = null);
 
 /// <summary>Which share of the points this process runs: point k belongs to shard k mod Count.</summary>
 public sealed record Shard(int Index, int Count)

@@ -17,7 +17,15 @@ public sealed record CheckpointInfo(
     double TestAccuracy,
     List<EpochRecord> History,
     AwareOptions? Aware = null,
-    Dictionary<string, Nn.LayerCalibration>? Calibration = null);
+    Dictionary<string, Nn.LayerCalibration>? Calibration = null,
+    EpochProgress? Partial = null);
+
+/// <summary>
+/// Steps already trained in the epoch after <see cref="CheckpointInfo.EpochsDone"/> (0-based
+/// <see cref="Epoch"/>), with the running sums of its report: a resumed run skips those batches
+/// (the epoch's shuffle is a function of seed and epoch) and goes on from there.
+/// </summary>
+public sealed record EpochProgress(int Epoch, int Steps, double LossSum, long Correct, long Seen, double Seconds);
 
 /// <summary>
 /// One epoch of training. Peripheral-aware training on a design with several global corners scores
@@ -28,22 +36,26 @@ public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccura
     Dictionary<string, double>? CornerAccuracy = null, string? WorstCorner = null);
 
 /// <summary>
-/// Checkpoint file: the 8 magic bytes "IMCCKPT1", a little-endian int32 length, that many bytes
-/// of UTF-8 JSON (<see cref="CheckpointInfo"/>), the model state (TorchSharp format), then a
-/// flag byte and, if set, the optimizer state so a run can resume. Written to a temporary file
-/// and renamed, so a crash mid-write leaves the previous checkpoint intact.
+/// Checkpoint file: the 8 magic bytes "IMCCKPT2", a little-endian int32 length, that many bytes
+/// of UTF-8 JSON (<see cref="CheckpointInfo"/>), the model state (TorchSharp format), a flag
+/// byte and, if set, the optimizer state so a run can resume; then the SHA-256 of all bytes
+/// before it and the end marker "IMCEND01". Written to a temporary file and renamed, so a crash
+/// mid-write leaves the previous checkpoint intact. (IMCCKPT1 files, without the hash, load.)
 /// </summary>
 public static class Checkpoint
 {
-    static readonly byte[] Magic = Encoding.ASCII.GetBytes("IMCCKPT1");
+    static readonly byte[] Magic = Encoding.ASCII.GetBytes("IMCCKPT2");
+    // Files written before checksums (no hash before the end marker) still load.
+    static readonly byte[] MagicV1 = Encoding.ASCII.GetBytes("IMCCKPT1");
     // A trailer proves the file was written to the end: truncation anywhere is caught on open.
     static readonly byte[] Trailer = Encoding.ASCII.GetBytes("IMCEND01");
+    const int HashBytes = 32;
 
     public static void Save(string path, CheckpointInfo info, nn.Module model, optim.Optimizer? optimizer)
     {
-        AtomicFile.Write(path, stream =>
+        using var body = new MemoryStream();
+        using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             w.Write(Magic);
             var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(info, Json.Options));
             w.Write(json.Length);
@@ -51,7 +63,15 @@ public static class Checkpoint
             model.save(w);
             w.Write(optimizer is not null);
             if (optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.save_state_dict(w);
-            w.Write(Trailer);
+        }
+        // SHA-256 of everything before it: a flipped byte anywhere (header, weights, optimizer) is caught on load.
+        var hash = System.Security.Cryptography.SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
+        AtomicFile.Write(path, stream =>
+        {
+            body.Position = 0;
+            body.CopyTo(stream);
+            stream.Write(hash);
+            stream.Write(Trailer);
         });
     }
 
@@ -86,17 +106,28 @@ public static class Checkpoint
     static T Open<T>(string path, Func<CheckpointInfo, BinaryReader, T> body)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: checkpoint not found");
-        using var fs = File.OpenRead(path);
+        var bytes = File.ReadAllBytes(path);
+        var head = bytes.AsSpan(0, Math.Min(Magic.Length, bytes.Length));
+        bool v1 = head.SequenceEqual(MagicV1);
+        if (!v1 && !head.SequenceEqual(Magic))
+            throw new ImcInputException($"{path}: not an ImcSharp checkpoint (expected the magic bytes IMCCKPT2 or IMCCKPT1)");
+        if (bytes.Length < Magic.Length + 4 + Trailer.Length || !bytes.AsSpan(bytes.Length - Trailer.Length).SequenceEqual(Trailer))
+            throw new ImcInputException($"{path}: truncated checkpoint (the end marker IMCEND01 is missing)");
+        int end = bytes.Length - Trailer.Length;
+        if (!v1)
+        {
+            end -= HashBytes;
+            if (end < Magic.Length + 4) throw new ImcInputException($"{path}: truncated checkpoint");
+            var stored = bytes.AsSpan(end, HashBytes);
+            var actual = System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, end));
+            if (!stored.SequenceEqual(actual))
+                throw new ImcInputException($"{path}: checksum mismatch: the checkpoint was changed or damaged after it was written (SHA-256 {Convert.ToHexString(actual)[..12].ToLowerInvariant()}, stored {Convert.ToHexString(stored)[..12].ToLowerInvariant()})");
+        }
+        using var fs = new MemoryStream(bytes, 0, end, writable: false);
         using var r = new BinaryReader(fs, Encoding.UTF8);
         CheckpointInfo info;
         try
         {
-            var magic = r.ReadBytes(Magic.Length);
-            if (!magic.AsSpan().SequenceEqual(Magic))
-                throw new ImcInputException($"{path}: not an ImcSharp checkpoint (expected the magic bytes IMCCKPT1)");
-            fs.Seek(-Trailer.Length, SeekOrigin.End);
-            if (!r.ReadBytes(Trailer.Length).AsSpan().SequenceEqual(Trailer))
-                throw new ImcInputException($"{path}: truncated checkpoint (the end marker IMCEND01 is missing)");
             fs.Seek(Magic.Length, SeekOrigin.Begin);
             int len = r.ReadInt32();
             if (len <= 0 || len > fs.Length) throw new ImcInputException($"{path}: corrupt header length {len}");
@@ -114,5 +145,13 @@ public static class Checkpoint
             throw new ImcInputException($"{path}: checkpoint header is not valid JSON ({e.Message})");
         }
         return body(info, r);
+    }
+
+    /// <summary>SHA-256 of a checkpoint file (hex): what a result produced from it is keyed by.</summary>
+    public static string Fingerprint(string path)
+    {
+        if (!File.Exists(path)) throw new ImcInputException($"{path}: checkpoint not found");
+        using var fs = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fs)).ToLowerInvariant();
     }
 }

@@ -1,3 +1,4 @@
+using ImcSharp.IO;
 using ImcSharp.Config;
 using ImcSharp.Data;
 using ImcSharp.Evaluation;
@@ -108,7 +109,7 @@ public class AwareTrainingTests
             AnalogConversion.Convert(model, Hardware(kSigmaGlobal: 0.05));
             AnalogConversion.CalibrateInputs(model, info.Normalization.Apply(train.Take(64).Images));
             var file = Path.Combine(Synthetic.TempDir(), "chips.jsonl");
-            var mc = new MonteCarloOptions { Chips = 4, Corners = 2, ResultsPath = file, Setup = "test", Reference = false };
+            var mc = new MonteCarloOptions { Chips = 4, Corners = 2, ResultsPath = file, Key = RunKey.Of(("design", "a")), Reference = false };
             var first = ChipEvaluation.Run(model, test, info.Normalization, mc);
             Assert.Equal(new[] { 0, 1, 0, 1 }, first.PerChip.Select(c => c.Corner));
             Assert.Equal(2, first.Corners.Count);
@@ -122,8 +123,12 @@ public class AwareTrainingTests
             // Chips are the same chips when evaluated again from scratch.
             var again = ChipEvaluation.Run(model, test, info.Normalization, mc with { Chips = 6, ResultsPath = null });
             Assert.Equal(more.PerChip.Select(c => c.Accuracy), again.PerChip.Select(c => c.Accuracy));
-            var err = Assert.Throws<ImcInputException>(() => ChipEvaluation.Run(model, test, info.Normalization, mc with { Setup = "other" }));
-            Assert.Contains("another evaluation", err.Message);
+            var err = Assert.Throws<ImcInputException>(() => ChipEvaluation.Run(model, test, info.Normalization, mc with { Key = RunKey.Of(("design", "b")) }));
+            Assert.Contains("another setup (design: a -> b)", err.Message);
+            // Another test set under the same file is refused too, naming the test set.
+            using var fewer = test.Take(test.Count - 1);
+            err = Assert.Throws<ImcInputException>(() => ChipEvaluation.Run(model, fewer, info.Normalization, mc));
+            Assert.Contains("test_set:", err.Message);
         }
     }
 
