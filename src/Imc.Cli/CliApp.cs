@@ -1,4 +1,5 @@
 using ImcSharp.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli;
@@ -8,6 +9,10 @@ public static class CliApp
 {
     public static int Run(string[] args)
     {
+        // Redirected output (a file, a pipe, CI logs) has no terminal width: tables keep their natural width
+        // instead of being cut to 80 columns; COLUMNS, when set, still wins.
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols) && cols > 0 ? cols : 1000;
         var app = new CommandApp();
         app.Configure(config =>
         {

@@ -79,7 +79,7 @@ public sealed class EvalCommand : Command<EvalSettings>
     {
         var mc = new MonteCarloOptions
         {
-            Chips = s.Chips, Corners = Math.Min(s.Corners, Math.Max(1, s.Chips)), FirstChip = s.FirstChip, ResultsPath = s.Results,
+            Chips = s.Chips, Corners = s.Corners, FirstChip = s.FirstChip, ResultsPath = s.Results,
         };
         mc.Validate();
         if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");

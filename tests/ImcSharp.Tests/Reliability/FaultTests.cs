@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using ImcSharp.Converters;
+using ImcSharp.Data;
+using ImcSharp.IO;
+using ImcSharp.Tests.BadInputs;
+using ImcSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Reliability;
+
+/// <summary>
+/// The faults a run meets in practice: killed or interrupted mid-epoch, two runs on one output,
+/// a changed design under the same results file, files damaged on disk, leftovers of a kill.
+/// </summary>
+public class FaultTests
+{
+    static readonly Lazy<string> Dir = new(() => Synthetic.MnistDir(train: 640, test: 64));
+
+    static TrainOptions Options(int epochs) => new() { Model = "mlp", Dataset = "mnist", Epochs = epochs, BatchSize = 64, Seed = 3 };
+
+    static float[] Weights(string ckpt)
+    {
+        var (_, model) = Checkpoint.Load(ckpt);
+        using (model) return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+    }
+
+    sealed class Crash : Exception;
+
+    [Fact]
+    public void AnInterruptedEpochResumesFromItsLastSaveAndEndsWhereAnUninterruptedRunEnds()
+    {
+        using var train = DatasetCatalog.Load("mnist", Dir.Value, Split.Train);
+        using var test = DatasetCatalog.Load("mnist", Dir.Value, Split.Test);
+        var straight = Trainer.Train(Options(2), train, test, Synthetic.TempDir()).CheckpointPath;
+
+        // kill -9 at step 5 of epoch 2 (10 steps per epoch): nothing is saved at the crash, the last save was at step 3.
+        var killed = Synthetic.TempDir();
+        Assert.Throws<Crash>(() => Trainer.Train(Options(2), train, test, killed,
+            progress: u => { if (u.Phase == "epoch 2/2" && u.Step == 5) throw new Crash(); }, saveEverySteps: 3));
+        var info = Checkpoint.ReadInfo(Path.Combine(killed, "mlp.ckpt"));
+        Assert.Equal(1, info.EpochsDone);
+        Assert.Equal(new EpochProgress(1, 3, info.Partial!.LossSum, info.Partial.Correct, 192, info.Partial.Seconds), info.Partial);
+        var resumed = Trainer.Train(Options(2), train, test, killed, resume: true);
+        Assert.True(resumed.Resumed);
+        Assert.Null(resumed.Info.Partial);
+        Assert.Equal(Weights(straight), Weights(resumed.CheckpointPath));
+
+        // Ctrl+C at step 7 of epoch 1: every finished step is saved on the way out.
+        var stopped = Synthetic.TempDir();
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(Options(2), train, test, stopped, cancel: cts.Token,
+            progress: u => { if (u.Phase == "epoch 1/2" && u.Step == 7) cts.Cancel(); }, saveEverySteps: 0));
+        Assert.Equal(7, Checkpoint.ReadInfo(Path.Combine(stopped, "mlp.ckpt")).Partial!.Steps);
+        var after = Trainer.Train(Options(2), train, test, stopped, resume: true);
+        Assert.Equal(Weights(straight), Weights(after.CheckpointPath));
+        Assert.Equal(2, after.Info.History.Count);
+        // The interrupted epoch's report covers all of its steps, before and after the interruption.
+        var whole = Checkpoint.ReadInfo(straight).History[0];
+        Assert.Equal(whole.TrainLoss, after.Info.History[0].TrainLoss, 9);
+        Assert.Equal(whole.TrainAccuracy, after.Info.History[0].TrainAccuracy);
+    }
+
+    [Fact]
+    public void ASecondRunOnALockedOutputIsRefusedNamingTheHolderAndAStaleLockIsTakenOver()
+    {
+        var outDir = Synthetic.TempDir();
+        using var holder = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            File.WriteAllText(Path.Combine(outDir, RunLock.DirectoryLockName),
+                $"{holder.Id} {holder.StartTime.ToUniversalTime():o}\n");
+            var args = new[] { "train", "--model", "mlp", "--dataset", "mnist", "--data", Dir.Value, "--epochs", "1", "--out", outDir };
+            var (code, err) = BadInputCorpusTests.Run(args);
+            Assert.Equal(2, code);
+            Assert.Contains($"in use by another run (PID {holder.Id}", err);
+            Assert.False(File.Exists(Path.Combine(outDir, "mlp.ckpt")));
+
+            holder.Kill();
+            holder.WaitForExit();
+            (code, err) = BadInputCorpusTests.Run(args);
+            Assert.True(code == 0, err);
+            Assert.True(File.Exists(Path.Combine(outDir, "mlp.ckpt")));
+            Assert.False(File.Exists(Path.Combine(outDir, RunLock.DirectoryLockName)));
+        }
+        finally
+        {
+            if (!holder.HasExited) holder.Kill();
+        }
+    }
+
+    [Fact]
+    public void LocksAreReentrantWithinARunAndExclusiveAcrossRuns()
+    {
+        var dir = Synthetic.TempDir();
+        using (RunLock.Directory(dir))
+        using (RunLock.Directory(dir))
+            Assert.True(File.Exists(Path.Combine(dir, RunLock.DirectoryLockName)));
+        Assert.False(File.Exists(Path.Combine(dir, RunLock.DirectoryLockName)));
+        // A lock left by a process that no longer exists (PID reused or gone) does not block.
+        File.WriteAllText(Path.Combine(dir, RunLock.DirectoryLockName), "999999 2020-01-01T00:00:00.0000000Z\n");
+        using (RunLock.Directory(dir)) { }
+    }
+
+    [Fact]
+    public void AChangedDesignUnderTheSameResultsFileIsRefusedNamingWhatDiffers()
+    {
+        var root = Synthetic.TempDir();
+        Assert.Equal(0, BadInputCorpusTests.Run("train", "--model", "mlp", "--dataset", "mnist", "--data", Dir.Value, "--epochs", "1", "--out", root).Code);
+        string Design(int bits)
+        {
+            var path = Path.Combine(root, $"adc{bits}.json");
+            File.WriteAllText(path, File.ReadAllText(Repo.Path("configs", "puma-reference.json")).Replace("\"bits\": 7", $"\"bits\": {bits}"));
+            return path;
+        }
+        var results = Path.Combine(root, "chips.jsonl");
+        string[] Eval(string hw, int chips) => new[] { "eval", "--checkpoint", Path.Combine(root, "mlp.ckpt"), "--dataset", "mnist", "--data", Dir.Value,
+            "--hw", hw, "--chips", chips.ToString(), "--results", results, "--calibration-images", "64" };
+        Assert.Equal(0, BadInputCorpusTests.Run(Eval(Design(7), 2)).Code);
+        var before = File.ReadAllText(results);
+        var (code, err) = BadInputCorpusTests.Run(Eval(Design(2), 4));
+        Assert.Equal(2, code);
+        Assert.True(err.Contains("holds chip results of another setup (design:"), err);
+        Assert.Equal(before, File.ReadAllText(results));
+        // The same design resumes: the 2 finished chips are kept, 2 more are added.
+        Assert.Equal(0, BadInputCorpusTests.Run(Eval(Design(7), 4)).Code);
+        Assert.Equal(5, File.ReadAllLines(results).Length);
+    }
+
+    [Fact]
+    public void APopulationFileCarriesAChecksumThatCatchesAnyEdit()
+    {
+        var path = Path.Combine(Synthetic.TempDir(), "pop.json");
+        using (var pop = new AdcPopulation(2, tensor(new double[] { 0.5, 1.5, double.PositiveInfinity, 0.4, 1.6, 2.5 }).view(2, 3), new[] { 0, 0 }, new[] { "tt" }))
+            PopulationFile.Save(path, pop, "test");
+        using (var back = PopulationFile.Load(path))
+            Assert.Equal(new[] { 0.5, 1.5, double.PositiveInfinity, 0.4, 1.6, 2.5 }, back.Thresholds.data<double>().ToArray());
+        File.WriteAllText(path, File.ReadAllText(path).Replace("1.6", "1.7"));
+        var err = Assert.Throws<ImcInputException>(() => PopulationFile.Load(path));
+        Assert.Contains("checksum mismatch", err.Message);
+    }
+
+    [Fact]
+    public void TemporariesOfAKilledWriterAreRemovedByTheNextWrite()
+    {
+        var dir = Synthetic.TempDir();
+        var target = Path.Combine(dir, "report.json");
+        using var live = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            File.WriteAllText(target + ".tmp-999999", "half");
+            File.WriteAllText(target + $".tmp-{live.Id}", "being written");
+            AtomicFile.WriteAllText(target, "{}\n");
+            Assert.False(File.Exists(target + ".tmp-999999"));
+            Assert.True(File.Exists(target + $".tmp-{live.Id}"));
+            Assert.Equal("{}\n", File.ReadAllText(target));
+        }
+        finally { live.Kill(); }
+    }
+}
