@@ -49,7 +49,7 @@ public static class Json
         if (convert.Success)
         {
             var typeName = convert.Groups[1].Value;
-            var nullable = System.Text.RegularExpressions.Regex.Match(typeName, @"Nullable`1\[\[([^,\]]+)");
+            var nullable = System.Text.RegularExpressions.Regex.Match(typeName, @"Nullable`1\[\[?([^,\]]+)");
             if (nullable.Success) typeName = nullable.Groups[1].Value;
             return typeName switch
             {
@@ -63,6 +63,10 @@ public static class Json
                 _ => "expected " + (FindType(typeName) is { } known && !known.IsPrimitive ? "an object" : "a different kind of value"),
             };
         }
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)) return "the file is empty: expected a JSON object";
+        if (message.Contains("trailing comma", StringComparison.Ordinal)) return "a trailing comma before a closing bracket: JSON does not allow it";
+        if (message.Contains("is an invalid start of a value", StringComparison.Ordinal))
+            return message.TrimEnd('.') + " (JSON values are numbers, \"strings\", true, false, null, [lists] or {objects}; Infinity and NaN are not JSON)";
         return message;
     }
 

@@ -55,6 +55,22 @@ public sealed class BadInputWorld
         for (int i = 1; i <= 5; i++) File.WriteAllBytes(Path.Combine(cifar, $"data_batch_{i}.bin"), Synthetic.CifarRecords(8, i));
         File.WriteAllBytes(Path.Combine(cifar, "test_batch.bin"), Synthetic.CifarRecords(8, 99));
 
+        // A CIFAR test batch cut mid-record; IDX files with a wrong magic number or cut short.
+        var cifarCut = Synthetic.TempDir();
+        foreach (var f in Directory.GetFiles(cifar)) File.Copy(f, Path.Combine(cifarCut, Path.GetFileName(f)));
+        File.WriteAllBytes(Path.Combine(cifarCut, "test_batch.bin"), Synthetic.CifarRecords(3, 5)[..5000]);
+        var badMagic = Synthetic.TempDir();
+        foreach (var f in Directory.GetFiles(mnist)) File.Copy(f, Path.Combine(badMagic, Path.GetFileName(f)));
+        var idx = Synthetic.Idx(new[] { 64, 28, 28 }, new byte[64 * 784]);
+        idx[2] = 0x0D;
+        Synthetic.WriteFile(Path.Combine(badMagic, "t10k-images-idx3-ubyte.gz"), idx, gzip: true);
+        var idxCut = Synthetic.TempDir();
+        foreach (var f in Directory.GetFiles(mnist)) File.Copy(f, Path.Combine(idxCut, Path.GetFileName(f)));
+        Synthetic.WriteFile(Path.Combine(idxCut, "t10k-images-idx3-ubyte.gz"), Synthetic.Idx(new[] { 64, 28, 28 }, new byte[64 * 784])[..3000], gzip: true);
+        Places["cifar-cut"] = cifarCut;
+        Places["idx-bad-magic"] = badMagic;
+        Places["idx-cut"] = idxCut;
+
         // A regular file where a directory is expected: nothing can be created under it, even as root.
         var blocker = Path.Combine(root, "a-file");
         File.WriteAllText(blocker, "x");
@@ -130,6 +146,9 @@ public class BadInputCorpusTests : IClassFixture<BadInputWorld>
         Assert.True(lines.Length == 1 && lines[0].StartsWith("imc: error:"), $"{c.Name}: expected one error line, got: {err}");
         Assert.True(lines[0].Contains(Expand(c.Fragment), StringComparison.Ordinal), $"{c.Name}: '{lines[0]}' does not name '{Expand(c.Fragment)}'");
         Assert.DoesNotContain("   at ", err);
+        // IMC_CORPUS_REPORT=FILE collects every case's message (for review and the issue notes).
+        if (Environment.GetEnvironmentVariable("IMC_CORPUS_REPORT") is { Length: > 0 } report)
+            File.AppendAllText(report, $"| {c.Name} | {code} | `{lines[0].Replace(_world.Places["in"] + "/", "").Replace(tmp, "TMP").Replace("|", "\\|")}` |\n");
         // Nothing half-written is left where the run was told to write.
         Assert.Empty(Directory.GetFiles(tmp, "*.tmp-*", SearchOption.AllDirectories));
     }
