@@ -156,7 +156,7 @@ public static class ChipEvaluation
             JsonLines.Append(path, new Line(Key: key.Parts));
             return new Dictionary<long, ChipResult>();
         }
-        key.Check(lines[0].Key, path, "holds chip results");
+        key.Check(lines[0].Key, path, "holds chip results of");
         return lines.Skip(1).Where(l => l.Chip is not null && l.Accuracy is not null)
             .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key, g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
     }

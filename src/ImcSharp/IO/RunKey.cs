@@ -17,14 +17,14 @@ public sealed record RunKey(SortedDictionary<string, string> Parts)
             .Where(k => (stored is null || !stored.TryGetValue(k, out var s) ? null : s) != (Parts.TryGetValue(k, out var v) ? v : null))
             .Select(k => $"{k}: {Show(stored, k)} -> {Show(Parts, k)}").ToList();
 
-    /// <summary>Throws unless <paramref name="stored"/> (read from <paramref name="path"/>) is this key.</summary>
+    /// <summary>Throws unless <paramref name="stored"/> (read from <paramref name="path"/>) is this key; <paramref name="what"/> reads "{path}: {what} another setup".</summary>
     public void Check(IReadOnlyDictionary<string, string>? stored, string path, string what)
     {
         if (stored is null)
-            throw new ImcInputException($"{path}: {what} without a record of what produced it (written by an older ImcSharp): delete it or choose another file");
+            throw new ImcInputException($"{path}: has no record of what produced it (written by an older ImcSharp): delete it or choose another file");
         var diff = Differences(stored);
         if (diff.Count > 0)
-            throw new ImcInputException($"{path}: {what} of another setup ({string.Join("; ", diff)}): delete it or choose another file");
+            throw new ImcInputException($"{path}: {what} another setup ({string.Join("; ", diff)}): delete it or choose another file");
     }
 
     static string Show(IReadOnlyDictionary<string, string>? d, string k) => d is not null && d.TryGetValue(k, out var v) ? v : "(none)";

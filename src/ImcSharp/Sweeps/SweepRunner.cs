@@ -39,7 +39,7 @@ public static class SweepRunner
         using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
         // A finished point is reused only if the same design, training, data and chips produced it.
         var keys = mine.ToDictionary(p => p.Id, p => PointKey(spec, Hardware(baseHw, adcs[p.Adc], p), p, train, test));
-        foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file, $"holds point {p.Id}");
+        foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file, $"holds point {p.Id} of");
         log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);

@@ -18,7 +18,8 @@ public sealed record CheckpointInfo(
     List<EpochRecord> History,
     AwareOptions? Aware = null,
     Dictionary<string, Nn.LayerCalibration>? Calibration = null,
-    EpochProgress? Partial = null);
+    EpochProgress? Partial = null,
+    SortedDictionary<string, string>? Key = null);
 
 /// <summary>
 /// Steps already trained in the epoch after <see cref="CheckpointInfo.EpochsDone"/> (0-based

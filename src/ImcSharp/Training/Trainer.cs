@@ -48,9 +48,12 @@ public static class Trainer
         CheckpointInfo info;
         bool resumed = false;
 
+        // What the weights depend on besides the options: the training images and the network fine-tuned from.
+        var key = RunKey.Of(("train_set", $"{train.Count} images {train.Fingerprint()}"), ("init", aware?.Init is { } from ? RunKey.HashFile(from) : "none"));
         if (resume && File.Exists(ckptPath))
         {
             var stored = Checkpoint.ReadInfo(ckptPath);
+            key.Check(stored.Key, ckptPath, "was trained in");
             if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs }
                 || (stored.Aware is null) != (aware is null) || (aware is not null && !aware.SameAs(stored.Aware!)))
                 throw new ImcInputException($"{ckptPath}: --resume with different options than the checkpoint was trained with (only --epochs may change)");
@@ -90,7 +93,7 @@ public static class Trainer
                 calibration = Nn.AnalogConversion.Calibrations(model);
             }
             optimizer = MakeOptimizer(model, o);
-            info = new CheckpointInfo(spec, normalization, o, 0, 0, new List<EpochRecord>(), aware, calibration);
+            info = new CheckpointInfo(spec, normalization, o, 0, 0, new List<EpochRecord>(), aware, calibration, Key: key.Parts);
         }
 
         var loader = new BatchLoader(train, info.Normalization, o.BatchSize);
