@@ -158,3 +158,16 @@ public class FaultTests
         finally { live.Kill(); }
     }
 }
+
+public class MergeFaultTests
+{
+    [Fact]
+    public void AMergeWithNothingToJoinFailsWithoutWritingAnEmptyPointsFile()
+    {
+        var outDir = Synthetic.TempDir();
+        var (code, err) = BadInputCorpusTests.Run("sweep", "merge", Repo.Path("experiments", "sweep-lenet5.json"), "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("no finished points to merge", err);
+        Assert.False(File.Exists(Path.Combine(outDir, "points.jsonl")));
+    }
+}
