@@ -35,7 +35,7 @@ public static class AdcBench
         var clamp = Time("clamp-and-round, 10M values", x => x.round_().clamp_(-64, 63));
         using var ideal = new IdealAdc(bits, new[] { -64.0 });
         var idealBank = Time("ideal ADC bank, 10M values", ideal.Convert);
-        var cfg = new AdcConfig { Kind = AdcKind.Flash, Bits = bits, Flash = new FlashParams { ComparatorSigma = 0.3 } };
+        var cfg = new AdcConfig { Kind = "flash", Bits = bits }.With(new FlashParams { ComparatorSigma = 0.3 });
         using var g = new Generator(1);
         using var l = new Generator(2);
         var thresholds = AdcModels.Thresholds(cfg, columns, g, l);
@@ -70,14 +70,14 @@ public static class AdcBench
         var cases = new List<(string Model, string Label, HardwareConfig[] Designs)>();
         foreach (var name in new[] { "mlp", "lenet5" })
             // One core for all three kinds (speed only): the unipolar CCO takes the pair's signed sum on a mid-scale bias.
-            cases.Add((name, "PUMA cores", new[] { AdcKind.Ideal, AdcKind.Sar, AdcKind.Cco }
-                .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k, Bias = k == AdcKind.Cco ? AdcBias.MidScale : AdcBias.None } }).ToArray()));
+            cases.Add((name, "PUMA cores", new[] { "ideal", "sar", "cco" }
+                .Select(k => AnalogBench.PumaBitSerial with { Adc = AnalogBench.PumaBitSerial.Adc with { Kind = k, Bias = k == "cco" ? AdcBias.MidScale : AdcBias.None } }).ToArray()));
         // Then the realistic designs: every bit line converted on its own (digital subtraction) against the same CCO on the pair's analog difference.
         foreach (var path in new[] { "experiments/hw/current-rram-cco.json", "experiments/hw/charge-cap-sar.json",
                      "experiments/hw/current-rram-cco-realistic-analog.json", "experiments/hw/current-rram-cco-realistic.json", "experiments/hw/charge-cap-sar-realistic.json" })
         {
             var approx = HardwareConfig.Load(path);
-            cases.Add(("lenet5", approx.Name, new[] { approx with { Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = approx.Adc.Bits, Range = approx.Adc.Range } }, approx }));
+            cases.Add(("lenet5", approx.Name, new[] { approx with { Adc = new AdcConfig { Kind = "ideal", Bits = approx.Adc.Bits, Range = approx.Adc.Range } }, approx }));
         }
         foreach (var (name, label, designs) in cases)
         {

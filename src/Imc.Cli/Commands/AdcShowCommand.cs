@@ -60,10 +60,10 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
         var (name, cfg) = AdcConfigFile.Load(s.Config);
         using var scope = TorchSharp.torch.NewDisposeScope();
         // A loaded population belongs to the factory's cache; only a drawn one is ours to dispose.
-        using var drawn = cfg.Kind == Config.AdcKind.Population ? null : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
+        using var drawn = cfg.Kind == Converters.PopulationArchitecture.Name ? null : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
         var pop = drawn ?? AdcFactory.LoadPopulation(cfg.Population!);
         var lin = Characterization.Measure(pop);
-        var report = AdcReport.Of(name, IO.Json.Name(cfg.Kind), pop, lin,
+        var report = AdcReport.Of(name, cfg.Kind, pop, lin,
             cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));
         var files = AdcPlots.Write(s.Out ?? Path.Combine("runs", "adc", name), name, pop, lin, png, svg);
         if (s.SavePopulation is { } save)

@@ -77,9 +77,7 @@ public static class AdcScales
     /// <summary>The converter's own physical input range (A or V): an oscillator's [0, full scale], a population's measured range.</summary>
     public static (double Min, double Max) NativeRange(AdcConfig cfg)
     {
-        if (cfg.Kind is AdcKind.Cco or AdcKind.Vco) return (0, cfg.Oscillator.FullScale);
-        var info = AdcFactory.LoadPopulation(cfg.Population!).Info
-            ?? throw new ImcInputException($"{cfg.Population}: adc.range.mode native needs the population's physical input range (input_min, input_max); re-import it with `imc adc import`");
+        var info = AdcArchitecture.Of(cfg).Physical(cfg) ?? throw new ImcInputException($"adc.kind {cfg.Kind}: has no physical input range of its own");
         return (info.InputMin, info.InputMax);
     }
 
@@ -148,56 +146,19 @@ public static class AdcFactory
     /// </summary>
     public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes)
     {
-        if (cfg.Kind == AdcKind.Ideal && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes);
+        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);
-        Tensor thresholds;
-        if (cfg.Kind == AdcKind.Population)
-        {
-            var pop = LoadPopulation(cfg.Population!);
-            if (pop.Bits != cfg.Bits) throw new ImcInputException($"{cfg.Population}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
-            int corners = pop.CornerNames.Length;
-            int corner = ctx.Corner is int c ? c % corners : (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
-            var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == corner).Select(i => (long)i).ToArray());
-            if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
-            Tensor drawn;
-            if (cfg.LocalPopulation is { } poolPath)
-            {
-                // The corner's mean curve plus each drawn pool instance's deviation from the pool's mean curve.
-                var pool = LoadPopulation(poolPath);
-                if (pool.Bits != cfg.Bits) throw new ImcInputException($"{poolPath}: local population has {pool.Bits} bits but adc.bits = {cfg.Bits}");
-                var cornerCurve = MeanCurve(pop.Sorted().index_select(0, members));
-                var poolSorted = pool.Sorted();
-                var picked = poolSorted.index_select(0, randint(0, pool.Instances, new long[] { ctx.Instances }, generator: local));
-                var deviation = picked - MeanCurve(poolSorted);
-                drawn = where(picked.isfinite().logical_and(cornerCurve.isfinite()), cornerCurve + deviation, where(picked.isfinite(), cornerCurve.expand_as(picked), picked));
-            }
-            else drawn = pop.Thresholds.index_select(0, members.index_select(0, randint(0, members.numel(), new long[] { ctx.Instances }, generator: local)));
-            thresholds = AdcModels.Vary(drawn, cfg, null, global, local);
-        }
-        else
-        {
-            thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
-        }
+        var thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
         var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
         return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, ctx.LocalSeed ^ 0xD1B54A32D192ED03UL);
-    }
-
-    /// <summary>Mean of sorted thresholds [I, M] over instances where all are finite; a code unreached (+inf) or produced at the lowest input (-inf) by most instances keeps that.</summary>
-    static Tensor MeanCurve(Tensor sorted)
-    {
-        var finite = sorted.isfinite();
-        var sum = where(finite, sorted, zeros_like(sorted)).sum(0, keepdim: true);
-        var count = finite.sum(0, keepdim: true).to_type(ScalarType.Float64);
-        var majority = sorted.sign().sum(0, keepdim: true).sign() * double.PositiveInfinity;   // the infinity most instances hold
-        return where(count.gt(sorted.shape[0] / 2.0), sum / count.clamp_min(1), majority);
     }
 
     /// <summary>Names of the global corners chips of this config are grouped in (named corners, a population's), or null for random draws.</summary>
     public static string[]? CornerNames(AdcConfig cfg) =>
         cfg.Corners.Count > 0 ? cfg.Corners.Select(c => c.Name).ToArray()
-        : cfg.Kind == AdcKind.Population ? LoadPopulation(cfg.Population!).CornerNames : null;
+        : AdcArchitecture.Of(cfg).CornerNames(cfg);
 
     public static AdcPopulation LoadPopulation(string path)
     {

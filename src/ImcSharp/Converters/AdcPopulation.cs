@@ -57,8 +57,7 @@ public sealed class AdcPopulation : IDisposable
         }
         var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();
         var names = named > 0 ? cfg.Corners.Take(Math.Min(chips, named)).Select(k => k.Name).ToArray() : Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray();
-        var info = cfg.Kind is AdcKind.Cco or AdcKind.Vco
-            ? new PopulationInfo(cfg.Kind == AdcKind.Cco ? "A" : "V", 0, cfg.Oscillator.FullScale, "frequency", "nearest", "increasing") : null;
+        var info = AdcArchitecture.Of(cfg).Physical(cfg);
         return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, names) { Info = info };
     }
 

@@ -12,19 +12,12 @@ public sealed record AdcCost(double EnergyPerConversion, double Area, double Cal
 
 /// <summary>
 /// ADC energy and area by architecture, resolution N, sample rate f_s and node. Each architecture
-/// is priced bottom-up from what it switches per conversion, then floored by the survey envelope:
+/// is priced bottom-up from what it switches per conversion (its own formula, beside its model in
+/// Converters/Architectures, from the building blocks in <see cref="AdcTechnology"/>), then floored by the survey envelope:
 ///   E = max(E_arch, E_Walden, E_Schreier),  E_Walden = FOM_W,env 2^N,
 ///   E_Schreier = 10^((6.02 N + 1.76 - FOM_S,env) / 10) / 2   (from FOM_S = SNDR + 10 log10(f_s / 2P)),
 ///   E_arch = (switching energy) (1 + f_s / f_c),  f_c = f_c,28 (28 nm / node)
-/// (designs faster than the corner pay for speed, the envelope's high-rate slope). Switching energy
-/// per architecture (d = (node / 28 nm)(V / 0.9 V)^2 scales digital and comparator energy):
-///   flash: (2^N - 1) E_cmp d + N E_logic d                      (one decision per comparator, encoder)
-///   SAR: N (E_cmp + E_logic) d + 1/2 2^N C_u(N) V^2            (N decisions; monotonic cap-DAC switching, Liu 2010)
-///   ramp: 2^N (2 E_ff + E_cmp,ct) d + 2^N E_ramp / 128          (2^N clocks, ripple counter ~2 toggles/clock, shared ramp)
-///   CCO/VCO: (f_0 W + 2^(N-1)) (E_osc + 2 E_ff) d               (oscillator cycles over the window, counter)
-///   integrator: 2^N (2 E_ff + E_cmp,ct) d + C_int V^2            (counter while integrating, integrator reset)
-///   sense amp: E_cmp d
-/// C_u(N) = C_u,8 2^max(0, N-8): the unit capacitor grows to keep mid-scale DNL within spec.
+/// (designs faster than the corner pay for speed, the envelope's high-rate slope).
 /// Areas: comparator, flip-flop and logic area scale with node^2; capacitors are matching-limited
 /// and do not scale; a layout overhead covers references, routing and decoupling.
 /// </summary>
@@ -36,27 +29,6 @@ public static class AdcCostModel
     public const double SchreierFomEnvelope = 185.0;
     // Speed corner of the Walden envelope at 28 nm (the survey's FOM rises roughly linearly above ~1 GS/s).
     public const double CornerHz28 = 1e9;
-    // StrongARM latch comparator: tens of fJ per decision in 28-65 nm (Razavi, "The StrongARM Latch",
-    // IEEE Solid-State Circuits Magazine, 2015). 28 nm, 0.9 V.
-    public const double ComparatorEnergy = 20e-15;
-    // Continuous-time comparator of a ramp/integrator ADC, bias energy per clock period (28 nm).
-    public const double ContinuousComparatorEnergyPerClock = 2e-15;
-    // Asynchronous SAR logic and registers per bit cycle (28 nm); flip-flop toggle (28 nm).
-    public const double LogicEnergyPerBit = 20e-15;
-    public const double FlipFlopEnergy = 5e-15;
-    // SAR unit capacitor at <= 8 bits: ~1 fF MOM units (e.g. Harpe et al., JSSC 2011, sub-fF units).
-    public const double UnitCapacitance8 = 1e-15;
-    // Ring-oscillator cycle: 5 stages x 2 transitions x ~1 fF (28 nm).
-    public const double OscillatorCycleCapacitance = 10e-15;
-    // Shared ramp generator energy per clock, amortised over 128 columns; integrator capacitor.
-    public const double RampEnergyPerClock = 50e-15;
-    public const double IntegratorCapacitance = 50e-15;
-    // Areas at 28 nm (m^2): StrongARM comparator, flip-flop, SAR logic per bit, MOM density ~1 fF/um^2 with spacing.
-    public const double ComparatorArea = 20e-12;
-    public const double FlipFlopArea = 5e-12;
-    public const double LogicAreaPerBit = 15e-12;
-    public const double CapacitorAreaPerFarad = 1e-12 / 1e-15;
-    public const double OscillatorStageArea = 2e-12;
     public const double LayoutOverhead = 3.0;
     // Digital calibration: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V):
     // 8-bit add 0.03 pJ, 8-bit multiply 0.2 pJ; small register-file read ~ 2 fJ/bit (28 nm, 1/8 of an 8 kB SRAM's 0.16 pJ/bit).
@@ -65,52 +37,22 @@ public static class AdcCostModel
     public const double RegisterFileReadPerBit = 2e-15;
     public const double RegisterFileAreaPerBit = 0.5e-12;
 
-    public static double DigitalScale(double nodeNm, double supply) => nodeNm / 28.0 * (supply / 0.9) * (supply / 0.9);
-    static double AreaScale(double nodeNm) => nodeNm / 28.0 * (nodeNm / 28.0);
 
     /// <summary>Envelope energy per conversion at N bits (J).</summary>
     public static double Envelope(int bits) =>
         Math.Max(WaldenFomEnvelope * Math.Pow(2, bits), Math.Pow(10, (6.02 * bits + 1.76 - SchreierFomEnvelope) / 10) / 2);
 
-    public static double UnitCapacitance(int bits) => UnitCapacitance8 * Math.Pow(2, Math.Max(0, bits - 8));
-
-    /// <summary>Energy per conversion (J) of one ADC, without calibration.</summary>
+    /// <summary>Energy per conversion (J) of one ADC, without calibration: its architecture's switching energy, the speed penalty, the envelope floor.</summary>
     public static double Energy(AdcConfig adc, double sampleRate, double nodeNm, double supply)
     {
-        int n = adc.Bits;
-        double d = DigitalScale(nodeNm, supply), codes = Math.Pow(2, n);
-        double arch = adc.Kind switch
-        {
-            AdcKind.Flash => (codes - 1) * ComparatorEnergy * d + n * LogicEnergyPerBit * d,
-            AdcKind.Sar or AdcKind.Ideal or AdcKind.Population => n * (ComparatorEnergy + LogicEnergyPerBit) * d + 0.5 * codes * UnitCapacitance(n) * supply * supply,
-            AdcKind.Ramp => codes * (2 * FlipFlopEnergy + ContinuousComparatorEnergyPerClock) * d + codes * RampEnergyPerClock / 128,
-            AdcKind.Cco or AdcKind.Vco => (adc.Oscillator.F0 * adc.Oscillator.Window * codes / Math.Max(1, adc.Oscillator.K * adc.Oscillator.Window * adc.Oscillator.FullScale) + codes / 2)
-                                          * (OscillatorCycleCapacitance * 0.81 + 2 * FlipFlopEnergy) * d,
-            AdcKind.Integrator => codes * (2 * FlipFlopEnergy + ContinuousComparatorEnergyPerClock) * d + IntegratorCapacitance * supply * supply,
-            AdcKind.SenseAmp => ComparatorEnergy * d,
-            _ => throw new InvalidOperationException(),
-        };
+        double arch = AdcArchitecture.Of(adc).SwitchingEnergy(adc, new AdcTechnology(nodeNm, supply));
         double corner = CornerHz28 * 28.0 / nodeNm;
-        return Math.Max(arch * (1 + sampleRate / corner), Envelope(n));
+        return Math.Max(arch * (1 + sampleRate / corner), Envelope(adc.Bits));
     }
 
-    /// <summary>Area (m^2) of one ADC instance, without calibration.</summary>
-    public static double Area(AdcConfig adc, double nodeNm)
-    {
-        int n = adc.Bits;
-        double s = AreaScale(nodeNm), codes = Math.Pow(2, n);
-        double core = adc.Kind switch
-        {
-            AdcKind.Flash => (codes - 1) * ComparatorArea * s + n * LogicAreaPerBit * s,
-            AdcKind.Sar or AdcKind.Ideal or AdcKind.Population => ComparatorArea * s + n * LogicAreaPerBit * s + codes * UnitCapacitance(n) * CapacitorAreaPerFarad,
-            AdcKind.Ramp => ComparatorArea * s + n * FlipFlopArea * s,
-            AdcKind.Cco or AdcKind.Vco => (5 * OscillatorStageArea + n * FlipFlopArea + ComparatorArea) * s,
-            AdcKind.Integrator => (ComparatorArea + n * FlipFlopArea) * s + IntegratorCapacitance * CapacitorAreaPerFarad,
-            AdcKind.SenseAmp => ComparatorArea * s,
-            _ => throw new InvalidOperationException(),
-        };
-        return core * LayoutOverhead;
-    }
+    /// <summary>Area (m^2) of one ADC instance, without calibration: its architecture's core area with the layout overhead.</summary>
+    public static double Area(AdcConfig adc, double nodeNm) =>
+        AdcArchitecture.Of(adc).CoreArea(adc, new AdcTechnology(nodeNm, 0.9)) * LayoutOverhead;
 
     /// <summary>
     /// Digital calibration per conversion and per ADC (see <see cref="Calibration.Cost"/>): two-point
@@ -121,12 +63,12 @@ public static class AdcCostModel
     public static (double Energy, double Area) CalibrationCost(CalibrationKind kind, int bits, double nodeNm, double supply)
     {
         var c = Converters.Calibration.Cost(kind, bits);
-        double d45 = nodeNm / 45.0 * (supply / 0.9) * (supply / 0.9), s = AreaScale(nodeNm);
+        double d45 = nodeNm / 45.0 * (supply / 0.9) * (supply / 0.9), s = new AdcTechnology(nodeNm, supply).AreaScale;
         return kind switch
         {
             CalibrationKind.TwoPoint => (Mult8Energy45 * bits * (bits + 6) / 64.0 * d45,
-                c.StorageBitsPerAdc * FlipFlopArea * s * LayoutOverhead),
-            CalibrationKind.Lut => ((bits + 2) * RegisterFileReadPerBit * DigitalScale(nodeNm, supply),
+                c.StorageBitsPerAdc * AdcTechnology.FlipFlopArea * s * LayoutOverhead),
+            CalibrationKind.Lut => ((bits + 2) * RegisterFileReadPerBit * AdcTechnology.DigitalScale(nodeNm, supply),
                 c.StorageBitsPerAdc * RegisterFileAreaPerBit * s * LayoutOverhead),
             _ => (0, 0),
         };

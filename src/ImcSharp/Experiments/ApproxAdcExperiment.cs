@@ -75,7 +75,7 @@ public static class ApproxAdcExperiment
                         var cellDir = Path.Combine(seedDir, $"{array.Name}-{bits}b-{approx.Fingerprint()}");
                         var designs = new Dictionary<string, HardwareConfig>
                         {
-                            ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = bits, Range = approx.Adc.Range } },
+                            ["ideal"] = approx with { Name = $"{approx.Name}-ideal", Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = bits, Range = approx.Adc.Range } },
                             ["calibrated"] = approx with { Name = $"{approx.Name}-{run.Calibration.ToString().ToLowerInvariant()}", Adc = approx.Adc with { Calibration = run.Calibration } },
                             ["approximate"] = approx,
                         };

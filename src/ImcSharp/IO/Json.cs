@@ -28,14 +28,18 @@ public static class Json
     /// <summary>One clear error for a JSON failure: the source, the field path, then what went wrong.</summary>
     public static ImcInputException InputError(JsonException e, string source, string fieldPrefix = "")
     {
-        var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0 ? fieldPrefix.TrimEnd('.') : "(document)";
+        var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0 ? fieldPrefix.TrimEnd('.') : "";
+        // A converter (the ADC config's) names the field inside the object it was reading.
+        if (e.Data["field"] is string inner) field = field.Length > 0 ? field + "." + inner : inner;
+        if (field.Length == 0) field = "(document)";
         var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-        return new ImcInputException($"{source}: {field}{line}: {Explain(FirstSentence(e.Message))}");
+        return new ImcInputException($"{source}: {field}{line}: {(e.Data["field"] is string ? e.Message : Explain(FirstSentence(e.Message)))}");
     }
 
     /// <summary>System.Text.Json's messages in the config's words: JSON names and allowed values, never .NET type names.</summary>
-    static string Explain(string message)
+    public static string Explain(string message)
     {
+        message = FirstSentence(message);
         var unknown = System.Text.RegularExpressions.Regex.Match(message, @"The JSON property '([^']+)' could not be mapped to any \.NET member contained in type '([^']+)'");
         if (unknown.Success)
         {

@@ -155,7 +155,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var core = Hardware.Core;
-        var exact = Hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = AdcKind.Ideal, Bits = Hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
+        var exact = Hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = Hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), core.WeightBits);
         using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
         var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);

@@ -32,7 +32,7 @@ public class AdcModelTests
     public void IdealPopulationHasZeroErrorsAndFullEnob()
     {
         using var scope = NewDisposeScope();
-        var pop = AdcPopulation.Generate(new AdcConfig { Kind = AdcKind.Ideal, Bits = 7 }, 1, 4, 1);
+        var pop = AdcPopulation.Generate(new AdcConfig { Kind = "ideal", Bits = 7 }, 1, 4, 1);
         var lin = Characterization.Measure(pop);
         Assert.True(lin.InlEndPoint.abs().max().item<double>() < 0.01);
         Assert.True(lin.Dnl.abs().max().item<double>() < 0.01);
@@ -43,7 +43,7 @@ public class AdcModelTests
     public void SarMismatchIsWorstAtTheMidScaleCarry()
     {
         using var scope = NewDisposeScope();
-        var cfg = new AdcConfig { Kind = AdcKind.Sar, Bits = 6, Sar = new SarParams { UnitCapSigma = 0.05, ComparatorOffsetSigma = 0 } };
+        var cfg = new AdcConfig { Kind = "sar", Bits = 6 }.With(new SarParams { UnitCapSigma = 0.05, ComparatorOffsetSigma = 0 });
         var pop = AdcPopulation.Generate(cfg, 1, 2000, 3);
         var t = pop.Thresholds;
         var dnl = t.narrow(1, 1, 62) - t.narrow(1, 0, 62) - 1;          // code widths of codes 1..62
@@ -58,7 +58,7 @@ public class AdcModelTests
     public void FlashThresholdErrorsAreIndependentWithTheConfiguredSigma()
     {
         using var scope = NewDisposeScope();
-        var cfg = new AdcConfig { Kind = AdcKind.Flash, Bits = 5, Flash = new FlashParams { ComparatorSigma = 0.3 } };
+        var cfg = new AdcConfig { Kind = "flash", Bits = 5 }.With(new FlashParams { ComparatorSigma = 0.3 });
         var pop = AdcPopulation.Generate(cfg, 1, 4000, 5);
         var err = pop.Thresholds - AdcModels.Ideal(5).unsqueeze(0);
         Assert.Equal(0.3, err.std().item<double>(), 2);
@@ -72,7 +72,7 @@ public class AdcModelTests
     public void RcRampGivesASmoothCompressiveInl()
     {
         using var scope = NewDisposeScope();
-        var cfg = new AdcConfig { Kind = AdcKind.Ramp, Bits = 6, Ramp = new RampParams { RcTau = 1.0, TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 } };
+        var cfg = new AdcConfig { Kind = "ramp", Bits = 6 }.With(new RampParams { RcTau = 1.0, TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 });
         var pop = AdcPopulation.Generate(cfg, 1, 1, 1);
         var inl = Characterization.Measure(pop).InlEndPoint[0];
         Assert.True(inl.narrow(0, 1, 61).min().item<double>() > 0, "RC ramp: thresholds bow above the end-point line");
@@ -87,7 +87,7 @@ public class AdcModelTests
     {
         using var scope = NewDisposeScope();
         var osc = new OscillatorParams { FMax = 1e15, F0SigmaLocal = 0.02, KSigmaLocal = 0.03, F0SigmaGlobal = 0, KSigmaGlobal = 0 };
-        var cfg = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Oscillator = osc };
+        var cfg = new AdcConfig { Kind = "cco", Bits = 7 }.With(osc);
         var pop = AdcPopulation.Generate(cfg, 1, 4000, 9);
         double lsb = osc.FullScale / 127;
         foreach (int k in new[] { 10, 40, 100 })
@@ -107,7 +107,7 @@ public class AdcModelTests
     public void CcoSaturationLeavesTopCodesUnreached()
     {
         using var scope = NewDisposeScope();
-        var cfg = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Oscillator = new OscillatorParams { FMax = 100e6 } };
+        var cfg = new AdcConfig { Kind = "cco", Bits = 7 }.With(new OscillatorParams { FMax = 100e6 });
         var pop = AdcPopulation.Generate(cfg, 1, 2, 1);
         Assert.True(pop.Thresholds[0, 126].item<double>() == double.PositiveInfinity);
         var lin = Characterization.Measure(pop);
@@ -120,9 +120,9 @@ public class AdcModelTests
         using var scope = NewDisposeScope();
         var cfg = new AdcConfig
         {
-            Kind = AdcKind.Sar, Bits = 6, Sar = new SarParams { UnitCapSigma = 0.03, ComparatorOffsetSigma = 0.5 },
+            Kind = "sar", Bits = 6,
             Variation = new AdcVariation { GainSigmaLocal = 0.05 },
-        };
+        }.With(new SarParams { UnitCapSigma = 0.03, ComparatorOffsetSigma = 0.5 });
         var pop = AdcPopulation.Generate(cfg, 1, 200, 2);
         // Input uniform over the range; error = level of the code minus the input (LSB).
         var x = (rand(new long[] { 200, 20000 }, ScalarType.Float64) * 50 + 5);     // inside every instance's range
@@ -149,10 +149,10 @@ public class AdcModelTests
         var (wq, ws) = WeightSlicing.Quantize(randn(20, 100), 8);
         var xq = InputEncoding.Quantize(rand(30, 100), 1.0 / 255, 8, false);
         using var ideal = new ProgrammedLayer(wq, ws, hw, 1);
-        using var table = new ProgrammedLayer(wq, ws, hw with { Adc = hw.Adc with { Kind = AdcKind.Flash, Flash = new FlashParams { ComparatorSigma = 0 } } }, 1);
+        using var table = new ProgrammedLayer(wq, ws, hw with { Adc = (hw.Adc with { Kind = "flash" }).With(new FlashParams { ComparatorSigma = 0 }) }, 1);
         Assert.IsType<ThresholdAdc>(table.Adc);
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(ideal, xq, false), AnalogMvm.Forward(table, xq, false)));
-        using var noisy = new ProgrammedLayer(wq, ws, hw with { Adc = hw.Adc with { Kind = AdcKind.Flash, Flash = new FlashParams { ComparatorSigma = 0.4 } } }, 1);
+        using var noisy = new ProgrammedLayer(wq, ws, hw with { Adc = (hw.Adc with { Kind = "flash" }).With(new FlashParams { ComparatorSigma = 0.4 }) }, 1);
         Assert.False(TensorAssert.Same(AnalogMvm.Forward(ideal, xq, false), AnalogMvm.Forward(noisy, xq, false)));
     }
 
@@ -160,7 +160,7 @@ public class AdcModelTests
     public void GlobalCornerIsSharedByAllLayersOfAChip()
     {
         using var scope = NewDisposeScope();
-        var cfg = new AdcConfig { Kind = AdcKind.Ramp, Bits = 6, Ramp = new RampParams { TauSigmaGlobal = 0.3, ComparatorOffsetSigma = 0 } };
+        var cfg = new AdcConfig { Kind = "ramp", Bits = 6 }.With(new RampParams { TauSigmaGlobal = 0.3, ComparatorOffsetSigma = 0 });
         Tensor Draw(ulong globalSeed, ulong localSeed)
         {
             using var g = new Generator(globalSeed);

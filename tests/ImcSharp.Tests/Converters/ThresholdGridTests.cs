@@ -16,25 +16,24 @@ public class ThresholdGridTests
     }
 
     [Theory]
-    [InlineData(AdcKind.Flash, 0.2, 40, 6)]
-    [InlineData(AdcKind.Flash, 1.5, 40, 6)]    // non-monotonic, several thresholds per 1-LSB cell
-    [InlineData(AdcKind.Sar, 0.03, 40, 6)]
-    [InlineData(AdcKind.Cco, 0.0, 40, 6)]      // saturation: unreachable top codes (+inf)
-    [InlineData(AdcKind.Flash, 0.5, 21, 6)]    // rows end in a partial vector (21 = 2 x 8 + 5)
-    [InlineData(AdcKind.Sar, 0.05, 3, 6)]      // rows shorter than one vector
-    [InlineData(AdcKind.Flash, 0.7, 70, 9)]    // 9 bits: no packed words, the full records only; 70 columns span two groups
-    public void GridConversionEqualsTheSortedSearchExactly(AdcKind kind, double sigma, int columns, int bits)
+    [InlineData("flash", 0.2, 40, 6)]
+    [InlineData("flash", 1.5, 40, 6)]    // non-monotonic, several thresholds per 1-LSB cell
+    [InlineData("sar", 0.03, 40, 6)]
+    [InlineData("cco", 0.0, 40, 6)]      // saturation: unreachable top codes (+inf)
+    [InlineData("flash", 0.5, 21, 6)]    // rows end in a partial vector (21 = 2 x 8 + 5)
+    [InlineData("sar", 0.05, 3, 6)]      // rows shorter than one vector
+    [InlineData("flash", 0.7, 70, 9)]    // 9 bits: no packed words, the full records only; 70 columns span two groups
+    public void GridConversionEqualsTheSortedSearchExactly(string kind, double sigma, int columns, int bits)
     {
         using var scope = NewDisposeScope();
         var cfg = new AdcConfig
         {
-            Kind = kind, Bits = bits, Flash = new FlashParams { ComparatorSigma = sigma }, Sar = new SarParams { UnitCapSigma = sigma },
-            Oscillator = new OscillatorParams { FMax = 5e7, F0SigmaLocal = 0.05, KSigmaLocal = 0.05 },
-        };
+            Kind = kind, Bits = bits,
+        }.With(new OscillatorParams { FMax = 5e7, F0SigmaLocal = 0.05, KSigmaLocal = 0.05 }).With(new SarParams { UnitCapSigma = sigma }).With(new FlashParams { ComparatorSigma = sigma });
         using var g = new Generator(3);
         using var l = new Generator(4);
         var thresholds = AdcModels.Thresholds(cfg, 17, g, l);
-        if (kind == AdcKind.Cco) Assert.True(thresholds.isinf().any().item<bool>(), "the CCO case should have unreachable codes");
+        if (kind == "cco") Assert.True(thresholds.isinf().any().item<bool>(), "the CCO case should have unreachable codes");
         using var bank = Bank(thresholds, bits, columns: columns);
         manual_seed(5);
         // Continuous values over and beyond the range (some far beyond int32), plus values exactly on thresholds.
@@ -57,7 +56,7 @@ public class ThresholdGridTests
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
         using var l = new Generator(4);
-        var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = AdcKind.Sar, Bits = 5, Sar = new SarParams { UnitCapSigma = 0.05 } }, 9, g, l);
+        var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = "sar", Bits = 5 }.With(new SarParams { UnitCapSigma = 0.05 }), 9, g, l);
         var levels = Calibration.Levels(thresholds, CalibrationKind.Lut);
         using var bank = Bank(thresholds, 5, levels, columns: 13);
         var x = rand(2, 100, 13) * 40 - 20;

@@ -15,9 +15,9 @@ public class SubtractionTests
         {
             Adc = new AdcConfig
             {
-                Kind = AdcKind.Flash, Bits = 7, Bias = bias, Flash = new FlashParams { ComparatorSigma = 0 },
+                Kind = "flash", Bits = 7, Bias = bias,
                 Range = new AdcRange { Mode = AdcRangeMode.Exact }, Corners = new() { new AdcCorner { Name = "slow", Gain = -0.07 } },
-            },
+            }.With(new FlashParams { ComparatorSigma = 0 }),
         };
 
     [Fact]
@@ -65,7 +65,7 @@ public class SubtractionTests
     public void UnipolarAdcOnASignedSumNeedsAStatedBias()
     {
         var core = new CoreConfig { Rows = 64, Columns = 64 };
-        var cco = new AdcConfig { Kind = AdcKind.Cco, Bits = 7 };
+        var cco = new AdcConfig { Kind = "cco", Bits = 7 };
         var e = Assert.Throws<ImcInputException>(() => new LayerHardware { Core = core, Adc = cco }.Validated("x.json"));
         Assert.Contains("adc.kind", e.Message);
         Assert.Contains("digital", e.Message);
@@ -137,8 +137,7 @@ public class SubtractionTests
         {
             Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 4, BitsPerCell = 2, InputBits = 4, InputMode = InputMode.Dac, Subtract = Subtraction.Digital },
             Cell = new CellConfig { Kind = CellKind.Rram, GMin = 1e-6, GMax = 31e-6 },
-            Adc = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Range = new AdcRange { Mode = AdcRangeMode.Native },
-                Oscillator = new OscillatorParams { FullScale = 10e-6, FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 } },
+            Adc = new AdcConfig { Kind = "cco", Bits = 7, Range = new AdcRange { Mode = AdcRangeMode.Native } }.With(new OscillatorParams { FullScale = 10e-6, FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 }),
         }.Validated("native");
         using var chip = new ProgrammedLayer(full(1, 64, 3f), 1, hw, 1);
         // One LSB is full scale / 127 amperes, whatever the array.

@@ -75,8 +75,8 @@ public class AwareGradientTests
         // A flash ADC whose thresholds all sit on a 0.8x grid has a mean slope of 1.25 codes per LSB.
         var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac) with
         {
-            Adc = new AdcConfig { Kind = AdcKind.Flash, Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact }, Flash = new FlashParams { ComparatorSigma = 0 },
-                Variation = new AdcVariation { GainSigmaGlobal = 1e-9 } },
+            Adc = new AdcConfig { Kind = "flash", Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact },
+                Variation = new AdcVariation { GainSigmaGlobal = 1e-9 } }.With(new FlashParams { ComparatorSigma = 0 }),
         };
         var identity = Layer(hw, inputs: 40);
         var slope = Layer(hw, inputs: 40);

@@ -1,3 +1,4 @@
+using ImcSharp.Converters;
 using ImcSharp.IO;
 using ImcSharp.Config;
 using ImcSharp.Data;
@@ -75,22 +76,22 @@ public class AwareTrainingTests
     {
         var hw = Hardware().For("fc1");
         var local = hw.With(VariationLevels.LocalOnly);
-        Assert.Equal(0, local.Adc.Oscillator.KSigmaGlobal);
-        Assert.Equal(hw.Adc.Oscillator.KSigmaLocal, local.Adc.Oscillator.KSigmaLocal);
+        Assert.Equal(0, local.Adc.Params<OscillatorParams>().KSigmaGlobal);
+        Assert.Equal(hw.Adc.Params<OscillatorParams>().KSigmaLocal, local.Adc.Params<OscillatorParams>().KSigmaLocal);
         Assert.Equal(hw.Cell.ProgrammingSigma, local.Cell.ProgrammingSigma);
         var nominal = hw.With(VariationLevels.Nominal);
-        Assert.Equal(0, nominal.Adc.Oscillator.KSigmaLocal);
+        Assert.Equal(0, nominal.Adc.Params<OscillatorParams>().KSigmaLocal);
         Assert.Equal(0, nominal.Cell.ProgrammingSigma);
-        Assert.Equal(hw.Adc.Oscillator.FMax, nominal.Adc.Oscillator.FMax);      // the nominal curve keeps its shape
+        Assert.Equal(hw.Adc.Params<OscillatorParams>().FMax, nominal.Adc.Params<OscillatorParams>().FMax);      // the nominal curve keeps its shape
     }
 
     [Fact]
     public void AnOscillatorAdcStaysMatchedAtOtherResolutions()
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var cco7 = new AdcConfig { Kind = AdcKind.Cco, Bits = 7, Oscillator = new OscillatorParams { FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 } };
+        var cco7 = new AdcConfig { Kind = "cco", Bits = 7 }.With(new OscillatorParams { FMax = 1e12, F0SigmaLocal = 0, KSigmaLocal = 0, F0SigmaGlobal = 0, KSigmaGlobal = 0 });
         var cco4 = cco7.WithBits(4);
-        Assert.Equal(1e-6 * 15 / 127, cco4.Oscillator.Window, 12);
+        Assert.Equal(1e-6 * 15 / 127, cco4.Params<OscillatorParams>().Window, 12);
         using var g = new Generator(1);
         using var l = new Generator(2);
         // A near-linear matched 4-bit CCO has near-ideal thresholds k - 1/2 in its own LSBs.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Numbers a refactoring must not change: every shipped ADC config's statistics (imc adc show),
+# every shipped design's price (imc cost, LeNet-5) and Monte Carlo accuracy on four designs
+# (imc eval --hw, 3 chips, 1,000 test images). Writes one JSON per check into OUTDIR without
+# timings; compare two runs with `diff -r OUT1 OUT2`.
+# Usage: scripts/same-numbers.sh OUTDIR CHECKPOINT   (CHECKPOINT: a LeNet-5 trained on Fashion-MNIST)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$(mkdir -p "$1" && cd "$1" && pwd)"; ckpt="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+cd "$here"
+dotnet build -c Release src/Imc.Cli -v q -nologo >/dev/null
+imc=src/Imc.Cli/bin/Release/net10.0/imc
+strip() {  # drop timings and paths so two runs compare equal
+  python3 - "$1" <<'PY'
+import json, sys
+def clean(x):
+    if isinstance(x, dict): return {k: clean(v) for k, v in x.items() if k not in ("seconds", "plots", "checkpoint", "hardware_config", "images_per_second")}
+    if isinstance(x, list): return [clean(v) for v in x]
+    return x
+p = sys.argv[1]; d = clean(json.load(open(p))); json.dump(d, open(p, "w"), indent=1, sort_keys=True)
+PY
+}
+for f in configs/adc/*.json experiments/adc/*.json; do
+  n="adc-$(basename "$(dirname "$f")")-$(basename "$f" .json)"
+  $imc adc show "$f" --chips 4 --per-chip 16 --out "$out/plots" --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
+done
+for f in configs/*.json experiments/hw/*.json; do
+  n="cost-$(basename "$f" .json)"
+  $imc cost --hw "$f" --model lenet5 --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
+done
+for f in configs/puma-reference.json experiments/hw/current-rram-cco.json experiments/hw/charge-cap-sar.json experiments/hw/current-rram-cco-realistic.json; do
+  n="eval-$(basename "$f" .json)"
+  $imc eval --checkpoint "$ckpt" --hw "$f" --chips 3 --test-limit 1000 --calibration-images 500 --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
+done
+ls "$out" | grep -c json

@@ -1,0 +1,69 @@
+using ImcSharp.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Converters;
+
+/// <summary>
+/// One ADC architecture: its name and parameter record (<see cref="IAdcKind"/>), its circuit
+/// model as a threshold generator, and its price. Found by name (<see cref="AdcKinds"/>): a new
+/// architecture is one subclass in one file (see CONTRIBUTING.md).
+/// Thresholds are the 2^N - 1 code transitions of each instance in nominal LSBs of a unipolar
+/// input (code 0 at input 0; ideal T_k = k - 1/2); +inf: a code never reached; -inf: a code
+/// already produced at the lowest input. Draws: <c>global</c> once per chip, <c>local</c> per instance.
+/// </summary>
+public abstract class AdcArchitecture : IAdcKind
+{
+    public abstract string Kind { get; }
+    public virtual string? Block => null;
+    public virtual Type? ParameterType => null;
+    public virtual bool IsUnipolar => false;
+    public virtual bool HasNativeRange => false;
+
+    /// <summary>Checks the architecture's own fields; the shared ones are checked by <see cref="AdcConfig.Validate"/>.</summary>
+    public virtual void Validate(AdcConfig cfg, ConfigErrors e, string at)
+    {
+        if (cfg.LocalPopulation is not null) e.Add(at + "local_population", cfg.LocalPopulation, "combines with a corners file: needs kind population");
+    }
+
+    public virtual AdcConfig AtBits(AdcConfig cfg, int previousBits) => cfg;
+    public virtual AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg;
+    public virtual AdcConfig Nominal(AdcConfig cfg) => cfg;
+
+    /// <summary>The model's thresholds [instances, 2^N - 1] (LSB), before the variation every architecture shares.</summary>
+    protected abstract Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local);
+
+    /// <summary>
+    /// Thresholds of <paramref name="instances"/> ADCs of one chip: the model, then the shared
+    /// variation (<see cref="AdcModels.Vary"/>) in the chip's named corner <paramref name="corner"/>
+    /// (null: drawn with <paramref name="global"/>).
+    /// </summary>
+    public virtual Tensor Draw(AdcConfig cfg, int instances, Generator global, Generator local, int? corner) =>
+        AdcModels.Vary(Model(cfg, instances, global, local), cfg, corner, global, local);
+
+    /// <summary>The converter's own physical input range (A or V) and its unit, for <c>range.mode: native</c>; null: none.</summary>
+    public virtual PopulationInfo? Physical(AdcConfig cfg) => null;
+
+    /// <summary>Names of the global corners a population of this kind brings (null: none; named adc.corners are handled for every kind).</summary>
+    public virtual string[]? CornerNames(AdcConfig cfg) => null;
+
+    /// <summary>Energy per conversion (J) of what the architecture switches, before the speed penalty and the survey floor (<see cref="Cost.AdcCostModel"/>).</summary>
+    public abstract double SwitchingEnergy(AdcConfig cfg, AdcTechnology t);
+
+    /// <summary>Area (m^2) of one instance, before the layout overhead.</summary>
+    public abstract double CoreArea(AdcConfig cfg, AdcTechnology t);
+
+    /// <summary>The architecture of a config.</summary>
+    public static AdcArchitecture Of(AdcConfig cfg) => (AdcArchitecture)cfg.Architecture;
+
+    protected static Tensor Normal(long rows, long cols, Generator g) => randn(new[] { rows, cols }, ScalarType.Float64, generator: g);
+    protected static double Normal(Generator g) => randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();
+}
+
+/// <summary>An architecture with a parameter record <typeparamref name="TParams"/> stored in the JSON block <see cref="Block"/>.</summary>
+public abstract class AdcArchitecture<TParams> : AdcArchitecture where TParams : class, new()
+{
+    public abstract override string Block { get; }
+    public override Type ParameterType => typeof(TParams);
+    protected static TParams P(AdcConfig cfg) => cfg.Params<TParams>();
+}

@@ -1,0 +1,33 @@
+using ImcSharp.Config;
+using TorchSharp;
+
+namespace ImcSharp.Converters;
+
+/// <summary>
+/// Ideal: T_k = k - 1/2 exactly (only the shared variation, if any, moves it). Priced as a SAR,
+/// the architecture an ideal reference is usually built as.
+/// </summary>
+public sealed class IdealArchitecture : AdcArchitecture
+{
+    public const string Name = "ideal";
+    public override string Kind => Name;
+    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global, torch.Generator local) =>
+        AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, -1).clone();
+    public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Energy(cfg.Bits, t);
+    public override double CoreArea(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Area(cfg.Bits, t);
+}
+
+/// <summary>Sense amplifier: a 1-bit ADC, one latch decision per conversion.</summary>
+public sealed class SenseAmpArchitecture : AdcArchitecture
+{
+    public override string Kind => "sense-amp";
+    public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
+    {
+        base.Validate(cfg, e, at);
+        if (cfg.Bits != 1) e.Add(at + "bits", cfg.Bits, "a sense amplifier is a 1-bit ADC: set bits to 1");
+    }
+    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global, torch.Generator local) =>
+        AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, -1).clone();
+    public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => AdcTechnology.ComparatorEnergy * t.EnergyScale;
+    public override double CoreArea(AdcConfig cfg, AdcTechnology t) => AdcTechnology.ComparatorArea * t.AreaScale;
+}
