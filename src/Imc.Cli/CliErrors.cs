@@ -30,6 +30,7 @@ public static partial class CliErrors
 
     static (int, string) Describe(Exception e, string[] args) => e switch
     {
+        ImcInputException { Setting: { } setting } x => (BadInput, $"{Option(setting, args)} {ImcInputException.Show(x.Value)}: {x.Expected}"),
         ImcInputException x => (BadInput, x.Message),
         OperationCanceledException => (Interrupted, InterruptedHint),
         CommandParseException x => (BadInput, Parse(x.Message, args)),
@@ -39,6 +40,15 @@ public static partial class CliErrors
         TypeInitializationException { InnerException: { } inner } => (InternalError, "the tensor engine failed to load: " + FirstLine(inner.Message)),
         AggregateException { InnerException: { } inner } => Describe(inner, args),
         _ => (InternalError, $"{e.GetType().Name}: {FirstLine(e.Message)} (set IMC_DEBUG=1 for details)"),
+    };
+
+    /// <summary>The option a library setting is given by: "--" and its kebab-case name, except where the CLI names it otherwise.</summary>
+    static string Option(string setting, string[] args) => setting switch
+    {
+        "learning_rate" => "--lr",
+        "chip" when args.Contains("--train-chip") || !args.Contains("--chip") => "--train-chip",
+        "corner" when args.Contains("--train-corner") => "--train-corner",
+        _ => "--" + setting.Replace('_', '-'),
     };
 
     /// <summary>The command words before the first option: "train", "adc show".</summary>

@@ -1,11 +1,36 @@
+using System.Globalization;
+
 namespace ImcSharp;
 
 /// <summary>
-/// Bad input from the user (a file, a config field, an option): the message names the source,
-/// the field and what was expected. The CLI prints it as one line and exits non-zero.
+/// Bad input (a setting, a file, a value) explained in one sentence; never a bug. A bad setting
+/// carries its library name (<see cref="Setting"/>, snake case, as in the option records), its value
+/// and what was expected, so a front end can name it in its own words (the CLI as "--epochs 0").
 /// </summary>
 public sealed class ImcInputException : Exception
 {
     public ImcInputException(string message) : base(message) { }
     public ImcInputException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>"{setting} = {value}: {expected}".</summary>
+    public ImcInputException(string setting, object? value, string expected) : base($"{setting} = {Show(value)}: {expected}")
+    {
+        Setting = setting;
+        Value = value;
+        Expected = expected;
+    }
+
+    public string? Setting { get; }
+    public object? Value { get; }
+    public string? Expected { get; }
+
+    /// <summary>A value as an error shows it: text quoted, numbers in their shortest invariant form.</summary>
+    public static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        string s => $"'{s}'",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 }

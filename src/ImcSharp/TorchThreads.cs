@@ -13,7 +13,7 @@ namespace ImcSharp;
 /// loaded) costs neither. Falls back to <see cref="Parallel.For(long, long, ParallelOptions, Action{long})"/>
 /// where that library is not found (other platforms or builds).
 /// </summary>
-public static unsafe class TorchThreads
+internal static unsafe class TorchThreads
 {
     static readonly delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void> GompParallel;
 

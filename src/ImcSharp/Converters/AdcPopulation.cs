@@ -9,7 +9,7 @@ namespace ImcSharp.Converters;
 /// thresholds in nominal LSBs of a unipolar input (code 0 at 0, ideal T_k = k - 1/2):
 /// code(x) = number of thresholds at or below x. Any threshold order is allowed (non-monotonic
 /// transfer functions, missing codes as equal thresholds, +inf for codes never reached).
-/// <see cref="Corner"/> is the global level (corner or chip) each instance belongs to.
+/// Corner is the global level (corner or chip) each instance belongs to.
 /// </summary>
 /// <summary>
 /// What was measured: the input's unit and physical range mapped to codes 0 .. 2^N - 1 (the nominal

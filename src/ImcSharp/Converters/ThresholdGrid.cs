@@ -29,7 +29,7 @@ namespace ImcSharp.Converters;
 /// cell share a cache line. Without AVX2, <see cref="TryBuild"/> returns null and the caller
 /// uses its sorted search.
 /// </summary>
-public sealed unsafe class ThresholdGrid : IDisposable
+internal sealed unsafe class ThresholdGrid : IDisposable
 {
     /// <summary>Sub-cells per LSB of the packed fast path.</summary>
     const int Fine = 2048, FineBits = 11;

@@ -74,16 +74,25 @@ public static class CoreCostModel
     };
 
     /// <summary>Prices model <paramref name="spec"/> on <paramref name="config"/> (layer shapes from one forward pass).</summary>
-    public static NetworkCost Price(ModelSpec spec, HardwareConfig config)
+    public static NetworkCost Price(ModelSpec spec, HardwareConfig config) =>
+        Price(spec.Build, spec.Name, new long[] { spec.InChannels, spec.Height, spec.Width }, config);
+
+    /// <summary>
+    /// Prices any network on <paramref name="config"/>: <paramref name="build"/> makes a fresh
+    /// instance (the price depends on layer shapes only, so the caller's trained model is not
+    /// touched), and one forward pass of a zero input of <paramref name="inputShape"/> (C, H, W)
+    /// records each weight layer's input vectors per sample.
+    /// </summary>
+    public static NetworkCost Price(Func<nn.Module<Tensor, Tensor>> build, string name, long[] inputShape, HardwareConfig config)
     {
         using var scope = NewDisposeScope();
-        using var model = spec.Build();
+        using var model = build();
         // Every weight layer analog in float execution: one forward records the input vectors per sample.
         var allAnalog = config with { KeepFirstDigital = false, KeepLastDigital = false, DigitalLayers = new() };
         AnalogConversion.Convert(model, allAnalog);
         AnalogConversion.SetExecution(model, Execution.Float);
         model.eval();
-        using (no_grad()) model.call(zeros(1, spec.InChannels, spec.Height, spec.Width));
+        using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
         var layers = AnalogConversion.Layers(model);
         var costs = new List<LayerCost>();
         for (int i = 0; i < layers.Count; i++)
@@ -98,7 +107,7 @@ public static class CoreCostModel
         long macs = costs.Sum(c => c.Macs);
         double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
         double throughput = 1 / slowest;
-        return new NetworkCost(spec.Name, config.Name, energy.Total, area.Total, (energy.Adc + energy.Calibration) / energy.Core,
+        return new NetworkCost(name, config.Name, energy.Total, area.Total, (energy.Adc + energy.Calibration) / energy.Core,
             (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total, energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
             2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs, config.Cost);
     }

@@ -28,7 +28,7 @@ namespace ImcSharp.Crossbar;
 public static class AnalogMvm
 {
     /// <summary>Bytes of partial sums held at once; larger batches are processed in chunks.</summary>
-    public static long ChunkBytes { get; set; } = 24L << 20;
+    const long ChunkBytes = 24L << 20;
 
     /// <summary>Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K].</summary>
     public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null) =>

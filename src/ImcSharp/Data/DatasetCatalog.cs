@@ -17,7 +17,7 @@ public static class DatasetCatalog
         "fashion-mnist" or "fashionmnist" or "fmnist" => "fashion-mnist",
         "mnist" => "mnist",
         "cifar10" or "cifar-10" => "cifar10",
-        _ => throw new ImcInputException($"--dataset '{name}' is not known: expected one of {string.Join(", ", Names)}"),
+        _ => throw new ImcInputException("dataset", name, $"expected one of {string.Join(", ", Names)}"),
     };
 
     public static ImageSet Load(string dataset, string? dataDir, Split split)
@@ -34,16 +34,16 @@ public static class DatasetCatalog
     {
         if (dataDir is not null)
         {
-            if (!Directory.Exists(dataDir)) throw new ImcInputException($"--data {dataDir}: directory not found (expected the {name} files there)");
+            if (!Directory.Exists(dataDir)) throw new ImcInputException("data", dataDir, $"directory not found (expected the {name} files there)");
             return dataDir;
         }
         if (name == "fashion-mnist")
         {
             if (!Directory.Exists(FashionMnistDir))
-                throw new ImcInputException($"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or pass --data DIR");
+                throw new ImcInputException($"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or give the directory holding its files");
             return FashionMnistDir;
         }
-        throw new ImcInputException($"--data DIR is required for {name} (a directory holding its {(name == "cifar10" ? "CIFAR-10 binary batches" : "IDX files")})");
+        throw new ImcInputException("data", null, $"the directory holding {name}'s {(name == "cifar10" ? "CIFAR-10 binary batches" : "IDX files")} is required");
     }
 
     static ImageSet LoadIdx(string name, string dir, Split split)

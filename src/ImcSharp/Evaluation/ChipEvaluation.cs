@@ -74,9 +74,9 @@ public sealed record MonteCarloOptions
 
     public void Validate()
     {
-        if (Chips < 1) throw new ImcInputException($"--chips {Chips}: expected an integer >= 1");
-        if (Corners < 1) throw new ImcInputException($"--corners {Corners}: expected an integer >= 1");
-        if (FirstChip < 0) throw new ImcInputException($"--first-chip {FirstChip}: expected an integer >= 0");
+        if (Chips < 1) throw new ImcInputException("chips", Chips, "expected an integer >= 1");
+        if (Corners < 1) throw new ImcInputException("corners", Corners, "expected an integer >= 1");
+        if (FirstChip < 0) throw new ImcInputException("first_chip", FirstChip, "expected an integer >= 0");
     }
 }
 

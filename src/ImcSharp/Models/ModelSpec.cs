@@ -14,7 +14,7 @@ public sealed record ModelSpec(string Name, int InChannels, int Height, int Widt
         "lenet5" or "lenet-5" or "lenet" => "lenet5",
         "vgg8" or "vgg-8" => "vgg8",
         "resnet20" or "resnet-20" => "resnet20",
-        _ => throw new ImcInputException($"--model '{name}' is not known: expected one of {string.Join(", ", Names)}"),
+        _ => throw new ImcInputException("model", name, $"expected one of {string.Join(", ", Names)}"),
     };
 
     /// <summary>Builds a freshly initialised model; weights come from torch's global generator.</summary>

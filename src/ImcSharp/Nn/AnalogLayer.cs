@@ -48,7 +48,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// <summary>Straight-through estimator of the ADCs when training in analog execution.</summary>
     public AdcGradient Gradient { get; set; } = AdcGradient.Identity;
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
-    public static long ChunkBytes { get; set; } = 12L << 20;
+    const long ChunkBytes = 12L << 20;
 
     /// <summary>Calibrated ADC range per weight slice (range mode calibrated); null until calibrated.</summary>
     public IReadOnlyList<SliceRange>? AdcRanges { get; private set; }
@@ -83,7 +83,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     protected abstract Tensor FloatForward(Tensor x);
     /// <summary>Input vectors [M, K] of a batch of samples (unfold for a convolution).</summary>
     protected abstract Tensor ToRows(Tensor x);
-    /// <summary>Outputs [M, N] back to the layer's output shape for <paramref name="samples"/> samples.</summary>
+    /// <summary>Outputs [M, N] back to the layer's output shape of the samples of <paramref name="x"/>.</summary>
     protected abstract Tensor FromRows(Tensor y, Tensor x);
     /// <summary>Crossbar input vectors per sample (output pixels for a convolution).</summary>
     protected abstract long RowsPerSample(Tensor x);

@@ -110,7 +110,7 @@ public sealed record Shard(int Index, int Count)
     {
         var parts = text.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n) return new Shard(i, n);
-        throw new ImcInputException($"--shard '{text}': expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+        throw new ImcInputException("shard", text, $"expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
     }
 
     public bool Owns(int pointIndex) => pointIndex % Count == Index;

@@ -49,9 +49,9 @@ public sealed record AwareOptions
 
     public void Validate()
     {
-        if (CalibrationImages < 1) throw new ImcInputException($"--calibration-images {CalibrationImages}: expected an integer >= 1");
-        if (Chip < 0) throw new ImcInputException($"--train-chip {Chip}: expected an integer >= 0");
-        if (Corner < 0) throw new ImcInputException($"--train-corner {Corner}: expected an integer >= 0");
+        if (CalibrationImages < 1) throw new ImcInputException("calibration_images", CalibrationImages, "expected an integer >= 1");
+        if (Chip < 0) throw new ImcInputException("chip", Chip, "expected an integer >= 0");
+        if (Corner < 0) throw new ImcInputException("corner", Corner, "expected an integer >= 0");
     }
 
     /// <summary>Same training setup (for --resume): compared as JSON, since the config holds collections; the cost section does not matter.</summary>

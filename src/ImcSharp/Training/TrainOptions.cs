@@ -30,13 +30,14 @@ public sealed record TrainOptions
 
     public void Validate()
     {
-        if (Epochs < 1) throw new ImcInputException($"--epochs {Epochs}: expected an integer >= 1");
-        if (BatchSize < 1) throw new ImcInputException($"--batch-size {BatchSize}: expected an integer >= 1");
-        if (PeakLearningRate <= 0 || double.IsNaN(PeakLearningRate)) throw new ImcInputException($"--lr {PeakLearningRate}: expected a positive number");
-        if (Momentum < 0 || Momentum >= 1) throw new ImcInputException($"--momentum {Momentum}: expected 0 <= momentum < 1");
-        if (WeightDecay < 0) throw new ImcInputException($"--weight-decay {WeightDecay}: expected >= 0");
-        if (StepEpochs < 1) throw new ImcInputException($"--step-epochs {StepEpochs}: expected >= 1");
-        if (TrainLimit < 0 || TestLimit < 0) throw new ImcInputException("--train-limit/--test-limit: expected >= 0");
+        if (Epochs < 1) throw new ImcInputException("epochs", Epochs, "expected an integer >= 1");
+        if (BatchSize < 1) throw new ImcInputException("batch_size", BatchSize, "expected an integer >= 1");
+        if (PeakLearningRate <= 0 || double.IsNaN(PeakLearningRate)) throw new ImcInputException("learning_rate", PeakLearningRate, "expected a positive number");
+        if (Momentum < 0 || Momentum >= 1) throw new ImcInputException("momentum", Momentum, "expected 0 <= momentum < 1");
+        if (WeightDecay < 0) throw new ImcInputException("weight_decay", WeightDecay, "expected >= 0");
+        if (StepEpochs < 1) throw new ImcInputException("step_epochs", StepEpochs, "expected >= 1");
+        if (TrainLimit < 0) throw new ImcInputException("train_limit", TrainLimit, "expected an integer >= 0 (0 = all)");
+        if (TestLimit < 0) throw new ImcInputException("test_limit", TestLimit, "expected an integer >= 0 (0 = all)");
     }
 
     /// <summary>Learning rate at fractional epoch <paramref name="epochProgress"/> (0 .. Epochs).</summary>

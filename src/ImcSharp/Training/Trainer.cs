@@ -56,7 +56,7 @@ public static class Trainer
             key.Check(stored.Key, ckptPath, "was trained in");
             if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs }
                 || (stored.Aware is null) != (aware is null) || (aware is not null && !aware.SameAs(stored.Aware!)))
-                throw new ImcInputException($"{ckptPath}: --resume with different options than the checkpoint was trained with (only --epochs may change)");
+                throw new ImcInputException($"{ckptPath}: resuming with other options than the checkpoint was trained with (only the number of epochs may change)");
             (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt);
             info = info with { Options = o };
             if (aware is not null)
@@ -138,7 +138,7 @@ public static class Trainer
                     var lossValue = loss.item<float>();
                     // A NaN or infinite loss poisons every weight it touches: stop with the step that produced it.
                     if (!float.IsFinite(lossValue))
-                        throw new ImcInputException($"training diverged: the loss is {lossValue} at epoch {epoch + 1}, step {step + 1}; the last good state is in {ckptPath} (try a lower --lr)");
+                        throw new ImcInputException($"training diverged: the loss is {lossValue} at epoch {epoch + 1}, step {step + 1}; the last good state is in {ckptPath} (try a lower learning rate)");
                     lossSum += lossValue * b;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     seen += b;

@@ -75,6 +75,6 @@ public class IdxReaderTests
     {
         Assert.Contains("/no/such/dir", Assert.Throws<ImcInputException>(() => DatasetCatalog.Load("fashion-mnist", "/no/such/dir", Split.Test)).Message);
         Assert.Contains("expected one of", Assert.Throws<ImcInputException>(() => DatasetCatalog.Load("imagenet", null, Split.Test)).Message);
-        Assert.Contains("--data", Assert.Throws<ImcInputException>(() => DatasetCatalog.Load("cifar10", null, Split.Test)).Message);
+        Assert.Equal("data", Assert.Throws<ImcInputException>(() => DatasetCatalog.Load("cifar10", null, Split.Test)).Setting);
     }
 }

@@ -81,7 +81,9 @@ public class TrainingTests
     [Fact]
     public void InvalidOptionsAreRejected()
     {
-        Assert.Contains("--epochs", Assert.Throws<ImcInputException>(() => Options(-1).Validate()).Message);
-        Assert.Contains("--batch-size", Assert.Throws<ImcInputException>(() => (Options(1) with { BatchSize = 0 }).Validate()).Message);
+        // Library errors name the setting in library terms (the CLI words them as options: see the bad-input corpus).
+        var e = Assert.Throws<ImcInputException>(() => Options(-1).Validate());
+        Assert.Equal(("epochs", -1, "epochs = -1: expected an integer >= 1"), (e.Setting, e.Value, e.Message));
+        Assert.Equal("batch_size", Assert.Throws<ImcInputException>(() => (Options(1) with { BatchSize = 0 }).Validate()).Setting);
     }
 }
