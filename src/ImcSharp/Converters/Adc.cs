@@ -134,7 +134,8 @@ public static class AdcScales
 
 public static class AdcFactory
 {
-    static readonly Dictionary<string, AdcPopulation> PopulationCache = new();
+    // Loaded populations by full path, with the file's write time and length when read: a file written again is read again.
+    static readonly Dictionary<string, (DateTime Written, long Length, AdcPopulation Population)> PopulationCache = new();
 
     /// <summary>
     /// The ADC bank of one layer on one chip; <paramref name="lowCodes"/> places each converted
@@ -165,8 +166,12 @@ public static class AdcFactory
         var full = Path.GetFullPath(path);
         lock (PopulationCache)
         {
-            if (!PopulationCache.TryGetValue(full, out var pop))
-                PopulationCache[full] = pop = PopulationFile.Load(full);
+            var info = new FileInfo(full);
+            var stamp = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
+            if (PopulationCache.TryGetValue(full, out var cached) && (cached.Written, cached.Length) == stamp) return cached.Population;
+            // The replaced population is not disposed here: a caller may still hold it (it is freed with its last reference).
+            var pop = PopulationFile.Load(full);
+            PopulationCache[full] = (stamp.Item1, stamp.Item2, pop);
             return pop;
         }
     }
