@@ -6,9 +6,39 @@ namespace ImcSharp.Tests;
 /// <summary>Generated datasets in the real file formats, so readers and training are tested without downloads.</summary>
 public static class Synthetic
 {
+    /// <summary>This test run's scratch root, removed when the run ends (and, if a run was killed, by the next run).</summary>
+    static readonly string RunRoot = CreateRunRoot();
+
+    static string CreateRunRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "imcsharp-tests");
+        Directory.CreateDirectory(root);
+        foreach (var old in Directory.GetDirectories(root))
+        {
+            // Another run's scratch: kept while its process lives; older layouts (no run-PID) and dead runs go.
+            var name = Path.GetFileName(old);
+            if (name.StartsWith("run-", StringComparison.Ordinal) && int.TryParse(name[4..], out var pid) && IsRunning(pid)) continue;
+            try { Directory.Delete(old, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        var mine = Path.Combine(root, $"run-{Environment.ProcessId}");
+        Directory.CreateDirectory(mine);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(mine, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return mine;
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
     public static string TempDir()
     {
-        var d = Path.Combine(Path.GetTempPath(), "imcsharp-tests", Guid.NewGuid().ToString("N"));
+        var d = Path.Combine(RunRoot, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
     }

@@ -68,6 +68,8 @@ public class CliTests
         Assert.Equal(100, e.RootElement.GetProperty("samples").GetInt64());
     }
 
+    [Trait("Category", "Slow")]
+
     [Fact]
     public void EvalOnChipsWritesAccuracyStatisticsAndPerChipList()
     {
@@ -176,6 +178,8 @@ public class CliTests
             Assert.True(doc.RootElement.GetProperty(f).GetDouble() > 0, f);
         Assert.InRange(doc.RootElement.GetProperty("adc_energy_share").GetDouble(), 0.85, 1.0);
     }
+
+    [Trait("Category", "Slow")]
 
     [Fact]
     public void AdcShowGeneratesAPopulationWithTheConfiguredCornersAndLocalSpread()

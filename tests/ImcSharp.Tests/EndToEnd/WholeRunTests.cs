@@ -7,6 +7,7 @@ namespace ImcSharp.Tests.EndToEnd;
 /// The long-running commands end to end on tiny specs and generated data: the headline
 /// experiment, a sweep and the demo each run, write their reports, and reuse their work when run again.
 /// </summary>
+[Trait("Category", "Slow")]
 public class WholeRunTests
 {
     static readonly Lazy<string> Data = new(() => Synthetic.MnistDir(train: 256, test: 64));

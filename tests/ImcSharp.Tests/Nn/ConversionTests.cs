@@ -34,6 +34,8 @@ public class ConversionTests
         Assert.Equal(new[] { "conv2", "fc1", "fc2" }, AnalogConversion.Layers(model).Select(l => l.LayerName));
     }
 
+    [Trait("Category", "Slow")]
+
     [Theory]
     [InlineData("lenet5")]
     [InlineData("mlp")]

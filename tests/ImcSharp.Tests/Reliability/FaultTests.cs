@@ -13,6 +13,7 @@ namespace ImcSharp.Tests.Reliability;
 /// The faults a run meets in practice: killed or interrupted mid-epoch, two runs on one output,
 /// a changed design under the same results file, files damaged on disk, leftovers of a kill.
 /// </summary>
+[Trait("Category", "Slow")]
 public class FaultTests
 {
     static readonly Lazy<string> Dir = new(() => Synthetic.MnistDir(train: 640, test: 64));

@@ -50,6 +50,8 @@ public class AwareTrainingTests
         using (model) return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
+    [Trait("Category", "Slow")]
+
     [Fact]
     public void FreshChipTrainingIsReproducibleResumableAndStoresItsCalibration()
     {

@@ -23,6 +23,8 @@ public class TrainingTests
         using (model) return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
+    [Trait("Category", "Slow")]
+
     [Fact]
     public void LearnsTheSyntheticTaskAndIsReproducible()
     {
