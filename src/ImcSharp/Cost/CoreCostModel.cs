@@ -123,22 +123,9 @@ public static class CoreCostModel
     public static LayerCost Analog(string name, long k, long n, long vectors, LayerHardware hw, CostConfig cost)
     {
         var core = hw.Core;
-        int tiles = (int)((k + core.Rows - 1) / core.Rows), s = core.Slices, c = core.Cycles;
-        long signalColumns = n * s;
-        int spa = core.SignalColumnsPerArray;
-        int arraysPerTile = (int)((signalColumns + spa - 1) / spa);
-        int arrays = tiles * arraysPerTile;
-        int adcs = arrays * ((spa + core.AdcShare - 1) / core.AdcShare);
-        // Physical columns in use: a differential pair is two columns; offset mapping adds one reference column per slice.
-        long physColumns = core.Mapping == WeightMapping.Differential ? 2 * signalColumns : signalColumns + s;
-        // Digital subtraction converts every physical column on its own: the minus columns get ADCs
-        // wired like the plus ones; each array's reference columns one ADC per slice.
-        long convertedColumns = signalColumns;
-        if (core.Subtract == Subtraction.Digital)
-        {
-            convertedColumns = core.Mapping == WeightMapping.Differential ? 2 * signalColumns : signalColumns + (long)arraysPerTile * s;
-            adcs = core.Mapping == WeightMapping.Differential ? 2 * adcs : adcs + arrays * s;
-        }
+        var map = new Crossbar.LayerMapping(core, k, n);
+        int tiles = map.Tiles, s = map.Slices, c = core.Cycles, arraysPerTile = map.ArraysPerTile, arrays = map.Arrays, adcs = map.Adcs;
+        long physColumns = map.PhysicalColumns, convertedColumns = map.ConvertedColumns;
         long conversions = vectors * tiles * c * convertedColumns;
         double sampleRate = core.AdcShare / cost.CycleTime;
         var adc = AdcCostModel.Price(hw.Adc, sampleRate, cost.NodeNm, cost.Supply);

@@ -75,7 +75,7 @@ public sealed class ProgrammedLayer : IDisposable
         SignalColumns = sliced.SignalColumns;
         SharedReference = sliced.SharedReference;
         int NS = SignalColumns;
-        ConvertedColumns = !DigitalSubtraction ? NS : SharedReference ? NS + S : 2 * NS;
+        ConvertedColumns = new LayerMapping(core, Inputs, Outputs).ConvertedColumns;
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
@@ -92,14 +92,9 @@ public sealed class ProgrammedLayer : IDisposable
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
         SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray()).DetachFromDisposeScope();
 
-        var ids = AdcInstanceIds(core, Tiles, NS, out int instances);
-        if (DigitalSubtraction)
-        {
-            // Each side has its own ADCs: the negative columns mirror the positive ones' wiring; a reference column has its own ADC.
-            var other = SharedReference ? (arange(Tiles * S, ScalarType.Int64).view(Tiles, S) + instances) : ids + instances;
-            instances += SharedReference ? Tiles * S : instances;
-            ids = cat(new[] { ids, other }, 1);
-        }
+        var mapping = new LayerMapping(core, Inputs, Outputs);
+        var ids = mapping.AdcInstanceIds();
+        int instances = mapping.Adcs;
         AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL, corner);
         Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray());
 
@@ -142,23 +137,6 @@ public sealed class ProgrammedLayer : IDisposable
     {
         if (!w.SharedReference || side.shape[2] == w.SignalColumns) return side;
         return side.unsqueeze(2).expand(side.shape[0], side.shape[1], w.Outputs, w.Slices).reshape(side.shape[0], side.shape[1], w.SignalColumns);
-    }
-
-    /// <summary>
-    /// Which physical ADC converts signal column j of tile t: the layer's signal columns fill
-    /// arrays of <see cref="CoreConfig.SignalColumnsPerArray"/>; inside an array, adjacent groups of
-    /// <see cref="CoreConfig.AdcShare"/> columns share one ADC.
-    /// </summary>
-    public static Tensor AdcInstanceIds(CoreConfig core, int tiles, int signalColumns, out int instances)
-    {
-        int spa = core.SignalColumnsPerArray;
-        int arraysPerTile = (signalColumns + spa - 1) / spa;
-        int adcsPerArray = (spa + core.AdcShare - 1) / core.AdcShare;
-        var t = arange(tiles, ScalarType.Int64).unsqueeze(1);
-        var j = arange(signalColumns, ScalarType.Int64).unsqueeze(0);
-        instances = tiles * arraysPerTile * adcsPerArray;
-        return (t * arraysPerTile + j.div(spa, rounding_mode: RoundingMode.floor)) * adcsPerArray
-               + j.remainder(spa).div(core.AdcShare, rounding_mode: RoundingMode.floor);
     }
 
     public void Dispose()

@@ -66,10 +66,11 @@ public class CostModelTests
         Assert.Equal(2 * l.ConversionsPerInference, d.ConversionsPerInference);
         Assert.Equal(l.LatencyS, d.LatencyS, 15);
         Assert.True(d.Energy.Adc > 1.9 * l.Energy.Adc);
-        // Offset mapping: 120 x 4 weight columns fill 4 arrays per tile (128 columns each); each array adds its 4 reference columns.
+        // Offset mapping: 120 x 4 weight columns fill 4 arrays per tile (128 columns each); each tile adds 4 reference
+        // columns, one per slice (its arrays share its inputs), each on its own ADC: the engine's mapping (Crossbar.LayerMapping).
         var o = CoreCostModel.Analog("fc1", 400, 120, 3, hw with { Core = hw.Core with { Mapping = WeightMapping.Offset, Subtract = Subtraction.Digital } }, new CostConfig());
-        Assert.Equal(16 * 32 + 16 * 4, o.Adcs);
-        Assert.Equal(3L * 4 * 8 * (480 + 4 * 4), o.ConversionsPerInference);
+        Assert.Equal(16 * 32 + 4 * 4, o.Adcs);
+        Assert.Equal(3L * 4 * 8 * (480 + 4), o.ConversionsPerInference);
     }
 
     [Fact]

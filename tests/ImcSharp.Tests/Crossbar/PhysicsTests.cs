@@ -151,9 +151,10 @@ public class PhysicsTests
     public void SignalColumnsMapToTheSharedAdcOfTheirArray()
     {
         // 8 physical columns = 4 differential signal columns per array, 2 columns per ADC.
-        var core = new CoreConfig { Columns = 8, AdcShare = 2 };
-        var ids = ProgrammedLayer.AdcInstanceIds(core, tiles: 2, signalColumns: 10, out int instances);
-        Assert.Equal(12, instances);     // 2 tiles x 3 arrays x 2 ADCs
+        var core = new CoreConfig { Columns = 8, AdcShare = 2, WeightBits = 8, BitsPerCell = 8 };
+        var map = new LayerMapping(core, Inputs: 2 * core.Rows, Outputs: 10);
+        var ids = map.AdcInstanceIds();
+        Assert.Equal((2, 10, 12), (map.Tiles, map.SignalColumns, map.Adcs));     // 2 tiles x 3 arrays x 2 ADCs
         Assert.Equal(new long[] { 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10 }, ids.flatten().data<long>().ToArray());
     }
 }

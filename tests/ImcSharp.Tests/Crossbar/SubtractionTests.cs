@@ -52,13 +52,30 @@ public class SubtractionTests
         var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac, subtract: Subtraction.Digital);
         using var pair = new ProgrammedLayer(randint(-100, 100, new long[] { 5, 70 }), 1, hw, 1);
         Assert.Equal(2 * pair.SignalColumns, pair.ConvertedColumns);
-        Assert.Equal(2 * ProgrammedLayer.AdcInstanceIds(hw.Core, pair.Tiles, pair.SignalColumns, out _).unique().Item1.numel(), pair.AdcContext.InstanceIds.unique().Item1.numel());
+        var signalIds = new LayerMapping(hw.Core with { Subtract = Subtraction.Analog }, 70, 5).AdcInstanceIds();
+        Assert.Equal(2 * signalIds.unique().Item1.numel(), pair.AdcContext.InstanceIds.unique().Item1.numel());
         using var offset = new ProgrammedLayer(randint(-100, 100, new long[] { 5, 70 }), 1, hw with { Core = hw.Core with { Mapping = WeightMapping.Offset } }, 1);
         Assert.Equal(offset.SignalColumns + offset.Slices, offset.ConvertedColumns);
         // Every physical column's sum is unsigned: what a unipolar ADC can convert.
         var p = AnalogMvm.PartialSums(pair, randint(-31, 32, new long[] { 9, 70 }).to_type(ScalarType.Float32), true);
         Assert.True(p.min().item<float>() >= 0, "a physical column's current is never negative");
         Assert.Equal(2 * 9, p.shape[1]);   // signed DAC inputs: positive and negative phase
+    }
+
+    [Theory]
+    [InlineData(WeightMapping.Differential, Subtraction.Analog, 1)]
+    [InlineData(WeightMapping.Differential, Subtraction.Digital, 2)]
+    [InlineData(WeightMapping.Offset, Subtraction.Digital, 4)]
+    [InlineData(WeightMapping.Offset, Subtraction.Analog, 8)]
+    public void TheCostModelPricesTheAdcsAndConversionsTheEngineUses(WeightMapping mapping, Subtraction subtract, int adcShare)
+    {
+        using var scope = NewDisposeScope();
+        // 150 inputs on 64-row arrays (3 tiles), 40 outputs in 4 slices: several arrays per tile.
+        var hw = HardwareFixtures.Exact(mapping, InputMode.Dac, subtract: subtract, adcShare: adcShare);
+        using var layer = new ProgrammedLayer(randint(-100, 100, new long[] { 40, 150 }), 1, hw, 1);
+        var cost = ImcSharp.Cost.CoreCostModel.Analog("fc", 150, 40, 1, hw, new CostConfig());
+        Assert.Equal(layer.AdcContext.Instances, cost.Adcs);
+        Assert.Equal((long)layer.Tiles * hw.Core.Cycles * layer.ConvertedColumns, cost.ConversionsPerInference);
     }
 
     [Fact]
