@@ -153,7 +153,7 @@ public static class AdcFactory
         using var local = new Generator(ctx.LocalSeed);
         var thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
         var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
-        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, ctx.LocalSeed ^ 0xD1B54A32D192ED03UL);
+        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, Seeds.ConversionNoise(ctx.LocalSeed));
     }
 
     /// <summary>Names of the global corners chips of this config are grouped in (named corners, a population's), or null for random draws.</summary>

@@ -51,8 +51,9 @@ public sealed class AdcPopulation : IDisposable
         var parts = new List<Tensor>();
         for (int c = 0; c < chips; c++)
         {
-            using var g = new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)c));
-            using var l = new Generator(unchecked((ulong)seed * 0xBF58476D1CE4E5B9UL + (ulong)c + 1));
+            var (gs, ls) = Seeds.Population(seed, c);
+            using var g = new Generator(gs);
+            using var l = new Generator(ls);
             parts.Add(AdcModels.Thresholds(cfg, perChip, g, l, named > 0 ? c % named : null));
         }
         var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();

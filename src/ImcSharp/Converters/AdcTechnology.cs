@@ -33,9 +33,9 @@ public sealed record AdcTechnology(double NodeNm, double Supply)
     /// <summary>d: energy scale of digital gates and comparators.</summary>
     public double EnergyScale => DigitalScale(NodeNm, Supply);
     /// <summary>s: area scale of digital gates and comparators.</summary>
-    public double AreaScale => NodeNm / 28.0 * (NodeNm / 28.0);
+    public double AreaScale => Config.TechnologyScaling.Area(NodeNm, 28);
 
-    public static double DigitalScale(double nodeNm, double supply) => nodeNm / 28.0 * (supply / 0.9) * (supply / 0.9);
+    public static double DigitalScale(double nodeNm, double supply) => Config.TechnologyScaling.Energy(nodeNm, supply, 28);
 
     /// <summary>C_u(N) = C_u,8 2^max(0, N-8): the unit capacitor grows to keep mid-scale DNL within spec.</summary>
     public static double UnitCapacitance(int bits) => UnitCapacitance8 * Math.Pow(2, Math.Max(0, bits - 8));

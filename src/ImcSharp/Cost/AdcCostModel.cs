@@ -63,7 +63,7 @@ public static class AdcCostModel
     public static (double Energy, double Area) CalibrationCost(CalibrationKind kind, int bits, double nodeNm, double supply)
     {
         var c = Converters.Calibration.Cost(kind, bits);
-        double d45 = nodeNm / 45.0 * (supply / 0.9) * (supply / 0.9), s = new AdcTechnology(nodeNm, supply).AreaScale;
+        double d45 = TechnologyScaling.Energy(nodeNm, supply, 45), s = TechnologyScaling.Area(nodeNm, 28);
         return kind switch
         {
             CalibrationKind.TwoPoint => (Mult8Energy45 * bits * (bits + 6) / 64.0 * d45,

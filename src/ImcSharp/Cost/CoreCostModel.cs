@@ -115,7 +115,7 @@ public static class CoreCostModel
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
     {
         long macs = k * n * vectors;
-        double d45 = cost.NodeNm / 45 * (cost.Supply / 0.9) * (cost.Supply / 0.9);
+        double d45 = TechnologyScaling.Energy(cost.NodeNm, cost.Supply, 45);
         var energy = EnergyBreakdown.Zero with { DigitalLayers = macs * DigitalMacEnergy45 * d45 };
         return new LayerCost(name, true, k, n, vectors, macs, 0, 0, 0, 0, 0, 0, macs / DigitalMacsPerSecond, energy, AreaBreakdown.Zero);
     }
@@ -129,8 +129,8 @@ public static class CoreCostModel
         long conversions = vectors * tiles * c * convertedColumns;
         double sampleRate = core.AdcShare / cost.CycleTime;
         var adc = AdcCostModel.Price(hw.Adc, sampleRate, cost.NodeNm, cost.Supply);
-        double d45 = cost.NodeNm / 45 * (cost.Supply / 0.9) * (cost.Supply / 0.9);
-        double s28 = cost.NodeNm / 28 * (cost.NodeNm / 28);
+        double d45 = TechnologyScaling.Energy(cost.NodeNm, cost.Supply, 45);
+        double s28 = TechnologyScaling.Area(cost.NodeNm, 28);
 
         // Cells crossed per cycle: every used row of every tile drives its physical columns.
         double cellsPerCycle = (double)k * physColumns;

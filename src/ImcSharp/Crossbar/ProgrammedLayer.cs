@@ -95,7 +95,7 @@ public sealed class ProgrammedLayer : IDisposable
         var mapping = new LayerMapping(core, Inputs, Outputs);
         var ids = mapping.AdcInstanceIds();
         int instances = mapping.Adcs;
-        AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, chipSeed ^ 0x94D049BB133111EBUL, corner);
+        AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);
         Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray());
 
         // Everything analog is held in the column's LSBs: the scaling costs nothing at run time.
@@ -127,7 +127,7 @@ public sealed class ProgrammedLayer : IDisposable
         }
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
             ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).DetachFromDisposeScope();
-        NoiseGenerator = new Generator(chipSeed ^ 0x9E3779B97F4A7C15UL);
+        NoiseGenerator = new Generator(Seeds.ReadNoise(chipSeed));
         // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
         if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(1, Inputs), false).view(-1).DetachFromDisposeScope();
     }

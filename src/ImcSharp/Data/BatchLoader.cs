@@ -35,7 +35,7 @@ public sealed class BatchLoader
         Generator? gen = null;
         if (shuffle || augment is not null)
         {
-            gen = new Generator(unchecked((ulong)(seed * 1_000_003 + epoch * 7919 + 17)));
+            gen = new Generator(Seeds.Epoch(seed, epoch));
         }
         if (shuffle)
         {

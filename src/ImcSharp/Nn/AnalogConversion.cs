@@ -72,15 +72,11 @@ public static class AnalogConversion
     public static void Program(nn.Module model, long chip, int? corner = null)
     {
         var layers = Layers(model);
-        ulong global = corner is int c ? CornerSeed(c) : ChipSeed(chip, -1);
+        ulong global = corner is int c ? Seeds.Corner(c) : Seeds.Chip(chip, -1);
         for (int i = 0; i < layers.Count; i++)
-            layers[i].Program(ChipSeed(chip, i), global, corner);
+            layers[i].Program(Seeds.Chip(chip, i), global, corner);
     }
 
-    public static ulong ChipSeed(long chip, int layer) => unchecked((ulong)chip * 0x9E3779B97F4A7C15UL + (ulong)layer * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);
-
-    /// <summary>Seed of global corner <paramref name="corner"/>: distinct from every chip seed's stream.</summary>
-    public static ulong CornerSeed(int corner) => unchecked((ulong)corner * 0xD6E8FEB86659FD93UL + 0x2545F4914F6CDD1DUL);
 
     /// <summary>Every analog layer's calibration by layer name (stored with peripheral-aware checkpoints).</summary>
     public static Dictionary<string, LayerCalibration> Calibrations(nn.Module model) =>

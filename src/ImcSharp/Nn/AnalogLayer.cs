@@ -90,7 +90,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Programs the current weights onto a chip; the chip's random draws come from
-    /// <paramref name="chipSeed"/> (see <see cref="AnalogConversion.ChipSeed"/>).
+    /// <paramref name="chipSeed"/> (see <see cref="Seeds.Chip"/>).
     /// </summary>
     public void Program(ulong chipSeed, ulong? globalSeed = null, int? corner = null)
     {

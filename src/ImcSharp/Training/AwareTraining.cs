@@ -86,7 +86,7 @@ public static class ChipSampler
     /// </summary>
     public static void ProgramStep(nn.Module model, AwareOptions a, long seed, int epoch, int step)
     {
-        long fresh = (long)(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)epoch << 32) ^ (ulong)step) >> 2);
+        long fresh = Seeds.TrainingChip(seed, epoch, step);
         switch (a.Variation)
         {
             case ChipSampling.Nominal: AnalogConversion.Program(model, 0, 0); break;
