@@ -129,27 +129,6 @@ public static class AnalogMvm
             var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
             x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(T, P * B, rows);
         }
-        // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
-        Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
-        // A physical column saturates at its clip level (per converted column, in its LSBs).
-        Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;
-        Tensor p;
-        if (layer.Saturation is { } sat)
-        {
-            // Each column of a pair saturates on its own before the analog subtraction.
-            p = Saturate(x.bmm(Cells(sat.Positive))).sub_(Saturate(x.bmm(Cells(sat.Negative))));
-        }
-        else
-        {
-            p = Saturate(x.bmm(Cells(layer.EffectiveByColumn)));
-        }
-        if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
-        if (layer.ReadVariance is { } rv)
-        {
-            // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            var sd = x.square().bmm(Cells(rv)).sqrt_();
-            p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
-        }
-        return p;
+        return layer.ArrayStage.PartialSums(layer, x);
     }
 }

@@ -18,6 +18,8 @@ namespace ImcSharp.Crossbar;
 public sealed class ProgrammedLayer : IDisposable
 {
     public LayerHardware Hardware { get; }
+    /// <summary>What the arrays put on the columns for given inputs (<see cref="FirstOrderArray"/> unless replaced).</summary>
+    public IArrayStage ArrayStage { get; init; } = FirstOrderArray.Instance;
     public double WeightScale { get; }
     public int Inputs { get; }
     public int Outputs { get; }

@@ -45,6 +45,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public bool InputSigned { get; set; }
     /// <summary>Called with the pre-ADC partial sums [T, cycles*B, N*S] (signal units) of each chunk.</summary>
     public Action<AnalogLayer, Tensor>? PartialSumProbe { get; set; }
+    /// <summary>
+    /// The array stage of this layer's chips (first-order unless replaced, e.g. by a circuit
+    /// solver); a new stage applies from the next programming.
+    /// </summary>
+    public Crossbar.IArrayStage ArrayStage
+    {
+        get => _arrayStage;
+        set { _arrayStage = value; _chip?.Dispose(); _chip = null; }
+    }
+    Crossbar.IArrayStage _arrayStage = Crossbar.FirstOrderArray.Instance;
     /// <summary>Straight-through estimator of the ADCs when training in analog execution.</summary>
     public AdcGradient Gradient { get; set; } = AdcGradient.Identity;
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
@@ -98,7 +108,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges);
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges) { ArrayStage = ArrayStage };
         _chipSeed = chipSeed;
         _globalSeed = globalSeed ?? _globalSeed;
         _corner = corner ?? _corner;

@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// The array stage: what the arrays of a programmed layer put on their columns for a batch of
+/// input digits, before the ADCs. Replaceable per layer (<see cref="Nn.AnalogLayer.ArrayStage"/>),
+/// so an input-dependent circuit solver (IR drop along word and bit lines, a non-linear I-V cell,
+/// drift) can stand in for the first-order model.
+/// </summary>
+public interface IArrayStage
+{
+    /// <summary>
+    /// Partial sums [T, P*B, J] in each converted column's ADC LSBs (see <see cref="AnalogMvm.PartialSums"/>)
+    /// for input digits <paramref name="digits"/> [T, P*B, rows] (rows = the core's rows, or the
+    /// layer's inputs when it fits one tile), on the cells <paramref name="layer"/> was programmed with.
+    /// </summary>
+    Tensor PartialSums(ProgrammedLayer layer, Tensor digits);
+}
+
+/// <summary>
+/// First-order arrays: each column's sum is linear in the digits through the programmed cells'
+/// effective levels (column gains, first-order IR drop and charge sharing folded in at
+/// programming), p = x G; a physical column saturates at its clip level (a pair's columns each
+/// before the analog subtraction); plus each column's offset and the read noise of the cells it
+/// reads, N(0, sum_r x_r^2 sigma_r^2).
+/// </summary>
+public sealed class FirstOrderArray : IArrayStage
+{
+    public static readonly FirstOrderArray Instance = new();
+
+    public Tensor PartialSums(ProgrammedLayer layer, Tensor x)
+    {
+        int R = layer.Hardware.Core.Rows, rows = (int)x.shape[2];
+        // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
+        Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
+        Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;
+        Tensor p = layer.Saturation is { } sat
+            ? Saturate(x.bmm(Cells(sat.Positive))).sub_(Saturate(x.bmm(Cells(sat.Negative))))
+            : Saturate(x.bmm(Cells(layer.EffectiveByColumn)));
+        if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
+        if (layer.ReadVariance is { } rv)
+        {
+            // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
+            var sd = x.square().bmm(Cells(rv)).sqrt_();
+            p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
+        }
+        return p;
+    }
+}
