@@ -1,6 +1,8 @@
 using ImcSharp.Bench;
 
 // Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-networks|aware ...] [--models lenet5,mlp]
+// As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
+ImcSharp.NativeRuntime.TuneAllocator();
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();

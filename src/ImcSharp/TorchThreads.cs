@@ -24,9 +24,9 @@ internal static unsafe class TorchThreads
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("IMC_TORCH_THREADS") == "0") return;
         TorchSharp.torch.get_num_threads();   // loads libtorch, and with it its OpenMP runtime
-        // libtorch ships its libgomp beside itself; dlopen of that file returns the loaded instance.
-        var dirs = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory };
-        foreach (var file in dirs.Where(Directory.Exists).SelectMany(d => Directory.GetFiles(d, "libgomp*.so*")))
+        // The OpenMP runtime libtorch actually loaded, read from this process's mappings: a dlopen
+        // of that exact file returns the loaded instance (never a second runtime from elsewhere).
+        foreach (var file in LoadedOpenMpRuntimes())
         {
             if (!NativeLibrary.TryLoad(file, out var lib)) continue;
             if (NativeLibrary.TryGetExport(lib, "GOMP_parallel", out var parallel))
@@ -36,6 +36,20 @@ internal static unsafe class TorchThreads
                 return;
             }
         }
+    }
+
+    /// <summary>Paths of the GNU OpenMP libraries mapped into this process (/proc/self/maps), in load order.</summary>
+    internal static IReadOnlyList<string> LoadedOpenMpRuntimes()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps")
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length >= 6 && Path.GetFileName(f[5]).StartsWith("libgomp", StringComparison.Ordinal))
+                .Select(f => f[5]).Distinct().ToList();
+        }
+        catch (IOException) { return Array.Empty<string>(); }
+        catch (UnauthorizedAccessException) { return Array.Empty<string>(); }
     }
 
     sealed class Loop(long count, Action<long> body)
