@@ -46,7 +46,7 @@ Console.WriteLine($"float {result.FloatAccuracy:P2}, quantized {result.Quantized
                   $"chips mean {result.Accuracy.Mean:P2} (min {result.Accuracy.Min:P2}) on {hardware.Name}");
 
 // 4. The price of the design for this network (a fresh instance: only the shapes matter).
-var cost = CoreCostModel.Price(() => new TinyNet(), "tinynet", new long[] { 1, 28, 28 }, hardware);
+var cost = CoreCostModel.Price("tinynet", LayerShapes.Of(() => new TinyNet(), new long[] { 1, 28, 28 }), hardware);
 Console.WriteLine($"energy {cost.EnergyPerInferenceJ * 1e9:F2} nJ/inference, area {cost.AreaMm2:F3} mm2, ADC energy share {cost.AdcEnergyShare:P1}");
 return result.Accuracy.Mean > 0.5 ? 0 : 1;
 

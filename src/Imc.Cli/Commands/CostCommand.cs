@@ -56,7 +56,8 @@ public sealed class CostCommand : Command<CostSettings>
         }
         if (string.IsNullOrEmpty(s.Hardware)) throw new ImcInputException("--hw CONFIG is required");
         var config = Config.HardwareConfig.Load(s.Hardware);
-        var cost = CoreCostModel.Price(Spec(s.Model, s.Dataset), config);
+        var spec = Spec(s.Model, s.Dataset);
+        var cost = CoreCostModel.Price(spec.Name, Nn.LayerShapes.Of(spec), config);
         Print(cost);
         if (s.Plot is not null)
             foreach (var f in Reporting.CostPlots.EnergyBreakdown(Path.Combine(s.Plot, $"{cost.Model}-{cost.Hardware}-energy"), cost))

@@ -1,6 +1,5 @@
 using ImcSharp.Config;
 using ImcSharp.Models;
-using ImcSharp.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +51,9 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 /// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
 /// (45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8-bit multiply 0.2 pJ, 8 kB SRAM 64-bit read 10 pJ).
 /// </summary>
+/// <summary>A weight layer as the cost model sees it: K inputs, N outputs, the input vectors it multiplies per sample (output pixels of a convolution).</summary>
+public sealed record LayerShape(string Name, long Inputs, long Outputs, long VectorsPerSample);
+
 public static class CoreCostModel
 {
     const double WireCapacitancePerCell = 0.2e-15;   // row wire + access gate per crossed cell (F)
@@ -73,34 +75,20 @@ public static class CoreCostModel
         _ => 30,
     };
 
-    /// <summary>Prices model <paramref name="spec"/> on <paramref name="config"/> (layer shapes from one forward pass).</summary>
-    public static NetworkCost Price(ModelSpec spec, HardwareConfig config) =>
-        Price(spec.Build, spec.Name, new long[] { spec.InChannels, spec.Height, spec.Width }, config);
-
     /// <summary>
-    /// Prices any network on <paramref name="config"/>: <paramref name="build"/> makes a fresh
-    /// instance (the price depends on layer shapes only, so the caller's trained model is not
-    /// touched), and one forward pass of a zero input of <paramref name="inputShape"/> (C, H, W)
-    /// records each weight layer's input vectors per sample.
+    /// Prices a network on <paramref name="config"/> from its weight layers' shapes, in order
+    /// (<c>Nn.LayerShapes.Of</c> records them from any TorchSharp model): each layer analog on its
+    /// hardware, or digital where the config keeps it so.
     /// </summary>
-    public static NetworkCost Price(Func<nn.Module<Tensor, Tensor>> build, string name, long[] inputShape, HardwareConfig config)
+    public static NetworkCost Price(string name, IReadOnlyList<LayerShape> layers, HardwareConfig config)
     {
-        using var scope = NewDisposeScope();
-        using var model = build();
-        // Every weight layer analog in float execution: one forward records the input vectors per sample.
-        var allAnalog = config with { KeepFirstDigital = false, KeepLastDigital = false, DigitalLayers = new() };
-        AnalogConversion.Convert(model, allAnalog);
-        AnalogConversion.SetExecution(model, Execution.Float);
-        model.eval();
-        using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
-        var layers = AnalogConversion.Layers(model);
+        if (layers.Count == 0) throw new ImcInputException($"{name}: no weight layers (Linear, Conv2d) to price");
         var costs = new List<LayerCost>();
         for (int i = 0; i < layers.Count; i++)
         {
             var l = layers[i];
-            bool digital = config.IsDigital(l.LayerName, i == 0, i == layers.Count - 1);
-            long n = l.weight.shape[0], k = l.WeightMatrix().shape[1];
-            costs.Add(digital ? Digital(l.LayerName, k, n, l.VectorsPerSample, config.Cost) : Analog(l.LayerName, k, n, l.VectorsPerSample, config.For(l.LayerName), config.Cost));
+            bool digital = config.IsDigital(l.Name, i == 0, i == layers.Count - 1);
+            costs.Add(digital ? Digital(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.Cost) : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost));
         }
         var energy = costs.Aggregate(EnergyBreakdown.Zero, (a, c) => a + c.Energy);
         var area = costs.Aggregate(AreaBreakdown.Zero, (a, c) => a + c.Area);

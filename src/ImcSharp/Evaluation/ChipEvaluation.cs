@@ -104,6 +104,18 @@ public static class ChipEvaluation
         else AnalogConversion.CalibrateAdcRanges(model, x);
     }
 
+    /// <summary>Monte Carlo accuracy of a checkpoint on a design: its stored calibration if it has one, else calibrated on training images.</summary>
+    public static ChipEvaluationResult EvaluateCheckpoint(string checkpoint, Config.HardwareConfig hw, ImageSet train, ImageSet test, MonteCarloOptions mc,
+        int calibrationImages, ProgressSink? progress, CancellationToken cancel)
+    {
+        var (info, model) = Checkpoint.Load(checkpoint);
+        using (model)
+        {
+            Deploy(model, info, hw, () => train.Take(Math.Min(calibrationImages, train.Count)));
+            return Run(model, test, info.Normalization, mc, progress, cancel);
+        }
+    }
+
     sealed record Line(SortedDictionary<string, string>? Key = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
 
     /// <summary>The key of a results file for <paramref name="checkpoint"/> (its bytes) on <paramref name="hw"/> (its fingerprint), calibrated on N training images.</summary>

@@ -89,7 +89,7 @@ public static class ApproxAdcExperiment
                         {
                             var ckpt = training switch { "float" => floatCkpt, "aware" => awareCkpt, _ => idealAwareCkpt };
                             log($"{m.Model} seed {seed} {array.Name} {bits}-bit: {training}-trained on {adc} ADCs, {chips} chips");
-                            var r = Evaluate(ckpt, designs[adc], trainAll, test, mc with
+                            var r = ChipEvaluation.EvaluateCheckpoint(ckpt, designs[adc], trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, $"{training}-{adc}.jsonl"),
                                 Key = ChipEvaluation.KeyFor(ckpt, designs[adc], run.CalibrationImages),
@@ -111,7 +111,7 @@ public static class ApproxAdcExperiment
                         {
                             var localCkpt = TrainAware(run, m, seed, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel);
                             log($"{m.Model} {array.Name} {bits}-bit: trained on local mismatch only, approximate ADCs, {chips} chips");
-                            var local = Evaluate(localCkpt, approx, trainAll, test, mc with
+                            var local = ChipEvaluation.EvaluateCheckpoint(localCkpt, approx, trainAll, test, mc with
                             {
                                 ResultsPath = Path.Combine(cellDir, "aware-local-approximate.jsonl"),
                                 Key = ChipEvaluation.KeyFor(localCkpt, approx, run.CalibrationImages),
@@ -157,18 +157,6 @@ public static class ApproxAdcExperiment
         log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Name(variation)}, {m.AwareEpochs} epochs, cached in {dir})");
         using var train = m.AwareTrainImages > 0 ? trainAll.Take(m.AwareTrainImages) : trainAll.Take(trainAll.Count);
         return Trainer.Train(opts, train, test, dir, resume: true, progress, cancel, aware).CheckpointPath;
-    }
-
-    /// <summary>Monte Carlo accuracy of a checkpoint on a design: stored calibration if it has one, else calibrated on training images.</summary>
-    public static ChipEvaluationResult Evaluate(string checkpoint, HardwareConfig hw, ImageSet train, ImageSet test, MonteCarloOptions mc, int calibrationImages,
-        ProgressSink? progress, CancellationToken cancel)
-    {
-        var (info, model) = Checkpoint.Load(checkpoint);
-        using (model)
-        {
-            ChipEvaluation.Deploy(model, info, hw, () => train.Take(Math.Min(calibrationImages, train.Count)));
-            return ChipEvaluation.Run(model, test, info.Normalization, mc, progress, cancel);
-        }
     }
 
     /// <summary>

@@ -7,7 +7,6 @@ using ImcSharp.Converters;
 using ImcSharp.Cost;
 using ImcSharp.Data;
 using ImcSharp.Evaluation;
-using ImcSharp.Experiments;
 using ImcSharp.IO;
 using ImcSharp.Models;
 using ImcSharp.Reporting;
@@ -44,6 +43,7 @@ public static class SweepRunner
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
         var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed };
+        var shapes = Nn.LayerShapes.Of(modelSpec);
         string? floatCkpt = null;
         var results = new List<SweepResult>();
         foreach (var point in mine)
@@ -69,8 +69,8 @@ public static class SweepRunner
                 ResultsPath = Path.Combine(outDir, "chips", point.Id + ".jsonl"),
                 Key = ChipEvaluation.KeyFor(ckpt, hw, spec.CalibrationImages),
             };
-            var r = ApproxAdcExperiment.Evaluate(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
-            var cost = CoreCostModel.Price(modelSpec, hw);
+            var r = ChipEvaluation.EvaluateCheckpoint(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
+            var cost = CoreCostModel.Price(modelSpec.Name, shapes, hw);
             var result = new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare, point.Training, spec.Chips,
                 r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2, cost.AdcEnergyShare, cost.AdcAreaShare,
                 cost.TopsPerW, sw.Elapsed.TotalSeconds, keys[point.Id].Parts);

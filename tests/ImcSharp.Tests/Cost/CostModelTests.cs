@@ -78,12 +78,12 @@ public class CostModelTests
     {
         var cfg = HardwareConfig.Load(Repo.Path("configs", "reference-sar8.json"));
         var spec = new ModelSpec("lenet5", 1, 28, 28, 10);
-        var reference = CoreCostModel.Price(spec, cfg);
+        var reference = CoreCostModel.Price(spec.Name, ImcSharp.Nn.LayerShapes.Of(spec), cfg);
         Assert.True(reference.AdcEnergyShare > 0.85, $"ADC share {reference.AdcEnergyShare}");
         Assert.Equal(reference.Energy.Total, reference.EnergyPerInferenceJ);
         Assert.Equal(reference.Layers.Sum(l => l.ConversionsPerInference), reference.ConversionsPerInference);
         // A lower-resolution uncalibrated ADC on the same cores costs less energy and area.
-        var cheap = CoreCostModel.Price(spec, cfg with { Adc = cfg.Adc with { Bits = 5, Calibration = CalibrationKind.None } });
+        var cheap = CoreCostModel.Price(spec.Name, ImcSharp.Nn.LayerShapes.Of(spec), cfg with { Adc = cfg.Adc with { Bits = 5, Calibration = CalibrationKind.None } });
         Assert.True(cheap.EnergyPerInferenceJ < reference.EnergyPerInferenceJ && cheap.AreaMm2 < reference.AreaMm2);
     }
 }

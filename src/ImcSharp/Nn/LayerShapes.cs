@@ -1,0 +1,29 @@
+using ImcSharp.Config;
+using ImcSharp.Cost;
+using ImcSharp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Nn;
+
+/// <summary>The weight layers of a network as the cost model prices them, recorded by one forward pass.</summary>
+public static class LayerShapes
+{
+    public static List<LayerShape> Of(ModelSpec spec) => Of(spec.Build, new long[] { spec.InChannels, spec.Height, spec.Width });
+
+    /// <summary>
+    /// <paramref name="build"/> makes a fresh instance (shapes only: the caller's trained model is
+    /// not touched); every weight layer is converted in float execution and one forward pass of a
+    /// zero input of <paramref name="inputShape"/> (C, H, W) records its input vectors per sample.
+    /// </summary>
+    public static List<LayerShape> Of(Func<nn.Module<Tensor, Tensor>> build, long[] inputShape)
+    {
+        using var scope = NewDisposeScope();
+        using var model = build();
+        AnalogConversion.Convert(model, new HardwareConfig());
+        AnalogConversion.SetExecution(model, Execution.Float);
+        model.eval();
+        using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
+        return AnalogConversion.Layers(model).Select(l => new LayerShape(l.LayerName, l.WeightMatrix().shape[1], l.weight.shape[0], l.VectorsPerSample)).ToList();
+    }
+}
