@@ -3,7 +3,8 @@ using Spectre.Console.Cli;
 namespace ImcSharp.Cli;
 
 /// <summary>
-/// Before any command runs: every path it will write (--json, --results, --save-population files;
+/// Before any command runs: its compute threads are set (<see cref="NativeRuntime.ConfigureThreads"/>),
+/// every path it will write (--json, --results, --save-population files;
 /// --out and --plot directories) must be writable, and every input file it names must exist, so a
 /// long run never fails at its end and loses its result.
 /// </summary>
@@ -15,6 +16,8 @@ public sealed class OutputCheck : ICommandInterceptor
 
     public void Intercept(CommandContext context, CommandSettings settings)
     {
+        // Before anything loads libtorch: its OpenMP runtime reads the spin setting at load.
+        NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
         var type = settings.GetType();
         string? Value(string name) => type.GetProperty(name)?.GetValue(settings) as string;
         foreach (var (prop, option) in InputFiles)

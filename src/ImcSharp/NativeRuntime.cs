@@ -21,6 +21,36 @@ public static class NativeRuntime
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int Mallopt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "setenv")]
+    static extern int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>
+    /// libgomp's busy-wait before a worker sleeps, in spins, unless GOMP_SPINCOUNT is set: its
+    /// default (300,000, about a millisecond) keeps idle workers spinning between torch ops, which
+    /// is fast alone but starves other processes on the same cores; 0 (OMP_WAIT_POLICY=PASSIVE) made
+    /// small ops up to 5x slower. Measured choice: see the README (Threads).
+    /// </summary>
+    public const string DefaultSpinCount = "20000";
+
+    /// <summary>
+    /// OpenMP settings for libtorch, before it loads: a bounded spin (<see cref="DefaultSpinCount"/>,
+    /// unless GOMP_SPINCOUNT or OMP_WAIT_POLICY is set) and, once loaded, <paramref name="threads"/>
+    /// threads (default: <see cref="Environment.ProcessorCount"/>, the CPUs this process may use,
+    /// which .NET reads from its affinity mask and cgroup CPU limit). Returns the thread count.
+    /// </summary>
+    public static int ConfigureThreads(int? threads = null)
+    {
+        if (threads is < 1) throw new ImcInputException("threads", threads, "expected an integer >= 1");
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
+        {
+            // libgomp reads the native environment when libtorch loads it: set it there, not only in .NET's copy.
+            try { SetEnv("GOMP_SPINCOUNT", DefaultSpinCount, 0); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        }
+        int n = threads ?? Environment.ProcessorCount;
+        TorchSharp.torch.set_num_threads(n);
+        return n;
+    }
+
     /// <summary>True once <see cref="TuneAllocator"/> has applied the settings.</summary>
     public static bool AllocatorTuned { get; private set; }
 

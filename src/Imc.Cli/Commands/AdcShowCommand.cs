@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 namespace ImcSharp.Cli.Commands;
 
 /// <summary>Where `imc adc` commands put plots and statistics.</summary>
-public class AdcOutputSettings : CommandSettings
+public class AdcOutputSettings : ImcSettings
 {
     [CommandOption("--out <DIR>")]
     [Description("Directory for the plots (default runs/adc/<name>).")]

@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class CostSettings : CommandSettings
+public sealed class CostSettings : ImcSettings
 {
     [CommandOption("--hw <CONFIG>")]
     [Description("Hardware config (JSON), with an optional cost section (node, supply, cycle time, activities).")]

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 namespace ImcSharp.Cli.Commands;
 
 /// <summary>Options shared by every command that reads a dataset and writes results.</summary>
-public class DataSettings : CommandSettings
+public class DataSettings : ImcSettings
 {
     [CommandOption("--dataset <NAME>")]
     [Description("fashion-mnist (default), mnist or cifar10.")]

@@ -6,7 +6,7 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class DemoSettings : CommandSettings
+public sealed class DemoSettings : ImcSettings
 {
     [CommandOption("--data <DIR>")]
     [Description("Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")]

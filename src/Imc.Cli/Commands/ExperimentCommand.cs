@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class ApproxAdcSettings : CommandSettings
+public sealed class ApproxAdcSettings : ImcSettings
 {
     [CommandOption("--config <PATH>")]
     [Description("Experiment spec (JSON).")]

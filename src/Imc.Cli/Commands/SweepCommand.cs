@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
 
-public sealed class SweepSettings : CommandSettings
+public sealed class SweepSettings : ImcSettings
 {
     [CommandArgument(0, "<SPEC|merge>")]
     [Description("Sweep spec (JSON), e.g. experiments/sweep-lenet5.json; or `merge` followed by the spec to join the shards' results.")]
