@@ -7,7 +7,7 @@ namespace ImcSharp.Cli.Commands;
 public class DataSettings : ImcSettings
 {
     [CommandOption("--dataset <NAME>")]
-    [Description("fashion-mnist (default), mnist or cifar10.")]
+    [Description("fashion-mnist (default), mnist, cifar10, or imagefolder (--data DIR of class-named subfolders of PNG/JPEG images, resized to the model input).")]
     [DefaultValue("fashion-mnist")]
     public string Dataset { get; init; } = "fashion-mnist";
 

@@ -92,9 +92,10 @@ public sealed class EvalCommand : Command<EvalSettings>
         var (info, model) = Checkpoint.Load(s.Checkpoint);
         using (model)
         {
-            using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit);
+            var shape = InputShape(info);
+            using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit, shape);
             CheckShape(s.Checkpoint, info, test, dataset);
-            ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages));
+            ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",
@@ -106,8 +107,13 @@ public sealed class EvalCommand : Command<EvalSettings>
         }
     }
 
+    /// <summary>The model's input (C, H, W): an image folder is resized to it.</summary>
+    static (int, int, int) InputShape(CheckpointInfo info) => (info.Spec.InChannels, info.Spec.Height, info.Spec.Width);
+
     static void CheckShape(string checkpoint, CheckpointInfo info, ImageSet test, string dataset)
     {
+        if (test.Classes != info.Spec.Classes)
+            throw new ImcInputException($"{checkpoint}: model has {info.Spec.Classes} classes but {test.Name} has {test.Classes}: expected the same classes");
         if (test.Channels != info.Spec.InChannels || test.Height != info.Spec.Height || test.Width != info.Spec.Width)
             throw new ImcInputException($"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
     }
@@ -118,7 +124,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         var (info, model) = Checkpoint.Load(checkpoint);
         using (model)
         {
-            using var test = TrainCommand.Load(dataset, dataDir, Split.Test, testLimit);
+            using var test = TrainCommand.Load(dataset, dataDir, Split.Test, testLimit, InputShape(info));
             CheckShape(checkpoint, info, test, dataset);
             var r = ConsoleProgress.Run(p => Evaluator.Evaluate(model, test, info.Normalization, progress: p, phase: "test"));
             return new EvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy, r.Loss, r.Samples,

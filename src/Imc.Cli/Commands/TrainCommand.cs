@@ -97,6 +97,20 @@ public sealed class TrainSettings : DataSettings
     [Description("With fixed-chip or chip-specific: the chip's global corner (population files: corner index).")]
     public int? TrainCorner { get; init; }
 
+    [CommandOption("--image-size <CxHxW>")]
+    [Description("With --dataset imagefolder: the input images are resized to (default 3x32x32; 1 channel = grayscale).")]
+    public string? ImageSize { get; init; }
+
+    /// <summary>The parsed --image-size, or null.</summary>
+    public (int, int, int)? ImageShape()
+    {
+        if (ImageSize is null) return null;
+        var p = ImageSize.ToLowerInvariant().Split('x');
+        if (p.Length == 3 && int.TryParse(p[0], out var c) && int.TryParse(p[1], out var h) && int.TryParse(p[2], out var w) && c is 1 or 3 && h > 0 && w > 0)
+            return (c, h, w);
+        throw new ImcInputException($"--image-size '{ImageSize}': expected CxHxW with C = 1 or 3, e.g. 3x32x32");
+    }
+
     [CommandOption("--calibration-images <N>")]
     [Description("With --hw: training images that set each layer's input (and calibrated ADC) range.")]
     [DefaultValue(1000)]
@@ -151,25 +165,26 @@ public sealed class TrainCommand : Command<TrainSettings>
         options.Validate();
         if (s.Hardware is null && (s.Init is not null))
             throw new ImcInputException("--init needs --hw: it starts peripheral-aware training from a float checkpoint");
-        var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken, s.ToAware());
+        var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken, s.ToAware(), s.ImageShape());
         Tables.Training(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
         return 0;
     }
 
     /// <summary>Loads the data and trains; shared with `imc demo`.</summary>
-    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default, AwareOptions? aware = null)
+    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default, AwareOptions? aware = null,
+        (int, int, int)? imageShape = null)
     {
-        using var train = Load(options.Dataset, dataDir, Split.Train, options.TrainLimit);
-        using var test = Load(options.Dataset, dataDir, Split.Test, options.TestLimit);
+        using var train = Load(options.Dataset, dataDir, Split.Train, options.TrainLimit, imageShape);
+        using var test = Load(options.Dataset, dataDir, Split.Test, options.TestLimit, imageShape);
         var result = ConsoleProgress.Run(p => Trainer.Train(options, train, test, outDir, resume, p, cancel, aware));
         return new TrainReport(options.Model, options.Dataset, options.Epochs, options.Seed, result.Info.TestAccuracy,
             result.Seconds, result.ImagesPerSecond, result.CheckpointPath, result.Resumed, result.Info.History);
     }
 
-    internal static ImageSet Load(string dataset, string? dir, Split split, int limit)
+    internal static ImageSet Load(string dataset, string? dir, Split split, int limit, (int, int, int)? shape = null)
     {
-        var set = DatasetCatalog.Load(dataset, dir, split);
+        var set = DatasetCatalog.Load(dataset, dir, split, shape);
         return limit > 0 ? set.Take(limit) : set;
     }
 }

@@ -4,28 +4,35 @@ public enum Split { Train, Test }
 
 /// <summary>
 /// Named datasets and where their files are. Fashion-MNIST defaults to the Debian package
-/// dataset-fashion-mnist; MNIST (same IDX format) and CIFAR-10 need a directory.
+/// dataset-fashion-mnist; MNIST (same IDX format), CIFAR-10 and an image folder (class-named
+/// subfolders of PNG/JPEG images, <see cref="ImageFolderReader"/>) need a directory.
 /// </summary>
 public static class DatasetCatalog
 {
     public const string FashionMnistDir = "/usr/share/datasets/fashion-mnist";
     public const string FashionMnistInstall = "sudo apt-get install dataset-fashion-mnist";
-    public static readonly string[] Names = { "fashion-mnist", "mnist", "cifar10" };
+    public static readonly string[] Names = { "fashion-mnist", "mnist", "cifar10", "imagefolder" };
+
+    /// <summary>The input an image folder is resized to when the model does not say: 3 x 32 x 32.</summary>
+    public static readonly (int Channels, int Height, int Width) DefaultImageShape = (3, 32, 32);
 
     public static string Canonical(string name) => name.ToLowerInvariant() switch
     {
         "fashion-mnist" or "fashionmnist" or "fmnist" => "fashion-mnist",
         "mnist" => "mnist",
         "cifar10" or "cifar-10" => "cifar10",
+        "imagefolder" or "image-folder" or "folder" => "imagefolder",
         _ => throw new ImcInputException("dataset", name, $"expected one of {string.Join(", ", Names)}"),
     };
 
-    public static ImageSet Load(string dataset, string? dataDir, Split split)
+    /// <param name="shape">An image folder's target (C, H, W): the model's input (default <see cref="DefaultImageShape"/>); other datasets have their own.</param>
+    public static ImageSet Load(string dataset, string? dataDir, Split split, (int Channels, int Height, int Width)? shape = null)
     {
         var name = Canonical(dataset);
         return name switch
         {
             "cifar10" => LoadCifar(ResolveDir(name, dataDir), split),
+            "imagefolder" => ImageFolderReader.Load(ResolveDir(name, dataDir), split, (shape ?? DefaultImageShape).Channels, (shape ?? DefaultImageShape).Height, (shape ?? DefaultImageShape).Width),
             _ => LoadIdx(name, ResolveDir(name, dataDir), split),
         };
     }
@@ -43,7 +50,7 @@ public static class DatasetCatalog
                 throw new ImcInputException($"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or give the directory holding its files");
             return FashionMnistDir;
         }
-        throw new ImcInputException("data", null, $"the directory holding {name}'s {(name == "cifar10" ? "CIFAR-10 binary batches" : "IDX files")} is required");
+        throw new ImcInputException("data", null, $"the directory holding {name}'s {(name == "cifar10" ? "CIFAR-10 binary batches" : name == "imagefolder" ? "class folders of PNG/JPEG images" : "IDX files")} is required");
     }
 
     static ImageSet LoadIdx(string name, string dir, Split split)

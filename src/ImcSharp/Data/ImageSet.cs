@@ -14,6 +14,8 @@ public sealed class ImageSet : IDisposable
     public Tensor Images { get; }
     public Tensor Labels { get; }
     public int Classes { get; }
+    /// <summary>Class names, where the dataset has them (an image folder's subfolders).</summary>
+    public string[]? ClassNames { get; init; }
     public long Count => Images.shape[0];
     public int Channels => (int)Images.shape[1];
     public int Height => (int)Images.shape[2];
