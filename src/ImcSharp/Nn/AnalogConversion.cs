@@ -147,6 +147,16 @@ public static class AnalogConversion
         {
             foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
+                // A container's list of children (Sequential's modules, a ModuleList): replace the entry in place.
+                if (f.GetValue(parent) is System.Collections.IList items && items.IndexOf(old) is var i and >= 0)
+                {
+                    var element = items.GetType().IsGenericType ? items.GetType().GetGenericArguments()[0] : typeof(object);
+                    if (!element.IsInstanceOfType(replacement))
+                        throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: its list '{f.Name}' holds {element.Name}; declare it of Module<Tensor, Tensor>");
+                    items[i] = replacement;
+                    assigned = true;
+                    continue;
+                }
                 if (!ReferenceEquals(f.GetValue(parent), old)) continue;
                 if (!f.FieldType.IsInstanceOfType(replacement))
                     throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: its field '{f.Name}' is declared as {f.FieldType.Name}; declare it as Module<Tensor, Tensor>");
@@ -160,12 +170,16 @@ public static class AnalogConversion
             if (idx >= 0) { list[idx] = r; assigned = true; }
         }
         // Same name, same position in the registry: parameter order and state-dict names are unchanged.
+        // (A container that registers its children lazily, as Sequential, has no entry yet.)
         var subs = SubmodulesField.GetValue(parent)!;
         var type = subs.GetType();
         var entry = (child, old);
         int at = (int)type.GetMethod("IndexOf", new[] { entry.GetType() })!.Invoke(subs, new object[] { entry })!;
-        type.GetMethod("RemoveAt")!.Invoke(subs, new object[] { at });
-        type.GetMethod("Insert")!.Invoke(subs, new object[] { at, (child, replacement) });
+        if (at >= 0)
+        {
+            type.GetMethod("RemoveAt")!.Invoke(subs, new object[] { at });
+            type.GetMethod("Insert")!.Invoke(subs, new object[] { at, (child, replacement) });
+        }
         if (!assigned)
             throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: no field or list holds it");
     }

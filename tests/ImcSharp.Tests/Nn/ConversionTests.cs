@@ -95,6 +95,22 @@ public class ConversionTests
     }
 
     [Fact]
+    public void ASequentialModelConvertsAndKeepsItsOutputOnAnIdealCore()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var model = nn.Sequential(("fc1", nn.Linear(20, 8)), ("relu", nn.ReLU()), ("fc2", nn.Linear(8, 3)));
+        var names = model.state_dict().Keys.ToList();
+        var x = rand(5, 20);
+        var before = model.call(x);
+        AnalogConversion.Convert(model, HardwareConfig.Parse("""{ "core": { "rows": 64, "columns": 64 } }"""));
+        Assert.Equal(2, AnalogConversion.Layers(model).Count);
+        Assert.Equal(names, model.state_dict().Keys.ToList());
+        AnalogConversion.SetExecution(model, Execution.Float);
+        Assert.True(allclose(before, model.call(x)));
+    }
+
+    [Fact]
     public void TypedFieldsThatCannotHoldAnAnalogLayerGiveAClearError()
     {
         var model = new TypedModel();
