@@ -33,6 +33,8 @@ public static class CliApp
                 adc.AddCommand<AdcImportCommand>("import").WithDescription("Import simulated or measured ADC curves (CSV) into a reusable population file; plots and statistics.")
                     .WithExample("adc", "import", "sim/cco-import.json");
             });
+            config.AddCommand<ImportCommand>("import").WithDescription("Import a network trained elsewhere (a PyTorch state dict) as a checkpoint.")
+                .WithExample("import", "lenet5.pt", "--model", "lenet5", "--out", "runs/imported/lenet5.ckpt", "--mean", "0.2860", "--std", "0.3530");
             config.AddCommand<CostCommand>("cost").WithDescription("Energy, area and throughput of a model on a design, with a per-layer breakdown.")
                 .WithExample("cost", "--hw", "configs/reference-sar8.json", "--model", "lenet5", "--json", "cost.json");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Design-space sweep (ADC type x bits x calibration x sharing x training): accuracy vs energy and area; `imc sweep merge SPEC` joins shards.")

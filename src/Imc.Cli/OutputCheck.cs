@@ -10,7 +10,7 @@ namespace ImcSharp.Cli;
 /// </summary>
 public sealed class OutputCheck : ICommandInterceptor
 {
-    static readonly string[] FileOptions = { "Json", "Results", "SavePopulation" };
+    static readonly string[] FileOptions = { "Json", "Results", "SavePopulation", "OutputFile" };
     static readonly string[] DirectoryOptions = { "Out", "Plot" };
     static readonly (string Property, string Option)[] InputFiles = { ("Checkpoint", "--checkpoint"), ("Hardware", "--hw"), ("Init", "--init"), ("Config", "--config") };
 
@@ -24,7 +24,7 @@ public sealed class OutputCheck : ICommandInterceptor
             if (Value(prop) is { Length: > 0 } f && !File.Exists(f))
                 throw new ImcInputException(Directory.Exists(f) ? $"{option} {f}: is a directory: expected a file" : $"{option} {f}: file not found");
         foreach (var name in FileOptions)
-            if (Value(name) is { Length: > 0 } f) WritableFile(f, "--" + Kebab(name));
+            if (Value(name) is { Length: > 0 } f) WritableFile(f, name == "OutputFile" ? "--out" : "--" + Kebab(name));
         foreach (var name in DirectoryOptions)
             if (Value(name) is { Length: > 0 } d) WritableDirectory(d, "--" + Kebab(name));
     }
