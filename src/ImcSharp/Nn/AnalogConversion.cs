@@ -54,9 +54,8 @@ public static class AnalogConversion
 
     static AnalogConv2d MakeConv(string name, Conv2d c, LayerHardware hw)
     {
-        if (c.groups != 1) throw new ImcInputException($"layer {name}: grouped convolution (groups = {c.groups}) is not supported on the crossbar");
         if (c.padding_type is not null) throw new ImcInputException($"layer {name}: 'same'/'valid' padding modes are not supported; use explicit padding");
-        return new AnalogConv2d(name, c.weight!, c.bias, c.stride, c.padding!, c.dilation, hw);
+        return new AnalogConv2d(name, c.weight!, c.bias, c.stride, c.padding!, c.dilation, hw, c.groups);
     }
 
     /// <summary>All analog layers of a model, in registration order.</summary>

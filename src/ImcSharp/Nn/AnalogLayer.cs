@@ -315,20 +315,30 @@ public sealed class AnalogLinear : AnalogLayer
 public sealed class AnalogConv2d : AnalogLayer
 {
     readonly long[] _kernel, _stride, _padding, _dilation;
+    readonly long _groups;
 
-    public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, LayerHardware hardware)
+    /// <param name="groups">Grouped convolution (depthwise: groups = channels): each group's filters see only its
+    /// channels, so the crossbar holds a block-diagonal weight matrix, zero cells outside the groups' blocks.</param>
+    public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, LayerHardware hardware, long groups = 1)
         : base(name, weight, bias, hardware)
     {
         _kernel = weight.shape[2..];
         _stride = stride;
         _padding = padding;
         _dilation = dilation;
+        _groups = groups;
     }
 
-    public override Tensor WeightMatrix() => weight.view(weight.shape[0], -1);
+    /// <summary>[O, C kh kw] over the unfolded input (channel-major): the weights, or for groups their block diagonal.</summary>
+    public override Tensor WeightMatrix()
+    {
+        var w = weight.view(weight.shape[0], -1);
+        if (_groups == 1) return w;
+        return torch.block_diag(w.chunk(_groups, 0));
+    }
 
     protected override Tensor FloatForward(Tensor x) =>
-        nn.functional.conv2d(x, weight, bias, strides: _stride, padding: _padding, dilation: _dilation);
+        nn.functional.conv2d(x, weight, bias, strides: _stride, padding: _padding, dilation: _dilation, groups: _groups);
 
     (long H, long W) OutputSize(Tensor x) =>
         ((x.shape[2] + 2 * _padding[0] - _dilation[0] * (_kernel[0] - 1) - 1) / _stride[0] + 1,

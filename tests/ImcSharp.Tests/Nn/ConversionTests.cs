@@ -59,6 +59,32 @@ public class ConversionTests
     }
 
     [Fact]
+    public void ADepthwiseSeparableNetworkRunsExactlyOnAnIdealCore()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        // Depthwise 3x3 (groups = channels, dilation 2) then pointwise 1x1: a MobileNet block.
+        var model = nn.Sequential(("dw", nn.Conv2d(4, 4, 3, padding: 2, dilation: 2, groups: 4)), ("relu", nn.ReLU()), ("pw", nn.Conv2d(4, 8, 1)));
+        model.eval();
+        var x = randn(3, 4, 9, 9);
+        var floatOut = model.call(x);
+        AnalogConversion.Convert(model, Exact);
+        var dw = (AnalogConv2d)AnalogConversion.Layers(model)[0];
+        // The crossbar holds the block diagonal: each output channel sees only its own input channel's 3x3 taps.
+        var w = dw.WeightMatrix();
+        Assert.Equal(new long[] { 4, 36 }, w.shape);
+        Assert.Equal(0f, w[0, TensorIndex.Slice(9, 36)].abs().sum().item<float>());
+        Assert.True(allclose(w[1, TensorIndex.Slice(9, 18)], dw.weight[1].flatten(), 0, 0));
+        AnalogConversion.SetExecution(model, Execution.Float);
+        Assert.True(allclose(floatOut, model.call(x), 1e-5, 1e-6));
+        AnalogConversion.CalibrateInputs(model, x);
+        AnalogConversion.SetExecution(model, Execution.QuantizedDigital);
+        var quantized = model.call(x);
+        AnalogConversion.SetExecution(model, Execution.Analog);
+        Assert.True(TensorAssert.Same(model.call(x), quantized), "analog grouped convolution differs from the quantized network");
+    }
+
+    [Fact]
     public void GradientsReachFloatWeightsThroughTheAnalogLayers()
     {
         var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
