@@ -11,11 +11,11 @@ namespace ImcSharp.Cli.Commands;
 public sealed class ImportSettings : ImcSettings
 {
     [CommandArgument(0, "<MODEL>")]
-    [Description("A PyTorch state dict (.pt/.pth, torch.save(model.state_dict(), path)).")]
+    [Description("An ONNX model (.onnx, any framework's export) or a PyTorch state dict (.pt/.pth, torch.save(model.state_dict(), path)).")]
     public string Model { get; init; } = "";
 
     [CommandOption("--model <NAME>")]
-    [Description("The built-in architecture it was trained as: mlp, lenet5, vgg8 or resnet20 (parameter names must match).")]
+    [Description("For a state dict: the built-in architecture it was trained as, mlp, lenet5, vgg8 or resnet20 (parameter names must match).")]
     public string? Architecture { get; init; }
 
     [CommandOption("--out <CKPT>")]
@@ -56,8 +56,10 @@ public sealed class ImportCommand : Command<ImportSettings>
     public override int Execute(CommandContext context, ImportSettings s, CancellationToken cancellationToken)
     {
         var ext = Path.GetExtension(s.Model).ToLowerInvariant();
-        if (ext is not (".pt" or ".pth"))
-            throw new ImcInputException($"{s.Model}: expected a PyTorch state dict (.pt or .pth)");
+        if (ext is not (".pt" or ".pth" or ".onnx"))
+            throw new ImcInputException($"{s.Model}: expected an ONNX model (.onnx) or a PyTorch state dict (.pt or .pth)");
+        if (s.OutputFile is null) throw new ImcInputException("--out CKPT is required: where to write the checkpoint");
+        if (ext == ".onnx") return ImportOnnx(s);
         if (s.Architecture is null) throw new ImcInputException("--model NAME is required: the built-in architecture the state dict was trained as (mlp, lenet5, vgg8, resnet20)");
         if (s.OutputFile is null) throw new ImcInputException("--out CKPT is required: where to write the checkpoint");
         var dataset = DatasetCatalog.Canonical(s.Dataset);
@@ -72,6 +74,32 @@ public sealed class ImportCommand : Command<ImportSettings>
         long parameters = model.parameters().Sum(p => p.numel());
         AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] as {spec.Name} ({c}x{h}x{w}, {classes} classes, {parameters:N0} parameters): {Markup.Escape(s.OutputFile)}");
         if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile, spec.Name, c, h, w, classes, norm.Mean, norm.Std, parameters));
+        return 0;
+    }
+
+    static int ImportOnnx(ImportSettings s)
+    {
+        if (s.Architecture is not null) throw new ImcInputException("--model applies to state dicts: an ONNX model brings its own graph");
+        var dataset = DatasetCatalog.Canonical(s.Dataset);
+        using var network = OnnxNetwork.Load(s.Model);
+        var (gc, gh, gw, gk) = network.Shapes();
+        var (c, h, w) = s.Input is not null ? ParseShape(s.Input)
+            : gc is { } c0 && gh is { } h0 && gw is { } w0 ? (c0, h0, w0)
+            : throw new ImcInputException($"{s.Model}: the graph does not state its input size: give --input CxHxW");
+        int classes = s.Classes ?? gk ?? throw new ImcInputException($"{s.Model}: the graph does not state its number of classes: give --classes N");
+        var spec = new ModelSpec(ModelSpec.OnnxName, c, h, w, classes) { Onnx = network.GraphWithoutWeights() };
+        var norm = new Normalization(PerChannel(s.Mean, "--mean", c, 0f), PerChannel(s.Std, "--std", c, 1f));
+        if (norm.Std.Any(x => !(x > 0))) throw new ImcInputException($"--std {s.Std}: expected positive values");
+        // One forward pass checks the graph runs on this input size before anything is written.
+        network.eval();
+        using (TorchSharp.torch.no_grad()) network.call(TorchSharp.torch.zeros(1, c, h, w)).Dispose();
+        var info = new CheckpointInfo(spec, norm, new TrainOptions { Model = ModelSpec.OnnxName, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
+            Key: IO.RunKey.Of(("imported_from", $"onnx {IO.RunKey.HashFile(s.Model)}")).Parts);
+        Checkpoint.Save(s.OutputFile!, info, network, null);
+        long parameters = network.parameters().Sum(p => p.numel());
+        var layers = network.named_children().Count(m => m.module is TorchSharp.Modules.Conv2d or TorchSharp.Modules.Linear);
+        AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] (ONNX, {layers} weight layers, {parameters:N0} parameters, {c}x{h}x{w} -> {classes}): {Markup.Escape(s.OutputFile!)}");
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile!, ModelSpec.OnnxName, c, h, w, classes, norm.Mean, norm.Std, parameters));
         return 0;
     }
 

@@ -3,9 +3,17 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Models;
 
-/// <summary>What a model is built for: its name and the shape of its input and output.</summary>
+/// <summary>
+/// What a model is built for: its name and the shape of its input and output. An imported ONNX
+/// network (name "onnx") carries its graph without weights (<see cref="Onnx"/>, base64 ONNX).
+/// </summary>
 public sealed record ModelSpec(string Name, int InChannels, int Height, int Width, int Classes)
 {
+    public const string OnnxName = "onnx";
+
+    /// <summary>The ONNX graph of an imported network, its weights left out (they are in the checkpoint's state).</summary>
+    public string? Onnx { get; init; }
+
     public static readonly string[] Names = { "mlp", "lenet5", "vgg8", "resnet20" };
 
     public static string Canonical(string name) => name.ToLowerInvariant() switch
@@ -18,7 +26,9 @@ public sealed record ModelSpec(string Name, int InChannels, int Height, int Widt
     };
 
     /// <summary>Builds a freshly initialised model; weights come from torch's global generator.</summary>
-    public nn.Module<Tensor, Tensor> Build() => Canonical(Name) switch
+    public nn.Module<Tensor, Tensor> Build() => Name == OnnxName
+        ? OnnxNetwork.FromGraph(Onnx ?? throw new ImcInputException("an imported ONNX model spec without its graph"), "checkpoint graph")
+        : Canonical(Name) switch
     {
         "mlp" => new Mlp(InChannels * Height * Width, new[] { 256, 128 }, Classes),
         "lenet5" => new LeNet5(InChannels, Height, Width, Classes),

@@ -1,0 +1,93 @@
+using ImcSharp.Config;
+using ImcSharp.Models;
+using ImcSharp.Nn;
+using ImcSharp.Tests.BadInputs;
+using ImcSharp.Training;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Models;
+
+/// <summary>
+/// The ONNX importer against ONNX Runtime on the committed fixtures (exported by PyTorch with
+/// scripts/fixtures/onnx_models.py): same inputs, outputs within 1e-4 of the output range.
+/// </summary>
+public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    static string Fixture(string name) => Repo.Path("tests", "ImcSharp.Tests", "Fixtures", "onnx", name);
+
+    public static (float[] Ort, float[] Imported, double Range) Compare(string name, long[] shape)
+    {
+        var x = rand(shape, generator: new Generator(11));
+        var data = x.data<float>().ToArray();
+        using var session = new InferenceSession(Fixture(name));
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), new DenseTensor<float>(data, shape.Select(d => (int)d).ToArray())) });
+        var ort = results.First().AsEnumerable<float>().ToArray();
+        using var net = OnnxNetwork.Load(Fixture(name));
+        net.eval();
+        using var noGrad = no_grad();
+        var imported = net.call(x).data<float>().ToArray();
+        return (ort, imported, ort.Max() - ort.Min());
+    }
+
+    [Theory]
+    [InlineData("lenet5.onnx", new long[] { 5, 1, 28, 28 })]
+    [InlineData("resnet20.onnx", new long[] { 3, 1, 28, 28 })]
+    [InlineData("depthwise.onnx", new long[] { 4, 3, 16, 16 })]
+    [InlineData("concat.onnx", new long[] { 6, 1, 8, 8 })]
+    public void ImportedNetworksAgreeWithOnnxRuntime(string name, long[] shape)
+    {
+        using var scope = NewDisposeScope();
+        var (ort, imported, range) = Compare(name, shape);
+        Assert.Equal(ort.Length, imported.Length);
+        double maxDiff = ort.Zip(imported, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"{name}: max |ImcSharp - ONNX Runtime| = {maxDiff:G3}, output range {range:G3}, ratio {maxDiff / range:G3}");
+        Assert.True(maxDiff <= 1e-4 * range, $"{name}: max |difference| {maxDiff:G3} over an output range of {range:G3}");
+    }
+
+    [Fact]
+    public void AnImportedNetworkIsACheckpointThatRunsExactlyOnTheIdealCore()
+    {
+        using var scope = NewDisposeScope();
+        var ckpt = Path.Combine(Synthetic.TempDir(), "resnet20.ckpt");
+        var (code, err) = BadInputCorpusTests.Run("import", Fixture("resnet20.onnx"), "--out", ckpt);
+        Assert.True(code == 0, err);
+        var (info, model) = Checkpoint.Load(ckpt);
+        using (model)
+        {
+            Assert.Equal((ModelSpec.OnnxName, 1, 28, 28, 10), (info.Spec.Name, info.Spec.InChannels, info.Spec.Height, info.Spec.Width, info.Spec.Classes));
+            model.eval();
+            var x = rand(new long[] { 2, 1, 28, 28 }, generator: new Generator(3));
+            using (var direct = OnnxNetwork.Load(Fixture("resnet20.onnx")))
+            {
+                direct.eval();
+                using var g = no_grad();
+                Assert.True(allclose(direct.call(x), model.call(x), 0, 0), "the checkpoint rebuilds the same network");
+            }
+            // Every Conv and Gemm becomes an analog layer; on the ideal core the network is the quantized one exactly.
+            AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs", "ideal-exact.json")));
+            Assert.Equal(22, AnalogConversion.Layers(model).Count);
+            AnalogConversion.CalibrateInputs(model, x);
+            AnalogConversion.SetExecution(model, Execution.QuantizedDigital);
+            var quantized = model.call(x);
+            AnalogConversion.SetExecution(model, Execution.Analog);
+            Assert.True(TensorAssert.Same(model.call(x), quantized));
+        }
+    }
+
+    [Fact]
+    public void AnUnsupportedOperatorIsOneErrorNamingTheNode()
+    {
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
+        var relu = model.Graph.Node.First(n => n.OpType == "Relu");
+        relu.OpType = "Erf";
+        var path = Path.Combine(Synthetic.TempDir(), "erf.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var e = Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path));
+        Assert.Contains($"node '{relu.Name}' (Erf): operator not supported; supported: Conv, Gemm", e.Message);
+        File.WriteAllText(path, "not protobuf at all, but long enough to look like something");
+        Assert.Contains("not an ONNX model", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
+    }
+}
