@@ -18,6 +18,10 @@ public sealed class CostSettings : ImcSettings
     [DefaultValue("lenet5")]
     public string Model { get; init; } = "lenet5";
 
+    [CommandOption("--checkpoint <CKPT>")]
+    [Description("Price the network of this checkpoint (any, an imported ONNX one included) instead of --model.")]
+    public string? Checkpoint { get; init; }
+
     [CommandOption("--dataset <NAME>")]
     [Description("Input shape and classes: fashion-mnist (default), mnist or cifar10.")]
     [DefaultValue("fashion-mnist")]
@@ -56,7 +60,7 @@ public sealed class CostCommand : Command<CostSettings>
         }
         if (string.IsNullOrEmpty(s.Hardware)) throw new ImcInputException("--hw CONFIG is required");
         var config = Config.HardwareConfig.Load(s.Hardware);
-        var spec = Spec(s.Model, s.Dataset);
+        var spec = s.Checkpoint is not null ? Training.Checkpoint.ReadInfo(s.Checkpoint).Spec : Spec(s.Model, s.Dataset);
         var cost = CoreCostModel.Price(spec.Name, Nn.LayerShapes.Of(spec), config);
         Print(cost);
         if (s.Plot is not null)

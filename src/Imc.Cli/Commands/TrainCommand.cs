@@ -9,9 +9,8 @@ namespace ImcSharp.Cli.Commands;
 public sealed class TrainSettings : DataSettings
 {
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8 or resnet20.")]
-    [DefaultValue("lenet5")]
-    public string Model { get; init; } = "lenet5";
+    [Description("mlp, lenet5 (default), vgg8 or resnet20; with --init, the checkpoint's network (an imported one: onnx).")]
+    public string? Model { get; init; }
 
     [CommandOption("--epochs <N>")]
     [DefaultValue(3)]
@@ -129,7 +128,7 @@ public sealed class TrainSettings : DataSettings
 
     public TrainOptions ToOptions() => new()
     {
-        Model = Models.ModelSpec.Canonical(Model),
+        Model = Models.ModelSpec.Canonical(Model ?? (Init is not null && File.Exists(Init) ? Checkpoint.ReadInfo(Init).Spec.Name : "lenet5")),
         Dataset = DatasetCatalog.Canonical(Dataset),
         Epochs = Epochs,
         BatchSize = BatchSize,

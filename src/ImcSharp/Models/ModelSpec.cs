@@ -22,6 +22,7 @@ public sealed record ModelSpec(string Name, int InChannels, int Height, int Widt
         "lenet5" or "lenet-5" or "lenet" => "lenet5",
         "vgg8" or "vgg-8" => "vgg8",
         "resnet20" or "resnet-20" => "resnet20",
+        OnnxName => OnnxName,
         _ => throw new ImcInputException("model", name, $"expected one of {string.Join(", ", Names)}"),
     };
 

@@ -75,6 +75,8 @@ public static class Trainer
             {
                 CheckpointInfo initInfo;
                 (initInfo, model) = Checkpoint.Load(init);
+                // An imported ONNX network brings its graph: the data must fit it, the rest of the spec is the checkpoint's.
+                if (spec.Name == ModelSpec.OnnxName && initInfo.Spec.Name == ModelSpec.OnnxName) spec = spec with { Onnx = initInfo.Spec.Onnx };
                 if (initInfo.Spec != spec)
                 {
                     model.Dispose();

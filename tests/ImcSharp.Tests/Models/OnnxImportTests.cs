@@ -78,6 +78,26 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public void AnImportedNetworkIsFineTunedWithTheHardwareInTheLoopAndPriced()
+    {
+        var dir = Synthetic.TempDir();
+        var ckpt = Path.Combine(dir, "lenet5.ckpt");
+        Assert.Equal(0, BadInputCorpusTests.Run("import", Fixture("lenet5.onnx"), "--out", ckpt).Code);
+        var data = Synthetic.MnistDir(train: 128, test: 32);
+        var (code, err) = BadInputCorpusTests.Run("train", "--hw", Repo.Path("configs", "puma-reference.json"), "--init", ckpt, "--dataset", "mnist", "--data", data,
+            "--epochs", "1", "--calibration-images", "64", "--out", Path.Combine(dir, "aware"));
+        Assert.True(code == 0, err);
+        var aware = Checkpoint.ReadInfo(Path.Combine(dir, "aware", "onnx-aware.ckpt"));
+        Assert.Equal(ModelSpec.OnnxName, aware.Spec.Name);
+        Assert.NotNull(aware.Spec.Onnx);
+        var json = Path.Combine(dir, "cost.json");
+        Assert.Equal(0, BadInputCorpusTests.Run("cost", "--hw", Repo.Path("configs", "puma-reference.json"), "--checkpoint", ckpt, "--json", json).Code);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(416520, doc.RootElement.GetProperty("macs").GetInt64());   // LeNet-5's MACs, as the built-in one
+    }
+
+    [Fact]
     public void AnUnsupportedOperatorIsOneErrorNamingTheNode()
     {
         var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
