@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-networks|aware ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-kernels|adc-networks|aware ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
@@ -20,6 +20,9 @@ foreach (var suite in suites)
             break;
         case "adc":
             Harness.Print(AdcBench.Run());
+            break;
+        case "adc-kernels":
+            AdcKernels.Run();
             break;
         case "aware":
             Harness.Print(AwareBench.Run());
