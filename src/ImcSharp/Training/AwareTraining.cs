@@ -54,11 +54,15 @@ public sealed record AwareOptions
         if (Corner < 0) throw new ImcInputException("corner", Corner, "expected an integer >= 0");
     }
 
-    /// <summary>Same training setup (for --resume): compared as JSON, since the config holds collections; the cost section does not matter.</summary>
+    /// <summary>
+    /// Same training setup (for --resume): compared as JSON, since the config holds collections.
+    /// What cannot change the weights is left out: the design's name, description and cost section
+    /// (so two designs that differ only there share one trained network, as the experiment's caches do).
+    /// </summary>
     public bool SameAs(AwareOptions other) =>
-        JsonSerializer.Serialize(WithoutCost(), Json.Options) == JsonSerializer.Serialize(other.WithoutCost(), Json.Options);
+        JsonSerializer.Serialize(Essentials(), Json.Options) == JsonSerializer.Serialize(other.Essentials(), Json.Options);
 
-    AwareOptions WithoutCost() => this with { Hardware = Hardware with { Cost = new CostConfig() } };
+    AwareOptions Essentials() => this with { Hardware = Hardware with { Cost = new CostConfig(), Name = "", Description = "" } };
 }
 
 /// <summary>Programs the chips of peripheral-aware training and evaluation.</summary>

@@ -27,10 +27,15 @@ public class WholeRunTests
     public void TheExperimentRunsWritesItsTableAndReusesItsWork()
     {
         var dir = Synthetic.TempDir();
+        // A second design that differs only in its converters' digital trim: it shares the first's aware-on-ideal network.
+        var trimmed = Write(dir, "trim.json", File.ReadAllText(Hw).Replace("\"adc\": {", "\"adc\": { \"offset_trim\": true,")
+            .Replace("\"name\": \"current-rram-cco\"", "\"name\": \"current-rram-cco-trim\""));
+        Assert.Contains("current-rram-cco-trim", File.ReadAllText(trimmed));
+        Assert.Contains("offset_trim", File.ReadAllText(trimmed));
         var spec = Write(dir, "tiny.json", $$"""
             { "name": "tiny", "dataset": "mnist", "seed": 3,
               "models": [ { "model": "mlp", "float_epochs": 1, "aware_epochs": 1, "test_images": 64, "aware_train_images": 128 } ],
-              "array_modes": [ { "name": "current", "hardware": "{{Hw}}" } ],
+              "array_modes": [ { "name": "current", "hardware": "{{Hw}}" }, { "name": "current-trim", "hardware": "{{trimmed}}" } ],
               "adc_bits": [6], "chips": 2, "corners": 2, "calibration_images": 64, "variation_study": false,
               "quick": { "models": ["mlp"], "adc_bits": [6], "chips": 2 } }
             """);
@@ -39,8 +44,8 @@ public class WholeRunTests
         Assert.True(first.Code == 0, first.Err);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
-        // float and aware networks on ideal, calibrated and approximate ADCs (and the aware-on-ideal reference).
-        Assert.True(rows.Count >= 6, $"{rows.Count} rows");
+        // Per design: float and aware networks on ideal, calibrated and approximate ADCs (and the aware-on-ideal reference).
+        Assert.True(rows.Count >= 12, $"{rows.Count} rows");
         Assert.All(rows, r => Assert.InRange(r.GetProperty("mean").GetDouble(), 0, 1));
         var again = Path.Combine(dir, "again.json");
         Assert.Equal(0, Run("experiment", "approx-adc", "--config", spec, "--data", Data.Value, "--out", Path.Combine(dir, "out"), "--json", again).Code);

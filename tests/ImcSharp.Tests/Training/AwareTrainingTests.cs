@@ -102,6 +102,16 @@ public class AwareTrainingTests
     }
 
     [Fact]
+    public void ATrainingSetupIsTheSameWhateverTheDesignIsCalledOrCosts()
+    {
+        var a = new AwareOptions { Hardware = Hardware() };
+        var renamed = a with { Hardware = a.Hardware with { Name = "other", Description = "a copy", Cost = new CostConfig { NodeNm = 7 } } };
+        Assert.True(a.SameAs(renamed));
+        Assert.False(a.SameAs(a with { Hardware = a.Hardware with { Adc = a.Hardware.Adc with { Bits = 5 } } }));
+        Assert.False(a.SameAs(a with { Variation = ChipSampling.FixedChip }));
+    }
+
+    [Fact]
     public void MonteCarloStreamsChipsByCornerAndResumesFromItsResultsFile()
     {
         var (info, model) = Checkpoint.Load(Float.Value);
