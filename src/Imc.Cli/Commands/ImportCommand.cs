@@ -69,8 +69,8 @@ public sealed class ImportCommand : Command<ImportSettings>
         var spec = new ModelSpec(ModelSpec.Canonical(s.Architecture), c, h, w, classes);
         var norm = new Normalization(PerChannel(s.Mean, "--mean", c, 0f), PerChannel(s.Std, "--std", c, 1f));
         if (norm.Std.Any(x => !(x > 0))) throw new ImcInputException($"--std {s.Std}: expected positive values");
-        var info = PyTorchImport.ToCheckpoint(s.Model, spec, norm, dataset, s.OutputFile);
-        using var model = spec.Build();
+        using var model = PyTorchImport.Load(s.Model, spec);
+        Checkpoint.SaveImported(s.OutputFile, s.Model, "pytorch state dict", spec, norm, dataset, model);
         long parameters = model.parameters().Sum(p => p.numel());
         AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] as {spec.Name} ({c}x{h}x{w}, {classes} classes, {parameters:N0} parameters): {Markup.Escape(s.OutputFile)}");
         if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile, spec.Name, c, h, w, classes, norm.Mean, norm.Std, parameters));
@@ -93,9 +93,7 @@ public sealed class ImportCommand : Command<ImportSettings>
         // One forward pass checks the graph runs on this input size before anything is written.
         network.eval();
         using (TorchSharp.torch.no_grad()) network.call(TorchSharp.torch.zeros(1, c, h, w)).Dispose();
-        var info = new CheckpointInfo(spec, norm, new TrainOptions { Model = ModelSpec.OnnxName, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
-            Key: IO.RunKey.Of(("imported_from", $"onnx {IO.RunKey.HashFile(s.Model)}")).Parts);
-        Checkpoint.Save(s.OutputFile!, info, network, null);
+        Checkpoint.SaveImported(s.OutputFile!, s.Model, "onnx", spec, norm, dataset, network);
         long parameters = network.parameters().Sum(p => p.numel());
         var layers = network.named_children().Count(m => m.module is TorchSharp.Modules.Conv2d or TorchSharp.Modules.Linear);
         AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] (ONNX, {layers} weight layers, {parameters:N0} parameters, {c}x{h}x{w} -> {classes}): {Markup.Escape(s.OutputFile!)}");

@@ -77,7 +77,8 @@ public sealed class ProgrammedLayer : IDisposable
         SignalColumns = sliced.SignalColumns;
         SharedReference = sliced.SharedReference;
         int NS = SignalColumns;
-        ConvertedColumns = new LayerMapping(core, Inputs, Outputs).ConvertedColumns;
+        var mapping = new LayerMapping(core, Inputs, Outputs);
+        ConvertedColumns = mapping.ConvertedColumns;
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
@@ -94,7 +95,6 @@ public sealed class ProgrammedLayer : IDisposable
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
         SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray()).DetachFromDisposeScope();
 
-        var mapping = new LayerMapping(core, Inputs, Outputs);
         var ids = mapping.AdcInstanceIds();
         int instances = mapping.Adcs;
         AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);

@@ -76,6 +76,18 @@ public static class Checkpoint
         });
     }
 
+    /// <summary>
+    /// Writes a network trained elsewhere (imported from <paramref name="source"/>, a file of
+    /// <paramref name="format"/>) as a checkpoint: no epochs of ours, keyed by the source file's content.
+    /// </summary>
+    public static CheckpointInfo SaveImported(string path, string source, string format, ModelSpec spec, Normalization normalization, string dataset, nn.Module model)
+    {
+        var info = new CheckpointInfo(spec, normalization, new TrainOptions { Model = spec.Name, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
+            Key: RunKey.Of(("imported_from", $"{format} {RunKey.HashFile(source)}")).Parts);
+        Save(path, info, model, null);
+        return info;
+    }
+
     public static CheckpointInfo ReadInfo(string path) => Open(path, (info, _) => info);
 
     /// <summary>Loads the model (built from the stored spec) and, when given, the optimizer state.</summary>

@@ -64,14 +64,4 @@ public static class PyTorchImport
             foreach (var v in stored.Values) (v as IDisposable)?.Dispose();
         }
     }
-
-    /// <summary>Imports <paramref name="path"/> into a checkpoint at <paramref name="checkpoint"/>; returns what it says about itself.</summary>
-    public static CheckpointInfo ToCheckpoint(string path, ModelSpec spec, Normalization normalization, string dataset, string checkpoint)
-    {
-        using var model = Load(path, spec);
-        var info = new CheckpointInfo(spec, normalization, new TrainOptions { Model = spec.Name, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
-            Key: IO.RunKey.Of(("imported_from", $"pytorch state dict {IO.RunKey.HashFile(path)}")).Parts);
-        Checkpoint.Save(checkpoint, info, model, null);
-        return info;
-    }
 }
