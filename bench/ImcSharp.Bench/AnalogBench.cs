@@ -63,6 +63,28 @@ public static class AnalogBench
         return results;
     }
 
+    /// <summary>ResNet-20 inference on 500 test images: float against a shipped design (DAC inputs).</summary>
+    public static List<Measurement> ResNet20(string hardwarePath = "experiments/hw/current-rram-cco.json")
+    {
+        var results = new List<Measurement>();
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images.narrow(0, 0, 500));
+        manual_seed(1);
+        using var model = new ModelSpec("resnet20", 1, 28, 28, 10).Build();
+        model.eval();
+        var fl = Harness.Time("resnet20 float (chunks of 100)", () => Infer(model, x, 100), 500, "images/s", warmup: 1, repeats: 3);
+        results.Add(fl);
+        var hw = HardwareConfig.Load(hardwarePath);
+        AnalogConversion.Convert(model, hw);
+        AnalogConversion.CalibrateInputs(model, x);
+        AnalogConversion.Program(model, 0);
+        var m = Harness.Time($"resnet20 analog: {hw.Name}", () => Infer(model, x, 100), 500, "images/s", warmup: 1, repeats: 3);
+        results.Add(m);
+        Console.WriteLine($"  {hw.Name}: {m.MedianSeconds / fl.MedianSeconds:F2}x float");
+        return results;
+    }
+
     /// <summary>MLP on the full test set in the three settings used to compare with other simulators.</summary>
     public static List<Measurement> MlpSettings()
     {

@@ -56,4 +56,47 @@ public static class AwareBench
         }
         return results;
     }
+
+    /// <summary>
+    /// Where an aware step's time goes (fresh-chip): programming the chip, the hardware forward
+    /// without gradients, and the whole step (forward with the surrogate, backward, Adam) on a chip
+    /// already programmed; each over the same 30 batches.
+    /// </summary>
+    public static List<Measurement> Breakdown(string hardwarePath = "experiments/hw/current-rram-cco.json")
+    {
+        var results = new List<Measurement>();
+        using var train = DatasetCatalog.Load("fashion-mnist", null, Split.Train);
+        var norm = train.ComputeNormalization();
+        const int batch = 64, steps = 30;
+        var batches = new BatchLoader(train, norm, batch).Epoch(1, 0, shuffle: true).Take(steps)
+            .Select(b => (b.X.DetachFromDisposeScope(), b.Y.DetachFromDisposeScope())).ToList();
+        var aware = new AwareOptions { Hardware = HardwareConfig.Load(hardwarePath), Variation = ChipSampling.FreshChip };
+        manual_seed(1);
+        using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        ChipSampler.Prepare(model, aware);
+        using (NewDisposeScope()) AnalogConversion.CalibrateInputs(model, norm.Apply(train.Images.narrow(0, 0, 1000)));
+        var opt = optim.Adam(model.parameters(), 5e-4);
+        model.train();
+        int step = 0;
+        results.Add(Harness.Time("program a fresh chip", () =>
+        {
+            for (int i = 0; i < steps; i++) { using var s = NewDisposeScope(); ChipSampler.ProgramStep(model, aware, 1, 0, step++); }
+        }, steps, "chips/s", warmup: 1, repeats: 3));
+        results.Add(Harness.Time("hardware forward, no gradient", () =>
+        {
+            foreach (var (x, _) in batches) { using var s = NewDisposeScope(); using var g = no_grad(); model.call(x); }
+        }, steps * batch, "images/s", warmup: 1, repeats: 3));
+        results.Add(Harness.Time("forward, backward, Adam (chip kept)", () =>
+        {
+            foreach (var (x, y) in batches)
+            {
+                using var s = NewDisposeScope();
+                opt.zero_grad();
+                nn.functional.cross_entropy(model.call(x), y).backward();
+                opt.step();
+            }
+        }, steps * batch, "images/s", warmup: 1, repeats: 3));
+        foreach (var r in results) Console.WriteLine($"  {r.Name}: {r.MedianSeconds / steps * 1e3:F2} ms per step");
+        return results;
+    }
 }

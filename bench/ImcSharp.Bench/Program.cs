@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|mlp-settings|adc|adc-kernels|adc-networks|aware ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
@@ -27,6 +27,12 @@ foreach (var suite in suites)
         case "aware":
             Harness.Print(AwareBench.Run());
             break;
+        case "resnet20":
+            Harness.Print(AnalogBench.ResNet20());
+            break;
+        case "aware-breakdown":
+            Harness.Print(AwareBench.Breakdown());
+            break;
         case "adc-networks":
             Harness.Print(AdcBench.Networks());
             break;
@@ -34,7 +40,7 @@ foreach (var suite in suites)
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, mlp-settings, adc, adc-networks or aware");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, mlp-settings, adc, adc-kernels, adc-networks, aware or aware-breakdown");
             return 2;
     }
 }

@@ -61,11 +61,15 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         _offset = offset;
         _cellStride = record * Group;
         // Column c sits in group c / 64 at lane c mod 64; a group holds cells x (1 + K) x 64 records and cells x 64 words.
-        var column = arange(columns, ScalarType.Int64);
-        var group = column.div(Group, rounding_mode: RoundingMode.floor);
-        var lane = column.remainder(Group);
-        var recordStart = group.mul(cells * _cellStride).add_(lane).to_type(ScalarType.Int32);
-        var wordStart = group.mul(cells * Group).add_(lane).sub_((long)origin * Group).to_type(ScalarType.Int32);
+        var recordStart = empty(columns, ScalarType.Int32);
+        var wordStart = empty(columns, ScalarType.Int32);
+        int* rs = (int*)Pointer(recordStart), ws = (int*)Pointer(wordStart);
+        for (long c = 0; c < columns; c++)
+        {
+            long group = c / Group, lane = c % Group;
+            rs[c] = (int)(group * cells * _cellStride + lane);
+            ws[c] = (int)(group * cells * Group + lane - (long)origin * Group);
+        }
         _owned = new[] { records, recordStart, wordStart }.Concat(new[] { words, levels }.OfType<Tensor>()).Select(t => t.contiguous().DetachFromDisposeScope()).ToArray();
         _records = (float*)Pointer(_owned[0]);
         _recordStart = (int*)Pointer(_owned[1]);
@@ -93,58 +97,99 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     /// level of the code. Null without AVX2, for -inf thresholds, when a cell would hold more than
     /// <paramref name="maxDepth"/> thresholds, or when the table would not fit 32-bit indices.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ThresholdGrid? TryBuild(Tensor sortedColumns, double offset, Tensor? levels = null, int maxDepth = 8, long maxCells = 1 << 16)
     {
-        if (!Avx2.IsSupported) return null;
+        if (!Avx2.IsSupported || sortedColumns.device_type != DeviceType.CPU) return null;
         using var scope = NewDisposeScope();
-        var t = sortedColumns.to_type(ScalarType.Float32);
+        // One pass over the tables in place (a per-chip table built from a few dozen tensor ops cost more than converting a batch).
+        var t = sortedColumns.to_type(ScalarType.Float32).contiguous();
         long c = t.shape[0], m = t.shape[1];
-        var finite = t.isfinite();
-        if (t.lt(0).logical_and(finite.logical_not()).any().item<bool>()) return null;   // -inf: leave to the sorted search
-        bool any = finite.any().item<bool>();
-        double lo = any ? Math.Floor(t.masked_select(finite).min().item<float>()) : 0;
-        double hi = any ? Math.Floor(t.masked_select(finite).max().item<float>()) : 0;
+        float* th = (float*)Pointer(t);
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        for (long i = 0; i < c * m; i++)
+        {
+            float v = th[i];
+            if (float.IsNegativeInfinity(v)) return null;   // -inf: leave to the sorted search
+            if (float.IsFinite(v)) { min = Math.Min(min, v); max = Math.Max(max, v); }
+        }
+        bool any = min <= max;
+        double lo = any ? Math.Floor(min) : 0, hi = any ? Math.Floor(max) : 0;
         long cells = (long)(hi - lo) + 3;
         if (cells > maxCells) return null;
         // The cell of a threshold, from floor(t) in integers: the same rule the conversion applies.
-        var cell = t.floor().masked_fill(finite.logical_not(), lo).to_type(ScalarType.Int64).sub_((long)lo - 1);
-        var counts = zeros(new long[] { c, cells }, ScalarType.Float32).scatter_add_(1, cell, finite.to_type(ScalarType.Float32));
-        int depth = any ? (int)counts.max().item<float>() : 0;
+        long Cell(float v) => (long)Math.Floor(v) - ((long)lo - 1);
+        // Each column is sorted with its finite thresholds first: a cell's thresholds are one run.
+        int depth = 0;
+        for (long col = 0; col < c; col++)
+        {
+            float* row = th + col * m;
+            for (long i = 0, run = 0; i < m && float.IsFinite(row[i]); i++)
+            {
+                run = i > 0 && Cell(row[i]) == Cell(row[i - 1]) ? run + 1 : 1;
+                depth = Math.Max(depth, (int)run);
+            }
+        }
         if (depth > maxDepth) return null;
-        var below = counts.cumsum(1).sub_(counts);                                              // exclusive: thresholds in lower cells
-        var rank = arange(m, ScalarType.Float32).unsqueeze(0).expand(c, m);                     // sorted: finite ones come first
-        var pos = (rank - below.gather(1, cell)).to_type(ScalarType.Int64);                    // place of a threshold inside its cell
         // Per group of 64 columns, cell-major and one vector per record field: 8 neighbouring
         // columns in the same cell share a cache line.
-        long groups = (c + Group - 1) / Group, padded = groups * Group;
-        if (padded * cells * (1 + depth) >= int.MaxValue) return null;
-        var records = full(new long[] { groups, cells, 1 + depth, Group }, float.PositiveInfinity, ScalarType.Float32);
-        records.select(2, 0).copy_(nn.functional.pad(below, new long[] { 0, 0, 0, padded - c }).view(groups, Group, cells).transpose(1, 2));
-        var column = arange(c, ScalarType.Int64).unsqueeze(1);
-        var flat = column.div(Group, rounding_mode: RoundingMode.floor).mul_(cells).add(cell).mul_(1 + depth).add_(pos).add_(1).mul_(Group).add_(column.remainder(Group).expand(c, m)).masked_select(finite);
-        records.view(-1).index_put_(t.masked_select(finite), flat);
+        long groups = (c + Group - 1) / Group, record = 1 + depth;
+        if (groups * Group * cells * record >= int.MaxValue) return null;
+        var records = full(new long[] { groups, cells, record, Group }, float.PositiveInfinity, ScalarType.Float32);
+        float* r = (float*)Pointer(records);
+        // Cell-major within a group, as stored: each lane keeps its place in its column's sorted thresholds.
+        long* next = stackalloc long[Group];
+        long* finite = stackalloc long[Group];
+        for (long g = 0; g < groups; g++)
+        {
+            for (int lane = 0; lane < Group; lane++)
+            {
+                long col = g * Group + lane;
+                next[lane] = 0;
+                finite[lane] = 0;
+                if (col < c) while (finite[lane] < m && float.IsFinite(th[col * m + finite[lane]])) finite[lane]++;
+            }
+            for (long j = 0; j < cells; j++)
+            {
+                float* rec = r + (g * cells + j) * record * Group;
+                for (int lane = 0; lane < Group; lane++)
+                {
+                    float* row = th + (g * Group + lane) * m;
+                    long i = next[lane];
+                    rec[lane] = i;                                                 // thresholds in lower cells
+                    for (long k = 1; i < finite[lane] && Cell(row[i]) == j; i++, k++) rec[k * Group + lane] = row[i];
+                    next[lane] = i;
+                }
+            }
+        }
         // The packed words need base < 256 (at most 255 thresholds: 8 bits), and 2048 x on the cell
         // range must be an exact float (below 2^24).
         bool packable = m <= 255 && (Math.Abs(lo) + cells + 2) * Fine < 1 << 24;
-        return new ThresholdGrid((float)lo - 1, cells, c, 1 + depth, records, packable ? Words(records, depth) : null,
+        return new ThresholdGrid((float)lo - 1, cells, c, (int)record, records, packable ? Words(r, groups * cells, depth) : null,
             levels?.to_type(ScalarType.Float32).t(), (float)offset);
     }
 
     /// <summary>Packs each record [.., 1 + K, 64] into base | q1 &lt;&lt; 8 | q2 &lt;&lt; 20 (int32 bits).</summary>
-    static Tensor Words(Tensor records, int depth)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static Tensor Words(float* records, long cellRecords, int depth)
     {
-        var field = records.to_type(ScalarType.Float64);
-        Tensor Position(int k)
+        var words = empty(new long[] { cellRecords, Group }, ScalarType.Int32);
+        int* w = (int*)Pointer(words);
+        long record = 1 + depth;
+        for (long n = 0; n < cellRecords; n++)
+        for (int lane = 0; lane < Group; lane++)
         {
-            if (k > depth) return full_like(field.select(2, 0), (double)NoThreshold);
-            var th = field.select(2, k);
-            var q = th.sub(th.floor()).mul_(Fine).floor_();
-            return q.masked_fill_(th.isinf(), NoThreshold);
+            float* rec = records + n * record * Group + lane;
+            uint Position(int k)
+            {
+                if (k > depth || float.IsInfinity(rec[k * Group])) return NoThreshold;
+                double t = rec[k * Group];
+                return (uint)Math.Floor((t - Math.Floor(t)) * Fine);
+            }
+            uint q1 = depth > 2 && float.IsFinite(rec[3 * Group]) ? Overflow : Position(1);
+            w[n * Group + lane] = (int)((uint)rec[0] + (q1 << 8) + (Position(2) << 20));
         }
-        var q1 = Position(1);
-        if (depth > 2) q1.masked_fill_(field.select(2, 3).isfinite(), Overflow);
-        var word = field.select(2, 0).add(q1.mul(1 << 8)).add_(Position(2).mul_(1 << 20));   // < 2^32
-        return word.sub_(word.ge(2147483648.0).to_type(ScalarType.Float64).mul_(4294967296.0)).to_type(ScalarType.Int32);
+        return words;
     }
 
     /// <summary>Rows handed to one task.</summary>

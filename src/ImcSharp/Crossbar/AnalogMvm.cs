@@ -53,12 +53,32 @@ public static class AnalogMvm
         return (cat(outs, 0), gates.Count > 0 ? cat(gates, 1) : null);
     }
 
-    static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
+    static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient) =>
+        Convert(layer, PartialSums(layer, xq, signedInputs), xq.shape[0], signedInputs, probe, gradient);
+
+    /// <summary>
+    /// A convolution's output [B L, N] (rows: sample, then output pixel) and training gate for
+    /// integer input images <paramref name="xq"/> [B, C, H, W]: the same model as <see cref="Forward(ProgrammedLayer, Tensor, bool, Action{Tensor}, AdcGradient?)"/>
+    /// on the unfolded input vectors, with the array stage's convolution (<see cref="IArrayStage.ConvPartialSums"/>).
+    /// </summary>
+    public static (Tensor Y, Tensor? Gate) ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
+    {
+        var core = layer.Hardware.Core;
+        int P = InputEncoding.Phases(core, signedInputs);
+        long B = xq.shape[0];
+        // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
+        var digits = P == 1 ? xq
+            : InputEncoding.PhaseDigits(InputEncoding.Digits(xq, core, signedInputs).unsqueeze(0), core, signedInputs)
+                .reshape(new[] { P * B }.Concat(xq.shape[1..]).ToArray());
+        var p = layer.ArrayStage.ConvPartialSums(layer, digits, conv);
+        return Convert(layer, p, B * conv.Pixels(xq), signedInputs, probe, gradient);
+    }
+
+    /// <summary>Partial sums [T, P*B, J] through the ADCs, the subtraction and the shift-and-add: [B, N], and the gate.</summary>
+    static (Tensor, Tensor?) Convert(ProgrammedLayer layer, Tensor p, long B, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
         int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
-        long B = xq.shape[0];
-        var p = PartialSums(layer, xq, signedInputs);         // [T, P*B, J]
         probe?.Invoke(p);
         // The gate is read before conversion: an ADC may convert in place.
         var gate = gradient is { } mode ? Gate(layer, p, mode, signedInputs) : null;
@@ -114,14 +134,12 @@ public static class AnalogMvm
     public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, R = core.Rows, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
+        int T = layer.Tiles, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
         long B = xq.shape[0];
-        // Rows past K get no input and add nothing; a single tile skips them instead of multiplying zeros.
-        int rows = T == 1 ? (int)xq.shape[1] : R;
-        var padded = T == 1 ? xq : nn.functional.pad(xq, new long[] { 0, (long)T * R - xq.shape[1] });
         // [T, B, rows]: a strided view; one input phase multiplies it as is (BLAS takes the row stride),
         // several phases expand it into contiguous digits [T, P, B, rows].
-        var perTile = T == 1 ? padded.unsqueeze(0) : padded.reshape(B, T, rows).permute(1, 0, 2);
+        var perTile = TileRows(layer, xq);
+        int rows = (int)perTile.shape[2];
         Tensor x;
         if (P == 1) x = perTile;
         else
@@ -130,5 +148,17 @@ public static class AnalogMvm
             x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(T, P * B, rows);
         }
         return layer.ArrayStage.PartialSums(layer, x);
+    }
+
+    /// <summary>
+    /// Input vectors [B, K] as the rows each tile drives, [T, B, rows] (a strided view): rows past K
+    /// get no input (zero); a single tile keeps its K rows instead of multiplying zeros.
+    /// </summary>
+    public static Tensor TileRows(ProgrammedLayer layer, Tensor x)
+    {
+        int T = layer.Tiles, R = layer.Hardware.Core.Rows;
+        if (T == 1) return x.unsqueeze(0);
+        var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.shape[1] });
+        return padded.reshape(x.shape[0], T, R).permute(1, 0, 2);
     }
 }

@@ -17,6 +17,14 @@ public interface IArrayStage
     /// layer's inputs when it fits one tile), on the cells <paramref name="layer"/> was programmed with.
     /// </summary>
     Tensor PartialSums(ProgrammedLayer layer, Tensor digits);
+
+    /// <summary>
+    /// Partial sums [T, P*B*L, J] of a convolution for input digit images <paramref name="digits"/>
+    /// [P*B, C, H, W] (row order: phase, sample, output pixel; see <see cref="ConvGeometry"/>).
+    /// A stage that only implements <see cref="PartialSums"/> gets the unfolded input vectors.
+    /// </summary>
+    Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
+        PartialSums(layer, AnalogMvm.TileRows(layer, conv.Unfold(digits)));
 }
 
 /// <summary>
@@ -34,17 +42,25 @@ public sealed class FirstOrderArray : IArrayStage
     {
         int R = layer.Hardware.Core.Rows, rows = (int)x.shape[2];
         // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
-        Tensor Cells(Tensor byColumn) => (rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2);
+        return Columns(layer, (byColumn, input) => input.bmm((rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2)), x);
+    }
+
+    /// <summary>The same model with one convolution per tile instead of unfolded input vectors (see <see cref="ConvGeometry"/>).</summary>
+    public Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
+        Columns(layer, (byColumn, input) => conv.TileSums(input, layer.TileKernels(byColumn, conv), byColumn.shape[2]), digits);
+
+    /// <summary>The column model given how a programmed matrix [T, J, R] multiplies the inputs (<paramref name="sums"/>).</summary>
+    static Tensor Columns(ProgrammedLayer layer, Func<Tensor, Tensor, Tensor> sums, Tensor x)
+    {
         Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;
         Tensor p = layer.Saturation is { } sat
-            ? Saturate(x.bmm(Cells(sat.Positive))).sub_(Saturate(x.bmm(Cells(sat.Negative))))
-            : Saturate(x.bmm(Cells(layer.EffectiveByColumn)));
+            ? Saturate(sums(sat.Positive, x)).sub_(Saturate(sums(sat.Negative, x)))
+            : Saturate(sums(layer.EffectiveByColumn, x));
         if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
         if (layer.ReadVariance is { } rv)
         {
             // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            var sd = x.square().bmm(Cells(rv)).sqrt_();
-            p.add_(sd.mul_(randn(p.shape, generator: layer.NoiseGenerator)));
+            layer.ReadNoise.AddScaled(p, sums(rv, x.square()));
         }
         return p;
     }

@@ -51,8 +51,8 @@ public sealed class ProgrammedLayer : IDisposable
     /// <summary>Physical value of one signal unit (A in current mode, V in charge mode) and its quantity.</summary>
     public (double Unit, string Quantity) SignalUnit { get; }
     public IAdc Adc { get; }
-    /// <summary>Per-read noise draws; seeded from the chip so a chip's run is reproducible.</summary>
-    public Generator NoiseGenerator { get; }
+    /// <summary>Per-read noise draws; keyed by the chip so a chip's run is reproducible.</summary>
+    public ReadNoiseStream ReadNoise { get; }
     /// <summary>[N] the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
     public Tensor? OutputOffset { get; }
 
@@ -129,7 +129,7 @@ public sealed class ProgrammedLayer : IDisposable
         }
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
             ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).DetachFromDisposeScope();
-        NoiseGenerator = new Generator(Seeds.ReadNoise(chipSeed));
+        ReadNoise = new ReadNoiseStream(Seeds.ReadNoise(chipSeed));
         // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
         if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(1, Inputs), false).view(-1).DetachFromDisposeScope();
     }
@@ -141,8 +141,38 @@ public sealed class ProgrammedLayer : IDisposable
         return side.unsqueeze(2).expand(side.shape[0], side.shape[1], w.Outputs, w.Slices).reshape(side.shape[0], side.shape[1], w.SignalColumns);
     }
 
+    // Per programmed matrix and kernel shape: the matrix's tile kernels (built on first use, freed with the chip).
+    readonly Dictionary<(object Matrix, long Channels, long KernelH, long KernelW), Tensor[]> _tileKernels = new(new MatrixKey());
+
+    /// <summary>
+    /// The tile kernels of one of this chip's programmed matrices [T, J, R] for convolution
+    /// <paramref name="conv"/> (see <see cref="ConvGeometry.TileKernels"/>), built once per chip.
+    /// </summary>
+    public IReadOnlyList<Tensor> TileKernels(Tensor byColumn, ConvGeometry conv)
+    {
+        var key = ((object)byColumn, conv.Channels, conv.KernelH, conv.KernelW);
+        lock (_tileKernels)
+        {
+            if (_tileKernels.TryGetValue(key, out var k)) return k;
+            using var scope = NewDisposeScope();
+            k = conv.TileKernels(byColumn);
+            foreach (var t in k) t.DetachFromDisposeScope();
+            return _tileKernels[key] = k;
+        }
+    }
+
+    sealed class MatrixKey : IEqualityComparer<(object Matrix, long Channels, long KernelH, long KernelW)>
+    {
+        public bool Equals((object Matrix, long Channels, long KernelH, long KernelW) a, (object Matrix, long Channels, long KernelH, long KernelW) b) =>
+            ReferenceEquals(a.Matrix, b.Matrix) && (a.Channels, a.KernelH, a.KernelW) == (b.Channels, b.KernelH, b.KernelW);
+        public int GetHashCode((object Matrix, long Channels, long KernelH, long KernelW) k) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Matrix), k.Channels, k.KernelH, k.KernelW);
+    }
+
     public void Dispose()
     {
+        foreach (var k in _tileKernels.Values) foreach (var t in k) t.Dispose();
+        _tileKernels.Clear();
         EffectiveByColumn.Dispose();
         SliceWeights.Dispose();
         if (Saturation is { } s) { s.Positive.Dispose(); s.Negative.Dispose(); }
@@ -152,6 +182,5 @@ public sealed class ProgrammedLayer : IDisposable
         OutputOffset?.Dispose();
         AdcContext.InstanceIds.Dispose();
         Adc.Dispose();
-        NoiseGenerator.Dispose();
     }
 }

@@ -97,6 +97,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     protected abstract Tensor FromRows(Tensor y, Tensor x);
     /// <summary>Crossbar input vectors per sample (output pixels for a convolution).</summary>
     protected abstract long RowsPerSample(Tensor x);
+    /// <summary>A convolution's geometry: the hardware path then runs one convolution per tile instead of unfolding (null: a matmul layer).</summary>
+    protected virtual ConvGeometry? Convolution => null;
 
     /// <summary>
     /// Programs the current weights onto a chip; the chip's random draws come from
@@ -216,14 +218,28 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     Tensor Surrogate(Tensor x, Tensor gate)
     {
         var core = Hardware.Core;
-        var rows = ToRows(x);
         double s = InputScale, q = InputEncoding.QuantMax(core.InputBits, InputSigned);
-        var xc = rows.clamp(InputSigned ? -q * s : 0, q * s);
+        // Clamping and quantizing act per element: on the images of a convolution, before its receptive fields.
+        var xc = (Convolution is null ? ToRows(x) : x).clamp(InputSigned ? -q * s : 0, q * s);
         var xt = xc + (InputEncoding.Quantize(xc.detach(), s, core.InputBits, InputSigned).mul_(s) - xc).detach();
         var w = WeightMatrix();
         var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
         var wt = w + (wq.mul(ws) - w).detach();
         int tiles = _chip!.Tiles;
+        if (Convolution is { } conv)
+        {
+            // y = sum_t conv(x~, W~ on tile t's rows) * G_t, with G_t [B L, N] as images [B, N, Ho, Wo].
+            var (h, wd) = conv.Output(x);
+            Tensor? sum = null;
+            for (int t = 0; t < tiles; t++)
+            {
+                var (c0, count) = conv.TileChannels(t, core.Rows);
+                var yt = conv.Convolve(count == conv.Channels ? xt : xt.narrow(1, c0, count), tiles == 1 ? wt.view(weight.shape[0], -1, conv.KernelH, conv.KernelW) : conv.TileKernel(wt, t, core.Rows));
+                var gt = gate[t].view(x.shape[0], h, wd, -1).permute(0, 3, 1, 2);
+                sum = sum is null ? yt.mul(gt) : sum.add_(yt.mul(gt));
+            }
+            return bias is null ? sum! : sum!.add_(bias.view(1, -1, 1, 1));
+        }
         Tensor y;
         if (tiles == 1) y = xt.matmul(wt.t()).mul(gate[0]);
         else
@@ -249,7 +265,10 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         long n = x.shape[0];
-        long width = Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * _chip.ConvertedColumns);
+        var conv = Execution == Execution.Analog ? Convolution : null;
+        // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
+        long width = conv is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * _chip!.ConvertedColumns * _chip.Tiles
+            : Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * _chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         var outs = new List<Tensor>();
         var gates = new List<Tensor>();
@@ -258,8 +277,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
             using var scope = NewDisposeScope();
             var xs = chunk >= n ? x : x.narrow(0, start, Math.Min(chunk, n - start));
-            var rows = ToRows(xs);
-            var xq = InputEncoding.Quantize(rows, InputScale, Hardware.Core.InputBits, InputSigned);
+            // Quantization acts per element: a convolution's images are quantized before their receptive fields.
+            var xq = InputEncoding.Quantize(conv is null ? ToRows(xs) : xs, InputScale, Hardware.Core.InputBits, InputSigned);
             Tensor y;
             if (Execution == Execution.QuantizedDigital)
             {
@@ -272,7 +291,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
                 var probe = PartialSumProbe is { } p ? (Action<Tensor>)(t => p(this, t)) : null;
                 // Same rescaling as the quantized-digital path, so an exact core gives identical floats.
                 Tensor? gate;
-                (y, gate) = AnalogMvm.Forward(_chip!, xq, InputSigned, probe, gradient);
+                (y, gate) = conv is not null ? AnalogMvm.ForwardConv(_chip!, xq, conv, InputSigned, probe, gradient)
+                    : AnalogMvm.Forward(_chip!, xq, InputSigned, probe, gradient);
                 y.mul_((float)(_chip!.WeightScale * InputScale));
                 if (gate is not null) gates.Add(gate.MoveToOuterDisposeScope());
             }
@@ -309,12 +329,14 @@ public sealed class AnalogLinear : AnalogLayer
 }
 
 /// <summary>
-/// A 2-D convolution executed on IMC cores via unfold: every output pixel's receptive field
-/// (Cin*kh*kw values, channel-major like the weight) is one input vector of the crossbar.
+/// A 2-D convolution executed on IMC cores: every output pixel's receptive field
+/// (Cin*kh*kw values, channel-major like the weight) is one input vector of the crossbar. The
+/// hardware path runs one convolution per tile on the input images (<see cref="ConvGeometry"/>)
+/// rather than unfolding them; calibration and the quantized-digital reference unfold.
 /// </summary>
 public sealed class AnalogConv2d : AnalogLayer
 {
-    readonly long[] _kernel, _stride, _padding, _dilation;
+    readonly ConvGeometry _conv;
     readonly long _groups;
 
     /// <param name="groups">Grouped convolution (depthwise: groups = channels): each group's filters see only its
@@ -322,12 +344,11 @@ public sealed class AnalogConv2d : AnalogLayer
     public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, LayerHardware hardware, long groups = 1)
         : base(name, weight, bias, hardware)
     {
-        _kernel = weight.shape[2..];
-        _stride = stride;
-        _padding = padding;
-        _dilation = dilation;
+        _conv = new ConvGeometry(weight.shape[1] * groups, weight.shape[2], weight.shape[3], stride, padding, dilation);
         _groups = groups;
     }
+
+    protected override ConvGeometry Convolution => _conv;
 
     /// <summary>[O, C kh kw] over the unfolded input (channel-major): the weights, or for groups their block diagonal.</summary>
     public override Tensor WeightMatrix()
@@ -338,23 +359,9 @@ public sealed class AnalogConv2d : AnalogLayer
     }
 
     protected override Tensor FloatForward(Tensor x) =>
-        nn.functional.conv2d(x, weight, bias, strides: _stride, padding: _padding, dilation: _dilation, groups: _groups);
+        nn.functional.conv2d(x, weight, bias, strides: _conv.Stride, padding: _conv.Padding, dilation: _conv.Dilation, groups: _groups);
 
-    (long H, long W) OutputSize(Tensor x) =>
-        ((x.shape[2] + 2 * _padding[0] - _dilation[0] * (_kernel[0] - 1) - 1) / _stride[0] + 1,
-         (x.shape[3] + 2 * _padding[1] - _dilation[1] * (_kernel[1] - 1) - 1) / _stride[1] + 1);
-
-    protected override long RowsPerSample(Tensor x) { var (h, w) = OutputSize(x); return h * w; }
-
-    protected override Tensor ToRows(Tensor x)
-    {
-        var cols = nn.functional.unfold(x, (_kernel[0], _kernel[1]), (_dilation[0], _dilation[1]), (_padding[0], _padding[1]), (_stride[0], _stride[1]));
-        return cols.transpose(1, 2).reshape(-1, cols.shape[1]);                     // [B*L, K]
-    }
-
-    protected override Tensor FromRows(Tensor y, Tensor x)
-    {
-        var (h, w) = OutputSize(x);
-        return y.view(x.shape[0], h * w, -1).transpose(1, 2).reshape(x.shape[0], -1, h, w);
-    }
+    protected override long RowsPerSample(Tensor x) => _conv.Pixels(x);
+    protected override Tensor ToRows(Tensor x) => _conv.Unfold(x);
+    protected override Tensor FromRows(Tensor y, Tensor x) => _conv.ToImages(y, x);
 }

@@ -1,0 +1,101 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// A 2-D convolution on the crossbar. Every output pixel's receptive field is one input vector of
+/// K = C kh kw rows, channel-major like the weight (row k = (c kh + i) kw + j); the L = Ho Wo
+/// output pixels of a sample are L input vectors. Tile t drives rows k in [t R, (t + 1) R), so its
+/// partial sums are a convolution of the input channels those rows touch with the tile's cells:
+///   P_t[b, l, col] = sum_{k in tile t} x_unfold[b, l, k] G_t[k - t R, col]
+///                  = conv2d(x[:, c0..c1), G_t as [col, c1 - c0, kh, kw], zero outside the tile)[b, col, l],
+/// which needs no unfolded copy of the input (kh kw times its size).
+/// </summary>
+public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, long[] Stride, long[] Padding, long[] Dilation)
+{
+    /// <summary>Rows per input vector: C kh kw.</summary>
+    public long Inputs => Channels * KernelH * KernelW;
+    long PerChannel => KernelH * KernelW;
+
+    public (long H, long W) Output(Tensor x) =>
+        ((x.shape[2] + 2 * Padding[0] - Dilation[0] * (KernelH - 1) - 1) / Stride[0] + 1,
+         (x.shape[3] + 2 * Padding[1] - Dilation[1] * (KernelW - 1) - 1) / Stride[1] + 1);
+
+    /// <summary>Output pixels per sample (input vectors per sample).</summary>
+    public long Pixels(Tensor x) { var (h, w) = Output(x); return h * w; }
+
+    /// <summary>Input vectors [B L, K] of images [B, C, H, W] (sample-major, then output pixel).</summary>
+    public Tensor Unfold(Tensor x)
+    {
+        var cols = nn.functional.unfold(x, (KernelH, KernelW), (Dilation[0], Dilation[1]), (Padding[0], Padding[1]), (Stride[0], Stride[1]));
+        return cols.transpose(1, 2).reshape(-1, cols.shape[1]);
+    }
+
+    /// <summary>Outputs [B L, N] as images [B, N, Ho, Wo] for inputs <paramref name="x"/>.</summary>
+    public Tensor ToImages(Tensor y, Tensor x)
+    {
+        var (h, w) = Output(x);
+        return y.view(x.shape[0], h * w, -1).transpose(1, 2).reshape(x.shape[0], -1, h, w);
+    }
+
+    public Tensor Convolve(Tensor x, Tensor weight) =>
+        nn.functional.conv2d(x, weight, strides: Stride, padding: Padding, dilation: Dilation);
+
+    /// <summary>The channels [First, First + Count) tile t of <paramref name="rows"/> rows touches.</summary>
+    public (long First, long Count) TileChannels(int t, long rows)
+    {
+        long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
+        long c0 = k0 / PerChannel, c1 = (k1 - 1) / PerChannel + 1;
+        return (c0, c1 - c0);
+    }
+
+    /// <summary>
+    /// Tile t's rows of matrix <paramref name="m"/> [outputs, K] as a kernel [outputs, count, kh, kw]
+    /// over its channels (see <see cref="TileChannels"/>), zero where the rows belong to other tiles;
+    /// differentiable in <paramref name="m"/>.
+    /// </summary>
+    public Tensor TileKernel(Tensor m, int t, long rows)
+    {
+        var (c0, count) = TileChannels(t, rows);
+        long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
+        var part = m.narrow(1, k0, k1 - k0);
+        var padded = nn.functional.pad(part, new[] { k0 - c0 * PerChannel, (c0 + count) * PerChannel - k1 });
+        return padded.view(m.shape[0], count, KernelH, KernelW);
+    }
+
+    /// <summary>
+    /// Partial sums [T, B L, cols] for images <paramref name="x"/> [B, C, H, W] of a programmed
+    /// matrix given as its tile kernels (<see cref="TileKernels"/>, tiles of <paramref name="rows"/>
+    /// rows): one convolution per tile (see the record summary), written straight into the
+    /// [T, B L, cols] layout the ADCs read.
+    /// </summary>
+    public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
+    {
+        int tiles = kernels.Count;
+        long b = x.shape[0], cols = kernels[0].shape[0];
+        var (h, w) = Output(x);
+        var result = empty(new long[] { tiles, b, h, w, cols });
+        for (int t = 0; t < tiles; t++)
+        {
+            var (c0, count) = TileChannels(t, rows);
+            using var y = Convolve(count == Channels ? x : x.narrow(1, c0, count), kernels[t]);
+            result[t].copy_(y.permute(0, 2, 3, 1));
+        }
+        return result.view(tiles, b * h * w, cols);
+    }
+
+    /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
+    public Tensor[] TileKernels(Tensor byColumn)
+    {
+        long rows = byColumn.shape[2], cols = byColumn.shape[1];
+        return Enumerable.Range(0, (int)byColumn.shape[0]).Select(t =>
+        {
+            var (c0, count) = TileChannels(t, rows);
+            long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
+            var kernel = zeros(new[] { cols, count * PerChannel });
+            kernel.narrow(1, k0 - c0 * PerChannel, k1 - k0).copy_(byColumn[t].narrow(1, 0, k1 - k0));
+            return kernel.view(cols, count, KernelH, KernelW);
+        }).ToArray();
+    }
+}
