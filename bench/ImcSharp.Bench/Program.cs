@@ -3,7 +3,7 @@ using ImcSharp.Bench;
 // Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
-var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--models")).ToList();
+var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw"))).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
 var models = (modelsArg ?? "lenet5,mlp").Split(',');
@@ -28,7 +28,7 @@ foreach (var suite in suites)
             Harness.Print(AwareBench.Run());
             break;
         case "resnet20":
-            Harness.Print(AnalogBench.ResNet20());
+            Harness.Print(AnalogBench.ResNet20(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json"));
             break;
         case "aware-breakdown":
             Harness.Print(AwareBench.Breakdown());

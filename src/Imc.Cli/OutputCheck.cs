@@ -18,6 +18,7 @@ public sealed class OutputCheck : ICommandInterceptor
     {
         // Before anything loads libtorch: its OpenMP runtime reads the spin setting at load.
         NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
+        if (settings is Commands.ImcSettings { Device: var device }) ComputeTarget.Parse(device);
         var type = settings.GetType();
         string? Value(string name) => type.GetProperty(name)?.GetValue(settings) as string;
         foreach (var (prop, option) in InputFiles)

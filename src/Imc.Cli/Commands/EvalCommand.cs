@@ -69,7 +69,7 @@ public sealed class EvalCommand : Command<EvalSettings>
             if (s.Json is not null) IO.Json.WriteFile(s.Json, hw);
             return 0;
         }
-        var report = Run(s.Checkpoint, DatasetCatalog.Canonical(s.Dataset), s.Data, s.TestLimit);
+        var report = Run(s.Checkpoint, DatasetCatalog.Canonical(s.Dataset), s.Data, s.TestLimit, s.Device);
         Tables.Evaluation(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
         return 0;
@@ -79,7 +79,7 @@ public sealed class EvalCommand : Command<EvalSettings>
     {
         var mc = new MonteCarloOptions
         {
-            Chips = s.Chips, Corners = s.Corners, FirstChip = s.FirstChip, ResultsPath = s.Results,
+            Chips = s.Chips, Corners = s.Corners, FirstChip = s.FirstChip, ResultsPath = s.Results, Device = s.Device,
         };
         mc.Validate();
         if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");
@@ -89,7 +89,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         // A design with named corners (or a population's) has exactly those: chips cycle through them.
         mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc), Key = ChipEvaluation.KeyFor(s.Checkpoint, config, s.CalibrationImages) };
         var dataset = DatasetCatalog.Canonical(s.Dataset);
-        var (info, model) = Checkpoint.Load(s.Checkpoint);
+        var (info, model) = Checkpoint.Load(s.Checkpoint, device: ComputeTarget.Parse(s.Device));
         using (model)
         {
             var shape = InputShape(info);
@@ -118,10 +118,10 @@ public sealed class EvalCommand : Command<EvalSettings>
             throw new ImcInputException($"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
     }
 
-    public static EvalReport Run(string checkpoint, string dataset, string? dataDir, int testLimit)
+    public static EvalReport Run(string checkpoint, string dataset, string? dataDir, int testLimit, string device = "cpu")
     {
         var sw = Stopwatch.StartNew();
-        var (info, model) = Checkpoint.Load(checkpoint);
+        var (info, model) = Checkpoint.Load(checkpoint, device: ComputeTarget.Parse(device));
         using (model)
         {
             using var test = TrainCommand.Load(dataset, dataDir, Split.Test, testLimit, InputShape(info));

@@ -40,7 +40,7 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var stem = s.Quick ? "results-quick" : "results";
         var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}";
-        var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken);
+        var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken, s.Device);
         var md = Report(result, command, outDir);
         IO.AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".md"), md);
         IO.Json.WriteFile(Path.Combine(outDir, stem + ".json"), result);
@@ -50,9 +50,9 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         return 0;
     }
 
-    public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? data, CancellationToken cancel) =>
+    public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? data, CancellationToken cancel, string device = "cpu") =>
         ConsoleProgress.Run(p => ApproxAdcExperiment.Run(spec, quick, outDir, data, p,
-            ConsoleProgress.Log, cancel), hideCompleted: true);
+            ConsoleProgress.Log, cancel, device), hideCompleted: true);
 
     /// <summary>results.md: the table, the plots, the command that regenerates them, the machine and the run time.</summary>
     public static string Report(ApproxAdcResult r, string command, string outDir)

@@ -9,4 +9,9 @@ public class ImcSettings : CommandSettings
     [CommandOption("--threads <N>")]
     [Description("Compute threads (default: the CPUs this process may use, from its affinity and cgroup limit). Give each of several processes sharing a machine its share.")]
     public int? Threads { get; init; }
+
+    [CommandOption("--device <NAME>")]
+    [Description("Device networks and chips compute on: cpu (default), cuda or cuda:N. CUDA needs the TorchSharp CUDA package of the same version in place of TorchSharp-cpu (ImcSharp ships the CPU one). Chips are programmed on the CPU, so a seed gives the same chip on any device.")]
+    [DefaultValue("cpu")]
+    public string Device { get; init; } = "cpu";
 }

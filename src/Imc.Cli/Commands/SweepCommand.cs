@@ -52,7 +52,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         var spec = SweepSpec.Load(s.Spec);
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
-            ConsoleProgress.Log, cancellationToken), hideCompleted: true);
+            ConsoleProgress.Log, cancellationToken, s.Device), hideCompleted: true);
         if (shard.Count == 1) Finish(spec, results, outDir, s.Json);
         else
         {

@@ -142,6 +142,7 @@ public sealed class TrainSettings : DataSettings
         Augment = Augment,
         TrainLimit = TrainLimit,
         TestLimit = TestLimit,
+        Device = Device,
     };
 
     /// <summary>Parses an option value written in kebab case (fresh-chip, mean-slope) or as the enum name.</summary>

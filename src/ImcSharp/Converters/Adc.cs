@@ -144,16 +144,18 @@ public static class AdcFactory
     /// config's named corner, and each instance's local part from <see cref="AdcContext.LocalSeed"/>.
     /// A population file supplies measured or simulated instances: the chip takes one corner
     /// (global) and draws its instances from it (local); the config's variation then applies on top.
+    /// Drawn on the CPU, then held on <paramref name="target"/>'s device (default: the CPU, kernels on).
     /// </summary>
-    public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes)
+    public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes, ComputeTarget? target = null)
     {
-        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes);
+        target ??= ComputeTarget.Cpu;
+        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target.Device);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);
         var thresholds = AdcModels.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
         var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
-        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, Seeds.ConversionNoise(ctx.LocalSeed));
+        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, Seeds.ConversionNoise(ctx.LocalSeed), target);
     }
 
     /// <summary>Names of the global corners chips of this config are grouped in (named corners, a population's), or null for random draws.</summary>
@@ -188,11 +190,11 @@ public sealed class IdealAdc : IAdc
     public double[] LowCodes { get; }
     readonly Tensor? _lowColumns;   // [J] when the columns' low codes differ
 
-    public IdealAdc(int bits, double[] lowCodes)
+    public IdealAdc(int bits, double[] lowCodes, Device? device = null)
     {
         Bits = bits;
         LowCodes = lowCodes;
-        if (lowCodes.Distinct().Count() > 1) _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray()).DetachFromDisposeScope();
+        if (lowCodes.Distinct().Count() > 1) _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray(), device: device).DetachFromDisposeScope();
     }
 
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();

@@ -54,7 +54,7 @@ public static class AdcSlope
     {
         long last = table.shape[0] - 1;
         var shifted = lowCodes.Distinct().Count() == 1 ? lsbUnits.sub(lowCodes[0] - 1)
-            : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray()));
-        return table.take(shifted.round_().clamp_(0, last).to_type(ScalarType.Int64));
+            : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray(), device: lsbUnits.device));
+        return table.to(lsbUnits.device).take(shifted.round_().clamp_(0, last).to_type(ScalarType.Int64));
     }
 }

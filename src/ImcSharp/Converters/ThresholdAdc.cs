@@ -26,8 +26,14 @@ public sealed class ThresholdAdc : IAdc
     /// <param name="instanceLevels">[instances, 2^N] calibrated levels (unipolar LSB), or null for the nominal map.</param>
     /// <param name="lowCodes">Code-0 level per converted column of a tile ([J], see <see cref="IAdc.LowCodes"/>), or one for all.</param>
     /// <param name="instanceIds">[T, J] physical ADC of each converted column.</param>
-    public ThresholdAdc(int bits, double[] lowCodes, Tensor instanceThresholds, Tensor? instanceLevels, Tensor instanceIds, double noiseSigma, ulong noiseSeed)
+    /// <param name="target">Device of the tables (built on the CPU, then moved) and whether the threshold grid may run (default: the CPU, kernels on).</param>
+    public ThresholdAdc(int bits, double[] lowCodes, Tensor instanceThresholds, Tensor? instanceLevels, Tensor instanceIds, double noiseSigma, ulong noiseSeed,
+        ComputeTarget? target = null)
     {
+        target ??= ComputeTarget.Cpu;
+        instanceThresholds = instanceThresholds.cpu();
+        instanceLevels = instanceLevels?.cpu();
+        instanceIds = instanceIds.cpu();
         using var scope = NewDisposeScope();
         Bits = bits;
         LowCodes = lowCodes;
@@ -37,13 +43,13 @@ public sealed class ThresholdAdc : IAdc
         var low = uniform ? tensor(lowCodes[0], ScalarType.Float64)
             : tensor(lowCodes).unsqueeze(0).expand(instanceIds.shape[0], -1).reshape(-1, 1);
         _instanceSorted = instanceThresholds.sort(1).Values.to_type(ScalarType.Float64).DetachFromDisposeScope();
-        _columnThresholds = (_instanceSorted.index_select(0, ids) + low).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _columnThresholds = (_instanceSorted.index_select(0, ids) + low).to_type(ScalarType.Float32).to(target.Device).contiguous().DetachFromDisposeScope();
         var levels = instanceLevels is not null ? instanceLevels.index_select(0, ids)
             : uniform ? null : arange(0, 1L << bits, ScalarType.Float64).unsqueeze(0).expand(ids.shape[0], -1);
-        _columnLevels = levels is null ? null : (levels + low).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _columnLevels = levels is null ? null : (levels + low).to_type(ScalarType.Float32).to(target.Device).contiguous().DetachFromDisposeScope();
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
-        _grid = ThresholdGrid.TryBuild(_columnThresholds, uniform ? lowCodes[0] : 0, _columnLevels);
+        _grid = target.UsesKernels ? ThresholdGrid.TryBuild(_columnThresholds, uniform ? lowCodes[0] : 0, _columnLevels) : null;
     }
 
     /// <summary>True when conversions take the one-pass grid (<see cref="ThresholdGrid"/>), false on the sorted search.</summary>
@@ -71,8 +77,9 @@ public sealed class ThresholdAdc : IAdc
     {
         // [T, cycles*B, N*S] -> one row per column: the sorted search runs over each column's own table.
         long t = p.shape[0], samples = p.shape[1], columns = p.shape[2];
+        // The conversion noise: the bank's CPU generator whatever the device, drawn in the layout of the grid path, so both give the same codes.
+        if (_noise > 0) p = p.add(randn(p.shape, generator: _noiseGen).to(p.device).mul_(_noise));
         var rows = p.transpose(1, 2).reshape(t * columns, samples).contiguous();
-        if (_noise > 0) rows = rows.add(randn(rows.shape, generator: _noiseGen).mul_(_noise));
         var codes = searchsorted(_columnThresholds, rows, out_int32: true, right: true);
         var levels = _columnLevels is not null
             ? _columnLevels.gather(1, codes.to_type(ScalarType.Int64))

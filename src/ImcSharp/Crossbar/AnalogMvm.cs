@@ -87,7 +87,7 @@ public static class AnalogMvm
         var perSlice = S == 1 ? y.view(T, P, B, N) : y.view(T, P, B, N, S).matmul(layer.SliceWeights);   // [T, P, B, N]
         var sum = P == 1
             ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
-            : perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs).view(1, P, 1, 1)).sum(new long[] { 0, 1 });
+            : perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs, p.device).view(1, P, 1, 1)).sum(new long[] { 0, 1 });
         double lsb = layer.Ranges[0].Lsb;
         if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
         return (layer.OutputOffset is { } trim ? sum.sub_(trim) : sum, gate);
@@ -118,10 +118,10 @@ public static class AnalogMvm
             // A pair's output moves with both columns' codes; a reference column holds no weight.
             g = layer.SharedReference ? pos : pos.add(g.narrow(-1, ns, ns)).mul_(0.5);
         }
-        var ws = WeightSlicing.SliceWeights(core);
+        var ws = WeightSlicing.SliceWeights(core, p.device);
         var perSlice = S == 1 ? g.reshape(T, P, B, N) : g.reshape(T, P, B, N, S).matmul(ws / ws.sum());
         if (P == 1) return perSlice.view(T, B, N);
-        var wc = InputEncoding.PhaseWeights(core, signedInputs).abs();
+        var wc = InputEncoding.PhaseWeights(core, signedInputs, p.device).abs();
         return perSlice.mul_((wc / wc.sum()).view(1, P, 1, 1)).sum(new long[] { 1 });
     }
 

@@ -75,7 +75,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         int tiles = kernels.Count;
         long b = x.shape[0], cols = kernels[0].shape[0];
         var (h, w) = Output(x);
-        var result = empty(new long[] { tiles, b, h, w, cols });
+        var result = empty(new long[] { tiles, b, h, w, cols }, device: x.device);
         for (int t = 0; t < tiles; t++)
         {
             var (c0, count) = TileChannels(t, rows);
@@ -93,7 +93,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         {
             var (c0, count) = TileChannels(t, rows);
             long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
-            var kernel = zeros(new[] { cols, count * PerChannel });
+            var kernel = zeros(new[] { cols, count * PerChannel }, device: byColumn.device);
             kernel.narrow(1, k0 - c0 * PerChannel, k1 - k0).copy_(byColumn[t].narrow(1, 0, k1 - k0));
             return kernel.view(cols, count, KernelH, KernelW);
         }).ToArray();

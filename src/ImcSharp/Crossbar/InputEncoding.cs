@@ -35,7 +35,7 @@ public static class InputEncoding
         var u = signed ? xq.remainder(Math.Pow(2, core.InputBits)) : xq;
         var shape = Enumerable.Repeat(1L, (int)xq.dim() + 1).ToArray();
         shape[cycleAxis] = cycles;
-        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, -c * k)).ToArray()).view(shape);
+        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, -c * k)).ToArray(), device: xq.device).view(shape);
         var digits = u.unsqueeze(cycleAxis).mul(powers).floor_().remainder_(1 << c);
         if (signed)
         {
@@ -66,10 +66,10 @@ public static class InputEncoding
     }
 
     /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>
-    public static Tensor PhaseWeights(CoreConfig core, bool signed)
+    public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null)
     {
         var w = Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToList();
         if (Phases(core, signed) > core.Cycles) w.Add(-w[^1]);
-        return tensor(w.ToArray());
+        return tensor(w.ToArray(), device: device);
     }
 }

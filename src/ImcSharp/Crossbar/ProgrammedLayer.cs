@@ -18,6 +18,8 @@ namespace ImcSharp.Crossbar;
 public sealed class ProgrammedLayer : IDisposable
 {
     public LayerHardware Hardware { get; }
+    /// <summary>The device this chip's tensors live on and whether the CPU kernels run.</summary>
+    public ComputeTarget Target { get; }
     /// <summary>What the arrays put on the columns for given inputs (<see cref="FirstOrderArray"/> unless replaced).</summary>
     public IArrayStage ArrayStage { get; init; } = FirstOrderArray.Instance;
     public double WeightScale { get; }
@@ -61,11 +63,16 @@ public sealed class ProgrammedLayer : IDisposable
     /// onto a chip whose random draws come from <paramref name="chipSeed"/>; draws shared by the
     /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
     /// <paramref name="ranges"/>: calibrated ADC ranges per slice (one entry: all slices), else the config's.
+    /// Programmed on the CPU, then held on the device of <paramref name="wq"/>; <paramref name="kernels"/>
+    /// lets the CPU kernels run (see <see cref="ComputeTarget"/>).
     /// </summary>
     public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null,
-        IReadOnlyList<SliceRange>? ranges = null)
+        IReadOnlyList<SliceRange>? ranges = null, bool kernels = true)
     {
         using var scope = NewDisposeScope();
+        Target = new ComputeTarget(wq.device, kernels);
+        // Every draw from CPU generators: the same seed gives the same chip on any device.
+        wq = wq.cpu();
         Hardware = hw;
         WeightScale = weightScale;
         Outputs = (int)wq.shape[0];
@@ -93,17 +100,17 @@ public sealed class ProgrammedLayer : IDisposable
         // Slice of each converted column: signal and positive columns n*S + s, then negative ones (same order) or references s.
         var columnSlice = ColumnSlices = Enumerable.Range(0, ConvertedColumns).Select(j => j < NS ? j % S : SharedReference ? j - NS : (j - NS) % S).ToArray();
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
-        SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray()).DetachFromDisposeScope();
+        SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray(), device: Target.Device).DetachFromDisposeScope();
 
         var ids = mapping.AdcInstanceIds();
         int instances = mapping.Adcs;
         AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);
-        Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray());
+        Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray(), Target);
 
         // Everything analog is held in the column's LSBs: the scaling costs nothing at run time.
         Tensor Raw(CellState c, Tensor? gain, double baseline) => (baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1));
         Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
-        Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).contiguous().DetachFromDisposeScope();
+        Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
 
         if (DigitalSubtraction)
         {
@@ -119,19 +126,19 @@ public sealed class ProgrammedLayer : IDisposable
                 Saturation = (ByColumn(Side(pos, gainPos, pos.Baseline)), ByColumn(Side(neg, gainNeg, neg.Baseline)));
         }
         if (hw.Array.MaxColumnCurrent is { } iMax)
-            Clip = (perLsb * (float)(iMax / SignalUnit.Unit)).DetachFromDisposeScope();
+            Clip = (perLsb * (float)(iMax / SignalUnit.Unit)).to(Target.Device).DetachFromDisposeScope();
         if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
         {
             var vp = sp.square() * (gainPos ?? ones(1)).square();
             var vn = sn.square() * (gainNeg ?? ones(1)).square();
             var lsb2 = perLsb.square();
-            ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).contiguous().DetachFromDisposeScope();
+            ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
         }
         if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
-            ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).DetachFromDisposeScope();
+            ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
         ReadNoise = new ReadNoiseStream(Seeds.ReadNoise(chipSeed));
         // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
-        if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(1, Inputs), false).view(-1).DetachFromDisposeScope();
+        if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(new long[] { 1, Inputs }, device: Target.Device), false).view(-1).DetachFromDisposeScope();
     }
 
     /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>

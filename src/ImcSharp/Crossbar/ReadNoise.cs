@@ -25,16 +25,26 @@ public sealed class ReadNoiseStream(ulong key)
     /// In place: p += sqrt(v) z for the next numel(p) draws z of the stream, in memory order;
     /// <paramref name="variance"/> (same shape) holds each element's noise variance (>= 0).
     /// The physics: independent per-read cell noise on a bit line sums to N(0, sum_r x_r^2 sigma_r^2).
+    /// Fused: one pass over CPU memory. Otherwise (any device): the draws are made on the CPU, moved
+    /// and added by tensor operations, with the same rounding (p + sqrt(v) z), so the same numbers.
     /// </summary>
-    public void AddScaled(Tensor p, Tensor variance)
+    public void AddScaled(Tensor p, Tensor variance, bool fused = true)
     {
-        if (p.dtype != ScalarType.Float32 || !p.is_contiguous() || p.device_type != DeviceType.CPU)
-            throw new ArgumentException($"read noise: expected a contiguous CPU float32 tensor, got {p.dtype} on {p.device_type}");
-        using var v = variance.to_type(ScalarType.Float32).expand(p.shape).contiguous();
+        if (p.dtype != ScalarType.Float32 || !p.is_contiguous())
+            throw new ArgumentException($"read noise: expected a contiguous float32 tensor, got {p.dtype}");
         long n = p.numel();
         long start = Interlocked.Add(ref _next, n) - n;
         if (n == 0) return;
-        Gaussian.AddScaled(p, v, key, start);
+        if (fused && p.device_type == DeviceType.CPU)
+        {
+            using var v = variance.to_type(ScalarType.Float32).expand(p.shape).contiguous();
+            Gaussian.AddScaled(p, v, key, start);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var z = zeros(p.shape);
+        Gaussian.AddScaled(z, ones(p.shape), key, start);
+        p.add_(variance.to_type(ScalarType.Float32).sqrt().mul(z.to(p.device)));
     }
 }
 

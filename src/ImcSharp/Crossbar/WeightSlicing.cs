@@ -64,6 +64,6 @@ public static class WeightSlicing
     }
 
     /// <summary>Digital weight of slice s: 2^(b s), as a [S] tensor.</summary>
-    public static Tensor SliceWeights(CoreConfig core) =>
-        tensor(Enumerable.Range(0, core.Slices).Select(s => (float)Math.Pow(2, core.BitsPerCell * s)).ToArray());
+    public static Tensor SliceWeights(CoreConfig core, Device? device = null) =>
+        tensor(Enumerable.Range(0, core.Slices).Select(s => (float)Math.Pow(2, core.BitsPerCell * s)).ToArray(), device: device);
 }

@@ -71,6 +71,8 @@ public sealed record MonteCarloOptions
     /// <summary>Also evaluate the float and quantized-digital network for reference.</summary>
     public bool Reference { get; init; } = true;
     public int BatchSize { get; init; } = 500;
+    /// <summary>Device the chips compute on ("cpu", "cuda", "cuda:N"); chips are programmed on the CPU, so the same seed gives the same chips.</summary>
+    public string Device { get; init; } = "cpu";
 
     public void Validate()
     {
@@ -108,7 +110,7 @@ public static class ChipEvaluation
     public static ChipEvaluationResult EvaluateCheckpoint(string checkpoint, Config.HardwareConfig hw, ImageSet train, ImageSet test, MonteCarloOptions mc,
         int calibrationImages, ProgressSink? progress, CancellationToken cancel)
     {
-        var (info, model) = Checkpoint.Load(checkpoint);
+        var (info, model) = Checkpoint.Load(checkpoint, device: ComputeTarget.Parse(mc.Device));
         using (model)
         {
             Deploy(model, info, hw, () => train.Take(Math.Min(calibrationImages, train.Count)));

@@ -40,8 +40,9 @@ public static class ApproxAdcExperiment
     public const double BudgetPoints = 0.5;
     static readonly string[] AdcKinds = { "ideal", "calibrated", "approximate" };
 
+    /// <param name="device">Device the networks train and the chips compute on ("cpu", "cuda", "cuda:N").</param>
     public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? dataDir, ProgressSink? progress, Action<string> log,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, string device = "cpu")
     {
         var sw = Stopwatch.StartNew();
         using var runLock = RunLock.Directory(outDir);
@@ -59,7 +60,7 @@ public static class ApproxAdcExperiment
             {
                 bool firstSeed = seed == run.TrainingSeeds[0];
                 var seedDir = Path.Combine(outDir, m.Model, $"seed-{seed}");
-                var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = seed, Augment = m.Augment };
+                var floatOpts = new TrainOptions { Model = m.Model, Dataset = run.Dataset, Epochs = m.FloatEpochs, LearningRate = m.FloatLr, Seed = seed, Augment = m.Augment, Device = device };
                 log($"{m.Model} seed {seed}: float training ({m.FloatEpochs} epochs, cached in {seedDir})");
                 var floatCkpt = Trainer.Train(floatOpts, trainAll, test, seedDir, resume: true, progress, cancel).CheckpointPath;
                 foreach (var array in run.ArrayModes)
@@ -70,7 +71,7 @@ public static class ApproxAdcExperiment
                         int chips = m.Chips ?? (bits < topBits && run.LowerResolutionChips is int lower ? lower : run.Chips);
                         var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc.WithBits(bits) };
                         // Named corners (or a population's) are the corners; otherwise the spec's count of random global draws.
-                        var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false, CornerNames = Converters.AdcFactory.CornerNames(approx.Adc) };
+                        var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false, CornerNames = Converters.AdcFactory.CornerNames(approx.Adc), Device = device };
                         // Cached results are keyed by the design's content: an edited hardware config gets fresh runs.
                         var cellDir = Path.Combine(seedDir, $"{array.Name}-{bits}b-{approx.Fingerprint()}");
                         var designs = new Dictionary<string, HardwareConfig>
@@ -79,10 +80,10 @@ public static class ApproxAdcExperiment
                             ["calibrated"] = approx with { Name = $"{approx.Name}-{run.Calibration.ToString().ToLowerInvariant()}", Adc = approx.Adc with { Calibration = run.Calibration } },
                             ["approximate"] = approx,
                         };
-                        var awareCkpt = TrainAware(run, m, seed, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel);
+                        var awareCkpt = TrainAware(run, m, seed, approx, run.Variation, floatCkpt, cellDir, trainAll, test, progress, log, cancel, device);
                         // Keyed by the ideal design's content: designs that differ only in their converters share it.
                         var idealAwareCkpt = TrainAware(run, m, seed, designs["ideal"], run.Variation, floatCkpt,
-                            Path.Combine(seedDir, $"aware-on-ideal-{bits}b-{designs["ideal"].Fingerprint()}"), trainAll, test, progress, log, cancel);
+                            Path.Combine(seedDir, $"aware-on-ideal-{bits}b-{designs["ideal"].Fingerprint()}"), trainAll, test, progress, log, cancel, device);
                         var results = new Dictionary<(string, string), ChipEvaluationResult>();
                         var cells = new[] { "float", "aware" }.SelectMany(t => AdcKinds.Select(a => (t, a))).Append(("aware-ideal", "ideal"));
                         foreach (var (training, adc) in cells)
@@ -109,7 +110,7 @@ public static class ApproxAdcExperiment
                                 new[] { ("ideal ADC, aware-trained on it, mean", results[("aware-ideal", "ideal")].Accuracy.Mean) }));
                         if (run.VariationStudy && firstSeed && bits == run.AdcBits[0])
                         {
-                            var localCkpt = TrainAware(run, m, seed, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel);
+                            var localCkpt = TrainAware(run, m, seed, approx, ChipSampling.FreshLocal, floatCkpt, Path.Combine(cellDir, "local-only"), trainAll, test, progress, log, cancel, device);
                             log($"{m.Model} {array.Name} {bits}-bit: trained on local mismatch only, approximate ADCs, {chips} chips");
                             var local = ChipEvaluation.EvaluateCheckpoint(localCkpt, approx, trainAll, test, mc with
                             {
@@ -146,12 +147,12 @@ public static class ApproxAdcExperiment
     }
 
     static string TrainAware(ApproxAdcSpec run, ExperimentModel m, long seed, HardwareConfig hw, ChipSampling variation, string floatCkpt, string dir,
-        ImageSet trainAll, ImageSet test, ProgressSink? progress, Action<string> log, CancellationToken cancel)
+        ImageSet trainAll, ImageSet test, ProgressSink? progress, Action<string> log, CancellationToken cancel, string device)
     {
         var opts = new TrainOptions
         {
             Model = m.Model, Dataset = run.Dataset, Epochs = m.AwareEpochs, LearningRate = m.AwareLr, Seed = seed, Augment = m.Augment,
-            TrainLimit = m.AwareTrainImages,
+            TrainLimit = m.AwareTrainImages, Device = device,
         };
         var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste, Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
         log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Name(variation)}, {m.AwareEpochs} epochs, cached in {dir})");

@@ -119,7 +119,7 @@ public static class AnalogConversion
         using (NewDisposeScope())
         {
             model.eval();
-            model.call(x);
+            model.call(ComputeTarget.On(x, ComputeTarget.Of(model)));
         }
         for (int i = 0; i < layers.Count; i++) layers[i].Execution = saved[i];
     }

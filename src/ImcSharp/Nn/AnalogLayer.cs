@@ -55,6 +55,17 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         set { _arrayStage = value; _chip?.Dispose(); _chip = null; }
     }
     Crossbar.IArrayStage _arrayStage = Crossbar.FirstOrderArray.Instance;
+    /// <summary>
+    /// Whether the chip may use ImcSharp's CPU kernels (see <see cref="ComputeTarget"/>); false runs
+    /// the generic tensor path, which gives the same numbers. Applies from the next programming.
+    /// The chip's device is the weights' (move the model with <c>to(device)</c>).
+    /// </summary>
+    public bool CpuKernels
+    {
+        get => _cpuKernels;
+        set { _cpuKernels = value; _chip?.Dispose(); _chip = null; }
+    }
+    bool _cpuKernels = true;
     /// <summary>Straight-through estimator of the ADCs when training in analog execution.</summary>
     public AdcGradient Gradient { get; set; } = AdcGradient.Identity;
     /// <summary>Bytes of intermediate data per chunk of samples on the hardware path.</summary>
@@ -110,7 +121,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges) { ArrayStage = ArrayStage };
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges, CpuKernels) { ArrayStage = ArrayStage };
         _chipSeed = chipSeed;
         _globalSeed = globalSeed ?? _globalSeed;
         _corner = corner ?? _corner;
@@ -178,7 +189,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         for (int s = 0; s < groups; s++)
         {
             int slice = s;
-            var columns = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray());
+            var columns = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: p.device);
             var sums = p.index_select(2, columns).flatten();
             long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
             long stride = Math.Max(1, sums.numel() / limit);

@@ -22,8 +22,9 @@ namespace ImcSharp.Sweeps;
 /// </summary>
 public static class SweepRunner
 {
+    /// <param name="device">Device the networks train and the chips compute on ("cpu", "cuda", "cuda:N").</param>
     public static List<SweepResult> Run(SweepSpec spec, string outDir, Shard shard, string? dataDir, ProgressSink? progress, Action<string> log,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, string device = "cpu")
     {
         var file = Path.Combine(outDir, shard.FileName);
         // Shards share the directory; each locks its own points file.
@@ -42,7 +43,7 @@ public static class SweepRunner
         log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed };
+        var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed, Device = device };
         var shapes = Nn.LayerShapes.Of(modelSpec);
         string? floatCkpt = null;
         var results = new List<SweepResult>();
@@ -68,6 +69,7 @@ public static class SweepRunner
                 Chips = spec.Chips, Corners = Math.Min(spec.Corners, spec.Chips), Reference = false,
                 ResultsPath = Path.Combine(outDir, "chips", point.Id + ".jsonl"),
                 Key = ChipEvaluation.KeyFor(ckpt, hw, spec.CalibrationImages),
+                Device = device,
             };
             var r = ChipEvaluation.EvaluateCheckpoint(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
             var cost = CoreCostModel.Price(modelSpec.Name, shapes, hw);

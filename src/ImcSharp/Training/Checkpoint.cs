@@ -90,8 +90,9 @@ public static class Checkpoint
 
     public static CheckpointInfo ReadInfo(string path) => Open(path, (info, _) => info);
 
-    /// <summary>Loads the model (built from the stored spec) and, when given, the optimizer state.</summary>
-    public static (CheckpointInfo Info, nn.Module<Tensor, Tensor> Model) Load(string path, Func<nn.Module<Tensor, Tensor>, optim.Optimizer>? makeOptimizer = null, Action<optim.Optimizer>? withOptimizer = null)
+    /// <summary>Loads the model (built from the stored spec, moved to <paramref name="device"/> when given) and, when given, the optimizer state.</summary>
+    public static (CheckpointInfo Info, nn.Module<Tensor, Tensor> Model) Load(string path, Func<nn.Module<Tensor, Tensor>, optim.Optimizer>? makeOptimizer = null, Action<optim.Optimizer>? withOptimizer = null,
+        Device? device = null)
     {
         return Open(path, (info, r) =>
         {
@@ -99,6 +100,8 @@ public static class Checkpoint
             try
             {
                 model.load(r);
+                // Before the optimizer is made: it holds the parameters the move creates.
+                if (device is not null && device.type != DeviceType.CPU) model.to(device);
                 bool hasOptimizer = r.ReadBoolean();
                 if (makeOptimizer is not null)
                 {

@@ -20,10 +20,12 @@ public static class Evaluator
         long seen = 0, correct = 0;
         double lossSum = 0;
         int step = 0;
+        var device = ComputeTarget.Of(model);
         using var noGrad = no_grad();
-        foreach (var (x, y) in Batches(loader))
+        foreach (var (images, labels) in Batches(loader))
         {
             using var scope = NewDisposeScope();
+            var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
             var logits = model.call(x);
             lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(y).sum().item<long>();

@@ -7,6 +7,8 @@ public enum ScheduleKind { Constant, Cosine, Step }
 public sealed record TrainOptions
 {
     public string Model { get; init; } = "lenet5";
+    /// <summary>Device to train on ("cpu", "cuda", "cuda:N"); not part of what a checkpoint was trained with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string Device { get; init; } = "cpu";
     public string Dataset { get; init; } = "fashion-mnist";
     public int Epochs { get; init; } = 3;
     public int BatchSize { get; init; } = 64;

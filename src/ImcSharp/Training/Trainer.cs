@@ -42,6 +42,7 @@ public static class Trainer
         if (test.Channels != train.Channels || test.Height != train.Height || test.Width != train.Width)
             throw new ImcInputException($"{test.Name}: test images are {test.Channels}x{test.Height}x{test.Width} but the training images are {train.Channels}x{train.Height}x{train.Width}: expected one size");
         var ckptPath = CheckpointPath(outDir, o, aware);
+        var device = ComputeTarget.Parse(o.Device);
         using var runLock = RunLock.Directory(outDir);
         nn.Module<Tensor, Tensor> model;
         optim.Optimizer? optimizer = null;
@@ -57,7 +58,7 @@ public static class Trainer
             if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs }
                 || (stored.Aware is null) != (aware is null) || (aware is not null && !aware.SameAs(stored.Aware!)))
                 throw new ImcInputException($"{ckptPath}: resuming with other options than the checkpoint was trained with (only the number of epochs may change)");
-            (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt);
+            (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt, device);
             info = info with { Options = o };
             if (aware is not null)
             {
@@ -85,6 +86,7 @@ public static class Trainer
                 normalization = initInfo.Normalization;
             }
             else model = spec.Build();
+            if (device.type != DeviceType.CPU) model.to(device);
             Dictionary<string, Nn.LayerCalibration>? calibration = null;
             if (aware is not null)
             {
@@ -118,11 +120,12 @@ public static class Trainer
                     info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen, priorSeconds + sw.Elapsed.TotalSeconds) };
                     Checkpoint.Save(ckptPath, info, model, optimizer);
                 }
-                foreach (var (x, y) in loader.Epoch(o.Seed, epoch, shuffle: true, augment))
+                foreach (var (images, labels) in loader.Epoch(o.Seed, epoch, shuffle: true, augment))
                 {
                     // Batches trained before an interruption: drawn (the shuffle and augmentation stay in step) but not trained again.
-                    if (step < skip) { x.Dispose(); y.Dispose(); step++; continue; }
+                    if (step < skip) { images.Dispose(); labels.Dispose(); step++; continue; }
                     using var scope = NewDisposeScope();
+                    var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
                     if (cancel.IsCancellationRequested)
                     {
                         // Ctrl+C keeps every finished step: --resume goes on from here.
