@@ -78,10 +78,7 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         _levels = levels is null ? null : (float*)Pointer(_owned[^1]);
     }
 
-    static void* Pointer(Tensor t)
-    {
-        fixed (byte* p = t.bytes) return p;
-    }
+    static void* Pointer(Tensor t) => NativeData.Pointer(t);
 
     public void Dispose()
     {
@@ -205,8 +202,7 @@ internal sealed unsafe class ThresholdGrid : IDisposable
             throw new ArgumentException($"threshold grid: expected contiguous float32 [T, rows, N] with T N = {Columns}, got {x.dtype} [{string.Join(", ", x.shape)}]");
         long tiles = x.shape[0], rows = x.shape[1], n = x.shape[2];
         if (x.numel() == 0) return x;
-        nint data;
-        fixed (byte* p = x.bytes) data = (nint)p;       // native memory: it does not move
+        nint data = (nint)NativeData.Pointer(x);
         // Tasks of whole rows, walked in memory order: column blocks walked down strided rows made
         // gathers and in-place stores collide (4 KiB aliasing) and ran 3x slower.
         long blocks = (rows + RowsPerTask - 1) / RowsPerTask, tasks = tiles * blocks;

@@ -149,9 +149,7 @@ internal static unsafe class Gaussian
     public static void AddScaled(Tensor p, Tensor v, ulong key, long start)
     {
         long n = p.numel();
-        nint pp, vp;
-        fixed (byte* a = p.bytes) pp = (nint)a;   // native memory: it does not move
-        fixed (byte* b = v.bytes) vp = (nint)b;
+        nint pp = (nint)NativeData.Pointer(p), vp = (nint)NativeData.Pointer(v);
         long tasks = (n + Block - 1) / Block;
         TorchThreads.For(tasks, Math.Max(1, Math.Min(get_num_threads(), (int)Math.Min(int.MaxValue, tasks))),
             t => Run((float*)pp, (float*)vp, t * Block, Math.Min(n, (t + 1) * Block), key, start));

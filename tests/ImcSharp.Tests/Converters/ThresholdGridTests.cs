@@ -83,4 +83,37 @@ public class ThresholdGridTests
         var gate = AdcSlope.Lookup(id, tensor(new float[] { -8.4f, 7.4f, -30f, 30f }), new[] { -8.0 });
         Assert.Equal(new float[] { 1, 1, 0, 0 }, gate.data<float>().ToArray());
     }
+
+    /// <summary>The kernels address native memory through libtorch, not a span: views start where they should, and tensors beyond 2 GB convert.</summary>
+    [Fact]
+    public void KernelsReachViewsAndTensorsBeyondTwoGigabytes()
+    {
+        using var scope = NewDisposeScope();
+        var t = arange(1000, ScalarType.Float32).view(10, 100);
+        var view = t.narrow(0, 3, 2);
+        Assert.Equal(300 * sizeof(float), NativeData.Address(view) - NativeData.Address(t));
+        Assert.Equal(300f, System.Runtime.InteropServices.Marshal.PtrToStructure<float>(NativeData.Address(view)));
+        Assert.Throws<ArgumentException>(() => NativeData.Address(t.t()));
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void GridConvertsATensorBeyondTwoGigabytes()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        using var scope = NewDisposeScope();
+        using var g = new Generator(3);
+        using var l = new Generator(4);
+        var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = "flash", Bits = 6 }.With(new FlashParams { ComparatorSigma = 0.2 }), 64, g, l);
+        var ids = arange(64, ScalarType.Int64).view(1, 64);
+        using var bank = new ThresholdAdc(6, new[] { -32.0 }, thresholds, null, ids, 0, 1);
+        // 2^23 + 3 rows of 64 columns: 2 GiB + 768 bytes.
+        long rows = (1L << 23) + 3;
+        var x = full(new long[] { 1, rows, 64 }, -40f);
+        var tail = rand(1, 3, 64).mul_(80).sub_(40);
+        x.narrow(1, rows - 3, 3).copy_(tail);
+        var y = bank.Convert(x);
+        Assert.True(TensorAssert.Same(y.narrow(1, rows - 3, 3), bank.ConvertBySearch(tail.clone())), "the last rows, past 2 GB, convert as the sorted search does");
+        Assert.Equal(-32f, y[0, 0, 0].item<float>());
+    }
 }
