@@ -1,6 +1,27 @@
 namespace ImcSharp.Config;
 
-public enum ArrayMode { Current, Charge }
+/// <summary>The names of the array modes ImcSharp ships (<c>array.mode</c>); others register in <see cref="ArrayModes"/>.</summary>
+public static class ArrayMode
+{
+    public const string Current = "current", Charge = "charge";
+}
+
+/// <summary>
+/// What the configuration layer needs of an array mode: its name (<c>array.mode</c>) and its own
+/// checks. Implemented by <c>Crossbar.ArrayModel</c>, which adds the column physics and its energy.
+/// </summary>
+public interface IArrayMode
+{
+    string Mode { get; }
+    void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at);
+}
+
+/// <summary>The array modes, registered by name (see <see cref="Registry{T}"/>).</summary>
+public static class ArrayModes
+{
+    public static Registry<IArrayMode> All { get; } = new("array mode", m => m.Mode);
+    public static IArrayMode Of(ArrayConfig array) => All.Get(array.Mode, "array.mode");
+}
 
 /// <summary>
 /// How a column sums. Current mode: I_j = sum_i V_i G_ij with V_i = digit_i * ReadVoltage /
@@ -13,7 +34,7 @@ public enum ArrayMode { Current, Charge }
 /// </summary>
 public sealed record ArrayConfig
 {
-    public ArrayMode Mode { get; init; } = ArrayMode.Current;
+    public string Mode { get; init; } = ArrayMode.Current;
     public double ReadVoltage { get; init; } = 0.2;
     public double WireResistance { get; init; }
     public double? MaxColumnCurrent { get; init; }
@@ -29,13 +50,16 @@ public sealed record ArrayConfig
         e.Positive(at + "supply_voltage", SupplyVoltage);
         e.Positive(at + "parasitic_capacitance", ParasiticCapacitance, allowZero: true);
         e.Sigma(at + "offset_sigma", OffsetSigma);
-        if (Mode == ArrayMode.Current && cell.Kind == CellKind.Capacitor)
-            e.Add("cell.kind", "capacitor", "capacitor cells need array.mode = charge");
-        if (Mode == ArrayMode.Charge && cell.Kind is CellKind.Rram or CellKind.Sram)
-            e.Add("cell.kind", cell.Kind.ToString().ToLowerInvariant(), "charge mode needs capacitor (or ideal) cells");
-        if (WireResistance > 0 && cell.Kind != CellKind.Rram)
-            e.Add(at + "wire_resistance", WireResistance, "the IR-drop model needs RRAM cells (absolute conductances)");
-        if (Mode == ArrayMode.Charge && MaxColumnCurrent is not null)
-            e.Add(at + "max_column_current", MaxColumnCurrent, "applies to current mode only");
+        if (!ArrayModes.All.TryGet(Mode, out var mode))
+        {
+            e.Add(at + "mode", Mode, $"expected one of: {string.Join(", ", ArrayModes.All.Names)}");
+            return;
+        }
+        mode.Validate(this, cell, e, at);
+        if (CellKinds.All.TryGet(cell.Kind, out var kind) && !kind.WorksIn(mode.Mode))
+            e.Add("cell.kind", cell.Kind, $"{cell.Kind} cells do not sum in {mode.Mode} mode: use cells of " +
+                  string.Join(", ", CellKinds.All.Names.Where(n => CellKinds.All.TryGet(n, out var k) && k.WorksIn(mode.Mode))) + $", or another array.mode");
+        if (WireResistance > 0 && CellKinds.All.TryGet(cell.Kind, out var k2) && !k2.HasConductance)
+            e.Add(at + "wire_resistance", WireResistance, "the IR-drop model needs cells with absolute conductances (RRAM)");
     }
 }

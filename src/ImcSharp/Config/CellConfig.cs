@@ -1,6 +1,32 @@
 namespace ImcSharp.Config;
 
-public enum CellKind { Ideal, Rram, Sram, Capacitor }
+/// <summary>The names of the cell technologies ImcSharp ships (<c>cell.kind</c>); others register in <see cref="CellKinds"/>.</summary>
+public static class CellKind
+{
+    public const string Ideal = "ideal", Rram = "rram", Sram = "sram", Capacitor = "capacitor";
+}
+
+/// <summary>
+/// What the configuration layer needs of a memory-cell technology: its name (<c>cell.kind</c>),
+/// the array modes it sums in, and its own checks. Implemented by <c>Memory.CellTechnology</c>,
+/// which adds the programming model and the cell's cost.
+/// </summary>
+public interface ICellKind
+{
+    string Kind { get; }
+    /// <summary>Whether its cells can sum in array mode <paramref name="mode"/> (<c>array.mode</c>).</summary>
+    bool WorksIn(string mode);
+    /// <summary>Holds absolute conductances (what the IR-drop model needs).</summary>
+    bool HasConductance { get; }
+    void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core);
+}
+
+/// <summary>The cell technologies, registered by name (see <see cref="Registry{T}"/>).</summary>
+public static class CellKinds
+{
+    public static Registry<ICellKind> All { get; } = new("cell technology", k => k.Kind);
+    public static ICellKind Of(CellConfig cell) => All.Get(cell.Kind, "cell.kind");
+}
 
 /// <summary>
 /// The memory cell. RRAM: conductance levels G_min..G_max (S), state-dependent programming error
@@ -9,11 +35,13 @@ public enum CellKind { Ideal, Rram, Sram, Capacitor }
 /// stuck-at-G_max / stuck-at-G_min rates. SRAM: binary cell whose on-current
 /// <see cref="CellCurrent"/> (A) varies by <see cref="CurrentSigma"/> (sigma/mu). Capacitor (charge
 /// mode): unit capacitance <see cref="UnitCapacitance"/> (F) with mismatch
-/// <see cref="CapacitorSigma"/> (sigma of dC/C). Ideal: exact levels, no error.
+/// <see cref="CapacitorSigma"/> (sigma of dC/C). Ideal: exact levels, no error. The fields are
+/// those of the technologies ImcSharp ships (each reads its own); a technology registered from
+/// outside reads its parameters from <see cref="Parameters"/>.
 /// </summary>
 public sealed record CellConfig
 {
-    public CellKind Kind { get; init; } = CellKind.Ideal;
+    public string Kind { get; init; } = CellKind.Ideal;
     public double GMin { get; init; } = 1e-6;
     public double GMax { get; init; } = 50e-6;
     public double ProgrammingSigma { get; init; }
@@ -25,6 +53,9 @@ public sealed record CellConfig
     public double CurrentSigma { get; init; }
     public double UnitCapacitance { get; init; } = 1e-15;
     public double CapacitorSigma { get; init; }
+    /// <summary>Parameters of a technology registered from outside ImcSharp (its own record, read by the technology); null for the shipped ones.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public System.Text.Json.JsonElement? Parameters { get; init; }
 
     /// <summary>Nominal cells: exact levels, no programming or read noise, no stuck cells, no mismatch.</summary>
     public CellConfig Nominal() => this with
@@ -48,7 +79,7 @@ public sealed record CellConfig
         e.Sigma(at + "current_sigma", CurrentSigma);
         e.Positive(at + "unit_capacitance", UnitCapacitance);
         e.Sigma(at + "capacitor_sigma", CapacitorSigma);
-        if (Kind == CellKind.Sram && core.BitsPerCell != 1)
-            e.Add("core.bits_per_cell", core.BitsPerCell, "an SRAM bit cell stores 1 bit: set bits_per_cell to 1");
+        if (!CellKinds.All.TryGet(Kind, out var kind)) e.Add(at + "kind", Kind, $"expected one of: {string.Join(", ", CellKinds.All.Names)}");
+        else kind.Validate(this, e, at, core);
     }
 }

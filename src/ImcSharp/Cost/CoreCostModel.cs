@@ -67,13 +67,8 @@ public static class CoreCostModel
     const double AdderAreaPerBit28 = 1.5e-12;
     const double BufferAreaPerBit28 = 0.3e-12;
 
-    /// <summary>Cell footprint in F^2 (cost.cell_area_f2 overrides): 1T1R RRAM 30 F^2, 8T SRAM 200 F^2, SRAM + MOM capacitor 300 F^2.</summary>
-    public static double CellAreaF2(CellConfig cell, CostConfig cost) => cost.CellAreaF2 ?? cell.Kind switch
-    {
-        CellKind.Sram => 200,
-        CellKind.Capacitor => 300,
-        _ => 30,
-    };
+    /// <summary>Cell footprint in F^2 (cost.cell_area_f2 overrides), by the cell technology: 1T1R RRAM 30 F^2, 8T SRAM 200 F^2, SRAM + MOM capacitor 300 F^2.</summary>
+    public static double CellAreaF2(CellConfig cell, CostConfig cost) => cost.CellAreaF2 ?? Memory.CellTechnology.Of(cell).AreaF2;
 
     /// <summary>
     /// Prices a network on <paramref name="config"/> from its weight layers' shapes, in order
@@ -122,25 +117,13 @@ public static class CoreCostModel
 
         // Cells crossed per cycle: every used row of every tile drives its physical columns.
         double cellsPerCycle = (double)k * physColumns;
-        double top = (1 << core.BitsPerCell) - 1;
-        double cellEnergy;
-        double driveVoltage;
-        if (hw.Array.Mode == ArrayMode.Charge)
-        {
-            driveVoltage = hw.Array.SupplyVoltage;
-            cellEnergy = cost.InputActivity * cost.CellActivity * hw.Cell.UnitCapacitance * top * driveVoltage * driveVoltage;
-        }
-        else
-        {
-            driveVoltage = hw.Array.ReadVoltage;
-            double perCell = hw.Cell.Kind == CellKind.Sram
-                ? cost.CellActivity * hw.Cell.CellCurrent * driveVoltage
-                : (hw.Cell.GMin + cost.CellActivity * (hw.Cell.GMax - hw.Cell.GMin)) * driveVoltage * driveVoltage;
-            cellEnergy = cost.InputActivity * perCell * cost.ReadTime;
-        }
+        // The array mode prices its cells and bit lines (Crossbar/ArrayModes), the cell technology its read.
+        var array = Crossbar.ArrayModel.Of(hw.Array);
+        double driveVoltage = array.DriveVoltage(hw);
+        double cellEnergy = array.CellEnergy(hw, cost);
         double arraysE = vectors * c * cellsPerCycle * cellEnergy;
-        if (hw.Array.Mode == ArrayMode.Charge)
-            arraysE += vectors * c * tiles * physColumns * hw.Array.ParasiticCapacitance * driveVoltage * driveVoltage;
+        if (array.ColumnCapacitance(hw) is > 0 and var cPar)
+            arraysE += vectors * c * tiles * physColumns * cPar * driveVoltage * driveVoltage;
         double rowsPerCycle = k;
         double wire = WireCapacitancePerCell * Math.Min(physColumns, (long)core.Columns * arraysPerTile);
         double driversE = vectors * c * rowsPerCycle * (cost.InputActivity * wire * driveVoltage * driveVoltage

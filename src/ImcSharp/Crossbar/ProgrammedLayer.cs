@@ -134,8 +134,8 @@ public sealed class ProgrammedLayer : IDisposable
             var lsb2 = perLsb.square();
             ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
         }
-        if (hw.Array.Mode == ArrayMode.Charge && hw.Array.OffsetSigma > 0)
-            ColumnOffset = (randn(new long[] { Tiles, ConvertedColumns, 1 }, generator: gen) * (hw.Array.OffsetSigma / SignalUnit.Unit) * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
+        if (ArrayModel.Of(hw.Array).ColumnOffset(hw, Tiles, ConvertedColumns, SignalUnit.Unit, gen) is { } offset)
+            ColumnOffset = (offset * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
         ReadNoise = new ReadNoiseStream(Seeds.ReadNoise(chipSeed));
         // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
         if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(new long[] { 1, Inputs }, device: Target.Device), false).view(-1).DetachFromDisposeScope();
