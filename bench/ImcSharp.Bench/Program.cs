@@ -25,7 +25,8 @@ foreach (var suite in suites)
             AdcKernels.Run();
             break;
         case "aware":
-            Harness.Print(AwareBench.Run());
+            foreach (var m in modelsArg is null ? new[] { "lenet5" } : models)
+                Harness.Print(AwareBench.Run(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json", m));
             break;
         case "resnet20":
             Harness.Print(AnalogBench.ResNet20(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json"));
