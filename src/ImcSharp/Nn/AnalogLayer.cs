@@ -172,7 +172,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// Calibrated ADC ranges: per weight slice (or pooled, without per-slice ranges), the range
     /// <see cref="AdcScales.Calibrate"/> picks for the partial sums of the inputs <paramref name="x"/>
     /// on a nominal array (quantized weights and inputs, the layer's subtraction); at most 2^20
-    /// sums per slice (an even stride) enter, 2^16 for the error-minimising search.
+    /// sums per slice (an even stride over the sums [T, phases*B, columns] in that order) enter,
+    /// 2^16 for the error-minimising search. The sums are made in chunks of input vectors and only
+    /// the strided ones kept, so memory stays bounded whatever the calibration set.
     /// </summary>
     void CalibrateAdcRange(Tensor x)
     {
@@ -181,21 +183,42 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var exact = Hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = Hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), core.WeightBits);
         using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
-        var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);
-        var p = AnalogMvm.PartialSums(nominal, xq, InputSigned);                 // [T, phases*B, J], signal units (LSB 1)
+        var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);    // [B, K] input vectors
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
-        var ranges = new List<SliceRange>();
+        long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
+        long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = xq.shape[0];
+        long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)));
+        var columns = new Tensor[groups];
+        var kept = new List<Tensor>[groups];
+        long[] stride = new long[groups];
         for (int s = 0; s < groups; s++)
         {
             int slice = s;
-            var columns = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: p.device);
-            var sums = p.index_select(2, columns).flatten();
-            long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
-            long stride = Math.Max(1, sums.numel() / limit);
-            ranges.Add(AdcScales.Calibrate(stride == 1 ? sums : sums.slice(0, 0, sums.numel(), stride), range, Hardware.Adc.Bits, nominal.DigitalSubtraction));
+            columns[s] = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: xq.device);
+            stride[s] = Math.Max(1, T * P * B * columns[s].shape[0] / limit);
+            kept[s] = new List<Tensor>();
         }
-        AdcRanges = ranges;
+        for (long r0 = 0; r0 < B; r0 += chunk)
+        {
+            using var step = NewDisposeScope();
+            long rows = Math.Min(chunk, B - r0);
+            var p = AnalogMvm.PartialSums(nominal, xq.narrow(0, r0, rows), InputSigned);         // [T, P*rows, J], signal units (LSB 1)
+            for (int s = 0; s < groups; s++)
+            {
+                long js = columns[s].shape[0];
+                var sums = p.index_select(2, columns[s]).view(T, P, rows, js);
+                if (stride[s] > 1)
+                {
+                    // Flat index of each sum in the whole set [T, P*B, js]: keep every stride-th.
+                    var index = (arange(T * P, device: p.device).view(T, P, 1, 1) * B + arange(r0, r0 + rows, device: p.device).view(1, 1, rows, 1)) * js
+                                + arange(js, device: p.device).view(1, 1, 1, js);
+                    sums = sums.masked_select(index.remainder(stride[s]).eq(0));
+                }
+                kept[s].Add(sums.flatten().MoveToOuterDisposeScope());
+            }
+        }
+        AdcRanges = Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(cat(kept[s], 0), range, Hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
         _chip?.Dispose();
         _chip = null;
     }

@@ -146,6 +146,45 @@ public class SubtractionTests
         Assert.Single(shared.AdcRanges!);
     }
 
+    /// <summary>
+    /// Calibration makes its sums in chunks and keeps every stride-th: the ranges equal those of
+    /// the whole set of sums [T, phases*B, columns] strided at once (bit-serial, several tiles,
+    /// signed inputs with digital subtraction's extra phase, more sums than the limit).
+    /// </summary>
+    [Theory]
+    [InlineData(RangeMethod.Percentile)]
+    [InlineData(RangeMethod.Mse)]
+    public void ChunkedCalibrationKeepsTheSumsOfTheWholeSet(RangeMethod method)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.BitSerial, rows: 64, bitsPerCell: 2, inputBits: 6, subtract: Subtraction.Digital) with
+        {
+            Adc = new AdcConfig { Bits = 5, Range = new AdcRange { Mode = AdcRangeMode.Calibrated, Method = method, Percentile = 99.5 } },
+        };
+        var layer = new ImcSharp.Nn.AnalogLinear("fc", new TorchSharp.Modules.Parameter(randn(40, 150) * 0.05), null, hw);
+        var x = randn(3000, 150);
+        ImcSharp.Nn.AnalogConversion.CalibrateInputs(nn.Sequential(("fc", layer)), x);
+        // The reference: all sums at once, strided as documented.
+        var (wq, scale) = WeightSlicing.Quantize(layer.weight.detach(), 8);
+        var exact = hw with { Adc = new AdcConfig { Bits = 5, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
+        using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
+        var xq = InputEncoding.Quantize(x, layer.InputScale, 6, layer.InputSigned);
+        var p = AnalogMvm.PartialSums(nominal, xq, layer.InputSigned);
+        long limit = method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
+        for (int s = 0; s < hw.Core.Slices; s++)
+        {
+            int slice = s;
+            var cols = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray());
+            var sums = p.index_select(2, cols).flatten();
+            long stride = Math.Max(1, sums.numel() / limit);
+            Assert.True(method == RangeMethod.Percentile || stride > 1, "the case should stride");
+            var expected = AdcScales.Calibrate(sums.slice(0, 0, sums.numel(), stride), hw.Adc.Range, 5, true);
+            Assert.Equal(expected.Low, layer.AdcRanges![s].Low, 9);
+            Assert.Equal(expected.Lsb, layer.AdcRanges![s].Lsb, 9);
+        }
+    }
+
     [Fact]
     public void NativeRangeHandsTheColumnCurrentToTheConverterAsItIs()
     {
