@@ -53,6 +53,9 @@ public sealed class ProgrammedLayer : IDisposable
     /// <summary>Physical value of one signal unit (A in current mode, V in charge mode) and its quantity.</summary>
     public (double Unit, string Quantity) SignalUnit { get; }
     public IAdc Adc { get; }
+    /// <summary>Seed of this layer's random draws on its chip (cells, local ADC mismatch, read noise).</summary>
+    public ulong ChipSeed { get; }
+    bool _ownsAdc = true;
     /// <summary>Per-read noise draws; keyed by the chip so a chip's run is reproducible.</summary>
     public ReadNoiseStream ReadNoise { get; }
     /// <summary>[N] the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
@@ -64,10 +67,13 @@ public sealed class ProgrammedLayer : IDisposable
     /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
     /// <paramref name="ranges"/>: calibrated ADC ranges per slice (one entry: all slices), else the config's.
     /// Programmed on the CPU, then held on the device of <paramref name="wq"/>; <paramref name="kernels"/>
-    /// lets the CPU kernels run (see <see cref="ComputeTarget"/>).
+    /// lets the CPU kernels run (see <see cref="ComputeTarget"/>). <paramref name="previous"/>: the
+    /// layer's chip before reprogramming; when it is the same chip (seeds, corner, design, ranges,
+    /// shape and target), its ADC bank is taken over rather than drawn again: the converters do not
+    /// change when weights are rewritten, and their temporal noise goes on from where it was.
     /// </summary>
     public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null,
-        IReadOnlyList<SliceRange>? ranges = null, bool kernels = true)
+        IReadOnlyList<SliceRange>? ranges = null, bool kernels = true, ProgrammedLayer? previous = null)
     {
         using var scope = NewDisposeScope();
         Target = new ComputeTarget(wq.device, kernels);
@@ -102,10 +108,21 @@ public sealed class ProgrammedLayer : IDisposable
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
         SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray(), device: Target.Device).DetachFromDisposeScope();
 
-        var ids = mapping.AdcInstanceIds();
-        int instances = mapping.Adcs;
-        AdcContext = new AdcContext(ids.DetachFromDisposeScope(), instances, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);
-        Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray(), Target);
+        ChipSeed = chipSeed;
+        if (previous is not null && previous._ownsAdc && previous.ChipSeed == chipSeed && previous.AdcContext.GlobalSeed == (globalSeed ?? chipSeed)
+            && previous.AdcContext.Corner == corner && previous.Hardware == hw && previous.Target.Kernels == kernels
+            && previous.Target.Device.type == Target.Device.type && previous.Target.Device.index == Target.Device.index
+            && previous.Inputs == Inputs && previous.Outputs == Outputs && previous.Ranges.SequenceEqual(Ranges))
+        {
+            (AdcContext, Adc) = (previous.AdcContext, previous.Adc);
+            previous._ownsAdc = false;
+        }
+        else
+        {
+            var ids = mapping.AdcInstanceIds();
+            AdcContext = new AdcContext(ids.DetachFromDisposeScope(), mapping.Adcs, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);
+            Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray(), Target);
+        }
 
         // Everything analog is held in the column's LSBs: the scaling costs nothing at run time.
         Tensor Raw(CellState c, Tensor? gain, double baseline) => (baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1));
@@ -187,7 +204,10 @@ public sealed class ProgrammedLayer : IDisposable
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();
         OutputOffset?.Dispose();
-        AdcContext.InstanceIds.Dispose();
-        Adc.Dispose();
+        if (_ownsAdc)
+        {
+            AdcContext.InstanceIds.Dispose();
+            Adc.Dispose();
+        }
     }
 }

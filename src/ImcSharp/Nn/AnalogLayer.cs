@@ -120,8 +120,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
-        _chip?.Dispose();
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges, CpuKernels) { ArrayStage = ArrayStage };
+        var previous = _chip;
+        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges, CpuKernels, previous) { ArrayStage = ArrayStage };
+        previous?.Dispose();
         _chipSeed = chipSeed;
         _globalSeed = globalSeed ?? _globalSeed;
         _corner = corner ?? _corner;
