@@ -28,69 +28,36 @@ public interface IAdcKind
 }
 
 /// <summary>
-/// The ADC architectures, registered by name: every non-abstract <see cref="IAdcKind"/> with a
-/// parameterless constructor in this assembly, plus any a program registers itself.
+/// The ADC architectures, registered by name (see <see cref="Registry{T}"/>): every non-abstract
+/// <see cref="IAdcKind"/> with a parameterless constructor in this assembly, plus any a program
+/// registers itself. Architectures that share a parameter block must share its record type.
 /// </summary>
 public static class AdcKinds
 {
-    static readonly object Gate = new();
-    static Dictionary<string, IAdcKind>? _byKind;
+    static readonly Registry<IAdcKind> All = new("ADC architecture", k => k.Kind);
 
-    static Dictionary<string, IAdcKind> ByKind
-    {
-        get
-        {
-            lock (Gate)
-            {
-                if (_byKind is not null) return _byKind;
-                _byKind = new Dictionary<string, IAdcKind>(StringComparer.Ordinal);
-                foreach (var t in typeof(AdcKinds).Assembly.GetTypes()
-                             .Where(t => !t.IsAbstract && typeof(IAdcKind).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
-                             .OrderBy(t => t.FullName, StringComparer.Ordinal))
-                    Add(_byKind, (IAdcKind)Activator.CreateInstance(t)!);
-                return _byKind;
-            }
-        }
-    }
+    static IEnumerable<IAdcKind> Kinds => All.Names.Select(n => { All.TryGet(n, out var k); return k; });
 
-    static void Add(Dictionary<string, IAdcKind> d, IAdcKind k)
-    {
-        if (!d.TryAdd(k.Kind, k)) throw new InvalidOperationException($"two ADC architectures named '{k.Kind}'");
-        var clash = d.Values.FirstOrDefault(o => o != k && o.Block is not null && o.Block == k.Block && o.ParameterType != k.ParameterType);
-        if (clash is not null) throw new InvalidOperationException($"ADC architectures '{clash.Kind}' and '{k.Kind}' use block '{k.Block}' with different parameter types");
-    }
-
-    /// <summary>Adds an architecture defined outside ImcSharp (its name must be new).</summary>
+    /// <summary>Adds an architecture defined outside ImcSharp (its name must be new, its block's record the same as any other user's of that block).</summary>
     public static void Register(IAdcKind kind)
     {
-        lock (Gate) Add(ByKind, kind);
+        var clash = Kinds.FirstOrDefault(o => o.Block is not null && o.Block == kind.Block && o.ParameterType != kind.ParameterType);
+        if (clash is not null) throw new InvalidOperationException($"ADC architectures '{clash.Kind}' and '{kind.Kind}' use block '{kind.Block}' with different parameter types");
+        All.Register(kind);
     }
 
-    public static IReadOnlyCollection<string> Names { get { lock (Gate) return ByKind.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList(); } }
+    public static IReadOnlyCollection<string> Names => All.Names;
 
-    public static bool TryGet(string kind, out IAdcKind architecture)
-    {
-        lock (Gate) return ByKind.TryGetValue(kind, out architecture!);
-    }
+    public static bool TryGet(string kind, out IAdcKind architecture) => All.TryGet(kind, out architecture);
 
-    public static IAdcKind Get(string kind) => TryGet(kind, out var k) ? k
-        : throw new ImcInputException($"adc.kind '{kind}' is not known: expected one of {string.Join(", ", Names)}");
+    public static IAdcKind Get(string kind) => All.Get(kind, "adc.kind");
 
     /// <summary>Parameter blocks by JSON key, with their record type.</summary>
-    public static IReadOnlyDictionary<string, Type> Blocks
-    {
-        get
-        {
-            lock (Gate)
-                return ByKind.Values.Where(k => k.Block is not null).GroupBy(k => k.Block!).ToDictionary(g => g.Key, g => g.First().ParameterType!, StringComparer.Ordinal);
-        }
-    }
+    public static IReadOnlyDictionary<string, Type> Blocks =>
+        Kinds.Where(k => k.Block is not null).GroupBy(k => k.Block!).ToDictionary(g => g.Key, g => g.First().ParameterType!, StringComparer.Ordinal);
 
     /// <summary>The block a parameter record type is stored under.</summary>
-    public static string BlockOf(Type parameterType)
-    {
-        lock (Gate)
-            return ByKind.Values.FirstOrDefault(k => k.ParameterType == parameterType)?.Block
-                   ?? throw new InvalidOperationException($"{parameterType.Name} is not the parameter record of a registered ADC architecture");
-    }
+    public static string BlockOf(Type parameterType) =>
+        Kinds.FirstOrDefault(k => k.ParameterType == parameterType)?.Block
+        ?? throw new InvalidOperationException($"{parameterType.Name} is not the parameter record of a registered ADC architecture");
 }
