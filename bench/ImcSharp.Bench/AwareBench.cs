@@ -15,14 +15,21 @@ namespace ImcSharp.Bench;
 /// </summary>
 public static class AwareBench
 {
+    const int batch = 64, steps = 30;
+
+    /// <summary>The training images' normalization and the first 30 shuffled batches of 64, kept for every repeat.</summary>
+    static (Normalization, List<(Tensor, Tensor)>) Batches(ImageSet train)
+    {
+        var norm = train.ComputeNormalization();
+        return (norm, new BatchLoader(train, norm, batch).Epoch(1, 0, shuffle: true).Take(steps)
+            .Select(b => (b.X.DetachFromDisposeScope(), b.Y.DetachFromDisposeScope())).ToList());
+    }
+
     public static List<Measurement> Run(string hardwarePath = "experiments/hw/current-rram-cco.json", string model = "lenet5")
     {
         var results = new List<Measurement>();
         using var train = DatasetCatalog.Load("fashion-mnist", null, Split.Train);
-        var norm = train.ComputeNormalization();
-        const int batch = 64, steps = 30;
-        var batches = new BatchLoader(train, norm, batch).Epoch(1, 0, shuffle: true).Take(steps)
-            .Select(b => (b.X.DetachFromDisposeScope(), b.Y.DetachFromDisposeScope())).ToList();
+        var (norm, batches) = Batches(train);
         var hw = HardwareConfig.Load(hardwarePath);
         Measurement? baseline = null;
         // Larger networks: float against the experiments' fresh-chip mode only.
@@ -69,10 +76,7 @@ public static class AwareBench
     {
         var results = new List<Measurement>();
         using var train = DatasetCatalog.Load("fashion-mnist", null, Split.Train);
-        var norm = train.ComputeNormalization();
-        const int batch = 64, steps = 30;
-        var batches = new BatchLoader(train, norm, batch).Epoch(1, 0, shuffle: true).Take(steps)
-            .Select(b => (b.X.DetachFromDisposeScope(), b.Y.DetachFromDisposeScope())).ToList();
+        var (norm, batches) = Batches(train);
         var aware = new AwareOptions { Hardware = HardwareConfig.Load(hardwarePath), Variation = ChipSampling.FreshChip };
         manual_seed(1);
         using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();

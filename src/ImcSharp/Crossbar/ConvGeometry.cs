@@ -88,14 +88,9 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
     public Tensor[] TileKernels(Tensor byColumn)
     {
-        long rows = byColumn.shape[2], cols = byColumn.shape[1];
-        return Enumerable.Range(0, (int)byColumn.shape[0]).Select(t =>
-        {
-            var (c0, count) = TileChannels(t, rows);
-            long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
-            var kernel = zeros(new[] { cols, count * PerChannel }, device: byColumn.device);
-            kernel.narrow(1, k0 - c0 * PerChannel, k1 - k0).copy_(byColumn[t].narrow(1, 0, k1 - k0));
-            return kernel.view(cols, count, KernelH, KernelW);
-        }).ToArray();
+        long tiles = byColumn.shape[0], cols = byColumn.shape[1], rows = byColumn.shape[2];
+        // The tiles' rows side by side are the matrix [cols, K] over the unfolded input (rows past K hold no cells).
+        using var m = byColumn.permute(1, 0, 2).reshape(cols, tiles * rows).narrow(1, 0, Inputs);
+        return Enumerable.Range(0, (int)tiles).Select(t => TileKernel(m, t, rows).contiguous()).ToArray();
     }
 }
