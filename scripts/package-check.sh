@@ -5,7 +5,10 @@
 # travel with the package). Usage: scripts/package-check.sh [WORKDIR]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-w="${1:-$(mktemp -d)}"
+if [ $# -ge 1 ]; then w="$1"; else
+  # A folder of our own making goes when the check ends (it holds about 3 GB of builds).
+  w="$(mktemp -d)"; trap 'rm -rf "$w"' EXIT
+fi
 feed="$w/feed"; tools="$w/tools"; consumer="$w/consumer"
 rm -rf "$feed" "$tools" "$consumer"; mkdir -p "$feed" "$consumer"
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$here/Directory.Build.props")
@@ -41,4 +44,4 @@ cat > "$consumer/nuget.config" <<XML
 <configuration><packageSources><add key="local" value="$feed" /></packageSources></configuration>
 XML
 (cd "$consumer" && dotnet run -c Release -v q)
-echo "package check passed ($w)"
+echo "package check passed"
