@@ -1,9 +1,9 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
-var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw"))).ToList();
+var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw" && args[i - 1] != "--images"))).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
 var models = (modelsArg ?? "lenet5,mlp").Split(',');
@@ -37,11 +37,15 @@ foreach (var suite in suites)
         case "adc-networks":
             Harness.Print(AdcBench.Networks());
             break;
+        case "chips":
+            Harness.Print(ChipsBench.Run(modelsArg is null ? new[] { "lenet5" } : models,
+                int.Parse(args.SkipWhile(a => a != "--images").Skip(1).FirstOrDefault() ?? "2000")));
+            break;
         case "mlp-settings":
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, mlp-settings, adc, adc-kernels, adc-networks, aware or aware-breakdown");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware or aware-breakdown");
             return 2;
     }
 }

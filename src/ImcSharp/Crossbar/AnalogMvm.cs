@@ -34,11 +34,15 @@ public static class AnalogMvm
     public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null) =>
         Forward(layer, xq, signedInputs, probe, null).Y;
 
-    /// <summary>The output [B, N] and, when <paramref name="gradient"/> is set, the training gate G [T, B, N].</summary>
+    /// <summary>The output [B, N] and, when <paramref name="gradient"/> is set, the training gate G [T, B, N].
+    /// A stack of K chips (<see cref="ProgrammedLayer.Stack"/>) takes and returns K B rows, chip by chip.</summary>
     public static (Tensor Y, Tensor? Gate) Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
-        long batch = xq.shape[0];
+        int K = layer.Chips;
+        if (K > 1 && gradient is not null) throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
+        long batch = xq.shape[0] / K;
         long perSample = (long)layer.Tiles * InputEncoding.Phases(layer.Hardware.Core, signedInputs) * layer.ConvertedColumns * 4;
+        // Chunks of samples per chip: a chip in a stack is chunked as it is alone, so it reads the same noise.
         long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
         if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe, gradient);
         var outs = new List<Tensor>();
@@ -46,15 +50,33 @@ public static class AnalogMvm
         for (long start = 0; start < batch; start += chunk)
         {
             using var scope = NewDisposeScope();
-            var (y, g) = ForwardChunk(layer, xq.narrow(0, start, Math.Min(chunk, batch - start)), signedInputs, probe, gradient);
+            var (y, g) = ForwardChunk(layer, ChipRows(xq, K, start, Math.Min(chunk, batch - start)), signedInputs, probe, gradient);
             outs.Add(y.MoveToOuterDisposeScope());
             if (g is not null) gates.Add(g.MoveToOuterDisposeScope());
         }
-        return (cat(outs, 0), gates.Count > 0 ? cat(gates, 1) : null);
+        return (JoinChipRows(outs, K), gates.Count > 0 ? cat(gates, 1) : null);
+    }
+
+    /// <summary>Rows [start, start + count) of every chip's block of a stack's rows [K B, ..]: [K count, ..].</summary>
+    public static Tensor ChipRows(Tensor x, int chips, long start, long count)
+    {
+        if (chips == 1) return x.narrow(0, start, count);
+        var perChip = x.view(new long[] { chips, x.shape[0] / chips }.Concat(x.shape[1..]).ToArray());
+        return perChip.narrow(1, start, count).reshape(new[] { chips * count }.Concat(x.shape[1..]).ToArray());
+    }
+
+    /// <summary>Chunks of a stack's rows (each [K count_i, ..], see <see cref="ChipRows"/>) back to chip-by-chip order [K sum count_i, ..].</summary>
+    public static Tensor JoinChipRows(IReadOnlyList<Tensor> chunks, int chips)
+    {
+        if (chunks.Count == 1) return chunks[0];
+        if (chips == 1) return cat(chunks.ToArray(), 0);
+        var rest = chunks[0].shape[1..];
+        var joined = cat(chunks.Select(c => c.view(new long[] { chips, c.shape[0] / chips }.Concat(rest).ToArray())).ToArray(), 1);
+        return joined.view(new long[] { -1 }.Concat(rest).ToArray());
     }
 
     static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient) =>
-        Convert(layer, PartialSums(layer, xq, signedInputs), xq.shape[0], signedInputs, probe, gradient);
+        Convert(layer, PartialSums(layer, xq, signedInputs), xq.shape[0] / layer.Chips, signedInputs, probe, gradient);
 
     /// <summary>
     /// A convolution's output [B L, N] (rows: sample, then output pixel) and training gate for
@@ -64,33 +86,39 @@ public static class AnalogMvm
     public static (Tensor Y, Tensor? Gate) ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
-        int P = InputEncoding.Phases(core, signedInputs);
-        long B = xq.shape[0];
+        int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
+        if (K > 1 && gradient is not null) throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
+        long B = xq.shape[0] / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
-        var digits = P == 1 ? xq
-            : InputEncoding.PhaseDigits(InputEncoding.Digits(xq, core, signedInputs).unsqueeze(0), core, signedInputs)
-                .reshape(new[] { P * B }.Concat(xq.shape[1..]).ToArray());
-        var p = layer.ArrayStage.ConvPartialSums(layer, digits, conv);
+        Tensor Digits(Tensor x) => P == 1 ? x
+            : InputEncoding.PhaseDigits(InputEncoding.Digits(x, core, signedInputs).unsqueeze(0), core, signedInputs)
+                .reshape(new[] { P * x.shape[0] }.Concat(x.shape[1..]).ToArray());
+        // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
+        var p = K == 1 ? layer.ArrayStage.ConvPartialSums(layer, Digits(xq), conv)
+            : cat(layer.Members.Select((chip, k) => chip.ArrayStage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
         return Convert(layer, p, B * conv.Pixels(xq), signedInputs, probe, gradient);
     }
 
-    /// <summary>Partial sums [T, P*B, J] through the ADCs, the subtraction and the shift-and-add: [B, N], and the gate.</summary>
+    /// <summary>Partial sums [T, P*B, J] through the ADCs, the subtraction and the shift-and-add: [B, N], and the gate.
+    /// A stack's sums [K T, P*B, J] give [K B, N].</summary>
     static (Tensor, Tensor?) Convert(ProgrammedLayer layer, Tensor p, long B, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
+        int K = layer.Chips, T = layer.Tiles, KT = K * T, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
         probe?.Invoke(p);
         // The gate is read before conversion: an ADC may convert in place.
         var gate = gradient is { } mode ? Gate(layer, p, mode, signedInputs) : null;
-        var y = Subtract(layer, layer.Adc.Convert(p));        // [T, P*B, N*S]
-        // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles.
-        var perSlice = S == 1 ? y.view(T, P, B, N) : y.view(T, P, B, N, S).matmul(layer.SliceWeights);   // [T, P, B, N]
-        var sum = P == 1
-            ? (T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
-            : perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs, p.device).view(1, P, 1, 1)).sum(new long[] { 0, 1 });
+        var y = Subtract(layer, layer.Adc.Convert(p));        // [K T, P*B, N*S]
+        // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
+        var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
+        if (P > 1) perSlice = perSlice.mul_(InputEncoding.PhaseWeights(core, signedInputs, p.device).view(1, P, 1, 1));
+        var sum = K == 1
+            ? (P == 1 && T == 1 ? perSlice.view(B, N) : perSlice.sum(new long[] { 0, 1 }))
+            : (P == 1 && T == 1 ? perSlice.view(K, B, N) : perSlice.view(K, T * P, B, N).sum(1));
         double lsb = layer.Ranges[0].Lsb;
         if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
-        return (layer.OutputOffset is { } trim ? sum.sub_(trim) : sum, gate);
+        if (layer.OutputOffset is { } trim) sum = sum.sub_(K == 1 ? trim : trim.unsqueeze(1));
+        return (K == 1 ? sum : sum.view(K * B, N), gate);
     }
 
     /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
@@ -134,10 +162,10 @@ public static class AnalogMvm
     public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
-        long B = xq.shape[0];
-        // [T, B, rows]: a strided view; one input phase multiplies it as is (BLAS takes the row stride),
-        // several phases expand it into contiguous digits [T, P, B, rows].
+        int KT = layer.Chips * layer.Tiles, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
+        long B = xq.shape[0] / layer.Chips;
+        // [K T, B, rows]: a strided view for one chip; one input phase multiplies it as is (BLAS takes the
+        // row stride), several phases expand it into contiguous digits [K T, P, B, rows].
         var perTile = TileRows(layer, xq);
         int rows = (int)perTile.shape[2];
         Tensor x;
@@ -145,20 +173,23 @@ public static class AnalogMvm
         else
         {
             var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
-            x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(T, P * B, rows);
+            x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
         }
         return layer.ArrayStage.PartialSums(layer, x);
     }
 
     /// <summary>
     /// Input vectors [B, K] as the rows each tile drives, [T, B, rows] (a strided view): rows past K
-    /// get no input (zero); a single tile keeps its K rows instead of multiplying zeros.
+    /// get no input (zero); a single tile keeps its K rows instead of multiplying zeros. A stack's
+    /// rows [chips B, K] give [chips T, B, rows], chip by chip.
     /// </summary>
     public static Tensor TileRows(ProgrammedLayer layer, Tensor x)
     {
-        int T = layer.Tiles, R = layer.Hardware.Core.Rows;
-        if (T == 1) return x.unsqueeze(0);
+        int T = layer.Tiles, R = layer.Hardware.Core.Rows, chips = layer.Chips;
+        long B = x.shape[0] / chips;
+        if (T == 1) return chips == 1 ? x.unsqueeze(0) : x.reshape(chips, B, x.shape[1]);
         var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.shape[1] });
-        return padded.reshape(x.shape[0], T, R).permute(1, 0, 2);
+        return chips == 1 ? padded.reshape(B, T, R).permute(1, 0, 2)
+            : padded.reshape(chips, B, T, R).permute(0, 2, 1, 3).reshape(chips * T, B, R);
     }
 }

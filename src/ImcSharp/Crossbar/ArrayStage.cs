@@ -60,7 +60,7 @@ public sealed class FirstOrderArray : IArrayStage
         if (layer.ReadVariance is { } rv)
         {
             // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            layer.ReadNoise.AddScaled(p, sums(rv, x.square()), fused: layer.Target.UsesKernels);
+            layer.AddReadNoise(p, sums(rv, x.square()));
         }
         return p;
     }

@@ -14,6 +14,9 @@ namespace ImcSharp.Crossbar;
 /// reference); with digital subtraction the physical columns, J = 2 N*S (positive columns, then
 /// negative ones) for differential pairs or N*S + S (weight columns, then one reference column per
 /// slice) for offset mapping. Every converted column is held in its slice's ADC LSBs.
+/// A stack of K chips of one layer (<see cref="Stack"/>) is one such object whose tensors hold the
+/// chips' tiles one after another (K T of them) and whose inputs and outputs hold the chips'
+/// samples one after another: the Monte Carlo evaluates several chips in one batched pass.
 /// </summary>
 public sealed class ProgrammedLayer : IDisposable
 {
@@ -25,7 +28,13 @@ public sealed class ProgrammedLayer : IDisposable
     public double WeightScale { get; }
     public int Inputs { get; }
     public int Outputs { get; }
+    /// <summary>Tiles of one chip.</summary>
     public int Tiles { get; }
+    /// <summary>Chips held (1, or K for a <see cref="Stack"/>); tensors with a tile axis hold Chips x Tiles.</summary>
+    public int Chips => _members.Length;
+    /// <summary>The chips of a stack, in order (this layer itself when it is one chip).</summary>
+    public IReadOnlyList<ProgrammedLayer> Members => _members;
+    readonly ProgrammedLayer[] _members;
     public int Slices => Hardware.Core.Slices;
     public int SignalColumns { get; }
     /// <summary>Columns the ADCs convert per tile (see the class summary).</summary>
@@ -58,7 +67,7 @@ public sealed class ProgrammedLayer : IDisposable
     bool _ownsAdc = true;
     /// <summary>Per-read noise draws; keyed by the chip so a chip's run is reproducible.</summary>
     public ReadNoiseStream ReadNoise { get; }
-    /// <summary>[N] the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
+    /// <summary>[N] (a stack: [K, N]) the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
     public Tensor? OutputOffset { get; }
 
     /// <summary>
@@ -76,6 +85,7 @@ public sealed class ProgrammedLayer : IDisposable
         IReadOnlyList<SliceRange>? ranges = null, bool kernels = true, ProgrammedLayer? previous = null)
     {
         using var scope = NewDisposeScope();
+        _members = new[] { this };
         Target = new ComputeTarget(wq.device, kernels);
         // Every draw from CPU generators: the same seed gives the same chip on any device.
         wq = wq.cpu();
@@ -165,6 +175,84 @@ public sealed class ProgrammedLayer : IDisposable
         return side.unsqueeze(2).expand(side.shape[0], side.shape[1], w.Outputs, w.Slices).reshape(side.shape[0], side.shape[1], w.SignalColumns);
     }
 
+    /// <summary>
+    /// K chips of one layer (same weights, hardware, ranges and device; their own cells, ADCs and
+    /// noise streams) as one layer whose tile axis holds chip 0's tiles, then chip 1's, and so on.
+    /// Each chip computes what it computes alone: the same matrices, its own read-noise stream and
+    /// ADC bank on its block of partial sums. The stack owns the chips and frees them with itself.
+    /// </summary>
+    public static ProgrammedLayer Stack(IReadOnlyList<ProgrammedLayer> chips)
+    {
+        if (chips.Count == 0) throw new ArgumentException("a stack needs at least one chip", nameof(chips));
+        return chips.Count == 1 ? chips[0] : new ProgrammedLayer(chips);
+    }
+
+    ProgrammedLayer(IReadOnlyList<ProgrammedLayer> chips)
+    {
+        var first = chips[0];
+        foreach (var c in chips)
+            if (c.Chips != 1 || c.Hardware != first.Hardware || c.Inputs != first.Inputs || c.Outputs != first.Outputs || c.WeightScale != first.WeightScale
+                || !c.Ranges.SequenceEqual(first.Ranges) || c.Target.Kernels != first.Target.Kernels || c.Target.Device.type != first.Target.Device.type
+                || c.Target.Device.index != first.Target.Device.index || c.ArrayStage != first.ArrayStage)
+                throw new ArgumentException("a stack holds chips of one layer: same weights, hardware, ranges, device and array stage", nameof(chips));
+        _members = chips.ToArray();
+        _ownsAdc = false;   // the chips own their banks; a stack's is never taken over by reprogramming
+        (Hardware, Target, ArrayStage, WeightScale, Inputs, Outputs, Tiles) = (first.Hardware, first.Target, first.ArrayStage, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
+        (SignalColumns, ConvertedColumns, SharedReference, ColumnSlices, Ranges) = (first.SignalColumns, first.ConvertedColumns, first.SharedReference, first.ColumnSlices, first.Ranges);
+        (AdcContext, SignalUnit, ChipSeed, ReadNoise) = (first.AdcContext, first.SignalUnit, first.ChipSeed, first.ReadNoise);
+        Tensor Cat(Func<ProgrammedLayer, Tensor> part) => cat(chips.Select(part).ToArray(), 0).DetachFromDisposeScope();
+        // The matrices the array stage multiplies by, stacked: one batched product for every chip.
+        SliceWeights = first.SliceWeights.alias().DetachFromDisposeScope();
+        EffectiveByColumn = Cat(c => c.EffectiveByColumn);
+        if (first.Saturation is not null) Saturation = (Cat(c => c.Saturation!.Value.Positive), Cat(c => c.Saturation!.Value.Negative));
+        Clip = first.Clip?.alias().DetachFromDisposeScope();
+        if (first.ReadVariance is not null) ReadVariance = Cat(c => c.ReadVariance!);
+        if (first.ColumnOffset is not null) ColumnOffset = Cat(c => c.ColumnOffset!);
+        if (first.OutputOffset is not null) OutputOffset = stack(chips.Select(c => c.OutputOffset!).ToArray()).DetachFromDisposeScope();
+        Adc = new StackedAdc(chips.Select(c => c.Adc).ToArray(), first.Tiles);
+    }
+
+    /// <summary>
+    /// In place: each chip's read noise on its block of partial sums <paramref name="p"/> [K T, rows, J]
+    /// (variance alike), from the chip's own stream, as it would draw alone.
+    /// </summary>
+    public void AddReadNoise(Tensor p, Tensor variance)
+    {
+        if (Chips == 1) { ReadNoise.AddScaled(p, variance, fused: Target.UsesKernels); return; }
+        for (int k = 0; k < Chips; k++)
+        {
+            using var pk = p.narrow(0, (long)k * Tiles, Tiles);
+            using var vk = variance.narrow(0, (long)k * Tiles, Tiles);
+            _members[k].ReadNoise.AddScaled(pk, vk, fused: Target.UsesKernels);
+        }
+    }
+
+    /// <summary>The ADC banks of a stack's chips, each on its chip's block of tiles (evaluation only: no gradient table).</summary>
+    sealed class StackedAdc(IAdc[] banks, int tiles) : IAdc
+    {
+        public int Bits => banks[0].Bits;
+        public double[] LowCodes => banks[0].LowCodes;
+
+        public Tensor Convert(Tensor p)
+        {
+            for (int k = 0; k < banks.Length; k++)
+            {
+                using var block = p.narrow(0, (long)k * tiles, tiles);
+                using var converted = banks[k].Convert(block);
+                // A bank may convert in place (then there is nothing to copy) or return new codes.
+                bool inPlace = converted.device_type == DeviceType.CPU && block.device_type == DeviceType.CPU && converted.is_contiguous() && block.is_contiguous()
+                               && NativeData.Address(converted) == NativeData.Address(block);
+                if (!inPlace) block.copy_(converted);
+            }
+            return p;
+        }
+
+        public Tensor SlopeTable(AdcGradient mode) =>
+            throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
+
+        public void Dispose() { }   // the chips own their banks
+    }
+
     // Per programmed matrix and kernel shape: the matrix's tile kernels (built on first use, freed with the chip).
     readonly Dictionary<(object Matrix, long Channels, long KernelH, long KernelW), Tensor[]> _tileKernels = new(new MatrixKey());
 
@@ -195,6 +283,12 @@ public sealed class ProgrammedLayer : IDisposable
 
     public void Dispose()
     {
+        if (_members.Length > 1)
+        {
+            foreach (var t in new[] { EffectiveByColumn, SliceWeights, Clip, ReadVariance, ColumnOffset, OutputOffset, Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
+            foreach (var c in _members) c.Dispose();
+            return;
+        }
         foreach (var k in _tileKernels.Values) foreach (var t in k) t.Dispose();
         _tileKernels.Clear();
         EffectiveByColumn.Dispose();

@@ -73,9 +73,18 @@ public sealed record MonteCarloOptions
     public int BatchSize { get; init; } = 500;
     /// <summary>Device the chips compute on ("cpu", "cuda", "cuda:N"); chips are programmed on the CPU, so the same seed gives the same chips.</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// Chips evaluated together in one batched pass (<see cref="Nn.AnalogConversion.ProgramChips"/>):
+    /// each gives what it gives alone, memory grows with the batch. Finished chips are kept batch by
+    /// batch. On the CPU one chip at a time is as fast (each chip's pass is already batched over
+    /// hundreds of images; `bench -- chips`), so 1 is the default; a device with a high cost per
+    /// operation is where batches of chips pay.
+    /// </summary>
+    public int ChipBatch { get; init; } = 1;
 
     public void Validate()
     {
+        if (ChipBatch < 1) throw new ImcInputException("chip_batch", ChipBatch, "expected an integer >= 1");
         if (Chips < 1) throw new ImcInputException("chips", Chips, "expected an integer >= 1");
         if (Corners < 1) throw new ImcInputException("corners", Corners, "expected an integer >= 1");
         if (FirstChip < 0) throw new ImcInputException("first_chip", FirstChip, "expected an integer >= 0");
@@ -85,7 +94,9 @@ public sealed record MonteCarloOptions
 /// <summary>
 /// Evaluates an analog model on K chips, streaming: each chip is programmed once (persistent cell
 /// and ADC errors drawn from its seed), the whole test set runs on it, and only its accuracy is
-/// kept, so memory does not grow with K. Finished chips are appended to the results file.
+/// kept, so memory does not grow with K. Chips run <see cref="MonteCarloOptions.ChipBatch"/> at a
+/// time in one batched pass, each with the result it has alone. Finished chips are appended to
+/// the results file.
 /// </summary>
 public static class ChipEvaluation
 {
@@ -139,18 +150,30 @@ public static class ChipEvaluation
         }
         AnalogConversion.SetExecution(analogModel, Execution.Analog);
         var done = mc.ResultsPath is null ? new Dictionary<long, ChipResult>() : ReadDone(mc, test);
-        var perChip = new List<ChipResult>();
+        var results = new SortedDictionary<long, ChipResult>();
+        var pending = new List<(long Chip, int? Corner)>();
         for (long k = mc.FirstChip; k < mc.FirstChip + mc.Chips; k++)
         {
-            cancel.ThrowIfCancellationRequested();
             int corner = (int)(k % mc.CornerCount);
-            if (done.TryGetValue(k, out var prior) && prior.Corner == corner) { perChip.Add(prior); continue; }
-            AnalogConversion.Program(analogModel, k, corner);
-            var acc = Evaluator.Evaluate(analogModel, test, norm, mc.BatchSize, progress, $"chip {k - mc.FirstChip + 1}/{mc.Chips}").Accuracy;
-            var r = new ChipResult(k, acc, corner);
-            perChip.Add(r);
-            if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath, new Line(Chip: k, Corner: corner, Accuracy: acc));
+            if (done.TryGetValue(k, out var prior) && prior.Corner == corner) results[k] = prior;
+            else pending.Add((k, corner));
         }
+        // Several chips per pass: each chip's draws and results are those it has alone.
+        foreach (var batch in pending.Chunk(mc.ChipBatch))
+        {
+            cancel.ThrowIfCancellationRequested();
+            AnalogConversion.ProgramChips(analogModel, batch);
+            long first = batch[0].Chip - mc.FirstChip + 1, last = batch[^1].Chip - mc.FirstChip + 1;
+            var label = batch.Length == 1 ? $"chip {first}/{mc.Chips}" : $"chips {first}-{last}/{mc.Chips}";
+            var evals = Evaluator.EvaluateChips(analogModel, test, norm, batch.Length, mc.BatchSize, progress, label);
+            for (int i = 0; i < batch.Length; i++)
+            {
+                var r = new ChipResult(batch[i].Chip, evals[i].Accuracy, batch[i].Corner!.Value);
+                results[r.Chip] = r;
+                if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath, new Line(Chip: r.Chip, Corner: r.Corner, Accuracy: r.Accuracy));
+            }
+        }
+        var perChip = results.Values.ToList();
         var corners = perChip.GroupBy(c => c.Corner).OrderBy(g => g.Key)
             .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy), mc.CornerNames?[g.Key % mc.CornerNames.Length])).ToList();
         return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);

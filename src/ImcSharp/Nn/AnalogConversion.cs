@@ -68,14 +68,19 @@ public static class AnalogConversion
     /// from the chip itself, or from <paramref name="corner"/> when chips are grouped by corner
     /// (a population file's corners are then taken in order).
     /// </summary>
-    public static void Program(nn.Module model, long chip, int? corner = null)
+    public static void Program(nn.Module model, long chip, int? corner = null) => ProgramChips(model, new[] { (chip, corner) });
+
+    /// <summary>
+    /// Programs every analog layer onto several chips at once, each as <see cref="Program"/> would:
+    /// a forward then takes one block of samples per chip, in this order (see
+    /// <see cref="AnalogLayer.ProgramChips"/>), and the Monte Carlo runs the chips in one batched pass.
+    /// </summary>
+    public static void ProgramChips(nn.Module model, IReadOnlyList<(long Chip, int? Corner)> chips)
     {
         var layers = Layers(model);
-        ulong global = corner is int c ? Seeds.Corner(c) : Seeds.Chip(chip, -1);
         for (int i = 0; i < layers.Count; i++)
-            layers[i].Program(Seeds.Chip(chip, i), global, corner);
+            layers[i].ProgramChips(chips.Select(c => new ChipSeeds(Seeds.Chip(c.Chip, i), c.Corner is int k ? Seeds.Corner(k) : Seeds.Chip(c.Chip, -1), c.Corner)).ToArray());
     }
-
 
     /// <summary>Every analog layer's calibration by layer name (stored with peripheral-aware checkpoints).</summary>
     public static Dictionary<string, LayerCalibration> Calibrations(nn.Module model) =>

@@ -115,17 +115,26 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// Programs the current weights onto a chip; the chip's random draws come from
     /// <paramref name="chipSeed"/> (see <see cref="Seeds.Chip"/>).
     /// </summary>
-    public void Program(ulong chipSeed, ulong? globalSeed = null, int? corner = null)
+    public void Program(ulong chipSeed, ulong? globalSeed = null, int? corner = null) =>
+        ProgramChips(new[] { new ChipSeeds(chipSeed, globalSeed ?? _globalSeed, corner ?? _corner) });
+
+    /// <summary>
+    /// Programs the current weights onto K chips at once (<see cref="ProgrammedLayer.Stack"/>): in
+    /// analog execution a forward then takes K blocks of samples, block k on chip k, and gives
+    /// each the output chip k gives it alone. One chip is <see cref="Program"/>.
+    /// </summary>
+    public void ProgramChips(IReadOnlyList<ChipSeeds> chips)
     {
+        if (chips.Count == 0) throw new ArgumentException("no chips to program", nameof(chips));
         using var scope = NewDisposeScope();
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         var previous = _chip;
-        _chip = new ProgrammedLayer(wq, scale, Hardware, chipSeed, globalSeed ?? _globalSeed, corner ?? _corner, AdcRanges, CpuKernels, previous) { ArrayStage = ArrayStage };
+        var programmed = chips.Select(c => new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
+            chips.Count == 1 ? previous : null) { ArrayStage = ArrayStage }).ToList();
+        _chip = ProgrammedLayer.Stack(programmed);
         previous?.Dispose();
-        _chipSeed = chipSeed;
-        _globalSeed = globalSeed ?? _globalSeed;
-        _corner = corner ?? _corner;
+        (_chipSeed, _globalSeed, _corner) = (chips[^1].Chip, chips[^1].Global, chips[^1].Corner);
     }
 
     /// <summary>What the calibrated ADC ranges depend on besides the network: a stored range is reused only on the same.</summary>
@@ -299,23 +308,43 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (AdcRangesPending) CalibrateAdcRange(x);
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
-        long n = x.shape[0];
-        var conv = Execution == Execution.Analog ? Convolution : null;
+        var chip = Execution == Execution.Analog ? _chip : null;
+        int chips = chip?.Chips ?? 1;
+        if (x.shape[0] % chips != 0) throw new ArgumentException($"{LayerName}: {x.shape[0]} samples for {chips} chips: expected a block of samples per chip");
+        if (chips > 1 && gradient is not null) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
+        long n = x.shape[0] / chips;
+        var conv = chip is not null ? Convolution : null;
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
-        long width = conv is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * _chip!.ConvertedColumns * _chip.Tiles
-            : Math.Max(WeightMatrix().shape[1], _chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * _chip.ConvertedColumns);
+        long width = conv is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * chip!.ConvertedColumns * chip.Tiles
+            : Math.Max(WeightMatrix().shape[1], chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
+        // A stack of K chips runs as one batch while all its chips' samples fit one chunk (small layers,
+        // where one chip alone leaves the cores idle between small operations); otherwise chip by chip.
+        // Either way each chip is chunked as it is alone, so it draws the same noise.
+        if (chips > 1 && chips * n > chunk)
+        {
+            var parts = chip!.Members.Select((m, k) => Chunks(m, x.narrow(0, k * n, n), chunk, wq, conv, null).Y).ToArray();
+            return (cat(parts, 0), null);
+        }
+        return Chunks(chip, x, chunk, wq, conv, gradient);
+    }
+
+    /// <summary>The hardware path on <paramref name="chip"/> (null: quantized-digital) in chunks of <paramref name="chunk"/> samples per chip.</summary>
+    (Tensor Y, Tensor? Gate) Chunks(ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv, AdcGradient? gradient)
+    {
+        int chips = chip?.Chips ?? 1;
+        long n = x.shape[0] / chips;
         var outs = new List<Tensor>();
         var gates = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
         {
             // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
             using var scope = NewDisposeScope();
-            var xs = chunk >= n ? x : x.narrow(0, start, Math.Min(chunk, n - start));
+            var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
             var xq = InputEncoding.Quantize(conv is null ? ToRows(xs) : xs, InputScale, Hardware.Core.InputBits, InputSigned);
             Tensor y;
-            if (Execution == Execution.QuantizedDigital)
+            if (chip is null)
             {
                 // float64 keeps every integer product and sum exact; the sums fit float32 exactly.
                 y = xq.to_type(ScalarType.Float64).matmul(wq.Wq.to_type(ScalarType.Float64).t()).to_type(ScalarType.Float32)
@@ -326,15 +355,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
                 var probe = PartialSumProbe is { } p ? (Action<Tensor>)(t => p(this, t)) : null;
                 // Same rescaling as the quantized-digital path, so an exact core gives identical floats.
                 Tensor? gate;
-                (y, gate) = conv is not null ? AnalogMvm.ForwardConv(_chip!, xq, conv, InputSigned, probe, gradient)
-                    : AnalogMvm.Forward(_chip!, xq, InputSigned, probe, gradient);
-                y.mul_((float)(_chip!.WeightScale * InputScale));
+                (y, gate) = conv is not null ? AnalogMvm.ForwardConv(chip, xq, conv, InputSigned, probe, gradient)
+                    : AnalogMvm.Forward(chip, xq, InputSigned, probe, gradient);
+                y.mul_((float)(chip.WeightScale * InputScale));
                 if (gate is not null) gates.Add(gate.MoveToOuterDisposeScope());
             }
             if (bias is not null) y.add_(bias);
             outs.Add(FromRows(y, xs).MoveToOuterDisposeScope());
         }
-        var result = outs.Count == 1 ? outs[0] : cat(outs, 0);
+        var result = AnalogMvm.JoinChipRows(outs, chips);
         return (result, gates.Count == 0 ? null : gates.Count == 1 ? gates[0] : cat(gates, 1));
     }
 
@@ -349,6 +378,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 /// A layer's calibration: input range max|x| and sign, and the calibrated ADC range of each weight
 /// slice with what it was calibrated for (null when the range is not calibrated).
 /// </summary>
+/// <summary>The seeds of one chip of a layer (see <see cref="AnalogLayer.ProgramChips"/>): its own draws, the chip-level (global) draws, its corner.</summary>
+public sealed record ChipSeeds(ulong Chip, ulong? Global = null, int? Corner = null);
+
 public sealed record LayerCalibration(double InputRange, bool InputSigned, List<SliceRange>? AdcRanges = null, string? AdcRangeKey = null);
 
 /// <summary>A fully connected layer executed on IMC cores: y = x W^T + b.</summary>

@@ -136,6 +136,9 @@ public class AwareTrainingTests
             // Chips are the same chips when evaluated again from scratch.
             var again = ChipEvaluation.Run(model, test, info.Normalization, mc with { Chips = 6, ResultsPath = null });
             Assert.Equal(more.PerChip.Select(c => c.Accuracy), again.PerChip.Select(c => c.Accuracy));
+            // In batches of 4 chips (a batch and a remainder): the same chips.
+            var batched = ChipEvaluation.Run(model, test, info.Normalization, mc with { Chips = 6, ResultsPath = null, ChipBatch = 4 });
+            Assert.Equal(again.PerChip, batched.PerChip);
             var err = Assert.Throws<ImcInputException>(() => ChipEvaluation.Run(model, test, info.Normalization, mc with { Key = RunKey.Of(("design", "b")) }));
             Assert.Contains("another setup (design: a -> b)", err.Message);
             // Another test set under the same file is refused too, naming the test set.
