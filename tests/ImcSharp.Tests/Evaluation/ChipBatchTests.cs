@@ -27,8 +27,8 @@ public class ChipBatchTests
         using var scope = NewDisposeScope();
         var hw = HardwareConfig.Load(Repo.Path(design));
         if (adcNoise > 0) hw = hw with { Adc = hw.Adc with { Variation = hw.Adc.Variation with { NoiseSigma = adcNoise } } };
-        // 300 images: the bit-serial and multi-column layers run in several chunks, whose noise must line up per chip.
-        var x = randn(new long[] { 300, 1, 28, 28 }, generator: new Generator(3));
+        // 100 images: the bit-serial and multi-column layers run in several chunks, whose noise must line up per chip.
+        var x = randn(new long[] { 100, 1, 28, 28 }, generator: new Generator(3));
         manual_seed(1);
         using var model = new ModelSpec(net, 1, 28, 28, 10).Build();
         AnalogConversion.Convert(model, hw);
@@ -46,7 +46,7 @@ public class ChipBatchTests
             }
             AnalogConversion.ProgramChips(model, chips);
             Assert.All(AnalogConversion.Layers(model), l => Assert.Equal(3, l.Chip!.Chips));
-            var first = model.call(x.repeat(3, 1, 1, 1)).view(3, 300, 10);
+            var first = model.call(x.repeat(3, 1, 1, 1)).view(3, 100, 10);
             var second = model.call(x.narrow(0, 0, 40).repeat(3, 1, 1, 1)).view(3, 40, 10);
             for (int k = 0; k < chips.Length; k++)
             {
