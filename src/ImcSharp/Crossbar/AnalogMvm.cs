@@ -175,7 +175,9 @@ public static class AnalogMvm
             var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
             x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
         }
-        return layer.ArrayStage.PartialSums(layer, x);
+        if (layer.Chips == 1 || layer.ArrayStage.TakesStacks) return layer.ArrayStage.PartialSums(layer, x);
+        int T = layer.Tiles;
+        return cat(layer.Members.Select((chip, k) => chip.ArrayStage.PartialSums(chip, x.narrow(0, (long)k * T, T))).ToArray(), 0);
     }
 
     /// <summary>

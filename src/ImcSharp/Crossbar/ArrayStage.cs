@@ -25,6 +25,12 @@ public interface IArrayStage
     /// </summary>
     Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
         PartialSums(layer, AnalogMvm.TileRows(layer, conv.Unfold(digits)));
+
+    /// <summary>
+    /// Whether <see cref="PartialSums"/> takes a stack of chips (<see cref="ProgrammedLayer.Stack"/>:
+    /// K T tiles, each chip's noise from its own member); a stage that does not is called once per chip.
+    /// </summary>
+    bool TakesStacks => false;
 }
 
 /// <summary>
@@ -37,6 +43,8 @@ public interface IArrayStage
 public sealed class FirstOrderArray : IArrayStage
 {
     public static readonly FirstOrderArray Instance = new();
+
+    public bool TakesStacks => true;
 
     public Tensor PartialSums(ProgrammedLayer layer, Tensor x)
     {

@@ -59,6 +59,38 @@ public class ChipBatchTests
         Assert.False(TensorAssert.Same(alone[0], alone[1]));
     }
 
+    /// <summary>A plug-in stage written for one chip (it does not take stacks): 3% droop on every column.</summary>
+    sealed class OneChipDroop : ImcSharp.Crossbar.IArrayStage
+    {
+        public Tensor PartialSums(ImcSharp.Crossbar.ProgrammedLayer layer, Tensor digits)
+        {
+            Assert.Equal(1, layer.Chips);
+            return ImcSharp.Crossbar.FirstOrderArray.Instance.PartialSums(layer, digits).mul_(0.97f);
+        }
+    }
+
+    [Fact]
+    public void AStageForOneChipIsCalledOncePerChipOfAStack()
+    {
+        using var scope = NewDisposeScope();
+        var hw = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco-realistic.json"));
+        var x = randn(new long[] { 64, 1, 28, 28 }, generator: new Generator(5));
+        manual_seed(1);
+        using var model = new ModelSpec("mlp", 1, 28, 28, 10).Build();
+        AnalogConversion.Convert(model, hw);
+        foreach (var l in AnalogConversion.Layers(model)) l.ArrayStage = new OneChipDroop();
+        AnalogConversion.CalibrateInputs(model, x);
+        model.eval();
+        var chips = new (long Chip, int? Corner)[] { (2, 0), (3, 1) };
+        using (no_grad())
+        {
+            var alone = chips.Select(c => { AnalogConversion.Program(model, c.Chip, c.Corner); return model.call(x).MoveToOuterDisposeScope(); }).ToArray();
+            AnalogConversion.ProgramChips(model, chips);
+            var together = model.call(x.repeat(2, 1, 1, 1)).view(2, 64, 10);
+            for (int k = 0; k < 2; k++) Assert.True(TensorAssert.Same(alone[k], together[k]));
+        }
+    }
+
     [Fact]
     public void AStackRefusesTrainingAndMismatchedBatches()
     {
