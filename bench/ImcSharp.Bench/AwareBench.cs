@@ -107,3 +107,49 @@ public static class AwareBench
         return results;
     }
 }
+
+/// <summary>
+/// Where an aware step's time goes, layer by layer: each analog layer's hardware forward (no
+/// gradient) and its forward with the surrogate plus backward, on the inputs it sees in a LeNet-5
+/// step (batch 64, a fresh chip), against the same float layer.
+/// </summary>
+public static class AwareLayers
+{
+    public static List<Measurement> Run(string hardwarePath = "experiments/hw/current-rram-cco.json")
+    {
+        var results = new List<Measurement>();
+        using var train = DatasetCatalog.Load("fashion-mnist", null, Split.Train);
+        var norm = train.ComputeNormalization();
+        var aware = new AwareOptions { Hardware = HardwareConfig.Load(hardwarePath), Variation = ChipSampling.FreshChip };
+        manual_seed(1);
+        using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        ChipSampler.Prepare(model, aware);
+        using (NewDisposeScope()) AnalogConversion.CalibrateInputs(model, norm.Apply(train.Images.narrow(0, 0, 1000)));
+        ChipSampler.ProgramStep(model, aware, 1, 0, 0);
+        var inputs = new Dictionary<string, Tensor>();
+        var layers = AnalogConversion.Layers(model);
+        var hooks = layers.Select(l => l.register_forward_pre_hook((m, x) => { inputs[l.LayerName] = x.detach().clone().DetachFromDisposeScope(); return x; })).ToList();
+        using (no_grad()) model.call(norm.Apply(train.Images.narrow(0, 0, 64)));
+        foreach (var h in hooks) h.remove();
+        const int reps = 50;
+        foreach (var l in layers)
+        {
+            var x = inputs[l.LayerName];
+            foreach (var exec in new[] { Execution.Float, Execution.Analog })
+            {
+                l.Execution = exec;
+                results.Add(Harness.Time($"{l.LayerName} {exec} forward, no gradient", () =>
+                {
+                    for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); using var g = no_grad(); l.call(x); }
+                }, reps, "calls/s", warmup: 1, repeats: 3));
+                var xg = x.detach().requires_grad_(true);
+                results.Add(Harness.Time($"{l.LayerName} {exec} forward + backward", () =>
+                {
+                    for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); l.call(xg).sum().backward(); }
+                }, reps, "calls/s", warmup: 1, repeats: 3));
+            }
+        }
+        foreach (var r in results) Console.WriteLine($"  {r.Name}: {r.MedianSeconds / reps * 1e3:F3} ms (min {r.MinSeconds / reps * 1e3:F3})");
+        return results;
+    }
+}

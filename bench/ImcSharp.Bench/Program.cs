@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown|aware-layers ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw" && args[i - 1] != "--images"))).ToList();
@@ -34,6 +34,9 @@ foreach (var suite in suites)
         case "aware-breakdown":
             Harness.Print(AwareBench.Breakdown());
             break;
+        case "aware-layers":
+            Harness.Print(AwareLayers.Run());
+            break;
         case "adc-networks":
             Harness.Print(AdcBench.Networks());
             break;
@@ -45,7 +48,7 @@ foreach (var suite in suites)
             Harness.Print(AnalogBench.MlpSettings());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware or aware-breakdown");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown or aware-layers");
             return 2;
     }
 }
