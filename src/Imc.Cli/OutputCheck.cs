@@ -16,7 +16,8 @@ public sealed class OutputCheck : ICommandInterceptor
 
     public void Intercept(CommandContext context, CommandSettings settings)
     {
-        // Before anything loads libtorch: its OpenMP runtime reads the spin setting at load.
+        // Before anything loads libtorch: its OpenMP runtime reads the spin setting at load, oneDNN its cache size.
+        if (settings is Commands.ImcSettings { LowMemory: true }) NativeRuntime.ReleaseConvolutionPrimitives();
         NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
         if (settings is Commands.ImcSettings { Device: var device }) ComputeTarget.Parse(device);
         var type = settings.GetType();

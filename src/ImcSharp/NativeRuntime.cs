@@ -53,6 +53,21 @@ public static class NativeRuntime
         return n;
     }
 
+    /// <summary>
+    /// Frees libtorch's oneDNN convolution primitives after each use (ONEDNN_PRIMITIVE_CACHE_CAPACITY=0,
+    /// unless that is set), before libtorch loads: what the cached primitives hold is most of the peak
+    /// of a bit-serial evaluation (LeNet-5 on configs/puma-reference.json, 1,000 images: 0.71-0.83 GB
+    /// against 1.19-1.21 GB), at a cost in speed where convolutions dominate (float ResNet-20
+    /// inference 46% slower, analog 20%; see the README). Returns whether it applied.
+    /// </summary>
+    public static bool ReleaseConvolutionPrimitives()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("ONEDNN_PRIMITIVE_CACHE_CAPACITY") is not null) return false;
+        // oneDNN reads the native environment when it first builds a primitive: set it there, not only in .NET's copy.
+        try { return SetEnv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0", 0) == 0; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
     /// <summary>True once <see cref="TuneAllocator"/> has applied the settings.</summary>
     public static bool AllocatorTuned { get; private set; }
 

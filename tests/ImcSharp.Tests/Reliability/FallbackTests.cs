@@ -46,4 +46,29 @@ public class FallbackTests
         Assert.Equal(fast, Chips("glibc-defaults", new() { ["IMC_MALLOC_TUNING"] = "0" }));
         Assert.Equal(fast, Chips("no-avx2", new() { ["DOTNET_EnableAVX2"] = "0" }));
     }
+
+    [Fact]
+    public void LowMemoryFreesConvolutionPrimitivesAndGivesTheSameChips()
+    {
+        var data = Synthetic.MnistDir(train: 256, test: 64);
+        var dir = Synthetic.TempDir();
+        Assert.Equal(0, BadInputCorpusTests.Run("train", "--model", "lenet5", "--dataset", "mnist", "--data", data, "--epochs", "1", "--out", dir).Code);
+        // oneDNN says for each primitive it builds whether its cache had it.
+        (List<double> Chips, string Log) Eval(string name, params string[] extra)
+        {
+            var json = Path.Combine(dir, name + ".json");
+            var (code, output) = Imc(new Dictionary<string, string> { ["ONEDNN_VERBOSE"] = "2" }, new[] { "eval", "--checkpoint", Path.Combine(dir, "lenet5.ckpt"),
+                "--dataset", "mnist", "--data", data, "--hw", Repo.Path("experiments", "hw", "current-rram-cco.json"), "--chips", "2",
+                "--calibration-images", "64", "--json", json }.Concat(extra).ToArray());
+            Assert.True(code == 0, $"{name}: {output}");
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            return (doc.RootElement.GetProperty("per_chip").EnumerateArray().Select(c => c.GetProperty("accuracy").GetDouble()).ToList(), output);
+        }
+        var cached = Eval("cached");
+        var low = Eval("low-memory", "--low-memory");
+        Assert.Equal(cached.Chips, low.Chips);
+        Assert.Contains("create:cache_hit", cached.Log);
+        Assert.Contains("create:cache_miss", low.Log);
+        Assert.DoesNotContain("create:cache_hit", low.Log);
+    }
 }
