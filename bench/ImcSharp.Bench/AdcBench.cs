@@ -99,7 +99,7 @@ public static class AdcBench
                 results.Add(m);
                 ideal ??= m;
                 // Minimum times too: on a shared VM they are the steadier comparison.
-                Console.WriteLine($"  {name} {label} {hw.Adc.Kind}: {m.MedianSeconds / ideal.MedianSeconds:F2}x the ideal quantizer (medians), {m.MinSeconds / ideal.MinSeconds:F2}x (minima)");
+                Console.WriteLine($"  {name} {label} {hw.Adc.Kind}: {Harness.Ratio(m, ideal, "the ideal quantizer")}");
             }
         }
         return results;

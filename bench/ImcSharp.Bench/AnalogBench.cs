@@ -56,7 +56,7 @@ public static class AnalogBench
                 results.Add(m);
                 var bare = BareMatmuls(model, x);
                 results.Add(bare);
-                Console.WriteLine($"  {cfg.Name}: {m.MedianSeconds / fl.MedianSeconds:F2}x float, {m.MedianSeconds / bare.MedianSeconds:F2}x its bare matmuls");
+                Console.WriteLine($"  {cfg.Name}: {Harness.Ratio(m, fl, "float")}, {Harness.Ratio(m, bare, "its bare matmuls")}");
                 Reset(model);
             }
         }
@@ -81,7 +81,7 @@ public static class AnalogBench
         AnalogConversion.Program(model, 0);
         var m = Harness.Time($"resnet20 analog: {hw.Name}", () => Infer(model, x, 100), 500, "images/s", warmup: 1, repeats: 3);
         results.Add(m);
-        Console.WriteLine($"  {hw.Name}: {m.MedianSeconds / fl.MedianSeconds:F2}x float");
+        Console.WriteLine($"  {hw.Name}: {Harness.Ratio(m, fl, "float")}");
         return results;
     }
 

@@ -62,7 +62,7 @@ public static class AwareBench
             }, steps * batch, "images/s", warmup: 1, repeats: 3);
             results.Add(r);
             baseline ??= r;
-            Console.WriteLine($"  {r.Name}: {r.MedianSeconds / steps * 1e3:F1} ms/step, epoch of 938 steps ~{r.MedianSeconds / steps * 938:F0} s, {r.MedianSeconds / baseline.MedianSeconds:F2}x float");
+            Console.WriteLine($"  {r.Name}: {r.MedianSeconds / steps * 1e3:F1} ms/step, epoch of 938 steps ~{r.MedianSeconds / steps * 938:F0} s, {Harness.Ratio(r, baseline, "float")}");
         }
         return results;
     }
@@ -135,21 +135,27 @@ public static class AwareLayers
         foreach (var l in layers)
         {
             var x = inputs[l.LayerName];
+            var xg = x.detach().requires_grad_(true);
+            var timed = new Dictionary<(Execution, bool), Measurement>();
             foreach (var exec in new[] { Execution.Float, Execution.Analog })
             {
                 l.Execution = exec;
-                results.Add(Harness.Time($"{l.LayerName} {exec} forward, no gradient", () =>
+                timed[(exec, false)] = Harness.Time($"{l.LayerName} {exec} forward, no gradient", () =>
                 {
                     for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); using var g = no_grad(); l.call(x); }
-                }, reps, "calls/s", warmup: 1, repeats: 3));
-                var xg = x.detach().requires_grad_(true);
-                results.Add(Harness.Time($"{l.LayerName} {exec} forward + backward", () =>
+                }, reps, "calls/s", warmup: 1, repeats: 3);
+                timed[(exec, true)] = Harness.Time($"{l.LayerName} {exec} forward + backward", () =>
                 {
                     for (int i = 0; i < reps; i++) { using var s = NewDisposeScope(); l.call(xg).sum().backward(); }
-                }, reps, "calls/s", warmup: 1, repeats: 3));
+                }, reps, "calls/s", warmup: 1, repeats: 3);
+            }
+            results.AddRange(timed.Values);
+            foreach (bool backward in new[] { false, true })
+            {
+                var (a, f) = (timed[(Execution.Analog, backward)], timed[(Execution.Float, backward)]);
+                Console.WriteLine($"  {l.LayerName} {(backward ? "forward + backward" : "forward")}: {a.MedianSeconds / reps * 1e3:F3} ms, {Harness.Ratio(a, f, "float")}");
             }
         }
-        foreach (var r in results) Console.WriteLine($"  {r.Name}: {r.MedianSeconds / reps * 1e3:F3} ms (min {r.MinSeconds / reps * 1e3:F3})");
         return results;
     }
 }

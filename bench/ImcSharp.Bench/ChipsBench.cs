@@ -41,7 +41,7 @@ public static class ChipsBench
                     reference ??= accuracies;
                     if (!reference.SequenceEqual(accuracies)) throw new InvalidOperationException($"batches of {batch} changed the chips' accuracies");
                     one ??= m;
-                    Console.WriteLine($"  {name} {hw.Name}, batches of {batch}: {m.MedianSeconds / one.MedianSeconds:F2}x one chip at a time (min {m.MinSeconds / one.MinSeconds:F2}x)");
+                    Console.WriteLine($"  {name} {hw.Name}, batches of {batch}: {Harness.Ratio(m, one, "one chip at a time")}");
                 }
             }
         return results;

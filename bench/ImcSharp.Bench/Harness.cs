@@ -37,6 +37,10 @@ public static class Harness
         return double.NaN;
     }
 
+    /// <summary>A figure as a ratio against its baseline measured in the same run: "1.23x what (min 1.20x)", medians then minima.</summary>
+    public static string Ratio(Measurement m, Measurement baseline, string what) =>
+        $"{m.MedianSeconds / baseline.MedianSeconds:F2}x {what} (min {m.MinSeconds / baseline.MinSeconds:F2}x)";
+
     public static void Print(IEnumerable<Measurement> ms)
     {
         Console.WriteLine($"{"benchmark",-50} {"median ms",10} {"min ms",10} {"throughput",14} {"",-10} {"peak MiB so far",15}");
