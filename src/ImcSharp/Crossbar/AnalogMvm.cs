@@ -35,11 +35,11 @@ public static class AnalogMvm
         Forward(layer, xq, signedInputs, probe, null).Y;
 
     /// <summary>The output [B, N] and, when <paramref name="gradient"/> is set, the training gate G [T, B, N].
-    /// A stack of K chips (<see cref="ProgrammedLayer.Stack"/>) takes and returns K B rows, chip by chip.</summary>
+    /// A stack of K chips (<see cref="ProgrammedLayer.Stack"/>) takes and returns K B rows, chip by chip;
+    /// it has no gate (its ADC bank refuses a gradient table).</summary>
     public static (Tensor Y, Tensor? Gate) Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         int K = layer.Chips;
-        if (K > 1 && gradient is not null) throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
         long batch = xq.shape[0] / K;
         long perSample = (long)layer.Tiles * InputEncoding.Phases(layer.Hardware.Core, signedInputs) * layer.ConvertedColumns * 4;
         // Chunks of samples per chip: a chip in a stack is chunked as it is alone, so it reads the same noise.
@@ -87,7 +87,6 @@ public static class AnalogMvm
     {
         var core = layer.Hardware.Core;
         int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
-        if (K > 1 && gradient is not null) throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
         long B = xq.shape[0] / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
         Tensor Digits(Tensor x) => P == 1 ? x
