@@ -184,7 +184,6 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     internal static ImageSet Load(string dataset, string? dir, Split split, int limit, (int, int, int)? shape = null)
     {
-        var set = DatasetCatalog.Load(dataset, dir, split, shape);
-        return limit > 0 ? set.Take(limit) : set;
+        return DatasetCatalog.Load(dataset, dir, split, shape, limit);
     }
 }

@@ -27,7 +27,9 @@ public sealed class BatchLoader
     public int BatchCount => (int)((_set.Count + BatchSize - 1) / BatchSize);
 
     /// <summary>
-    /// Yields (x float [B,C,H,W], y int64 [B]). Tensors are created in the caller's dispose scope.
+    /// Yields (x float [B,C,H,W], y int64 [B]). Tensors are created in the dispose scope current when
+    /// the enumerator advances: a `foreach` whose body opens the scope draws them outside it, so a
+    /// loop over a whole epoch should go through <see cref="Scoped"/>.
     /// </summary>
     public IEnumerable<(Tensor X, Tensor Y)> Epoch(long seed, int epoch, bool shuffle, Augmentation? augment = null)
     {
@@ -67,6 +69,28 @@ public sealed class BatchLoader
         {
             order?.Dispose();
             gen?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="batches"/>, each drawn inside a dispose scope of its own that is freed when
+    /// the next batch is drawn or the loop ends. A `foreach` advances its enumerator before its
+    /// body runs, so without this a batch (and its normalized copy) outlives every scope the body
+    /// opens and its native memory waits for the finalizer: 14 tensors per evaluation of 1,000
+    /// images, which let resident memory grow by 60-250 MB per chip.
+    /// </summary>
+    public static IEnumerable<(Tensor X, Tensor Y)> Scoped(IEnumerable<(Tensor X, Tensor Y)> batches)
+    {
+        using var e = batches.GetEnumerator();
+        while (true)
+        {
+            var scope = NewDisposeScope();
+            try
+            {
+                if (!e.MoveNext()) yield break;
+                yield return e.Current;
+            }
+            finally { scope.Dispose(); }
         }
     }
 

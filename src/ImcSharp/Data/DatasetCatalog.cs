@@ -26,15 +26,14 @@ public static class DatasetCatalog
     };
 
     /// <param name="shape">An image folder's target (C, H, W): the model's input (default <see cref="DefaultImageShape"/>); other datasets have their own.</param>
-    public static ImageSet Load(string dataset, string? dataDir, Split split, (int Channels, int Height, int Width)? shape = null)
+    /// <param name="limit">The first <paramref name="limit"/> images only (0: all); IDX files are then read only that far.</param>
+    public static ImageSet Load(string dataset, string? dataDir, Split split, (int Channels, int Height, int Width)? shape = null, long limit = 0)
     {
         var name = Canonical(dataset);
-        return name switch
-        {
-            "cifar10" => LoadCifar(ResolveDir(name, dataDir), split),
-            "imagefolder" => ImageFolderReader.Load(ResolveDir(name, dataDir), split, (shape ?? DefaultImageShape).Channels, (shape ?? DefaultImageShape).Height, (shape ?? DefaultImageShape).Width),
-            _ => LoadIdx(name, ResolveDir(name, dataDir), split),
-        };
+        if (name is not ("cifar10" or "imagefolder")) return LoadIdx(name, ResolveDir(name, dataDir), split, limit);
+        using var all = name == "cifar10" ? LoadCifar(ResolveDir(name, dataDir), split)
+            : ImageFolderReader.Load(ResolveDir(name, dataDir), split, (shape ?? DefaultImageShape).Channels, (shape ?? DefaultImageShape).Height, (shape ?? DefaultImageShape).Width);
+        return all.Take(limit > 0 ? limit : all.Count);
     }
 
     static string ResolveDir(string name, string? dataDir)
@@ -53,19 +52,19 @@ public static class DatasetCatalog
         throw new ImcInputException("data", null, $"the directory holding {name}'s {(name == "cifar10" ? "CIFAR-10 binary batches" : name == "imagefolder" ? "class folders of PNG/JPEG images" : "IDX files")} is required");
     }
 
-    static ImageSet LoadIdx(string name, string dir, Split split)
+    static ImageSet LoadIdx(string name, string dir, Split split, long limit)
     {
         var prefix = split == Split.Train ? "train" : "t10k";
         var imagesPath = FindIdx(dir, $"{prefix}-images-idx3-ubyte", name);
         var labelsPath = FindIdx(dir, $"{prefix}-labels-idx1-ubyte", name);
-        var images = IdxReader.Read(imagesPath);
-        var labels = IdxReader.Read(labelsPath);
+        var images = IdxReader.Read(imagesPath, limit);
+        var labels = IdxReader.Read(labelsPath, limit);
         if (images.Shape.Length != 3)
             throw new ImcInputException($"{imagesPath}: expected 3 dimensions [N, rows, cols], found {images.Shape.Length}");
         if (labels.Shape.Length != 1)
             throw new ImcInputException($"{labelsPath}: expected 1 dimension [N], found {labels.Shape.Length}");
-        if (images.Shape[0] != labels.Shape[0])
-            throw new ImcInputException($"{labelsPath}: {labels.Shape[0]} labels but {imagesPath} has {images.Shape[0]} images: expected equal counts");
+        if (images.Declared != labels.Declared)
+            throw new ImcInputException($"{labelsPath}: {labels.Declared} labels but {imagesPath} has {images.Declared} images: expected equal counts");
         int bad = Array.FindIndex(labels.Data, b => b > 9);
         if (bad >= 0) throw new ImcInputException($"{labelsPath}: label {labels.Data[bad]} at index {bad}: expected 0..9");
         var n = images.Shape[0];

@@ -47,11 +47,12 @@ public static class Evaluator
             }
             seen += b;
             step++;
+            NativeRuntime.CollectFinalizable();
             progress?.Invoke(new ProgressUpdate(phase, step, loader.BatchCount, lossSum.Average() / seen, (double)correct.Sum() / chips / seen));
         }
         return Enumerable.Range(0, chips).Select(k => new EvalResult(seen, correct[k], seen == 0 ? 0 : lossSum[k] / seen)).ToArray();
     }
 
-    // Batches are made inside the caller's per-batch scope, so each is freed with it.
-    static IEnumerable<(Tensor, Tensor)> Batches(BatchLoader loader) => loader.Epoch(0, 0, shuffle: false);
+    // Each batch is drawn inside a scope of its own and freed with it.
+    static IEnumerable<(Tensor, Tensor)> Batches(BatchLoader loader) => BatchLoader.Scoped(loader.Epoch(0, 0, shuffle: false));
 }

@@ -120,10 +120,10 @@ public static class Trainer
                     info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen, priorSeconds + sw.Elapsed.TotalSeconds) };
                     Checkpoint.Save(ckptPath, info, model, optimizer);
                 }
-                foreach (var (images, labels) in loader.Epoch(o.Seed, epoch, shuffle: true, augment))
+                foreach (var (images, labels) in BatchLoader.Scoped(loader.Epoch(o.Seed, epoch, shuffle: true, augment)))
                 {
                     // Batches trained before an interruption: drawn (the shuffle and augmentation stay in step) but not trained again.
-                    if (step < skip) { images.Dispose(); labels.Dispose(); step++; continue; }
+                    if (step < skip) { step++; continue; }
                     using var scope = NewDisposeScope();
                     var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
                     if (cancel.IsCancellationRequested)
@@ -148,6 +148,7 @@ public static class Trainer
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     seen += b;
                     step++;
+                    NativeRuntime.CollectFinalizable();
                     progress?.Invoke(new ProgressUpdate($"epoch {epoch + 1}/{o.Epochs}", step, loader.BatchCount, lossSum / seen, (double)correct / seen));
                     if (saveEverySteps > 0 && step % saveEverySteps == 0 && step < loader.BatchCount) SaveProgress();
                 }

@@ -70,6 +70,41 @@ public class IdxReaderTests
         Assert.Contains("19 labels", e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ALimitReadsTheFirstItemsOnlyAndKeepsTheDeclaredCount(bool gzip)
+    {
+        var dir = Synthetic.TempDir();
+        var data = Enumerable.Range(0, 5 * 3 * 4).Select(i => (byte)(i * 3)).ToArray();
+        var path = Path.Combine(dir, "x.idx");
+        Synthetic.WriteFile(path, Synthetic.Idx(new[] { 5, 3, 4 }, data), gzip);
+        var first = IdxReader.Read(path, limit: 2);
+        Assert.Equal(new[] { 2, 3, 4 }, first.Shape);
+        Assert.Equal(5, first.Declared);
+        Assert.Equal(data[..24], first.Data);
+        Assert.Equal(data, IdxReader.Read(path, limit: 9).Data);   // a limit past the end reads all
+
+        // Reading all still refuses trailing bytes; a limit stops before them.
+        var bytes = Synthetic.Idx(new[] { 5, 3, 4 }, data).Concat(new byte[7]).ToArray();
+        Assert.Contains("7 unexpected trailing bytes", Assert.Throws<ImcInputException>(() => IdxReader.Parse("x", bytes)).Message);
+        Assert.Equal(data[..12], IdxReader.Parse("x", bytes, limit: 1).Data);
+    }
+
+    [Fact]
+    public void CatalogLoadsALimitedSetAndStillChecksCounts()
+    {
+        var dir = Synthetic.MnistDir(train: 30, test: 20);
+        using var all = DatasetCatalog.Load("mnist", dir, Split.Train);
+        using var first = DatasetCatalog.Load("mnist", dir, Split.Train, limit: 7);
+        Assert.Equal(new long[] { 7, 1, 28, 28 }, first.Images.shape);
+        Assert.True(first.Images.equal(all.Images.narrow(0, 0, 7)).all().item<bool>());
+        Assert.True(first.Labels.equal(all.Labels.narrow(0, 0, 7)).all().item<bool>());
+
+        Synthetic.WriteFile(Path.Combine(dir, "t10k-labels-idx1-ubyte.gz"), Synthetic.Idx(new[] { 19 }, new byte[19]), gzip: true);
+        Assert.Contains("19 labels", Assert.Throws<ImcInputException>(() => DatasetCatalog.Load("mnist", dir, Split.Test, limit: 5)).Message);
+    }
+
     [Fact]
     public void MissingDirectoryAndUnknownDatasetAreClearErrors()
     {
