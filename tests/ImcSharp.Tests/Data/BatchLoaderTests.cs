@@ -26,6 +26,39 @@ public class BatchLoaderTests
     }
 
     [Fact]
+    public void ScopedBatchesAreFreedWhenTheNextIsDrawnAndNoneLeaveTheLoop()
+    {
+        using var set = Set(25);
+        var loader = new BatchLoader(set, new Normalization(new[] { 0f }, new[] { 1f }), 10);
+        var seen = new List<Tensor>();
+        foreach (var (x, y) in BatchLoader.Scoped(loader.Epoch(1, 0, shuffle: true)))
+        {
+            Assert.All(seen, t => Assert.True(t.IsInvalid));   // every earlier batch is freed already
+            Assert.False(x.IsInvalid);
+            seen.Add(x);
+            seen.Add(y);
+        }
+        Assert.Equal(6, seen.Count);
+        Assert.All(seen, t => Assert.True(t.IsInvalid));
+
+        // Leaving early frees the batch in hand too.
+        var first = BatchLoader.Scoped(loader.Epoch(1, 0, shuffle: false)).First().X;
+        Assert.True(first.IsInvalid);
+    }
+
+    [Fact]
+    public void EvaluationLeavesNoTensorOutsideAScope()
+    {
+        using var set = Set(130);
+        var model = new ImcSharp.Models.Mlp(4, new[] { 8 }, 130);
+        var stats = TorchSharp.DisposeScopeManager.Statistics;
+        stats.Reset();
+        ImcSharp.Training.Evaluator.Evaluate(model, set, new Normalization(new[] { 0f }, new[] { 1f }), batchSize: 50);
+        Assert.Equal(0, stats.CreatedOutsideScopeCount);
+        Assert.Equal(stats.CreatedInScopeCount, stats.DisposedInScopeCount);
+    }
+
+    [Fact]
     public void NormalizationIsPerChannelAffine()
     {
         using var set = Set(4);
