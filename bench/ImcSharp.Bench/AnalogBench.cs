@@ -92,12 +92,8 @@ public static class AnalogBench
         using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test);
         var norm = test.ComputeNormalization();
         using var x = norm.Apply(test.Images);
-        var settings = new[]
-        {
-            Config(256, 8, InputMode.Dac, 6) with { Name = "256 rows, 6-bit ADC, no slicing" },
-            Config(256, 4, InputMode.Dac, 6) with { Name = "256 rows, 6-bit ADC, two 4-bit slices" },
-            Config(256, 8, InputMode.BitSerial, 6) with { Name = "256 rows, 6-bit ADC, bit-serial inputs" },
-        };
+        // The shared settings, as `imc eval --hw` takes them (scripts/memory-check.sh measures their peak memory).
+        var settings = new[] { "dac", "slices", "bit-serial" }.Select(s => HardwareConfig.Load($"configs/compare/256-{s}-6b.json")).ToArray();
         manual_seed(1);
         using var model = new ModelSpec("mlp", 1, 28, 28, 10).Build();
         model.eval();

@@ -55,9 +55,9 @@ public static class NativeRuntime
 
     /// <summary>
     /// Frees libtorch's oneDNN convolution primitives after each use (ONEDNN_PRIMITIVE_CACHE_CAPACITY=0,
-    /// unless that is set), before libtorch loads: what the cached primitives hold is most of the peak
-    /// of a bit-serial evaluation (LeNet-5 on configs/puma-reference.json, 1,000 images: 0.71-0.83 GB
-    /// against 1.19-1.21 GB), at a cost in speed where convolutions dominate (float ResNet-20
+    /// unless that is set), before libtorch loads: what the cached primitives hold is a large part of
+    /// the peak of a many-slice bit-serial evaluation (LeNet-5 on configs/puma-reference.json, 10,000
+    /// images: 0.54-0.64 GB against 0.87-1.05 GB), at a cost in speed where convolutions dominate (float ResNet-20
     /// inference 46% slower, analog 20%; see the README). Returns whether it applied.
     /// </summary>
     public static bool ReleaseConvolutionPrimitives()

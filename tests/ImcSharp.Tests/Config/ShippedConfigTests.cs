@@ -15,7 +15,7 @@ public class ShippedConfigTests
     [Fact]
     public void EveryHardwareConfigRoundTrips()
     {
-        var files = Files("configs", Path.Combine("experiments", "hw"), Path.Combine("experiments", "tune")).ToList();
+        var files = Files("configs", Path.Combine("configs", "compare"), Path.Combine("experiments", "hw"), Path.Combine("experiments", "tune")).ToList();
         Assert.True(files.Count >= 10, $"{files.Count} hardware configs");
         foreach (var f in files)
         {
