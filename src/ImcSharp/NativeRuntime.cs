@@ -21,6 +21,9 @@ public static class NativeRuntime
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int Mallopt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
     [DllImport("libc", EntryPoint = "setenv")]
     static extern int SetEnv(string name, string value, int overwrite);
 
@@ -90,6 +93,18 @@ public static class NativeRuntime
 
     /// <summary>The least time between two collections of <see cref="CollectFinalizable"/>: it bounds their cost to a few percent.</summary>
     public static TimeSpan CollectionInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Gives glibc's free heap pages back to the system (malloc_trim), after a one-off pass whose
+    /// temporaries are not the ones that follow: calibrating ResNet-20's ranges on 1,000 images
+    /// leaves about 2.5 GB free but resident, which the chips' passes would not reuse.
+    /// Best-effort: only on Linux/glibc.
+    /// </summary>
+    public static void ReturnFreeHeap()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
 
     /// <summary>True once <see cref="TuneAllocator"/> has applied the settings.</summary>
     public static bool AllocatorTuned { get; private set; }

@@ -38,10 +38,9 @@ public sealed class ResNet20 : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        x = nn.functional.relu(stemBn.call(stem.call(x)));
-        foreach (var block in blocks) x = block.call(x);
-        x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
-        return fc.call(x);
+        var h = Steps.Then(x, x, v => nn.functional.relu(stemBn.call(stem.call(v))));
+        foreach (var block in blocks) h = Steps.Then(h, x, block.call);
+        return Steps.Then(h, x, v => fc.call(nn.functional.adaptive_avg_pool2d(v, 1).flatten(1)));
     }
 
     public sealed class BasicBlock : nn.Module<Tensor, Tensor>

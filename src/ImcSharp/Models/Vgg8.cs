@@ -31,12 +31,16 @@ public sealed class Vgg8 : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        var h = x;
         for (int i = 0; i < features.Count; i += 2)
         {
-            x = nn.functional.relu(features[i + 1].call(features[i].call(x)));
-            if (i % 4 == 2) x = nn.functional.max_pool2d(x, 2);
+            int layer = i;
+            h = Steps.Then(h, x, v =>
+            {
+                var y = nn.functional.relu(features[layer + 1].call(features[layer].call(v)));
+                return layer % 4 == 2 ? nn.functional.max_pool2d(y, 2) : y;
+            });
         }
-        x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
-        return fc2.call(nn.functional.relu(fc1.call(x)));
+        return Steps.Then(h, x, v => fc2.call(nn.functional.relu(fc1.call(nn.functional.adaptive_avg_pool2d(v, 1).flatten(1)))));
     }
 }

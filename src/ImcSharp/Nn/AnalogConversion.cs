@@ -127,6 +127,7 @@ public static class AnalogConversion
             model.call(ComputeTarget.On(x, ComputeTarget.Of(model)));
         }
         for (int i = 0; i < layers.Count; i++) layers[i].Execution = saved[i];
+        NativeRuntime.ReturnFreeHeap();
     }
 
     static (nn.Module Parent, string Child) Locate(nn.Module root, string path)
