@@ -248,11 +248,35 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             : throw new ImcInputException($"{_source}: value '{name}' is used before it is computed");
         long[] LongsOf(string name) => V(name).to_type(ScalarType.Int64).data<long>().ToArray();
         int Axis(NodeProto n, long rank, long fallback = 1) { var a = Int(n, "axis", fallback); return (int)(a < 0 ? a + rank : a); }
-        foreach (var node in _graph.Node)
+        // Each node in a dispose scope of its own, each value freed after its last use: under the
+        // caller's scope every activation would otherwise live until the batch ends.
+        var lastUse = new Dictionary<string, int>();
+        for (int k = 0; k < _graph.Node.Count; k++) foreach (var name in _graph.Node[k].Input) lastUse[name] = k;
+        for (int k = 0; k < _graph.Node.Count; k++)
         {
+            var node = _graph.Node[k];
             if (node.OpType == "Constant" || _aliases.Contains(node.Output[0])) continue;
+            var y = Step(node);
+            values[node.Output[0]] = y;
+            foreach (var name in node.Input.Distinct())
+                if (name != _input && name != _output && lastUse[name] == k && values.Remove(name, out var dead)
+                    && !values.Values.Any(v => ReferenceEquals(v, dead)))
+                    dead.Dispose();
+        }
+        return V(_output);
+
+        Tensor Step(NodeProto node)
+        {
+            using var scope = NewDisposeScope();
+            var y = Compute(node);
+            // Identity and Dropout hand on an existing value (the caller's input, a buffer): it is not this node's to move.
+            return node.Input.Any(n => values.TryGetValue(n, out var v) && ReferenceEquals(v, y)) || buffers.Values.Any(b => ReferenceEquals(b, y)) ? y : y.MoveToOuterDisposeScope();
+        }
+
+        Tensor Compute(NodeProto node)
+        {
             var i = node.Input;
-            Tensor y = node.OpType switch
+            return node.OpType switch
             {
                 "Conv" => _convPads.TryGetValue(node.Output[0], out var pad)
                     ? Layer(node.Output[0]).call(nn.functional.pad(V(i[0]), pad.Pads))
@@ -286,9 +310,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
                 "Pad" => Pad(node, V(i[0]), LongsOf(i[1]), i.Count > 2 && i[2].Length > 0 ? V(i[2]).item<float>() : 0f),
                 _ => throw Error(node, "operator not supported"),
             };
-            values[node.Output[0]] = y;
         }
-        return V(_output);
     }
 
     Tensor Clip(NodeProto node, Tensor x, float? min, float? max)

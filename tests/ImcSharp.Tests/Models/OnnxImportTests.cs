@@ -48,6 +48,21 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnImportedForwardFreesEachValueAfterItsLastUse()
+    {
+        using var net = OnnxNetwork.Load(Fixture("resnet20.onnx"));
+        net.eval();
+        using var noGrad = no_grad();
+        var x = rand(new long[] { 2, 1, 28, 28 }, generator: new Generator(5));
+        using var scope = NewDisposeScope();
+        var y = net.call(x);
+        // The output and at most a few leftovers, not ResNet-20's every activation.
+        Assert.InRange(scope.DisposablesCount, 1, 4);
+        Assert.False(x.IsInvalid);
+        Assert.Equal(new long[] { 2, 10 }, y.shape);
+    }
+
+    [Fact]
     public void AnImportedNetworkIsACheckpointThatRunsExactlyOnTheIdealCore()
     {
         using var scope = NewDisposeScope();
