@@ -193,27 +193,35 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var exact = Hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = Hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), core.WeightBits);
         using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
-        var xq = InputEncoding.Quantize(ToRows(x), InputScale, core.InputBits, InputSigned);    // [B, K] input vectors
+        // Quantized per element on the samples and unfolded chunk by chunk: the same input vectors as
+        // quantizing the unfolded rows (padding zeros stay zero), without every receptive field of the
+        // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
+        var xs = InputEncoding.Quantize(x, InputScale, core.InputBits, InputSigned);
+        long L = RowsPerSample(x);                                                               // input vectors per sample
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
         long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
-        long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = xq.shape[0];
-        long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)));
+        long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = x.shape[0] * L;
+        long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)) / L) * L;
         var columns = new Tensor[groups];
-        var kept = new List<Tensor>[groups];
-        long[] stride = new long[groups];
+        // The kept sums go straight into one buffer per group: many small pieces living through the
+        // loop would split the heap the chunks' temporaries are freed into, and it would grow.
+        var kept = new Tensor[groups];
+        long[] stride = new long[groups], filled = new long[groups];
         for (int s = 0; s < groups; s++)
         {
             int slice = s;
-            columns[s] = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: xq.device);
-            stride[s] = Math.Max(1, T * P * B * columns[s].shape[0] / limit);
-            kept[s] = new List<Tensor>();
+            columns[s] = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: x.device);
+            long total = T * P * B * columns[s].shape[0];
+            stride[s] = Math.Max(1, total / limit);
+            kept[s] = empty((total + stride[s] - 1) / stride[s], device: x.device);                 // flat indices 0, stride, 2 stride, ...
         }
         for (long r0 = 0; r0 < B; r0 += chunk)
         {
             using var step = NewDisposeScope();
             long rows = Math.Min(chunk, B - r0);
-            var p = AnalogMvm.PartialSums(nominal, xq.narrow(0, r0, rows), InputSigned);         // [T, P*rows, J], signal units (LSB 1)
+            var xq = ToRows(xs.narrow(0, r0 / L, rows / L));                                      // [rows, K] input vectors
+            var p = AnalogMvm.PartialSums(nominal, xq, InputSigned);                             // [T, P*rows, J], signal units (LSB 1)
             for (int s = 0; s < groups; s++)
             {
                 long js = columns[s].shape[0];
@@ -225,10 +233,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
                                 + arange(js, device: p.device).view(1, 1, 1, js);
                     sums = sums.masked_select(index.remainder(stride[s]).eq(0));
                 }
-                kept[s].Add(sums.flatten().MoveToOuterDisposeScope());
+                long n = sums.numel();
+                kept[s].narrow(0, filled[s], n).copy_(sums.flatten());
+                filled[s] += n;
             }
+            NativeRuntime.CollectFinalizable();
         }
-        AdcRanges = Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(cat(kept[s], 0), range, Hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
+        for (int s = 0; s < groups; s++)
+            if (filled[s] != kept[s].shape[0]) throw new InvalidOperationException($"{LayerName}: {filled[s]} calibration sums kept, expected {kept[s].shape[0]}");
+        AdcRanges = Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, Hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
         _chip?.Dispose();
         _chip = null;
     }
@@ -338,6 +351,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var gates = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
         {
+            NativeRuntime.CollectFinalizable();
             // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
             using var scope = NewDisposeScope();
             var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
