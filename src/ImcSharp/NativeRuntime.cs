@@ -58,9 +58,9 @@ public static class NativeRuntime
 
     /// <summary>
     /// Frees libtorch's oneDNN convolution primitives after each use (ONEDNN_PRIMITIVE_CACHE_CAPACITY=0,
-    /// unless that is set), before libtorch loads: what the cached primitives hold is a large part of
-    /// the peak of a many-slice bit-serial evaluation (LeNet-5 on configs/puma-reference.json, 10,000
-    /// images: 0.54-0.64 GB against 0.87-1.05 GB), at a cost in speed where convolutions dominate (float ResNet-20
+    /// unless that is set), before libtorch loads: a little less peak memory in a many-slice
+    /// bit-serial evaluation (LeNet-5 on configs/puma-reference.json, 10,000 images: 0.47-0.49 GB
+    /// against 0.51-0.59 GB), at a cost in speed where convolutions dominate (float ResNet-20
     /// inference 46% slower, analog 20%; see the README). Returns whether it applied.
     /// </summary>
     public static bool ReleaseConvolutionPrimitives()
@@ -77,10 +77,12 @@ public static class NativeRuntime
     /// At most every <see cref="CollectionInterval"/>: a full garbage collection and its finalizers.
     /// TorchSharp (0.107) frees the scalar it makes of every number passed to a tensor operation
     /// (x.mul(2.0), clamp(lo, hi), ...) only in a finalizer; the GC never runs for them, as they are
-    /// small on the managed heap, and thousands of them live in glibc's heap between the large
-    /// tensors of one batch and the next, splitting the free space so the heap grows with every
-    /// batch: 2.2 GB for a bit-serial LeNet-5 chip on 10,000 images, 1.1 GB with a collection after
-    /// each batch (same time). Called once per batch by evaluation and training.
+    /// small on the managed heap, and they live in glibc's heap between the large tensors of one
+    /// chunk and the next, splitting the free space so the heap grows chunk after chunk: a
+    /// bit-serial LeNet-5 chip on 10,000 images peaked at 2.2 GB, ResNet-20's calibration and one
+    /// chip on 1,000 images at 5.4 GB; with a collection at most every 200 ms in the batch and
+    /// chunk loops, 0.51-0.59 GB and 1.08 GB, and no slower. Called by evaluation and training per
+    /// batch and by the analog layers per chunk; a timestamp check when it is not due.
     /// </summary>
     public static void CollectFinalizable()
     {
