@@ -149,7 +149,7 @@ public static class AdcFactory
     public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes, ComputeTarget? target = null)
     {
         target ??= ComputeTarget.Cpu;
-        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target.Device);
+        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target.Device, target.Kernels);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);
@@ -189,11 +189,14 @@ public sealed class IdealAdc : IAdc
     public int Bits { get; }
     public double[] LowCodes { get; }
     readonly Tensor? _lowColumns;   // [J] when the columns' low codes differ
+    readonly bool _kernels;
 
-    public IdealAdc(int bits, double[] lowCodes, Device? device = null)
+    /// <param name="kernels">Whether the one-pass CPU kernel may convert (see <see cref="ComputeTarget"/>); else torch's operations.</param>
+    public IdealAdc(int bits, double[] lowCodes, Device? device = null, bool kernels = true)
     {
         Bits = bits;
         LowCodes = lowCodes;
+        _kernels = kernels;
         if (lowCodes.Distinct().Count() > 1) _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray(), device: device).DetachFromDisposeScope();
     }
 
@@ -219,7 +222,9 @@ public sealed class IdealAdc : IAdc
         double lowCode = LowCodes[0];
         // Code 0 on an integer (auto, exact and unipolar ranges): round half up, then clip to the code range.
         if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
-            return q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
+            return _kernels && RoundClampKernel.Applies(q)
+                ? RoundClampKernel.ConvertInPlace(q, (float)Math.Round(lowCode), (float)(Math.Round(lowCode) + top))
+                : q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
         return q.sub_(lowCode - 0.5).floor_().clamp_(0, top).add_(lowCode);
     }
 }
