@@ -204,6 +204,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = x.shape[0] * L;
         long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)) / L) * L;
         var columns = new Tensor[groups];
+        var columnIds = new long[groups][];
         // The kept sums go straight into one buffer per group: many small pieces living through the
         // loop would split the heap the chunks' temporaries are freed into, and it would grow.
         var kept = new Tensor[groups];
@@ -211,7 +212,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         for (int s = 0; s < groups; s++)
         {
             int slice = s;
-            columns[s] = tensor(Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray(), device: x.device);
+            columnIds[s] = Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray();
+            columns[s] = tensor(columnIds[s], device: x.device);
             long total = T * P * B * columns[s].shape[0];
             stride[s] = Math.Max(1, total / limit);
             kept[s] = empty((total + stride[s] - 1) / stride[s], device: x.device);                 // flat indices 0, stride, 2 stride, ...
@@ -221,20 +223,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             using var step = NewDisposeScope();
             long rows = Math.Min(chunk, B - r0);
             var xq = ToRows(xs.narrow(0, r0 / L, rows / L));                                      // [rows, K] input vectors
-            var p = AnalogMvm.PartialSums(nominal, xq, InputSigned);                             // [T, P*rows, J], signal units (LSB 1)
+            var p = AnalogMvm.PartialSums(nominal, xq, InputSigned).contiguous();                // [T, P*rows, J], signal units (LSB 1)
             for (int s = 0; s < groups; s++)
             {
                 long js = columns[s].shape[0];
-                var sums = p.index_select(2, columns[s]).view(T, P, rows, js);
-                if (stride[s] > 1)
-                {
-                    // Flat index of each sum in the whole set [T, P*B, js]: keep every stride-th.
-                    var index = (arange(T * P, device: p.device).view(T, P, 1, 1) * B + arange(r0, r0 + rows, device: p.device).view(1, 1, rows, 1)) * js
-                                + arange(js, device: p.device).view(1, 1, 1, js);
-                    sums = sums.masked_select(index.remainder(stride[s]).eq(0));
-                }
+                // Every stride-th sum of the whole set [T, P*B, js] (flat index f), in that order:
+                // gathered by position in p, [T, P*rows, J], rather than masking all of them.
+                var sums = stride[s] == 1 ? p.index_select(2, columns[s]).flatten()
+                    : p.view(-1).index_select(0, tensor(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.shape[2]), device: p.device));
                 long n = sums.numel();
-                kept[s].narrow(0, filled[s], n).copy_(sums.flatten());
+                kept[s].narrow(0, filled[s], n).copy_(sums);
                 filled[s] += n;
             }
             NativeRuntime.CollectFinalizable();
@@ -244,6 +242,28 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         AdcRanges = Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, Hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
         _chip?.Dispose();
         _chip = null;
+    }
+
+    /// <summary>
+    /// Positions in a chunk's partial sums [TP, rows, J] (flattened) of the sums whose flat index
+    /// f = (tp B + r) js + j in the whole set [TP, B, js] is a multiple of <paramref name="stride"/>,
+    /// for the chunk's rows r in [r0, r0 + rows) and columns <paramref name="columns"/> (j: their
+    /// index), in increasing f.
+    /// </summary>
+    internal static long[] KeptPositions(long stride, long tp, long B, long r0, long rows, long[] columns, long J)
+    {
+        long js = columns.Length;
+        var positions = new List<long>((int)Math.Min(int.MaxValue, tp * rows * js / stride + tp));
+        for (long t = 0; t < tp; t++)
+        {
+            long first = (t * B + r0) * js, end = first + rows * js;
+            for (long f = (first + stride - 1) / stride * stride; f < end; f += stride)
+            {
+                long local = f - first;
+                positions.Add((t * rows + local / js) * J + columns[local % js]);
+            }
+        }
+        return positions.ToArray();
     }
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>

@@ -11,6 +11,25 @@ public class ConversionTests
     static HardwareConfig Exact => HardwareConfig.Load(Repo.Path("configs", "ideal-exact.json"));
 
     [Theory]
+    [InlineData(7L, 3L, 11L, 0L, 11L)]     // one chunk of all rows
+    [InlineData(5L, 2L, 23L, 7L, 9L)]      // a middle chunk
+    [InlineData(1000L, 4L, 50L, 40L, 10L)] // a stride longer than a chunk's block
+    public void CalibrationKeepsEveryStrideThSumOfTheWholeSetInOrder(long stride, long tp, long B, long r0, long rows)
+    {
+        // What calibration keeps of one chunk's partial sums [TP, rows, J] for a group of columns,
+        // against marking the flat index (tp B + r) js + j of every sum and keeping the multiples.
+        long J = 6;
+        long[] columns = { 1, 3, 4 };
+        long js = columns.Length;
+        var expected = new List<long>();
+        for (long t = 0; t < tp; t++)
+            for (long r = r0; r < r0 + rows; r++)
+                for (long j = 0; j < js; j++)
+                    if (((t * B + r) * js + j) % stride == 0) expected.Add((t * rows + r - r0) * J + columns[j]);
+        Assert.Equal(expected, AnalogLayer.KeptPositions(stride, tp, B, r0, rows, columns, J));
+    }
+
+    [Theory]
     [InlineData("mlp", 3)]
     [InlineData("lenet5", 5)]
     [InlineData("vgg8", 8)]
