@@ -256,7 +256,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         {
             var node = _graph.Node[k];
             if (node.OpType == "Constant" || _aliases.Contains(node.Output[0])) continue;
-            var y = Step(node);
+            // Identity and Dropout hand on an existing value (the caller's input, a buffer).
+            var y = Steps.Scoped(() => Compute(node), node.Input.Where(values.ContainsKey).Select(n => values[n]).Concat(buffers.Values));
             values[node.Output[0]] = y;
             foreach (var name in node.Input.Distinct())
                 if (name != _input && name != _output && lastUse[name] == k && values.Remove(name, out var dead)
@@ -264,14 +265,6 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
                     dead.Dispose();
         }
         return V(_output);
-
-        Tensor Step(NodeProto node)
-        {
-            using var scope = NewDisposeScope();
-            var y = Compute(node);
-            // Identity and Dropout hand on an existing value (the caller's input, a buffer): it is not this node's to move.
-            return node.Input.Any(n => values.TryGetValue(n, out var v) && ReferenceEquals(v, y)) || buffers.Values.Any(b => ReferenceEquals(b, y)) ? y : y.MoveToOuterDisposeScope();
-        }
 
         Tensor Compute(NodeProto node)
         {

@@ -18,9 +18,20 @@ public static class Steps
     /// </summary>
     public static Tensor Then(Tensor h, Tensor input, Func<Tensor, Tensor> step)
     {
-        Tensor y;
-        using (NewDisposeScope()) y = step(h).MoveToOuterDisposeScope();
+        var y = Scoped(() => step(h), new[] { h });
         if (!ReferenceEquals(h, input) && !ReferenceEquals(h, y)) h.Dispose();
         return y;
+    }
+
+    /// <summary>
+    /// <paramref name="step"/> in a dispose scope of its own, its result moved out of it, unless the
+    /// result is one of <paramref name="existing"/> (a value it only hands on, as Identity does,
+    /// which is not the step's to move).
+    /// </summary>
+    public static Tensor Scoped(Func<Tensor> step, IEnumerable<Tensor> existing)
+    {
+        using var scope = NewDisposeScope();
+        var y = step();
+        return existing.Any(t => ReferenceEquals(t, y)) ? y : y.MoveToOuterDisposeScope();
     }
 }

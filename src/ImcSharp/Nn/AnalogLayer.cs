@@ -214,7 +214,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             int slice = s;
             columnIds[s] = Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray();
             columns[s] = tensor(columnIds[s], device: x.device);
-            long total = T * P * B * columns[s].shape[0];
+            long total = T * P * B * columnIds[s].Length;
             stride[s] = Math.Max(1, total / limit);
             kept[s] = empty((total + stride[s] - 1) / stride[s], device: x.device);                 // flat indices 0, stride, 2 stride, ...
         }
@@ -226,7 +226,6 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             var p = AnalogMvm.PartialSums(nominal, xq, InputSigned).contiguous();                // [T, P*rows, J], signal units (LSB 1)
             for (int s = 0; s < groups; s++)
             {
-                long js = columns[s].shape[0];
                 // Every stride-th sum of the whole set [T, P*B, js] (flat index f), in that order:
                 // gathered by position in p, [T, P*rows, J], rather than masking all of them.
                 var sums = stride[s] == 1 ? p.index_select(2, columns[s]).flatten()
