@@ -16,10 +16,12 @@ internal static unsafe class NativeData
 
     public static nint Address(Tensor t) => (nint)Pointer(t);
 
-    public static void* Pointer(Tensor t)
+    /// <param name="dense">Accept any gapless layout (<see cref="DenseKernel.IsDense"/>), not only the contiguous one.</param>
+    public static void* Pointer(Tensor t, bool dense = false)
     {
         if (t.device_type != DeviceType.CPU) throw new ArgumentException($"native data: expected a CPU tensor, got one on {t.device}");
-        if (!t.is_contiguous()) throw new ArgumentException("native data: expected a contiguous tensor");
+        if (dense ? !DenseKernel.IsDense(t.shape, t.stride()) : !t.is_contiguous())
+            throw new ArgumentException($"native data: expected a {(dense ? "dense" : "contiguous")} tensor");
         var p = THSTensor_data(t.Handle);
         if (p == 0 && t.numel() > 0) throw new InvalidOperationException("native data: libtorch returned no data pointer");
         return (void*)p;

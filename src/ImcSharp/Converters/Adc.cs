@@ -222,7 +222,7 @@ public sealed class IdealAdc : IAdc
         double lowCode = LowCodes[0];
         // Code 0 on an integer (auto, exact and unipolar ranges): round half up, then clip to the code range.
         if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
-            return _kernels && RoundClampKernel.Applies(q)
+            return _kernels && DenseKernel.Applies(q)
                 ? RoundClampKernel.ConvertInPlace(q, (float)Math.Round(lowCode), (float)(Math.Round(lowCode) + top))
                 : q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
         return q.sub_(lowCode - 0.5).floor_().clamp_(0, top).add_(lowCode);

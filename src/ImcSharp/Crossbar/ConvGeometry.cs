@@ -68,13 +68,20 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// Partial sums [T, B L, cols] for images <paramref name="x"/> [B, C, H, W] of a programmed
     /// matrix given as its tile kernels (<see cref="TileKernels"/>, tiles of <paramref name="rows"/>
     /// rows): one convolution per tile (see the record summary), written straight into the
-    /// [T, B L, cols] layout the ADCs read.
+    /// [T, B L, cols] layout the ADCs read (a single tile's sums are that layout already when
+    /// the images are channels-last).
     /// </summary>
     public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
     {
         int tiles = kernels.Count;
         long b = x.shape[0], cols = kernels[0].shape[0];
         var (h, w) = Output(x);
+        if (tiles == 1)
+        {
+            // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs' layout.
+            var y = Convolve(x, kernels[0]).permute(0, 2, 3, 1);
+            return (y.is_contiguous() ? y : y.contiguous()).view(1, b * h * w, cols);
+        }
         var result = empty(new long[] { tiles, b, h, w, cols }, device: x.device);
         for (int t = 0; t < tiles; t++)
         {

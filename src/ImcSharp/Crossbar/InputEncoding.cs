@@ -16,9 +16,15 @@ public static class InputEncoding
 {
     public static double QuantMax(int inputBits, bool signed) => signed ? (1 << (inputBits - 1)) - 1 : (1 << inputBits) - 1;
 
-    public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed)
+    /// <summary>
+    /// Integer inputs xq = clamp(round(x / scale), -q or 0, q) (q = <see cref="QuantMax"/>, ties to
+    /// even), in x's layout. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
+    /// the same numbers) where it applies; otherwise torch's operations.
+    /// </summary>
+    public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
     {
         double q = QuantMax(inputBits, signed);
+        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Quantize(x, (float)scale, signed ? (float)-q : 0f, (float)q);
         return (x / scale).round_().clamp_(signed ? -q : 0, q);
     }
 

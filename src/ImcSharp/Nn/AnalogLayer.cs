@@ -196,7 +196,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         // Quantized per element on the samples and unfolded chunk by chunk: the same input vectors as
         // quantizing the unfolded rows (padding zeros stay zero), without every receptive field of the
         // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
-        var xs = InputEncoding.Quantize(x, InputScale, core.InputBits, InputSigned);
+        var xs = InputEncoding.Quantize(x, InputScale, core.InputBits, InputSigned, CpuKernels);
         long L = RowsPerSample(x);                                                               // input vectors per sample
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
@@ -297,7 +297,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         double s = InputScale, q = InputEncoding.QuantMax(core.InputBits, InputSigned);
         // Clamping and quantizing act per element: on the images of a convolution, before its receptive fields.
         var xc = (Convolution is null ? ToRows(x) : x).clamp(InputSigned ? -q * s : 0, q * s);
-        var xt = xc + (InputEncoding.Quantize(xc.detach(), s, core.InputBits, InputSigned).mul_(s) - xc).detach();
+        var xt = xc + (InputEncoding.Quantize(xc.detach(), s, core.InputBits, InputSigned, CpuKernels).mul_(s) - xc).detach();
         var w = WeightMatrix();
         var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
         var wt = w + (wq.mul(ws) - w).detach();
@@ -375,7 +375,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
             var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
-            var xq = InputEncoding.Quantize(conv is null ? ToRows(xs) : xs, InputScale, Hardware.Core.InputBits, InputSigned);
+            var xq = InputEncoding.Quantize(conv is null ? ToRows(xs) : xs, InputScale, Hardware.Core.InputBits, InputSigned, CpuKernels);
             Tensor y;
             if (chip is null)
             {

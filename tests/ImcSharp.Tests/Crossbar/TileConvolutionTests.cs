@@ -1,0 +1,40 @@
+using ImcSharp.Crossbar;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Crossbar;
+
+public class TileConvolutionTests
+{
+    /// <summary>
+    /// One convolution per tile gives every tile's partial sums of the unfolded input vectors,
+    /// [T, B L, cols], whatever the images' layout: a single tile hands the convolution's
+    /// channels-last result on as it is, several tiles are written into one tensor.
+    /// </summary>
+    [Theory]
+    [InlineData(64, false)]    // 5 x 3 x 3 = 45 rows: one tile
+    [InlineData(64, true)]
+    [InlineData(16, false)]    // three tiles, the middle channel split between two
+    [InlineData(16, true)]
+    public void TileSumsAreTheUnfoldedMatmulOfEachTilesRows(int rows, bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        var conv = new ConvGeometry(5, 3, 3, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1 });
+        int tiles = (int)((conv.Inputs + rows - 1) / rows);
+        // Integers: every sum is exact in float32, whatever order the convolution adds in.
+        var x = randint(0, 16, new long[] { 3, 5, 9, 7 }, generator: new Generator(4)).to_type(ScalarType.Float32);
+        if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var byColumn = randint(-8, 8, new long[] { tiles, 6, rows }, generator: new Generator(5)).to_type(ScalarType.Float32);
+        var m = byColumn.permute(1, 0, 2).reshape(6, tiles * rows);
+        m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
+        byColumn = m.view(6, tiles, rows).permute(1, 0, 2).contiguous();
+        var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
+        var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs });   // [B L, T R]
+        for (int t = 0; t < tiles; t++)
+        {
+            var expected = unfolded.narrow(1, (long)t * rows, rows).matmul(byColumn[t].t());
+            Assert.True(TensorAssert.Same(sums[t], expected), $"tile {t}");
+        }
+        Assert.Equal(new long[] { tiles, 3 * 9 * 7, 6 }, sums.shape);
+        Assert.True(sums.abs().max().item<float>() > 100, "test data too small to be meaningful");
+    }
+}
