@@ -29,7 +29,8 @@ foreach (var suite in suites)
                 Harness.Print(AwareBench.Run(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json", m));
             break;
         case "resnet20":
-            Harness.Print(AnalogBench.ResNet20(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json"));
+            Harness.Print(AnalogBench.ResNet20(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() is { } hwArg ? hwArg.Split(',')
+                : new[] { "configs/compare/256-dac-6b.json", "experiments/hw/current-rram-cco-realistic.json" }));
             break;
         case "aware-breakdown":
             Harness.Print(AwareBench.Breakdown());

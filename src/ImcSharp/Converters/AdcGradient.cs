@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,13 +51,88 @@ public static class AdcSlope
 
     /// <summary>
     /// Gradient gate for values <paramref name="lsbUnits"/> [.., J] (column LSBs) of ADCs whose code 0
-    /// sits at <paramref name="lowCodes"/> (per column of the last axis, or one for all).
+    /// sits at <paramref name="lowCodes"/> (per column of the last axis, or one for all):
+    /// table[clamp(round(x - low + 1), 0, last)] (ties to even). <paramref name="kernels"/>: in one
+    /// pass on the CPU (<see cref="SlopeLookupKernel"/>, the same numbers) where it applies;
+    /// otherwise torch's operations.
     /// </summary>
-    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes)
+    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes, bool kernels = false)
     {
         long last = table.shape[0] - 1;
-        var shifted = lowCodes.Distinct().Count() == 1 ? lsbUnits.sub(lowCodes[0] - 1)
+        bool uniform = lowCodes.Distinct().Count() == 1;
+        if (kernels && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
+            return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());
+        var shifted = uniform ? lsbUnits.sub(lowCodes[0] - 1)
             : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray(), device: lsbUnits.device));
         return table.to(lsbUnits.device).take(shifted.round_().clamp_(0, last).to_type(ScalarType.Int64));
     }
+}
+
+/// <summary>
+/// <see cref="AdcSlope.Lookup"/> in one pass over contiguous float32 values [.., J]:
+///   g = table[(int) min(max(round_half_even(x - c_j), 0), last)],
+/// the same float32 subtraction, rounding and clip as torch's sub, round_ and clamp_, so the same
+/// entries bit for bit (<c>Converters/SlopeLookupTests</c>), without the int64 index tensor and
+/// the four passes and copies torch makes. Blocks split over libtorch's OpenMP team.
+/// </summary>
+internal static unsafe class SlopeLookupKernel
+{
+    public static bool Supported => Avx2.IsSupported;
+
+    /// <param name="shift">c_j = low code - 1: one value for all columns, or one per column (the last axis).</param>
+    public static Tensor Lookup(Tensor table, Tensor x, float[] shift)
+    {
+        var entries = table.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var result = empty_like(x);
+        float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
+        long n = x.numel();
+        int columns = shift.Length == 1 ? 1 : (int)x.shape[^1];
+        if (shift.Length != 1 && shift.Length != columns) throw new ArgumentException($"slope lookup: {shift.Length} low codes for {columns} columns");
+        // Blocks of whole rows when the shift is per column, so a block starts at column 0.
+        long block = columns == 1 ? 1 << 16 : Math.Max(1, (1 << 16) / columns) * columns;
+        long tasks = (n + block - 1) / block;
+        TorchThreads.For(tasks, Math.Max(1, Math.Min(get_num_threads(), (int)Math.Min(int.MaxValue, tasks))), k =>
+        {
+            long start = k * block;
+            int count = (int)Math.Min(block, n - start);
+            fixed (float* t = entries, c = shift)
+                Run(src + start, dst + start, count, t, entries.Length - 1, c, columns);
+        });
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Run(float* x, float* g, int n, float* table, int last, float* shift, int columns)
+    {
+        var zero = Vector256<float>.Zero;
+        var top = Vector256.Create((float)last);
+        int i = 0;
+        if (columns == 1)
+        {
+            var c = Vector256.Create(shift[0]);
+            for (; i + 8 <= n; i += 8)
+            {
+                var r = Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Load(x + i) - c), zero), top);
+                Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + i);
+            }
+        }
+        else
+        {
+            // Row by row (a block starts at a row): the columns' shifts load as a vector too.
+            for (; i + columns <= n; i += columns)
+            {
+                int j = 0;
+                for (; j + 8 <= columns; j += 8)
+                {
+                    var r = Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Load(x + i + j) - Vector256.Load(shift + j)), zero), top);
+                    Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + i + j);
+                }
+                for (; j < columns; j++) g[i + j] = Entry(x[i + j], shift[j], table, last);
+            }
+        }
+        for (; i < n; i++) g[i] = Entry(x[i], shift[columns == 1 ? 0 : i % columns], table, last);
+    }
+
+    static float Entry(float x, float shift, float* table, int last) =>
+        table[(int)MathF.Min(MathF.Max(MathF.Round(x - shift, MidpointRounding.ToEven), 0f), last)];
 }

@@ -149,7 +149,7 @@ public static class AnalogMvm
         var core = layer.Hardware.Core;
         int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
         long B = p.shape[1] / P;
-        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, layer.Adc.LowCodes);
+        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, layer.Adc.LowCodes, layer.Target.UsesKernels);
         if (layer.DigitalSubtraction)
         {
             int ns = layer.SignalColumns;
