@@ -29,6 +29,19 @@ public static class InputEncoding
     }
 
     /// <summary>
+    /// The quantization residual Quantize(x) scale - x (float32, no gradient): what the training
+    /// surrogate adds to its inputs so their value is the quantized one while their gradient stays
+    /// the identity. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
+    /// the same numbers) where it applies; otherwise torch's operations.
+    /// </summary>
+    public static Tensor QuantizationResidual(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
+    {
+        double q = QuantMax(inputBits, signed);
+        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Residual(x, (float)scale, signed ? (float)-q : 0f, (float)q);
+        return Quantize(x, scale, inputBits, signed).mul_(scale).sub_(x);
+    }
+
+    /// <summary>
     /// Digits of integer inputs xq, stacked along a new axis <paramref name="cycleAxis"/> (default
     /// first: [cycles, ...xq.shape]). Computed by broadcasting, so the result is contiguous in
     /// that layout without a copy.

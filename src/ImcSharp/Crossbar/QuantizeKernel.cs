@@ -22,6 +22,30 @@ internal static unsafe class QuantizeKernel
         return result;
     }
 
+    /// <summary>The residual xq s - x (<see cref="InputEncoding.QuantizationResidual"/>): torch's quantization, mul_(s) and sub, in one pass.</summary>
+    public static Tensor Residual(Tensor x, float step, float lo, float hi)
+    {
+        var result = DenseKernel.EmptyLike(x);
+        float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
+        DenseKernel.For(x.numel(), (start, n) => RunResidual(src + start, dst + start, n, step, lo, hi));
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RunResidual(float* x, float* y, int n, float step, float lo, float hi)
+    {
+        var s = Vector256.Create(step);
+        var low = Vector256.Create(lo);
+        var high = Vector256.Create(hi);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var v = Vector256.Load(x + i);
+            (Vector256.Min(Vector256.Max(Vector256.Round(v / s), low), high) * s - v).Store(y + i);
+        }
+        for (; i < n; i++) y[i] = MathF.Min(MathF.Max(MathF.Round(x[i] / step, MidpointRounding.ToEven), lo), hi) * step - x[i];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Run(float* x, float* y, int n, float step, float lo, float hi)
     {

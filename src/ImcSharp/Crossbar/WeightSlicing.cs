@@ -34,33 +34,48 @@ public static class WeightSlicing
     /// <summary>Digit s (0-based, least significant first) of non-negative integer tensor v in base 2^b.</summary>
     public static Tensor Digit(Tensor v, int s, int b) => v.div(Math.Pow(2, b * s)).floor_().remainder_(1 << b);
 
-    /// <summary>Slices integer weights Wq [N, K] for a core; see <see cref="SlicedWeights"/>.</summary>
-    public static SlicedWeights Slice(Tensor wq, CoreConfig core)
+    /// <summary>
+    /// Slices integer weights Wq [N, K] for a core; see <see cref="SlicedWeights"/>. The digits are
+    /// made in one loop over the weights (integers, so exactly <see cref="Digit"/>'s): a training
+    /// step reprograms every layer, and the tensor operations cost more than the arithmetic. The
+    /// loop writes straight into the native tensors: no managed copy of a layer per step (large
+    /// managed allocations start garbage collections that race TorchSharp's temporaries).
+    /// </summary>
+    public static unsafe SlicedWeights Slice(Tensor wq, CoreConfig core)
     {
-        long n = wq.shape[0], k = wq.shape[1];
-        int r = core.Rows, b = core.BitsPerCell, S = core.Slices;
-        int tiles = (int)((k + r - 1) / r);
-        // [N, K] -> [K_pad, N], zero rows past K: padded rows get no input, their cells stay at level 0.
-        var wt = nn.functional.pad(wq.t(), new long[] { 0, 0, 0, tiles * r - k });
-        Tensor pos, neg;
+        int n = (int)wq.shape[0], k = (int)wq.shape[1];
+        int r = core.Rows, b = core.BitsPerCell, S = core.Slices, mask = (1 << b) - 1;
+        int tiles = (k + r - 1) / r, columns = n * S;
+        using var weights = wq.to_type(ScalarType.Float32).cpu().contiguous();
+        float* w = (float*)NativeData.Pointer(weights);
+        // [T R, N S]: row = input (rows past K hold weight 0: no input reaches them), column n S + s.
+        var positive = zeros(new long[] { tiles, r, columns });
+        float* pos = (float*)NativeData.Pointer(positive);
         if (core.Mapping == Config.WeightMapping.Differential)
         {
-            var wp = wt.clamp_min(0);
-            var wn = wt.neg().clamp_min_(0);
-            pos = stack(Enumerable.Range(0, S).Select(s => Digit(wp, s, b)).ToArray(), -1);
-            neg = stack(Enumerable.Range(0, S).Select(s => Digit(wn, s, b)).ToArray(), -1);
+            var negative = zeros(new long[] { tiles, r, columns });
+            float* neg = (float*)NativeData.Pointer(negative);
+            for (int o = 0; o < n; o++)
+                for (int i = 0; i < k; i++)
+                {
+                    int v = (int)w[(long)o * k + i];
+                    float* side = v >= 0 ? pos : neg;
+                    for (int sl = 0, m = Math.Abs(v); sl < S; sl++, m >>= b)
+                        side[(long)i * columns + o * S + sl] = m & mask;
+                }
+            return new SlicedWeights(positive, negative, tiles, r, n, S);
         }
-        else
-        {
-            double offset = Math.Pow(2, core.WeightBits - 1);
-            // Padded rows are weight 0 too, i.e. u = offset, so every row of a column is a real cell state.
-            var u = wt + offset;
-            pos = stack(Enumerable.Range(0, S).Select(s => Digit(u, s, b)).ToArray(), -1);
-            var refDigits = Enumerable.Range(0, S).Select(s => (float)Math.Floor(offset / Math.Pow(2, b * s) % (1 << b))).ToArray();
-            neg = tensor(refDigits).expand(tiles * r, S).contiguous();
-            return new SlicedWeights(pos.reshape(tiles, r, n * S), neg.reshape(tiles, r, S), tiles, r, (int)n, S) { SharedReference = true };
-        }
-        return new SlicedWeights(pos.reshape(tiles, r, n * S), neg.reshape(tiles, r, n * S), tiles, r, (int)n, S);
+        // Offset: u = Wq + 2^(wb-1) is sliced; padded rows are weight 0 too, so u = offset there.
+        int offset = 1 << (core.WeightBits - 1);
+        for (int i = 0; i < tiles * r; i++)
+            for (int o = 0; o < n; o++)
+                for (int sl = 0, m = (i < k ? (int)w[(long)o * k + i] : 0) + offset; sl < S; sl++, m >>= b)
+                    pos[(long)i * columns + o * S + sl] = m & mask;
+        var reference = zeros(new long[] { tiles, r, S });
+        float* refs = (float*)NativeData.Pointer(reference);
+        for (int i = 0; i < tiles * r; i++)
+            for (int sl = 0; sl < S; sl++) refs[(long)i * S + sl] = (offset >> (b * sl)) & mask;
+        return new SlicedWeights(positive, reference, tiles, r, n, S) { SharedReference = true };
     }
 
     /// <summary>Digital weight of slice s: 2^(b s), as a [S] tensor.</summary>

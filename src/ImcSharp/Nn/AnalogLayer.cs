@@ -297,7 +297,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         double s = InputScale, q = InputEncoding.QuantMax(core.InputBits, InputSigned);
         // Clamping and quantizing act per element: on the images of a convolution, before its receptive fields.
         var xc = (Convolution is null ? ToRows(x) : x).clamp(InputSigned ? -q * s : 0, q * s);
-        var xt = xc + (InputEncoding.Quantize(xc.detach(), s, core.InputBits, InputSigned, CpuKernels).mul_(s) - xc).detach();
+        var xt = xc + InputEncoding.QuantizationResidual(xc.detach(), s, core.InputBits, InputSigned, CpuKernels);
         var w = WeightMatrix();
         var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
         var wt = w + (wq.mul(ws) - w).detach();

@@ -32,6 +32,25 @@ public class InputQuantizationTests
             kernel.contiguous().view(-1).narrow(0, 0, ties.Length).data<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData(8, false)]
+    [InlineData(6, true)]
+    public void TheResidualKernelGivesTorchsResidualBitForBit(int bits, bool signed)
+    {
+        using var scope = NewDisposeScope();
+        double q = InputEncoding.QuantMax(bits, signed), step = 0.0371;
+        var x = ChannelsLast(randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(12)).mul_((float)(q * step)));
+        if (!signed) x = x.abs();
+        var kernel = InputEncoding.QuantizationResidual(x, step, bits, signed, kernels: true);
+        var torchOps = InputEncoding.Quantize(x, step, bits, signed).mul_(step).sub_(x);
+        Assert.True(TensorAssert.Same(kernel, torchOps));
+        Assert.Equal(x.stride(), kernel.stride());
+        // Inside the range the residual is at most half a step; past it, the input's excess.
+        var inside = x.abs() < (float)(q * step);
+        Assert.True(kernel.masked_select(inside).abs().max().item<float>() <= (float)(step / 2) * 1.0001f);
+        Assert.True(kernel.masked_select(inside.logical_not()).numel() > 0);
+    }
+
     [Fact]
     public void InputsWithGapsAreQuantizedByTorchsOperations()
     {

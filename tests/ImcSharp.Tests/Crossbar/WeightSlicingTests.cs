@@ -1,0 +1,48 @@
+using ImcSharp.Config;
+using ImcSharp.Crossbar;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Tests.Crossbar;
+
+public class WeightSlicingTests
+{
+    /// <summary>
+    /// The digit loop gives the digits of the definition: Wp = max(Wq, 0) and Wn = max(-Wq, 0)
+    /// (differential) or u = Wq + 2^(wb-1) against the reference digits of 2^(wb-1) (offset), each
+    /// in base 2^b, tiled over R rows with zero weights past K, column n S + s.
+    /// </summary>
+    [Theory]
+    [InlineData(WeightMapping.Differential, 8, 2)]
+    [InlineData(WeightMapping.Differential, 4, 4)]
+    [InlineData(WeightMapping.Offset, 8, 2)]
+    [InlineData(WeightMapping.Offset, 6, 3)]
+    public void SlicesAreTheBase2bDigitsOfEachColumnsWeights(WeightMapping mapping, int weightBits, int bitsPerCell)
+    {
+        using var scope = NewDisposeScope();
+        var core = new CoreConfig { Rows = 16, Columns = 64, Mapping = mapping, WeightBits = weightBits, BitsPerCell = bitsPerCell };
+        double q = (1 << (weightBits - 1)) - 1;
+        var wq = randint((long)-q, (long)q + 1, new long[] { 7, 37 }, generator: new Generator(6)).to_type(ScalarType.Float32);   // 37 inputs: 3 tiles, the last partly filled
+        var sliced = WeightSlicing.Slice(wq, core);
+        int S = core.Slices, b = bitsPerCell, tiles = 3;
+        var wt = nn.functional.pad(wq.t(), new long[] { 0, 0, 0, tiles * 16 - 37 });
+        Tensor Digits(Tensor v) => stack(Enumerable.Range(0, S).Select(s => WeightSlicing.Digit(v, s, b)).ToArray(), -1).reshape(tiles, 16, 7 * S);
+        if (mapping == WeightMapping.Differential)
+        {
+            Assert.True(TensorAssert.Same(sliced.Positive, Digits(wt.clamp_min(0))));
+            Assert.True(TensorAssert.Same(sliced.Negative, Digits(wt.neg().clamp_min(0))));
+        }
+        else
+        {
+            double offset = 1 << (weightBits - 1);
+            Assert.True(TensorAssert.Same(sliced.Positive, Digits(wt + offset)));
+            var reference = stack(Enumerable.Range(0, S).Select(s => WeightSlicing.Digit(full(tiles * 16, offset), s, b)).ToArray(), -1).reshape(tiles, 16, S);
+            Assert.True(TensorAssert.Same(sliced.Negative, reference));
+            Assert.True(sliced.SharedReference);
+        }
+        // Shift-and-add of the digits gives the weights back.
+        var sw = WeightSlicing.SliceWeights(core);
+        var back = (sliced.Positive.view(tiles * 16, 7, S).matmul(sw) - (sliced.SharedReference
+            ? sliced.Negative.view(tiles * 16, 1, S).matmul(sw) : sliced.Negative.view(tiles * 16, 7, S).matmul(sw))).narrow(0, 0, 37).t();
+        Assert.True(TensorAssert.Same(back, wq));
+    }
+}
