@@ -59,7 +59,7 @@ public static class AwareBench
                     nn.functional.cross_entropy(net.call(x), y).backward();
                     opt.step();
                 }
-            }, steps * batch, "images/s", warmup: 1, repeats: 3);
+            }, steps * batch, "images/s", warmup: 2, repeats: 5);
             results.Add(r);
             baseline ??= r;
             Console.WriteLine($"  {r.Name}: {r.MedianSeconds / steps * 1e3:F1} ms/step, epoch of 938 steps ~{r.MedianSeconds / steps * 938:F0} s, {Harness.Ratio(r, baseline, "float")}");
