@@ -9,7 +9,7 @@ namespace ImcSharp.Crossbar;
 /// Input quantization (<see cref="InputEncoding.Quantize"/>) in one pass over dense float32 inputs:
 ///   xq = min(max(round_half_even(x / s), lo), hi)   (s the input step as float32),
 /// the same IEEE float32 operations, in the same order, as torch's div, round_ and clamp_, which
-/// take three passes; so it gives the same integers bit for bit (<c>Crossbar/InputEncodingTests</c>).
+/// take three passes; so it gives the same integers bit for bit (<c>Crossbar/InputQuantizationTests</c>).
 /// The result keeps the input's layout (channels-last images stay channels-last), as torch's do.
 /// </summary>
 internal static unsafe class QuantizeKernel
