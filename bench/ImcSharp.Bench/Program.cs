@@ -33,10 +33,10 @@ foreach (var suite in suites)
                 : new[] { "configs/compare/256-dac-6b.json", "experiments/hw/current-rram-cco-realistic.json" }));
             break;
         case "aware-breakdown":
-            Harness.Print(AwareBench.Breakdown());
+            Harness.Print(AwareBench.Breakdown(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json"));
             break;
         case "aware-layers":
-            Harness.Print(AwareLayers.Run());
+            Harness.Print(AwareLayers.Run(args.SkipWhile(a => a != "--hw").Skip(1).FirstOrDefault() ?? "experiments/hw/current-rram-cco.json"));
             break;
         case "adc-networks":
             Harness.Print(AdcBench.Networks());
