@@ -73,7 +73,9 @@ public static class AdcSlope
 ///   g = table[(int) min(max(round_half_even(x - c_j), 0), last)],
 /// the same float32 subtraction, rounding and clip as torch's sub, round_ and clamp_, so the same
 /// entries bit for bit (<c>Converters/SlopeLookupTests</c>), without the int64 index tensor and
-/// the four passes and copies torch makes. Blocks split over libtorch's OpenMP team.
+/// the four passes and copies torch makes. Blocks split over libtorch's OpenMP team. A NaN sum
+/// (a diverged network) gets entry 0, no gradient, where torch's index would be out of range:
+/// the lower clip takes the x86 maximum, which returns its second operand for a NaN.
 /// </summary>
 internal static unsafe class SlopeLookupKernel
 {
@@ -112,7 +114,7 @@ internal static unsafe class SlopeLookupKernel
             var c = Vector256.Create(shift[0]);
             for (; i + 8 <= n; i += 8)
             {
-                var r = Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Load(x + i) - c), zero), top);
+                var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + i) - c), zero), top);
                 Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + i);
             }
         }
@@ -124,7 +126,7 @@ internal static unsafe class SlopeLookupKernel
                 int j = 0;
                 for (; j + 8 <= columns; j += 8)
                 {
-                    var r = Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Load(x + i + j) - Vector256.Load(shift + j)), zero), top);
+                    var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + i + j) - Vector256.Load(shift + j)), zero), top);
                     Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + i + j);
                 }
                 for (; j < columns; j++) g[i + j] = Entry(x[i + j], shift[j], table, last);
@@ -133,6 +135,9 @@ internal static unsafe class SlopeLookupKernel
         for (; i < n; i++) g[i] = Entry(x[i], shift[columns == 1 ? 0 : i % columns], table, last);
     }
 
-    static float Entry(float x, float shift, float* table, int last) =>
-        table[(int)MathF.Min(MathF.Max(MathF.Round(x - shift, MidpointRounding.ToEven), 0f), last)];
+    static float Entry(float x, float shift, float* table, int last)
+    {
+        float r = MathF.Round(x - shift, MidpointRounding.ToEven);
+        return table[r >= 0 ? (int)MathF.Min(r, last) : 0];
+    }
 }

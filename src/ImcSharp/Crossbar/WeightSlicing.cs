@@ -48,6 +48,9 @@ public static class WeightSlicing
         int tiles = (k + r - 1) / r, columns = n * S;
         using var weights = wq.to_type(ScalarType.Float32).cpu().contiguous();
         float* w = (float*)NativeData.Pointer(weights);
+        int limit = 1 << (core.WeightBits - 1);
+        for (long i = 0; i < (long)n * k; i++)
+            if (!(Math.Abs(w[i]) < limit)) throw new ArgumentException($"weight slicing: integer weights of {core.WeightBits} bits expected, got {w[i]}");
         // [T R, N S]: row = input (rows past K hold weight 0: no input reaches them), column n S + s.
         var positive = zeros(new long[] { tiles, r, columns });
         float* pos = (float*)NativeData.Pointer(positive);

@@ -30,4 +30,21 @@ public class SlopeLookupTests
             Assert.Equal(new[] { 0f, 1f }, kernel.unique().Item1.data<float>().ToArray());
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ANotANumberSumGetsNoGradientInsteadOfAnIndexOutOfRange(bool perColumn)
+    {
+        using var scope = NewDisposeScope();
+        var table = AdcSlope.Table(4, AdcGradient.Identity);
+        var low = perColumn ? Enumerable.Range(0, 9).Select(j => -8.0 + j % 2).ToArray() : new[] { -8.0 };
+        var x = zeros(5, 9);
+        x[2, 3] = tensor(float.NaN);
+        x[4, 8] = tensor(float.NaN);   // the scalar tail of a row
+        var g = AdcSlope.Lookup(table, x, low, kernels: true);
+        Assert.Equal(0f, g[2, 3].item<float>());
+        Assert.Equal(0f, g[4, 8].item<float>());
+        Assert.Equal(1f, g[0, 0].item<float>());
+    }
 }

@@ -163,6 +163,20 @@ public class ConversionTests
         Assert.Contains("fc", e.Message);
     }
 
+    [Fact]
+    public void WeightsThatAreNotFiniteGiveAClearErrorWhenProgrammed()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        AnalogConversion.Convert(model, Exact);
+        var fc1 = AnalogConversion.Layers(model).Single(l => l.LayerName == "fc1");
+        using (no_grad()) fc1.weight[3, 7] = tensor(float.NaN);
+        var e = Assert.Throws<ImcInputException>(() => AnalogConversion.Program(model, 0));
+        Assert.Contains("fc1", e.Message);
+        Assert.Contains("not all finite", e.Message);
+    }
+
     sealed class TypedModel : nn.Module<Tensor, Tensor>
     {
         private readonly TorchSharp.Modules.Linear fc = nn.Linear(4, 2);
