@@ -83,7 +83,15 @@ public static class AnalogMvm
     /// integer input images <paramref name="xq"/> [B, C, H, W]: the same model as <see cref="Forward(ProgrammedLayer, Tensor, bool, Action{Tensor}, AdcGradient?)"/>
     /// on the unfolded input vectors, with the array stage's convolution (<see cref="IArrayStage.ConvPartialSums"/>).
     /// </summary>
-    public static (Tensor Y, Tensor? Gate) ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
+    public static (Tensor Y, Tensor? Gate) ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient) =>
+        Convert(layer, ConvPartialSums(layer, xq, conv, signedInputs), xq.shape[0] / layer.Chips * conv.Pixels(xq), signedInputs, probe, gradient);
+
+    /// <summary>
+    /// A convolution's partial sums [K T, P*B*L, J] for integer input images <paramref name="xq"/>
+    /// [K B, C, H, W]: the rows <see cref="PartialSums"/> gives for the unfolded input vectors (phase,
+    /// then sample, then output pixel), from the array stage's convolution.
+    /// </summary>
+    public static Tensor ConvPartialSums(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs)
     {
         var core = layer.Hardware.Core;
         int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
@@ -93,9 +101,8 @@ public static class AnalogMvm
             : InputEncoding.PhaseDigits(InputEncoding.Digits(x, core, signedInputs).unsqueeze(0), core, signedInputs)
                 .reshape(new[] { P * x.shape[0] }.Concat(x.shape[1..]).ToArray());
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
-        var p = K == 1 ? layer.ArrayStage.ConvPartialSums(layer, Digits(xq), conv)
+        return K == 1 ? layer.ArrayStage.ConvPartialSums(layer, Digits(xq), conv)
             : cat(layer.Members.Select((chip, k) => chip.ArrayStage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
-        return Convert(layer, p, B * conv.Pixels(xq), signedInputs, probe, gradient);
     }
 
     /// <summary>Partial sums [T, P*B, J] through the ADCs, the subtraction and the shift-and-add: [B, N], and the gate.

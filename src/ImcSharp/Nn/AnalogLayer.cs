@@ -202,6 +202,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
         var xs = InputEncoding.Quantize(x, InputScale, core.InputBits, InputSigned, CpuKernels);
         long L = RowsPerSample(x);                                                               // input vectors per sample
+        // Without unfolding when that gives the same sums: integers below 2^24, exact in any order.
+        bool convolve = Convolution is not null && IntegerSums(nominal, InputEncoding.QuantMax(core.InputBits, InputSigned));
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
         long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
@@ -226,14 +228,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         {
             using var step = NewDisposeScope();
             long rows = Math.Min(chunk, B - r0);
-            var xq = ToRows(xs.narrow(0, r0 / L, rows / L));                                      // [rows, K] input vectors
-            var p = AnalogMvm.PartialSums(nominal, xq, InputSigned).contiguous();                // [T, P*rows, J], signal units (LSB 1)
+            var images = xs.narrow(0, r0 / L, rows / L);
+            // [T, P*rows, J], signal units (LSB 1); the same rows from a convolution as from the unfolded input vectors.
+            var p = (convolve ? AnalogMvm.ConvPartialSums(nominal, images, Convolution!, InputSigned)
+                : AnalogMvm.PartialSums(nominal, ToRows(images), InputSigned)).contiguous();
             for (int s = 0; s < groups; s++)
             {
                 // Every stride-th sum of the whole set [T, P*B, js] (flat index f), in that order:
                 // gathered by position in p, [T, P*rows, J], rather than masking all of them.
                 var sums = stride[s] == 1 ? p.index_select(2, columns[s]).flatten()
-                    : p.view(-1).index_select(0, tensor(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.shape[2]), device: p.device));
+                    : p.view(-1).index_select(0, ComputeTarget.On(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.shape[2]), p.device));
                 long n = sums.numel();
                 kept[s].narrow(0, filled[s], n).copy_(sums);
                 filled[s] += n;
@@ -248,25 +252,57 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Whether <paramref name="chip"/>'s partial sums of inputs up to <paramref name="inputMax"/> are
+    /// integers below 2^24 (integer cells, no gains, offsets or noise), which float32 adds exactly in
+    /// any order: then a convolution and a matmul of the unfolded inputs give the same sums.
+    /// </summary>
+    static bool IntegerSums(ProgrammedLayer chip, double inputMax)
+    {
+        if (chip.ReadVariance is not null || chip.ColumnOffset is not null) return false;
+        var matrices = chip.Saturation is { } sat ? new[] { sat.Positive, sat.Negative } : new[] { chip.EffectiveByColumn };
+        foreach (var m in matrices)
+        {
+            using var scope = NewDisposeScope();
+            if (m.ne(m.round()).any().item<bool>()) return false;
+            if (m.abs().sum(-1).max().item<float>() * inputMax >= 1 << 24) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Positions in a chunk's partial sums [TP, rows, J] (flattened) of the sums whose flat index
     /// f = (tp B + r) js + j in the whole set [TP, B, js] is a multiple of <paramref name="stride"/>,
     /// for the chunk's rows r in [r0, r0 + rows) and columns <paramref name="columns"/> (j: their
     /// index), in increasing f.
     /// </summary>
-    internal static long[] KeptPositions(long stride, long tp, long B, long r0, long rows, long[] columns, long J)
+    internal static unsafe Tensor KeptPositions(long stride, long tp, long B, long r0, long rows, long[] columns, long J)
     {
-        long js = columns.Length;
-        var positions = new List<long>((int)Math.Min(int.MaxValue, tp * rows * js / stride + tp));
+        long js = columns.Length, count = 0;
         for (long t = 0; t < tp; t++)
         {
-            long first = (t * B + r0) * js, end = first + rows * js;
-            for (long f = (first + stride - 1) / stride * stride; f < end; f += stride)
+            long first = (t * B + r0) * js, end = first + rows * js, from = (first + stride - 1) / stride * stride;
+            if (from < end) count += (end - 1 - from) / stride + 1;
+        }
+        // Straight into a native index tensor, stepping (row, column) without a division per sum:
+        // up to 2^20 positions a layer, which as managed arrays would churn the large-object heap.
+        var positions = empty(count, ScalarType.Int64);
+        long* dst = (long*)NativeData.Pointer(positions);
+        long rowStep = stride / js, columnStep = stride % js, k = 0;
+        for (long t = 0; t < tp; t++)
+        {
+            long first = (t * B + r0) * js, end = first + rows * js, f = (first + stride - 1) / stride * stride;
+            if (f >= end) continue;
+            long row = (f - first) / js, column = (f - first) % js;
+            for (; f < end; f += stride)
             {
-                long local = f - first;
-                positions.Add((t * rows + local / js) * J + columns[local % js]);
+                dst[k++] = (t * rows + row) * J + columns[column];
+                row += rowStep;
+                column += columnStep;
+                if (column >= js) { column -= js; row++; }
             }
         }
-        return positions.ToArray();
+        if (k != count) throw new InvalidOperationException($"calibration: {k} kept positions, expected {count}");
+        return positions;
     }
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>
@@ -349,9 +385,10 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (x.shape[0] % chips != 0) throw new ArgumentException($"{LayerName}: {x.shape[0]} samples for {chips} chips: expected a block of samples per chip");
         if (chips > 1 && gradient is not null) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
         long n = x.shape[0] / chips;
-        var conv = chip is not null ? Convolution : null;
+        // The quantized reference convolves too when float32 sums its integers exactly (see QuantizedSumsFitFloat32).
+        var conv = chip is not null || QuantizedSumsFitFloat32 ? Convolution : null;
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
-        long width = conv is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * chip!.ConvertedColumns * chip.Tiles
+        long width = conv is not null && chip is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns * chip.Tiles
             : Math.Max(WeightMatrix().shape[1], chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         // A stack of K chips runs as one batch while all its chips' samples fit one chunk (small layers,
@@ -364,6 +401,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         }
         return Chunks(chip, x, chunk, wq, conv, gradient);
     }
+
+    /// <summary>
+    /// Whether every integer sum of the quantized layer, |xq| |wq| K at most, stays below 2^24, where
+    /// float32 holds every integer: a float32 convolution then gives the quantized reference exactly,
+    /// in whatever order it adds (e.g. 6-bit inputs and 4-bit weights over 576 rows; not 8-bit and
+    /// 8-bit, which keep the float64 product of the unfolded inputs).
+    /// </summary>
+    bool QuantizedSumsFitFloat32 =>
+        InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned) * ((1 << (Hardware.Core.WeightBits - 1)) - 1) * (double)WeightMatrix().shape[1] < 1 << 24;
 
     /// <summary>The hardware path on <paramref name="chip"/> (null: quantized-digital) in chunks of <paramref name="chunk"/> samples per chip.</summary>
     (Tensor Y, Tensor? Gate) Chunks(ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv, AdcGradient? gradient)
@@ -381,6 +427,14 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
             var xq = InputEncoding.Quantize(conv is null ? ToRows(xs) : xs, InputScale, Hardware.Core.InputBits, InputSigned, CpuKernels);
             Tensor y;
+            if (chip is null && conv is not null)
+            {
+                // Integer sums below 2^24: float32 adds them exactly in any order, so this is the float64 product's result.
+                var images = conv.Convolve(xq, wq.Wq.view(wq.Wq.shape[0], conv.Channels, conv.KernelH, conv.KernelW)).mul_((float)(wq.Scale * InputScale));
+                if (bias is not null) images.add_(bias.view(1, -1, 1, 1));
+                outs.Add(images.MoveToOuterDisposeScope());
+                continue;
+            }
             if (chip is null)
             {
                 // float64 keeps every integer product and sum exact; the sums fit float32 exactly.

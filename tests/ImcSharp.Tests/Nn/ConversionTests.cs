@@ -26,7 +26,8 @@ public class ConversionTests
             for (long r = r0; r < r0 + rows; r++)
                 for (long j = 0; j < js; j++)
                     if (((t * B + r) * js + j) % stride == 0) expected.Add((t * rows + r - r0) * J + columns[j]);
-        Assert.Equal(expected, AnalogLayer.KeptPositions(stride, tp, B, r0, rows, columns, J));
+        using var kept = AnalogLayer.KeptPositions(stride, tp, B, r0, rows, columns, J);
+        Assert.Equal(expected, kept.data<long>().ToArray());
     }
 
     [Theory]
@@ -161,6 +162,37 @@ public class ConversionTests
         var model = new TypedModel();
         var e = Assert.Throws<ImcInputException>(() => AnalogConversion.Convert(model, Exact));
         Assert.Contains("fc", e.Message);
+    }
+
+    /// <summary>
+    /// The quantized reference of a convolution whose integer sums stay below 2^24 runs as a float32
+    /// convolution: it must equal the float64 product of the unfolded quantized inputs exactly,
+    /// strided, padded, dilated and grouped alike.
+    /// </summary>
+    [Theory]
+    [InlineData(1L, 1L, 1L, 1L)]
+    [InlineData(2L, 0L, 1L, 1L)]
+    [InlineData(1L, 2L, 2L, 1L)]
+    [InlineData(1L, 1L, 1L, 4L)]     // grouped: the crossbar holds the block-diagonal matrix
+    public void TheQuantizedConvolutionEqualsTheFloat64ProductOfTheUnfoldedInputs(long stride, long padding, long dilation, long groups)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var exact = Tests.Crossbar.HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac);
+        var hw = exact with { Core = exact.Core with { InputBits = 6, WeightBits = 4 } };
+        var conv = new AnalogConv2d("conv", new TorchSharp.Modules.Parameter(randn(8, 8 / groups, 3, 3)), new TorchSharp.Modules.Parameter(randn(8)),
+            new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, hw, groups) { Execution = Execution.QuantizedDigital };
+        var x = randn(5, 8, 11, 9).relu();
+        using var g = no_grad();
+        var y = conv.call(x);
+        // The reference, by hand: quantized unfolded inputs times the quantized matrix, in float64.
+        double xs = conv.InputScale;
+        var xq = ImcSharp.Crossbar.InputEncoding.Quantize(x, xs, 6, false);
+        var (wq, ws) = ImcSharp.Crossbar.WeightSlicing.Quantize(conv.WeightMatrix(), 4);
+        var geometry = new ImcSharp.Crossbar.ConvGeometry(8, 3, 3, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation });
+        var rows = geometry.Unfold(xq).to_type(ScalarType.Float64).matmul(wq.to_type(ScalarType.Float64).t()).to_type(ScalarType.Float32)
+            .mul_((float)(ws * xs)).add_(conv.bias!);
+        Assert.True(TensorAssert.Same(y, geometry.ToImages(rows, xq)));
     }
 
     [Fact]
