@@ -96,17 +96,20 @@ public static class AdcScales
         var mag = unipolar ? x.clamp_min(0) : x.abs();
         SliceRange Symmetric(double hi) => unipolar ? new SliceRange(0, hi / top) : new SliceRange(-hi, hi / half);
         if (range.Method == RangeMethod.Percentile)
-            return Symmetric(Math.Max(Quantile(mag, range.Percentile / 100), 1e-9));
+            return Symmetric(Math.Max(mag.kthvalue(Rank(mag.numel(), range.Percentile / 100), 0).values.item<double>(), 1e-9));
+        // The search reads many quantiles: the order statistics of a list sorted once (kthvalue made a pass each).
+        var sortedMag = mag.sort().Values;
         // Quantiles crowd towards the top, where clipping trades against resolution.
         double[] Quantiles(double perHalving) => Enumerable.Range(0, (int)(10 * perHalving) + 1).Select(i => 1 - Math.Pow(0.5, i / perHalving)).Append(1.0).Where(q => q >= 0.5).ToArray();
-        var tops = Quantiles(6).Select(q => Math.Max(Quantile(mag, q), 1e-9)).Distinct().ToArray();
+        var tops = Quantiles(6).Select(q => Math.Max(Quantile(sortedMag, q), 1e-9)).Distinct().ToArray();
         // The symmetric (or unipolar) ranges are candidates in every search: an asymmetric range is never worse.
         var candidates = tops.Select(Symmetric).ToList();
         if (range.Asymmetric && !unipolar)
         {
             var qs = Quantiles(3);
-            var highs = qs.Select(q => Quantile(x, q)).Where(v => v > 0).Distinct().ToArray();
-            var lows = qs.Select(q => Quantile(x, 1 - q)).Where(v => v < 0).Append(0.0).Distinct().ToArray();
+            var sortedX = x.sort().Values;
+            var highs = qs.Select(q => Quantile(sortedX, q)).Where(v => v > 0).Distinct().ToArray();
+            var lows = qs.Select(q => Quantile(sortedX, 1 - q)).Where(v => v < 0).Append(0.0).Distinct().ToArray();
             foreach (var hi in highs)
             foreach (var lo in lows)
             {
@@ -124,12 +127,11 @@ public static class AdcScales
         return candidates.MinBy(Error)!;
     }
 
-    static double Quantile(Tensor x, double q)
-    {
-        long n = x.numel();
-        long k = Math.Clamp((long)Math.Ceiling(q * n), 1, n);
-        return x.kthvalue(k, 0).values.item<double>();
-    }
+    /// <summary>The rank k = ceil(q n), at least 1, of quantile <paramref name="q"/> among <paramref name="n"/> values.</summary>
+    static long Rank(long n, double q) => Math.Clamp((long)Math.Ceiling(q * n), 1, n);
+
+    /// <summary>The k-th smallest of sorted values (k = <see cref="Rank"/>): what kthvalue(k) gives.</summary>
+    static double Quantile(Tensor sorted, double q) => sorted[Rank(sorted.numel(), q) - 1].item<double>();
 }
 
 public static class AdcFactory
