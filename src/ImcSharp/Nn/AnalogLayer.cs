@@ -385,8 +385,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (x.shape[0] % chips != 0) throw new ArgumentException($"{LayerName}: {x.shape[0]} samples for {chips} chips: expected a block of samples per chip");
         if (chips > 1 && gradient is not null) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
         long n = x.shape[0] / chips;
-        // The quantized reference convolves too when float32 sums its integers exactly (see QuantizedSumsFitFloat32).
-        var conv = chip is not null || QuantizedSumsFitFloat32 ? Convolution : null;
+        // The quantized reference convolves too when float32 can sum its integers exactly (see QuantizedChannelsPerConvolution).
+        var conv = chip is not null || QuantizedChannelsPerConvolution > 0 ? Convolution : null;
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
         long width = conv is not null && chip is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns * chip.Tiles
             : Math.Max(WeightMatrix().shape[1], chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns);
@@ -403,13 +403,21 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Whether every integer sum of the quantized layer, |xq| |wq| K at most, stays below 2^24, where
-    /// float32 holds every integer: a float32 convolution then gives the quantized reference exactly,
-    /// in whatever order it adds (e.g. 6-bit inputs and 4-bit weights over 576 rows; not 8-bit and
-    /// 8-bit, which keep the float64 product of the unfolded inputs).
+    /// Input channels a float32 convolution of the quantized layer may sum at once: every integer
+    /// sum then stays below 2^24 (|xq| |wq| per channel's kh kw rows), where float32 holds every
+    /// integer, so any summation order is exact. All channels when |xq| |wq| K fits (6-bit inputs,
+    /// 4-bit weights over 576 rows), fewer for 8-bit inputs and weights; 0 (unfold and multiply in
+    /// float64) when not even one channel fits, or for a matmul layer.
     /// </summary>
-    bool QuantizedSumsFitFloat32 =>
-        InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned) * ((1 << (Hardware.Core.WeightBits - 1)) - 1) * (double)WeightMatrix().shape[1] < 1 << 24;
+    long QuantizedChannelsPerConvolution
+    {
+        get
+        {
+            if (Convolution is not { } conv) return 0;
+            double perChannel = InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned) * ((1 << (Hardware.Core.WeightBits - 1)) - 1) * (double)(conv.KernelH * conv.KernelW);
+            return Math.Min(conv.Channels, (long)Math.Floor(((1 << 24) - 1) / perChannel));
+        }
+    }
 
     /// <summary>The hardware path on <paramref name="chip"/> (null: quantized-digital) in chunks of <paramref name="chunk"/> samples per chip.</summary>
     (Tensor Y, Tensor? Gate) Chunks(ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv, AdcGradient? gradient)
@@ -429,8 +437,24 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             Tensor y;
             if (chip is null && conv is not null)
             {
-                // Integer sums below 2^24: float32 adds them exactly in any order, so this is the float64 product's result.
-                var images = conv.Convolve(xq, wq.Wq.view(wq.Wq.shape[0], conv.Channels, conv.KernelH, conv.KernelW)).mul_((float)(wq.Scale * InputScale));
+                // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order; the
+                // groups' exact sums added in float64 and rounded once give the float64 product's result.
+                long group = QuantizedChannelsPerConvolution;
+                var kernel = wq.Wq.view(wq.Wq.shape[0], conv.Channels, conv.KernelH, conv.KernelW);
+                Tensor images;
+                if (group >= conv.Channels) images = conv.Convolve(xq, kernel);
+                else
+                {
+                    Tensor? sum = null;
+                    for (long c0 = 0; c0 < conv.Channels; c0 += group)
+                    {
+                        long count = Math.Min(group, conv.Channels - c0);
+                        var part = conv.Convolve(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
+                        sum = sum is null ? part : sum.add_(part);
+                    }
+                    images = sum!.to_type(ScalarType.Float32);
+                }
+                images.mul_((float)(wq.Scale * InputScale));
                 if (bias is not null) images.add_(bias.view(1, -1, 1, 1));
                 outs.Add(images.MoveToOuterDisposeScope());
                 continue;

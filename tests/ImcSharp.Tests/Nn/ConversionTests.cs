@@ -165,34 +165,40 @@ public class ConversionTests
     }
 
     /// <summary>
-    /// The quantized reference of a convolution whose integer sums stay below 2^24 runs as a float32
-    /// convolution: it must equal the float64 product of the unfolded quantized inputs exactly,
-    /// strided, padded, dilated and grouped alike.
+    /// The quantized reference of a convolution runs as float32 convolutions over groups of channels
+    /// whose integer sums stay below 2^24 (all channels at 6-bit inputs and 4-bit weights; 57 of 64
+    /// at 8 and 8 bits, then 7): it must equal the float64 product of the unfolded quantized
+    /// inputs exactly, strided, padded, dilated and grouped alike.
     /// </summary>
     [Theory]
-    [InlineData(1L, 1L, 1L, 1L)]
-    [InlineData(2L, 0L, 1L, 1L)]
-    [InlineData(1L, 2L, 2L, 1L)]
-    [InlineData(1L, 1L, 1L, 4L)]     // grouped: the crossbar holds the block-diagonal matrix
-    public void TheQuantizedConvolutionEqualsTheFloat64ProductOfTheUnfoldedInputs(long stride, long padding, long dilation, long groups)
+    [InlineData(1L, 1L, 1L, 1L, 8L, 6, 4)]
+    [InlineData(2L, 0L, 1L, 1L, 8L, 6, 4)]
+    [InlineData(1L, 2L, 2L, 1L, 8L, 6, 4)]
+    [InlineData(1L, 1L, 1L, 4L, 8L, 6, 4)]     // grouped: the crossbar holds the block-diagonal matrix
+    [InlineData(1L, 1L, 1L, 1L, 64L, 8, 8)]    // two groups of channels, added in float64
+    public void TheQuantizedConvolutionEqualsTheFloat64ProductOfTheUnfoldedInputs(long stride, long padding, long dilation, long groups, long channels, int inputBits, int weightBits)
     {
         using var scope = NewDisposeScope();
         manual_seed(9);
         var exact = Tests.Crossbar.HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac);
-        var hw = exact with { Core = exact.Core with { InputBits = 6, WeightBits = 4 } };
-        var conv = new AnalogConv2d("conv", new TorchSharp.Modules.Parameter(randn(8, 8 / groups, 3, 3)), new TorchSharp.Modules.Parameter(randn(8)),
+        var hw = exact with { Core = exact.Core with { InputBits = inputBits, WeightBits = weightBits } };
+        // At 8 and 8 bits: near-full-scale inputs and weights, so a sum passes 2^24 (float32 alone would round it).
+        bool large = weightBits == 8;
+        var weight = large ? 1 + 0.01 * rand(8, channels / groups, 3, 3) : randn(8, channels / groups, 3, 3);
+        var conv = new AnalogConv2d("conv", new TorchSharp.Modules.Parameter(weight), new TorchSharp.Modules.Parameter(randn(8)),
             new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, hw, groups) { Execution = Execution.QuantizedDigital };
-        var x = randn(5, 8, 11, 9).relu();
+        var x = large ? 1 + 0.01 * rand(5, channels, 11, 9) : randn(5, channels, 11, 9).relu();
         using var g = no_grad();
         var y = conv.call(x);
         // The reference, by hand: quantized unfolded inputs times the quantized matrix, in float64.
         double xs = conv.InputScale;
-        var xq = ImcSharp.Crossbar.InputEncoding.Quantize(x, xs, 6, false);
-        var (wq, ws) = ImcSharp.Crossbar.WeightSlicing.Quantize(conv.WeightMatrix(), 4);
-        var geometry = new ImcSharp.Crossbar.ConvGeometry(8, 3, 3, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation });
-        var rows = geometry.Unfold(xq).to_type(ScalarType.Float64).matmul(wq.to_type(ScalarType.Float64).t()).to_type(ScalarType.Float32)
-            .mul_((float)(ws * xs)).add_(conv.bias!);
+        var xq = ImcSharp.Crossbar.InputEncoding.Quantize(x, xs, inputBits, false);
+        var (wq, ws) = ImcSharp.Crossbar.WeightSlicing.Quantize(conv.WeightMatrix(), weightBits);
+        var geometry = new ImcSharp.Crossbar.ConvGeometry(channels, 3, 3, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation });
+        var products = geometry.Unfold(xq).to_type(ScalarType.Float64).matmul(wq.to_type(ScalarType.Float64).t());
+        var rows = products.to_type(ScalarType.Float32).mul_((float)(ws * xs)).add_(conv.bias!);
         Assert.True(TensorAssert.Same(y, geometry.ToImages(rows, xq)));
+        if (large) Assert.True(products.abs().max().item<double>() > 1 << 24, "no sum past 2^24: the test would not show the float64 addition");
     }
 
     [Fact]
