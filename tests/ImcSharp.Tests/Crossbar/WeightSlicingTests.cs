@@ -12,20 +12,23 @@ public class WeightSlicingTests
     /// in base 2^b, tiled over R rows with zero weights past K, column n S + s.
     /// </summary>
     [Theory]
-    [InlineData(WeightMapping.Differential, 8, 2)]
-    [InlineData(WeightMapping.Differential, 4, 4)]
-    [InlineData(WeightMapping.Offset, 8, 2)]
-    [InlineData(WeightMapping.Offset, 6, 3)]
-    public void SlicesAreTheBase2bDigitsOfEachColumnsWeights(WeightMapping mapping, int weightBits, int bitsPerCell)
+    [InlineData(WeightMapping.Differential, 8, 2, 7)]
+    [InlineData(WeightMapping.Differential, 4, 4, 7)]
+    [InlineData(WeightMapping.Differential, 8, 8, 19)]    // one slice; 8 outputs a vector step, then 3 more
+    [InlineData(WeightMapping.Differential, 8, 1, 19)]    // eight slices
+    [InlineData(WeightMapping.Differential, 7, 2, 16)]    // three slices, outputs in whole vector steps
+    [InlineData(WeightMapping.Offset, 8, 2, 7)]
+    [InlineData(WeightMapping.Offset, 6, 3, 7)]
+    public void SlicesAreTheBase2bDigitsOfEachColumnsWeights(WeightMapping mapping, int weightBits, int bitsPerCell, int outputs)
     {
         using var scope = NewDisposeScope();
         var core = new CoreConfig { Rows = 16, Columns = 64, Mapping = mapping, WeightBits = weightBits, BitsPerCell = bitsPerCell };
         double q = (1 << (weightBits - 1)) - 1;
-        var wq = randint((long)-q, (long)q + 1, new long[] { 7, 37 }, generator: new Generator(6)).to_type(ScalarType.Float32);   // 37 inputs: 3 tiles, the last partly filled
+        var wq = randint((long)-q, (long)q + 1, new long[] { outputs, 37 }, generator: new Generator(6)).to_type(ScalarType.Float32);   // 37 inputs: 3 tiles, the last partly filled
         var sliced = WeightSlicing.Slice(wq, core);
         int S = core.Slices, b = bitsPerCell, tiles = 3;
         var wt = nn.functional.pad(wq.t(), new long[] { 0, 0, 0, tiles * 16 - 37 });
-        Tensor Digits(Tensor v) => stack(Enumerable.Range(0, S).Select(s => WeightSlicing.Digit(v, s, b)).ToArray(), -1).reshape(tiles, 16, 7 * S);
+        Tensor Digits(Tensor v) => stack(Enumerable.Range(0, S).Select(s => WeightSlicing.Digit(v, s, b)).ToArray(), -1).reshape(tiles, 16, outputs * S);
         if (mapping == WeightMapping.Differential)
         {
             Assert.True(TensorAssert.Same(sliced.Positive, Digits(wt.clamp_min(0))));
@@ -41,8 +44,8 @@ public class WeightSlicingTests
         }
         // Shift-and-add of the digits gives the weights back.
         var sw = WeightSlicing.SliceWeights(core);
-        var back = (sliced.Positive.view(tiles * 16, 7, S).matmul(sw) - (sliced.SharedReference
-            ? sliced.Negative.view(tiles * 16, 1, S).matmul(sw) : sliced.Negative.view(tiles * 16, 7, S).matmul(sw))).narrow(0, 0, 37).t();
+        var back = (sliced.Positive.view(tiles * 16, outputs, S).matmul(sw) - (sliced.SharedReference
+            ? sliced.Negative.view(tiles * 16, 1, S).matmul(sw) : sliced.Negative.view(tiles * 16, outputs, S).matmul(sw))).narrow(0, 0, 37).t();
         Assert.True(TensorAssert.Same(back, wq));
     }
 }
