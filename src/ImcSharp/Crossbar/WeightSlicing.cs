@@ -23,12 +23,15 @@ public sealed record SlicedWeights(Tensor Positive, Tensor Negative, int Tiles, 
 
 public static class WeightSlicing
 {
-    /// <summary>Symmetric per-layer quantization: Wq = clamp(round(W / s), -Q, Q), Q = 2^(wb-1)-1, s = max|W| / Q.</summary>
+    /// <summary>
+    /// Symmetric per-layer quantization: Wq = clamp(round(W / s), -Q, Q), Q = 2^(wb-1)-1, s = max|W| / Q
+    /// (1 for all-zero weights); s is not finite when a weight is not (NaN or infinite).
+    /// </summary>
     public static (Tensor Wq, double Scale) Quantize(Tensor w, int weightBits)
     {
         double q = (1 << (weightBits - 1)) - 1;
         double maxAbs = w.abs().max().item<float>();
-        double scale = maxAbs > 0 ? maxAbs / q : 1.0;
+        double scale = maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / q : 1.0;
         var wq = (w / scale).round_().clamp_(-q, q);
         return (wq, scale);
     }

@@ -128,11 +128,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (chips.Count == 0) throw new ArgumentException("no chips to program", nameof(chips));
         using var scope = NewDisposeScope();
         using var g = no_grad();
-        var w = WeightMatrix().detach();
-        using (var finite = w.isfinite().all())
-            if (!finite.item<bool>())
-                throw new ImcInputException($"{LayerName}: its weights are not all finite (NaN or infinite): the network diverged or its checkpoint is damaged");
-        var (wq, scale) = WeightSlicing.Quantize(w, Hardware.Core.WeightBits);
+        var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
+        if (!double.IsFinite(scale))
+            throw new ImcInputException($"{LayerName}: its weights are not all finite (NaN or infinite): the network diverged or its checkpoint is damaged");
         var previous = _chip;
         var programmed = chips.Select(c => new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
             chips.Count == 1 ? previous : null) { ArrayStage = ArrayStage }).ToList();

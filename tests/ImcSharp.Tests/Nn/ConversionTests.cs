@@ -201,15 +201,18 @@ public class ConversionTests
         if (large) Assert.True(products.abs().max().item<double>() > 1 << 24, "no sum past 2^24: the test would not show the float64 addition");
     }
 
-    [Fact]
-    public void WeightsThatAreNotFiniteGiveAClearErrorWhenProgrammed()
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void WeightsThatAreNotFiniteGiveAClearErrorWhenProgrammed(float bad)
     {
         using var scope = NewDisposeScope();
         manual_seed(2);
         using var model = new ModelSpec("lenet5", 1, 28, 28, 10).Build();
         AnalogConversion.Convert(model, Exact);
         var fc1 = AnalogConversion.Layers(model).Single(l => l.LayerName == "fc1");
-        using (no_grad()) fc1.weight[3, 7] = tensor(float.NaN);
+        using (no_grad()) fc1.weight[3, 7] = tensor(bad);
         var e = Assert.Throws<ImcInputException>(() => AnalogConversion.Program(model, 0));
         Assert.Contains("fc1", e.Message);
         Assert.Contains("not all finite", e.Message);
