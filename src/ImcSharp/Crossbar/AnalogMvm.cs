@@ -97,9 +97,7 @@ public static class AnalogMvm
         int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
         long B = xq.shape[0] / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
-        Tensor Digits(Tensor x) => P == 1 ? x
-            : InputEncoding.PhaseDigits(InputEncoding.Digits(x, core, signedInputs).unsqueeze(0), core, signedInputs)
-                .reshape(new[] { P * x.shape[0] }.Concat(x.shape[1..]).ToArray());
+        Tensor Digits(Tensor x) => InputEncoding.PhaseImages(x, core, signedInputs, layer.Target.UsesKernels);
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
         return K == 1 ? layer.ArrayStage.ConvPartialSums(layer, Digits(xq), conv)
             : cat(layer.Members.Select((chip, k) => chip.ArrayStage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
@@ -184,14 +182,20 @@ public static class AnalogMvm
         long B = xq.shape[0] / layer.Chips;
         // [K T, B, rows]: a strided view for one chip; one input phase multiplies it as is (BLAS takes the
         // row stride), several phases expand it into contiguous digits [K T, P, B, rows].
-        var perTile = TileRows(layer, xq);
-        int rows = (int)perTile.shape[2];
+        // The CPU kernel makes the digits of each tile's rows in one pass (see DigitsKernel).
         Tensor x;
-        if (P == 1) x = perTile;
+        if (P > 1 && layer.Target.UsesKernels && DigitsKernel.Applies(xq) && xq.is_contiguous())
+            x = DigitsKernel.TileRows(xq, layer.Chips, layer.Tiles, core.Rows, core, signedInputs);
         else
         {
-            var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
-            x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
+            var perTile = TileRows(layer, xq);
+            int rows = (int)perTile.shape[2];
+            if (P == 1) x = perTile;
+            else
+            {
+                var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
+                x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
+            }
         }
         if (layer.Chips == 1 || layer.ArrayStage.TakesStacks) return layer.ArrayStage.PartialSums(layer, x);
         int T = layer.Tiles;

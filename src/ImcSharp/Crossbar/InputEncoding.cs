@@ -84,6 +84,20 @@ public static class InputEncoding
         return cat(new[] { digits.clamp_min(0), negative }, 1);
     }
 
+    /// <summary>
+    /// Integer input images xq [B, C, H, W] as the digit images of each phase, [P B, C, H, W]
+    /// (phase, then sample): <see cref="PhaseDigits"/> of <see cref="Digits"/>; xq itself when one
+    /// phase applies it whole. <paramref name="kernels"/>: one pass on the CPU (<see cref="DigitsKernel"/>,
+    /// the same numbers) where it applies; otherwise torch's operations.
+    /// </summary>
+    public static Tensor PhaseImages(Tensor xq, CoreConfig core, bool signed, bool kernels = false)
+    {
+        int P = Phases(core, signed);
+        if (P == 1) return xq;
+        if (kernels && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
+        return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.shape[0] }.Concat(xq.shape[1..]).ToArray());
+    }
+
     /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>
     public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null)
     {
