@@ -40,6 +40,11 @@ public interface IAdc : IDisposable
     Tensor Convert(Tensor lsbUnits);
     /// <summary>Straight-through gradient table of this bank (see <see cref="AdcSlope"/>), computed once.</summary>
     Tensor SlopeTable(AdcGradient mode);
+    /// <summary>
+    /// Whether every level this bank returns is an integer (nominal levels on integer low codes, no
+    /// calibrated back-end): integer-weighted sums of them are then exact (see <see cref="Crossbar.ShiftAndAdd"/>).
+    /// </summary>
+    bool IntegerLevels => false;
 }
 
 public static class AdcScales
@@ -209,6 +214,9 @@ public sealed class IdealAdc : IAdc
         lock (_slopes)
             return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode);
     }
+
+    /// <summary>Integer low codes give integer levels (see <see cref="Convert"/>: one low code within 1e-9 of an integer is taken as it).</summary>
+    public bool IntegerLevels => _lowColumns is null ? Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 : LowCodes.All(v => (float)v == Math.Round(v));
 
     public void Dispose()
     {

@@ -21,6 +21,7 @@ public sealed class ThresholdAdc : IAdc
     readonly Tensor _instanceSorted;     // [instances, M] float64, for the mean transfer curve
     readonly ThresholdGrid? _grid;       // exact one-pass conversion; null falls back to the sorted search
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();
+    readonly bool _calibrated;
 
     /// <param name="instanceThresholds">[instances, M] unipolar thresholds (LSB) of this chip's ADCs.</param>
     /// <param name="instanceLevels">[instances, 2^N] calibrated levels (unipolar LSB), or null for the nominal map.</param>
@@ -47,10 +48,14 @@ public sealed class ThresholdAdc : IAdc
         var levels = instanceLevels is not null ? instanceLevels.index_select(0, ids)
             : uniform ? null : arange(0, 1L << bits, ScalarType.Float64).unsqueeze(0).expand(ids.shape[0], -1);
         _columnLevels = levels is null ? null : (levels + low).to_type(ScalarType.Float32).to(target.Device).contiguous().DetachFromDisposeScope();
+        _calibrated = instanceLevels is not null;
         _noise = noiseSigma;
         _noiseGen = new Generator(noiseSeed);
         _grid = target.UsesKernels ? ThresholdGrid.TryBuild(_columnThresholds, uniform ? lowCodes[0] : 0, _columnLevels) : null;
     }
+
+    /// <summary>Nominal levels (no calibrated back-end) on integer low codes are integers.</summary>
+    public bool IntegerLevels => !_calibrated && LowCodes.All(v => (float)v == Math.Round(v));
 
     /// <summary>True when conversions take the one-pass grid (<see cref="ThresholdGrid"/>), false on the sorted search.</summary>
     public bool UsesGrid => _grid is not null;

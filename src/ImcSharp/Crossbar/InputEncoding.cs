@@ -99,10 +99,13 @@ public static class InputEncoding
     }
 
     /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>
-    public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null)
+    public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null) => tensor(PhaseWeightValues(core, signed), device: device);
+
+    /// <summary>The phase weights of <see cref="PhaseWeights"/> as numbers.</summary>
+    public static float[] PhaseWeightValues(CoreConfig core, bool signed)
     {
         var w = Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToList();
         if (Phases(core, signed) > core.Cycles) w.Add(-w[^1]);
-        return tensor(w.ToArray(), device: device);
+        return w.ToArray();
     }
 }

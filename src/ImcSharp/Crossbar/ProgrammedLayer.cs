@@ -250,6 +250,8 @@ public sealed class ProgrammedLayer : IDisposable
         public Tensor SlopeTable(AdcGradient mode) =>
             throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
 
+        public bool IntegerLevels => banks.All(b => b.IntegerLevels);
+
         public void Dispose() { }   // the chips own their banks
     }
 

@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// The digital shift-and-add of several weight slices in the integer domain. When the ADCs return
+/// integer levels (<see cref="Converters.IAdc.IntegerLevels"/>) and every slice has the same LSB,
+/// each tile's output is an integer,
+///   z[t, b, n] = sum_c w_c sum_s 2^(b s) D(code)[t, (c, b), (n, s)]   (w_c the phase weights, D the subtraction),
+/// and when its bound (largest |D| x sum_s 2^(b s) x sum_c |w_c|) is below 2^24 float32 holds every
+/// partial sum exactly, in any order. Then
+///   y[b, n] = LSB (z[0, b, n] + z[1, b, n] + ... + z[T-1, b, n])
+/// with the tiles added one after another and one rounding for the LSB. Any order of the inner sums
+/// gives the same numbers, so a one-pass CPU kernel (subtraction, slices and phases of every tile,
+/// reading the codes once) and torch's operations agree bit for bit (<c>Crossbar/ShiftAndAddTests</c>).
+/// </summary>
+public static class ShiftAndAdd
+{
+    /// <summary>Integers below this are exact in float32.</summary>
+    const double ExactBelow = 1 << 24;
+
+    /// <summary>Whether the integer form applies to this layer with phase weights <paramref name="phaseWeights"/>: several slices, integer levels, one LSB, sums below 2^24.</summary>
+    public static bool Applies(ProgrammedLayer layer, float[] phaseWeights)
+    {
+        int S = layer.Slices;
+        if (S == 1 || !layer.Adc.IntegerLevels || layer.Ranges.Any(r => r.Lsb != layer.Ranges[0].Lsb)) return false;
+        double top = Math.Pow(2, layer.Adc.Bits) - 1;
+        var lows = layer.Adc.LowCodes.Select(v => Math.Round(v)).ToArray();
+        double lowest = lows.Min(), highest = lows.Max() + top;
+        // A difference of two columns' levels spans at most the levels' whole range; a level itself, its magnitude.
+        double code = layer.DigitalSubtraction ? highest - lowest : Math.Max(Math.Abs(lowest), Math.Abs(highest));
+        double slices = Enumerable.Range(0, S).Sum(s => Math.Pow(2, layer.Hardware.Core.BitsPerCell * s));
+        return code * slices * phaseWeights.Sum(w => Math.Abs((double)w)) < ExactBelow;
+    }
+
+    /// <summary>
+    /// Converted codes [K T, P B, J] to the output [K B, N] (see the class summary), with torch's
+    /// operations or, on the CPU with <paramref name="kernels"/>, in one pass.
+    /// </summary>
+    public static Tensor Integer(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, bool kernels)
+    {
+        int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices;
+        double lsb = layer.Ranges[0].Lsb;
+        if (kernels && DenseKernel.Applies(codes) && codes.is_contiguous() && (long)N * S <= MaxSignalColumns)
+            return Kernel(layer, codes, P, B, phaseWeights, (float)lsb);
+        var d = Subtract(layer, codes).view(K * T, P, B, N, S);
+        var perTile = d.matmul(tensor(SliceWeights(layer), device: codes.device));                     // [K T, P, B, N], exact
+        if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
+        var tiles = perTile.view(K, T, B, N);
+        var sum = T == 1 ? tiles.select(1, 0).clone() : tiles.select(1, 0).add(tiles.select(1, 1));
+        for (int t = 2; t < T; t++) sum.add_(tiles.select(1, t));
+        if (lsb != 1.0) sum.mul_(lsb);
+        return sum.view(K * B, N);
+    }
+
+    /// <summary>Converted columns [.., J] to signal columns [.., N S]: as they are, positive minus negative, or weight minus its slice's reference.</summary>
+    static Tensor Subtract(ProgrammedLayer layer, Tensor codes)
+    {
+        if (!layer.DigitalSubtraction) return codes;
+        int ns = layer.SignalColumns, S = layer.Slices;
+        var pos = codes.narrow(-1, 0, ns);
+        var neg = codes.narrow(-1, ns, layer.ConvertedColumns - ns);
+        if (!layer.SharedReference) return pos.sub(neg);
+        var shape = pos.shape[..^1];
+        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.shape);
+    }
+
+    /// <summary>Digital weight 2^(b s) of each slice.</summary>
+    static float[] SliceWeights(ProgrammedLayer layer) =>
+        Enumerable.Range(0, layer.Slices).Select(s => (float)Math.Pow(2, layer.Hardware.Core.BitsPerCell * s)).ToArray();
+
+    /// <summary>Signal columns a kernel task sums in a buffer on its stack.</summary>
+    const int MaxSignalColumns = 1 << 14;
+
+    static unsafe Tensor Kernel(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, float lsb)
+    {
+        int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices, NS = layer.SignalColumns, J = layer.ConvertedColumns;
+        var result = empty(new long[] { K * B, N });
+        float* y = (float*)NativeData.Pointer(codes), output = (float*)NativeData.Pointer(result);
+        var slice = SliceWeights(layer);
+        var phase = phaseWeights;
+        bool digital = layer.DigitalSubtraction, shared = layer.SharedReference;
+        // Tasks of about a million codes each.
+        long samples = K * B, perTask = Math.Max(1, (1L << 20) / ((long)T * P * J));
+        TorchThreads.For((samples + perTask - 1) / perTask, Math.Max(1, get_num_threads()), task =>
+        {
+            float* acc = stackalloc float[NS];
+            for (long i = task * perTask, end = Math.Min(samples, i + perTask); i < end; i++)
+            {
+                long k = i / B, b = i % B;
+                float* outRow = output + i * N;
+                for (int t = 0; t < T; t++)
+                {
+                    new Span<float>(acc, NS).Clear();
+                    for (int c = 0; c < P; c++)
+                    {
+                        float* row = y + (((k * T + t) * P + c) * B + b) * J;
+                        Accumulate(acc, row, NS, J, S, phase[c], digital, shared);
+                    }
+                    for (int n = 0; n < N; n++)
+                    {
+                        float z = 0;
+                        for (int s = 0; s < S; s++) z += slice[s] * acc[n * S + s];
+                        outRow[n] = t == 0 ? z : outRow[n] + z;
+                    }
+                }
+                if (lsb != 1f)
+                    for (int n = 0; n < N; n++) outRow[n] *= lsb;
+            }
+        });
+        return result;
+    }
+
+    /// <summary>acc[j] += w D(row)[j] over the NS signal columns of one converted row of J codes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Accumulate(float* acc, float* row, int NS, int J, int S, float w, bool digital, bool shared)
+    {
+        var wv = Vector256.Create(w);
+        int j = 0;
+        if (!digital)
+        {
+            for (; j + 8 <= NS; j += 8) (Vector256.Load(acc + j) + wv * Vector256.Load(row + j)).Store(acc + j);
+            for (; j < NS; j++) acc[j] += w * row[j];
+        }
+        else if (!shared)
+        {
+            float* neg = row + NS;
+            for (; j + 8 <= NS; j += 8) (Vector256.Load(acc + j) + wv * (Vector256.Load(row + j) - Vector256.Load(neg + j))).Store(acc + j);
+            for (; j < NS; j++) acc[j] += w * (row[j] - neg[j]);
+        }
+        else
+        {
+            float* reference = row + NS;
+            for (; j < NS; j++) acc[j] += w * (row[j] - reference[j % S]);
+        }
+    }
+}
