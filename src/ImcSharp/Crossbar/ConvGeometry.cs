@@ -76,6 +76,14 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         int tiles = kernels.Count;
         long b = x.shape[0], cols = kernels[0].shape[0];
         var (h, w) = Output(x);
+        // Channels-last images convolve to channels-last sums (oneDNN keeps the layout): images in
+        // another layout (a network's input, a digital layer's output) are laid out so first, a copy
+        // of the C input channels instead of one of the cols output columns per pixel.
+        // One channel is both layouts in memory; its strides say which (channel stride 1: channels-last).
+        bool channelsLast = x.shape[1] == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
+        if (!channelsLast)
+            x = x.shape[1] == 1 ? x.contiguous().as_strided(x.shape, new[] { x.shape[2] * x.shape[3], 1, x.shape[3], 1 })
+                : x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         if (tiles == 1)
         {
             // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs' layout.
