@@ -52,7 +52,7 @@ public static class AnalogBench
                 AnalogConversion.Convert(model, cfg);
                 AnalogConversion.CalibrateInputs(model, x);
                 AnalogConversion.Program(model, 0);
-                var m = Harness.Time($"{name} analog: {cfg.Name}", () => Infer(model, x), batch, "images/s", warmup: 1, repeats: 3);
+                var m = Harness.Time($"{name} analog: {cfg.Name}", () => Infer(model, x), batch, "images/s", warmup: 2, repeats: 5);
                 results.Add(m);
                 var bare = BareMatmuls(model, x);
                 results.Add(bare);
@@ -162,7 +162,7 @@ public static class AnalogBench
                 using var scope = NewDisposeScope();
                 a.bmm(b);
             }
-        }, x.shape[0], "images/s", warmup: 1, repeats: 3);
+        }, x.shape[0], "images/s", warmup: 2, repeats: 5);
         foreach (var (a, b) in operands) { a.Dispose(); b.Dispose(); }
         return m;
     }

@@ -94,12 +94,9 @@ public static class ShiftAndAdd
                 float* outRow = output + i * N;
                 for (int t = 0; t < T; t++)
                 {
-                    new Span<float>(acc, NS).Clear();
-                    for (int c = 0; c < P; c++)
-                    {
-                        float* row = y + (((k * T + t) * P + c) * B + b) * J;
-                        Accumulate(acc, row, NS, J, S, phase[c], digital, shared);
-                    }
+                    // The phases' rows of this tile and sample: (k T + t) P B + c B + b.
+                    float* first = y + (((k * T + t) * P) * B + b) * J;
+                    Accumulate(acc, first, B * J, P, phase, NS, S, digital, shared);
                     for (int n = 0; n < N; n++)
                     {
                         float z = 0;
@@ -114,27 +111,65 @@ public static class ShiftAndAdd
         return result;
     }
 
-    /// <summary>acc[j] += w D(row)[j] over the NS signal columns of one converted row of J codes.</summary>
+    /// <summary>
+    /// acc[j] = sum_c w_c D(row_c)[j] over the NS signal columns of the P converted rows
+    /// row_c = first + c stride (J codes each), 32 or 8 columns at a time in registers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Accumulate(float* acc, float* row, int NS, int J, int S, float w, bool digital, bool shared)
+    static unsafe void Accumulate(float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared)
     {
-        var wv = Vector256.Create(w);
         int j = 0;
-        if (!digital)
+        if (!shared)
         {
-            for (; j + 8 <= NS; j += 8) (Vector256.Load(acc + j) + wv * Vector256.Load(row + j)).Store(acc + j);
-            for (; j < NS; j++) acc[j] += w * row[j];
+            // Digital subtraction: the negative columns follow the NS signal columns.
+            long neg = digital ? NS : 0;
+            for (; j + 32 <= NS; j += 32)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int c = 0; c < P; c++)
+                {
+                    float* row = first + c * stride + j;
+                    var wv = Vector256.Create(w[c]);
+                    if (digital)
+                    {
+                        a0 += wv * (Vector256.Load(row) - Vector256.Load(row + neg));
+                        a1 += wv * (Vector256.Load(row + 8) - Vector256.Load(row + neg + 8));
+                        a2 += wv * (Vector256.Load(row + 16) - Vector256.Load(row + neg + 16));
+                        a3 += wv * (Vector256.Load(row + 24) - Vector256.Load(row + neg + 24));
+                    }
+                    else
+                    {
+                        a0 += wv * Vector256.Load(row);
+                        a1 += wv * Vector256.Load(row + 8);
+                        a2 += wv * Vector256.Load(row + 16);
+                        a3 += wv * Vector256.Load(row + 24);
+                    }
+                }
+                a0.Store(acc + j);
+                a1.Store(acc + j + 8);
+                a2.Store(acc + j + 16);
+                a3.Store(acc + j + 24);
+            }
+            for (; j + 8 <= NS; j += 8)
+            {
+                Vector256<float> a0 = default;
+                for (int c = 0; c < P; c++)
+                {
+                    float* row = first + c * stride + j;
+                    a0 += Vector256.Create(w[c]) * (digital ? Vector256.Load(row) - Vector256.Load(row + neg) : Vector256.Load(row));
+                }
+                a0.Store(acc + j);
+            }
         }
-        else if (!shared)
+        for (; j < NS; j++)
         {
-            float* neg = row + NS;
-            for (; j + 8 <= NS; j += 8) (Vector256.Load(acc + j) + wv * (Vector256.Load(row + j) - Vector256.Load(neg + j))).Store(acc + j);
-            for (; j < NS; j++) acc[j] += w * (row[j] - neg[j]);
-        }
-        else
-        {
-            float* reference = row + NS;
-            for (; j < NS; j++) acc[j] += w * (row[j] - reference[j % S]);
+            float sum = 0;
+            for (int c = 0; c < P; c++)
+            {
+                float* row = first + c * stride;
+                sum += w[c] * (!digital ? row[j] : row[j] - row[NS + (shared ? j % S : j)]);
+            }
+            acc[j] = sum;
         }
     }
 }
