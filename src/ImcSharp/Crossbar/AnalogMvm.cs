@@ -132,7 +132,7 @@ public static class AnalogMvm
     }
 
     /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
-    static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
+    internal static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
     {
         if (!layer.DigitalSubtraction) return converted;
         int ns = layer.SignalColumns, S = layer.Slices;
@@ -148,7 +148,7 @@ public static class AnalogMvm
     /// adder chain does: one pass per term and no reduction kernel (torch's reduction over an outer
     /// axis ran 2-3x slower); the first term itself when n = 1.
     /// </summary>
-    static Tensor SumInOrder(Tensor x)
+    internal static Tensor SumInOrder(Tensor x)
     {
         long n = x.shape[1];
         if (n == 1) return x.select(1, 0);

@@ -46,31 +46,13 @@ public static class ShiftAndAdd
         double lsb = layer.Ranges[0].Lsb;
         if (kernels && DenseKernel.Applies(codes) && codes.is_contiguous() && (long)N * S <= MaxSignalColumns)
             return Kernel(layer, codes, P, B, phaseWeights, (float)lsb);
-        var d = Subtract(layer, codes).view(K * T, P, B, N, S);
-        var perTile = d.matmul(tensor(SliceWeights(layer), device: codes.device));                     // [K T, P, B, N], exact
+        var d = AnalogMvm.Subtract(layer, codes).view(K * T, P, B, N, S);
+        var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));          // [K T, P, B, N], exact
         if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
-        var tiles = perTile.view(K, T, B, N);
-        var sum = T == 1 ? tiles.select(1, 0).clone() : tiles.select(1, 0).add(tiles.select(1, 1));
-        for (int t = 2; t < T; t++) sum.add_(tiles.select(1, t));
-        if (lsb != 1.0) sum.mul_(lsb);
-        return sum.view(K * B, N);
+        var sum = AnalogMvm.SumInOrder(perTile.view(K, T, B, N));
+        if (lsb != 1.0) sum = sum.mul_(lsb);
+        return sum.reshape(K * B, N);
     }
-
-    /// <summary>Converted columns [.., J] to signal columns [.., N S]: as they are, positive minus negative, or weight minus its slice's reference.</summary>
-    static Tensor Subtract(ProgrammedLayer layer, Tensor codes)
-    {
-        if (!layer.DigitalSubtraction) return codes;
-        int ns = layer.SignalColumns, S = layer.Slices;
-        var pos = codes.narrow(-1, 0, ns);
-        var neg = codes.narrow(-1, ns, layer.ConvertedColumns - ns);
-        if (!layer.SharedReference) return pos.sub(neg);
-        var shape = pos.shape[..^1];
-        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.shape);
-    }
-
-    /// <summary>Digital weight 2^(b s) of each slice.</summary>
-    static float[] SliceWeights(ProgrammedLayer layer) =>
-        Enumerable.Range(0, layer.Slices).Select(s => (float)Math.Pow(2, layer.Hardware.Core.BitsPerCell * s)).ToArray();
 
     /// <summary>Signal columns a kernel task sums in a buffer on its stack.</summary>
     const int MaxSignalColumns = 1 << 14;
@@ -80,7 +62,7 @@ public static class ShiftAndAdd
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices, NS = layer.SignalColumns, J = layer.ConvertedColumns;
         var result = empty(new long[] { K * B, N });
         float* y = (float*)NativeData.Pointer(codes), output = (float*)NativeData.Pointer(result);
-        var slice = SliceWeights(layer);
+        var slice = WeightSlicing.SliceWeightValues(layer.Hardware.Core);
         var phase = phaseWeights;
         bool digital = layer.DigitalSubtraction, shared = layer.SharedReference;
         // Tasks of about a million codes each.

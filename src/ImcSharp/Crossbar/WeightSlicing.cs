@@ -131,6 +131,9 @@ public static class WeightSlicing
     }
 
     /// <summary>Digital weight of slice s: 2^(b s), as a [S] tensor.</summary>
-    public static Tensor SliceWeights(CoreConfig core, Device? device = null) =>
-        tensor(Enumerable.Range(0, core.Slices).Select(s => (float)Math.Pow(2, core.BitsPerCell * s)).ToArray(), device: device);
+    public static Tensor SliceWeights(CoreConfig core, Device? device = null) => tensor(SliceWeightValues(core), device: device);
+
+    /// <summary>The slice weights of <see cref="SliceWeights"/> as numbers.</summary>
+    public static float[] SliceWeightValues(CoreConfig core) =>
+        Enumerable.Range(0, core.Slices).Select(s => (float)Math.Pow(2, core.BitsPerCell * s)).ToArray();
 }
