@@ -122,4 +122,24 @@ public class AwareGradientTests
         Assert.Equal(-64, range.LowCode, 9);
         Assert.True(max < 0.5 * ArrayPhysics.FullScaleUnits(hw.Core), "typical partial sums use a small part of the full scale");
     }
+
+    /// <summary>A training forward (with gradients) of a whole network gives the value an evaluation forward gives, bit for bit.</summary>
+    [Fact]
+    public void ATrainingForwardGivesTheEvaluationValue()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        using var model = new ImcSharp.Models.ModelSpec("lenet5", 1, 28, 28, 10).Build();
+        AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs/compare/256-dac-6b.json")));
+        var x = randn(new long[] { 6, 1, 28, 28 }, generator: new Generator(5));
+        AnalogConversion.CalibrateInputs(model, x);
+        AnalogConversion.Program(model, 1);
+        Tensor evaluated;
+        using (no_grad()) evaluated = model.call(x);
+        var trained = model.call(x);
+        Assert.True(trained.requires_grad);
+        Assert.True(TensorAssert.Same(trained, evaluated));
+        nn.functional.cross_entropy(trained, tensor(new long[] { 0, 1, 2, 3, 4, 5 })).backward();
+        Assert.True(AnalogConversion.Layers(model).All(l => l.weight.grad is { } g && g.abs().sum().item<float>() > 0));
+    }
 }
