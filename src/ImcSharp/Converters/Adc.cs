@@ -45,6 +45,11 @@ public interface IAdc : IDisposable
     /// calibrated back-end): integer-weighted sums of them are then exact (see <see cref="Crossbar.ShiftAndAdd"/>).
     /// </summary>
     bool IntegerLevels => false;
+    /// <summary>
+    /// (lo, hi) when every column converts as code = min(max(floor(x + 0.5), lo), hi), the ideal
+    /// ADC on one integer low code, so a kernel may convert as it reads (see <see cref="Crossbar.ShiftAndAdd"/>); else null.
+    /// </summary>
+    (float Low, float High)? UniformRounding => null;
 }
 
 public static class AdcScales
@@ -214,6 +219,10 @@ public sealed class IdealAdc : IAdc
         lock (_slopes)
             return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode);
     }
+
+    public (float Low, float High)? UniformRounding =>
+        _lowColumns is null && Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9
+            ? ((float)Math.Round(LowCodes[0]), (float)(Math.Round(LowCodes[0]) + Math.Pow(2, Bits) - 1)) : null;
 
     /// <summary>Integer low codes give integer levels (see <see cref="Convert"/>: one low code within 1e-9 of an integer is taken as it).</summary>
     public bool IntegerLevels => _lowColumns is null ? Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 : LowCodes.All(v => (float)v == Math.Round(v));

@@ -112,14 +112,13 @@ public static class AnalogMvm
         probe?.Invoke(p);
         // The gate is read before conversion: an ADC may convert in place.
         var gate = gradient is { } mode ? Gate(layer, p, mode, signedInputs) : null;
-        var codes = layer.Adc.Convert(p);
         var phaseWeights = InputEncoding.PhaseWeightValues(core, signedInputs);
         Tensor sum;
-        // Several slices of integer codes: each tile's sum is an exact integer (see ShiftAndAdd).
-        if (ShiftAndAdd.Applies(layer, phaseWeights)) sum = ShiftAndAdd.Integer(layer, codes, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
+        // Several slices of integer codes: each tile's sum is an exact integer (see ShiftAndAdd, which converts).
+        if (ShiftAndAdd.Applies(layer, phaseWeights)) sum = ShiftAndAdd.Integer(layer, p, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
         else
         {
-            var y = Subtract(layer, codes);        // [K T, P*B, N*S]
+            var y = Subtract(layer, layer.Adc.Convert(p));        // [K T, P*B, N*S]
             // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
             var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
             if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));

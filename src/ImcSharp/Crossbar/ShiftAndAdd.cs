@@ -37,15 +37,20 @@ public static class ShiftAndAdd
     }
 
     /// <summary>
-    /// Converted codes [K T, P B, J] to the output [K B, N] (see the class summary), with torch's
-    /// operations or, on the CPU with <paramref name="kernels"/>, in one pass.
+    /// Partial sums [K T, P B, J] through the layer's ADCs to the output [K B, N] (see the class
+    /// summary), with torch's operations or, on the CPU with <paramref name="kernels"/>, in one pass
+    /// that also converts when the ADCs round uniformly (<see cref="Converters.IAdc.UniformRounding"/>).
     /// </summary>
-    public static Tensor Integer(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, bool kernels)
+    public static Tensor Integer(ProgrammedLayer layer, Tensor sums, int P, long B, float[] phaseWeights, bool kernels)
     {
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices;
         double lsb = layer.Ranges[0].Lsb;
-        if (kernels && DenseKernel.Applies(codes) && codes.is_contiguous() && (long)N * S <= MaxSignalColumns)
-            return Kernel(layer, codes, P, B, phaseWeights, (float)lsb);
+        if (kernels && DenseKernel.Applies(sums) && sums.is_contiguous() && (long)N * S <= MaxSignalColumns)
+        {
+            var rounding = layer.Adc.UniformRounding;
+            return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb, rounding);
+        }
+        var codes = layer.Adc.Convert(sums);
         var d = AnalogMvm.Subtract(layer, codes).view(K * T, P, B, N, S);
         var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));          // [K T, P, B, N], exact
         if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
@@ -57,7 +62,8 @@ public static class ShiftAndAdd
     /// <summary>Signal columns a kernel task sums in a buffer on its stack.</summary>
     const int MaxSignalColumns = 1 << 14;
 
-    static unsafe Tensor Kernel(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, float lsb)
+    /// <param name="rounding">When set, <paramref name="codes"/> are the sums before conversion, rounded here as <see cref="Converters.IdealAdc"/> does.</param>
+    static unsafe Tensor Kernel(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, float lsb, (float Low, float High)? rounding)
     {
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices, NS = layer.SignalColumns, J = layer.ConvertedColumns;
         var result = empty(new long[] { K * B, N });
@@ -78,7 +84,8 @@ public static class ShiftAndAdd
                 {
                     // The phases' rows of this tile and sample: (k T + t) P B + c B + b.
                     float* first = y + (((k * T + t) * P) * B + b) * J;
-                    Accumulate(acc, first, B * J, P, phase, NS, S, digital, shared);
+                    if (rounding is { } r) AccumulateRounded(acc, first, B * J, P, phase, NS, S, digital, shared, r.Low, r.High);
+                    else Accumulate(acc, first, B * J, P, phase, NS, S, digital, shared);
                     for (int n = 0; n < N; n++)
                     {
                         float z = 0;
@@ -150,6 +157,66 @@ public static class ShiftAndAdd
             {
                 float* row = first + c * stride;
                 sum += w[c] * (!digital ? row[j] : row[j] - row[NS + (shared ? j % S : j)]);
+            }
+            acc[j] = sum;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Accumulate"/> of sums converted as they are read: code = min(max(floor(x + 0.5), lo), hi),
+    /// the operations of <see cref="Converters.RoundClampKernel"/> (so the same codes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void AccumulateRounded(float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared, float lo, float hi)
+    {
+        var half = Vector256.Create(0.5f);
+        var low = Vector256.Create(lo);
+        var high = Vector256.Create(hi);
+        Vector256<float> Code(float* x) => Vector256.Min(Vector256.Max(Vector256.Floor(Vector256.Load(x) + half), low), high);
+        float Scalar(float x) => MathF.Min(MathF.Max(MathF.Floor(x + 0.5f), lo), hi);
+        int j = 0;
+        if (!shared)
+        {
+            long neg = digital ? NS : 0;
+            for (; j + 16 <= NS; j += 16)
+            {
+                Vector256<float> a0 = default, a1 = default;
+                for (int c = 0; c < P; c++)
+                {
+                    float* row = first + c * stride + j;
+                    var wv = Vector256.Create(w[c]);
+                    if (digital)
+                    {
+                        a0 += wv * (Code(row) - Code(row + neg));
+                        a1 += wv * (Code(row + 8) - Code(row + neg + 8));
+                    }
+                    else
+                    {
+                        a0 += wv * Code(row);
+                        a1 += wv * Code(row + 8);
+                    }
+                }
+                a0.Store(acc + j);
+                a1.Store(acc + j + 8);
+            }
+            for (; j + 8 <= NS; j += 8)
+            {
+                Vector256<float> a0 = default;
+                for (int c = 0; c < P; c++)
+                {
+                    float* row = first + c * stride + j;
+                    a0 += Vector256.Create(w[c]) * (digital ? Code(row) - Code(row + neg) : Code(row));
+                }
+                a0.Store(acc + j);
+            }
+        }
+        for (; j < NS; j++)
+        {
+            float sum = 0;
+            for (int c = 0; c < P; c++)
+            {
+                float* row = first + c * stride;
+                sum += w[c] * (!digital ? Scalar(row[j]) : Scalar(row[j]) - Scalar(row[NS + (shared ? j % S : j)]));
             }
             acc[j] = sum;
         }
