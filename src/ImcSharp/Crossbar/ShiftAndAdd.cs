@@ -17,7 +17,7 @@ namespace ImcSharp.Crossbar;
 /// gives the same numbers, so a one-pass CPU kernel (subtraction, slices and phases of every tile,
 /// reading the codes once) and torch's operations agree bit for bit (<c>Crossbar/ShiftAndAddTests</c>).
 /// </summary>
-public static class ShiftAndAdd
+public static unsafe class ShiftAndAdd
 {
     /// <summary>Integers below this are exact in float32.</summary>
     const double ExactBelow = 1 << 24;
@@ -84,8 +84,8 @@ public static class ShiftAndAdd
                 {
                     // The phases' rows of this tile and sample: (k T + t) P B + c B + b.
                     float* first = y + (((k * T + t) * P) * B + b) * J;
-                    if (rounding is { } r) AccumulateRounded(acc, first, B * J, P, phase, NS, S, digital, shared, r.Low, r.High);
-                    else Accumulate(acc, first, B * J, P, phase, NS, S, digital, shared);
+                    if (rounding is { } r) Accumulate(new Rounded(r.Low, r.High), acc, first, B * J, P, phase, NS, S, digital, shared);
+                    else Accumulate(new Converted(), acc, first, B * J, P, phase, NS, S, digital, shared);
                     for (int n = 0; n < N; n++)
                     {
                         float z = 0;
@@ -100,12 +100,34 @@ public static class ShiftAndAdd
         return result;
     }
 
+    /// <summary>How a kernel reads codes: as they are, or as the sums an ideal ADC rounds.</summary>
+    interface ICodes
+    {
+        Vector256<float> Load(float* x);
+        float Load(float x);
+    }
+
+    readonly struct Converted : ICodes
+    {
+        public Vector256<float> Load(float* x) => Vector256.Load(x);
+        public float Load(float x) => x;
+    }
+
+    /// <summary>code = min(max(floor(x + 0.5), lo), hi): the operations of <see cref="Converters.RoundClampKernel"/>, so the same codes.</summary>
+    readonly struct Rounded(float lo, float hi) : ICodes
+    {
+        readonly Vector256<float> _low = Vector256.Create(lo), _high = Vector256.Create(hi);
+        public Vector256<float> Load(float* x) => Vector256.Min(Vector256.Max(Vector256.Floor(Vector256.Load(x) + Vector256.Create(0.5f)), _low), _high);
+        public float Load(float x) => MathF.Min(MathF.Max(MathF.Floor(x + 0.5f), lo), hi);
+    }
+
     /// <summary>
-    /// acc[j] = sum_c w_c D(row_c)[j] over the NS signal columns of the P converted rows
-    /// row_c = first + c stride (J codes each), 32 or 8 columns at a time in registers.
+    /// acc[j] = sum_c w_c D(row_c)[j] over the NS signal columns of the P rows row_c = first + c
+    /// stride (J codes each), 32 or 8 columns at a time in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Accumulate(float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared)
+    static void Accumulate<TCodes>(TCodes codes, float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared)
+        where TCodes : struct, ICodes
     {
         int j = 0;
         if (!shared)
@@ -121,17 +143,17 @@ public static class ShiftAndAdd
                     var wv = Vector256.Create(w[c]);
                     if (digital)
                     {
-                        a0 += wv * (Vector256.Load(row) - Vector256.Load(row + neg));
-                        a1 += wv * (Vector256.Load(row + 8) - Vector256.Load(row + neg + 8));
-                        a2 += wv * (Vector256.Load(row + 16) - Vector256.Load(row + neg + 16));
-                        a3 += wv * (Vector256.Load(row + 24) - Vector256.Load(row + neg + 24));
+                        a0 += wv * (codes.Load(row) - codes.Load(row + neg));
+                        a1 += wv * (codes.Load(row + 8) - codes.Load(row + neg + 8));
+                        a2 += wv * (codes.Load(row + 16) - codes.Load(row + neg + 16));
+                        a3 += wv * (codes.Load(row + 24) - codes.Load(row + neg + 24));
                     }
                     else
                     {
-                        a0 += wv * Vector256.Load(row);
-                        a1 += wv * Vector256.Load(row + 8);
-                        a2 += wv * Vector256.Load(row + 16);
-                        a3 += wv * Vector256.Load(row + 24);
+                        a0 += wv * codes.Load(row);
+                        a1 += wv * codes.Load(row + 8);
+                        a2 += wv * codes.Load(row + 16);
+                        a3 += wv * codes.Load(row + 24);
                     }
                 }
                 a0.Store(acc + j);
@@ -145,7 +167,7 @@ public static class ShiftAndAdd
                 for (int c = 0; c < P; c++)
                 {
                     float* row = first + c * stride + j;
-                    a0 += Vector256.Create(w[c]) * (digital ? Vector256.Load(row) - Vector256.Load(row + neg) : Vector256.Load(row));
+                    a0 += Vector256.Create(w[c]) * (digital ? codes.Load(row) - codes.Load(row + neg) : codes.Load(row));
                 }
                 a0.Store(acc + j);
             }
@@ -156,67 +178,7 @@ public static class ShiftAndAdd
             for (int c = 0; c < P; c++)
             {
                 float* row = first + c * stride;
-                sum += w[c] * (!digital ? row[j] : row[j] - row[NS + (shared ? j % S : j)]);
-            }
-            acc[j] = sum;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Accumulate"/> of sums converted as they are read: code = min(max(floor(x + 0.5), lo), hi),
-    /// the operations of <see cref="Converters.RoundClampKernel"/> (so the same codes).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void AccumulateRounded(float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared, float lo, float hi)
-    {
-        var half = Vector256.Create(0.5f);
-        var low = Vector256.Create(lo);
-        var high = Vector256.Create(hi);
-        Vector256<float> Code(float* x) => Vector256.Min(Vector256.Max(Vector256.Floor(Vector256.Load(x) + half), low), high);
-        float Scalar(float x) => MathF.Min(MathF.Max(MathF.Floor(x + 0.5f), lo), hi);
-        int j = 0;
-        if (!shared)
-        {
-            long neg = digital ? NS : 0;
-            for (; j + 16 <= NS; j += 16)
-            {
-                Vector256<float> a0 = default, a1 = default;
-                for (int c = 0; c < P; c++)
-                {
-                    float* row = first + c * stride + j;
-                    var wv = Vector256.Create(w[c]);
-                    if (digital)
-                    {
-                        a0 += wv * (Code(row) - Code(row + neg));
-                        a1 += wv * (Code(row + 8) - Code(row + neg + 8));
-                    }
-                    else
-                    {
-                        a0 += wv * Code(row);
-                        a1 += wv * Code(row + 8);
-                    }
-                }
-                a0.Store(acc + j);
-                a1.Store(acc + j + 8);
-            }
-            for (; j + 8 <= NS; j += 8)
-            {
-                Vector256<float> a0 = default;
-                for (int c = 0; c < P; c++)
-                {
-                    float* row = first + c * stride + j;
-                    a0 += Vector256.Create(w[c]) * (digital ? Code(row) - Code(row + neg) : Code(row));
-                }
-                a0.Store(acc + j);
-            }
-        }
-        for (; j < NS; j++)
-        {
-            float sum = 0;
-            for (int c = 0; c < P; c++)
-            {
-                float* row = first + c * stride;
-                sum += w[c] * (!digital ? Scalar(row[j]) : Scalar(row[j]) - Scalar(row[NS + (shared ? j % S : j)]));
+                sum += w[c] * (!digital ? codes.Load(row[j]) : codes.Load(row[j]) - codes.Load(row[NS + (shared ? j % S : j)]));
             }
             acc[j] = sum;
         }
