@@ -135,7 +135,11 @@ public sealed class ProgrammedLayer : IDisposable
         }
 
         // Everything analog is held in the column's LSBs: the scaling costs nothing at run time.
-        Tensor Raw(CellState c, Tensor? gain, double baseline) => (baseline == 0 ? c.Contribution : c.Contribution + baseline) * (gain ?? ones(1));
+        Tensor Raw(CellState c, Tensor? gain, double baseline)
+        {
+            var level = baseline == 0 ? c.Contribution : c.Contribution + baseline;
+            return gain is null ? level : level * gain;
+        }
         Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
         Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
 
@@ -156,8 +160,8 @@ public sealed class ProgrammedLayer : IDisposable
             Clip = (perLsb * (float)(iMax / SignalUnit.Unit)).to(Target.Device).DetachFromDisposeScope();
         if (pos.ReadSigma is { } sp && neg.ReadSigma is { } sn)
         {
-            var vp = sp.square() * (gainPos ?? ones(1)).square();
-            var vn = sn.square() * (gainNeg ?? ones(1)).square();
+            var vp = gainPos is null ? sp.square() : sp.square() * gainPos.square();
+            var vn = gainNeg is null ? sn.square() : sn.square() * gainNeg.square();
             var lsb2 = perLsb.square();
             ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
         }
