@@ -121,18 +121,24 @@ internal static unsafe class SlopeLookupKernel
         else
         {
             // Row by row (a block starts at a row): the columns' shifts load as a vector too.
-            for (; i + columns <= n; i += columns)
-            {
-                int j = 0;
-                for (; j + 8 <= columns; j += 8)
-                {
-                    var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + i + j) - Vector256.Load(shift + j)), zero), top);
-                    Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + i + j);
-                }
-                for (; j < columns; j++) g[i + j] = Entry(x[i + j], shift[j], table, last);
-            }
+            for (; i + columns <= n; i += columns) Row(x + i, g + i, columns, table, last, shift);
         }
         for (; i < n; i++) g[i] = Entry(x[i], shift[columns == 1 ? 0 : i % columns], table, last);
+    }
+
+    /// <summary>The entries of one row of <paramref name="columns"/> values, column j shifted by shift[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Row(float* x, float* g, int columns, float* table, int last, float* shift)
+    {
+        var zero = Vector256<float>.Zero;
+        var top = Vector256.Create((float)last);
+        int j = 0;
+        for (; j + 8 <= columns; j += 8)
+        {
+            var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + j) - Vector256.Load(shift + j)), zero), top);
+            Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + j);
+        }
+        for (; j < columns; j++) g[j] = Entry(x[j], shift[j], table, last);
     }
 
     static float Entry(float x, float shift, float* table, int last)

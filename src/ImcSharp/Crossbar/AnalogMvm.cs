@@ -156,12 +156,24 @@ public static class AnalogMvm
         return sum;
     }
 
+    /// <summary>The gate G [T, B, N] of partial sums p [T, P*B, J] (see the class summary); in one pass on the CPU (<see cref="GateKernel"/>, the same numbers).</summary>
     static Tensor Gate(ProgrammedLayer layer, Tensor p, AdcGradient mode, bool signedInputs)
     {
         var core = layer.Hardware.Core;
         int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
         long B = p.shape[1] / P;
-        var g = AdcSlope.Lookup(layer.Adc.SlopeTable(mode), p, layer.Adc.LowCodes, layer.Target.UsesKernels);
+        var table = layer.Adc.SlopeTable(mode);
+        // Weights as float32 fractions of their sum, as torch divides the tensors.
+        float[] Normalized(float[] w) { float sum = 0; foreach (var v in w) sum += Math.Abs(v); return w.Select(v => Math.Abs(v) / sum).ToArray(); }
+        var ws = Normalized(WeightSlicing.SliceWeightValues(core));
+        var wc = Normalized(InputEncoding.PhaseWeightValues(core, signedInputs));
+        if (layer.Target.UsesKernels && GateKernel.Supported && table.device_type == DeviceType.CPU && DenseKernel.Applies(p) && p.is_contiguous() && p.shape[2] <= 1 << 14)
+        {
+            var lows = layer.Adc.LowCodes;
+            var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.shape[2]).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
+            return GateKernel.Gate(table, p, shift, P, N, S, layer.DigitalSubtraction, layer.SharedReference, ws, wc);
+        }
+        var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes);
         if (layer.DigitalSubtraction)
         {
             int ns = layer.SignalColumns;
@@ -169,11 +181,17 @@ public static class AnalogMvm
             // A pair's output moves with both columns' codes; a reference column holds no weight.
             g = layer.SharedReference ? pos : pos.add(g.narrow(-1, ns, ns)).mul_(0.5);
         }
-        var ws = WeightSlicing.SliceWeights(core, p.device);
-        var perSlice = S == 1 ? g.reshape(T, P, B, N) : g.reshape(T, P, B, N, S).matmul(ws / ws.sum());
+        Tensor perSlice;
+        if (S == 1) perSlice = g.reshape(T, P, B, N);
+        else
+        {
+            // Slices added one after another, each weighted by its share of 2^(b s).
+            var slices = g.reshape(T, P, B, N, S);
+            perSlice = slices.select(-1, 0).mul(ws[0]);
+            for (int s = 1; s < S; s++) perSlice = perSlice.add_(slices.select(-1, s).mul(ws[s]));
+        }
         if (P == 1) return perSlice.view(T, B, N);
-        var wc = InputEncoding.PhaseWeights(core, signedInputs, p.device).abs();
-        return perSlice.mul_((wc / wc.sum()).view(1, P, 1, 1)).sum(new long[] { 1 });
+        return SumInOrder(perSlice.mul_(tensor(wc, device: p.device).view(1, P, 1, 1)));
     }
 
     /// <summary>
