@@ -173,7 +173,7 @@ public static class AnalogMvm
             var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.shape[2]).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
             return GateKernel.Gate(table, p, shift, P, N, S, layer.DigitalSubtraction, layer.SharedReference, ws, wc);
         }
-        var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes);
+        var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target.UsesKernels);
         if (layer.DigitalSubtraction)
         {
             int ns = layer.SignalColumns;
