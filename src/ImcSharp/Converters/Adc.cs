@@ -220,12 +220,14 @@ public sealed class IdealAdc : IAdc
             return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode);
     }
 
-    public (float Low, float High)? UniformRounding =>
-        _lowColumns is null && Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9
-            ? ((float)Math.Round(LowCodes[0]), (float)(Math.Round(LowCodes[0]) + Math.Pow(2, Bits) - 1)) : null;
+    /// <summary>The one low code of every column when it is an integer (within 1e-9, then taken as that integer: auto, exact and unipolar ranges); else null.</summary>
+    double? IntegerLowCode => _lowColumns is null && Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 ? Math.Round(LowCodes[0]) : null;
 
-    /// <summary>Integer low codes give integer levels (see <see cref="Convert"/>: one low code within 1e-9 of an integer is taken as it).</summary>
-    public bool IntegerLevels => _lowColumns is null ? Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 : LowCodes.All(v => (float)v == Math.Round(v));
+    public (float Low, float High)? UniformRounding =>
+        IntegerLowCode is { } low ? ((float)low, (float)(low + Math.Pow(2, Bits) - 1)) : null;
+
+    /// <summary>Integer low codes give integer levels.</summary>
+    public bool IntegerLevels => _lowColumns is null ? IntegerLowCode is not null : LowCodes.All(v => (float)v == Math.Round(v));
 
     public void Dispose()
     {
@@ -238,12 +240,12 @@ public sealed class IdealAdc : IAdc
     {
         double top = Math.Pow(2, Bits) - 1;
         if (_lowColumns is { } low) return q.sub_(low - 0.5).floor_().clamp_(0, top).add_(low);
-        double lowCode = LowCodes[0];
-        // Code 0 on an integer (auto, exact and unipolar ranges): round half up, then clip to the code range.
-        if (Math.Abs(lowCode - Math.Round(lowCode)) < 1e-9)
+        // Code 0 on an integer: round half up, then clip to the code range.
+        if (IntegerLowCode is { } integer)
             return _kernels && DenseKernel.Applies(q)
-                ? RoundClampKernel.ConvertInPlace(q, (float)Math.Round(lowCode), (float)(Math.Round(lowCode) + top))
-                : q.add_(0.5).floor_().clamp_(Math.Round(lowCode), Math.Round(lowCode) + top);
+                ? RoundClampKernel.ConvertInPlace(q, (float)integer, (float)(integer + top))
+                : q.add_(0.5).floor_().clamp_(integer, integer + top);
+        double lowCode = LowCodes[0];
         return q.sub_(lowCode - 0.5).floor_().clamp_(0, top).add_(lowCode);
     }
 }

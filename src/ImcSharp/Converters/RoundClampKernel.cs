@@ -24,15 +24,19 @@ internal static unsafe class RoundClampKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Run(float* x, int n, float lo, float hi)
     {
-        var half = Vector256.Create(0.5f);
         var low = Vector256.Create(lo);
         var high = Vector256.Create(hi);
         int i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            var v = Vector256.Floor(Vector256.Load(x + i) + half);
-            Vector256.Min(Vector256.Max(v, low), high).Store(x + i);
-        }
-        for (; i < n; i++) x[i] = MathF.Min(MathF.Max(MathF.Floor(x[i] + 0.5f), lo), hi);
+        for (; i + 8 <= n; i += 8) Code(Vector256.Load(x + i), low, high).Store(x + i);
+        for (; i < n; i++) x[i] = Code(x[i], lo, hi);
     }
+
+    /// <summary>The codes of eight sums (the conversion's vector form; other kernels that convert as they read use it too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Code(Vector256<float> x, Vector256<float> low, Vector256<float> high) =>
+        Vector256.Min(Vector256.Max(Vector256.Floor(x + Vector256.Create(0.5f)), low), high);
+
+    /// <summary>The code of one sum (the conversion's scalar form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Code(float x, float lo, float hi) => MathF.Min(MathF.Max(MathF.Floor(x + 0.5f), lo), hi);
 }

@@ -113,12 +113,12 @@ public static unsafe class ShiftAndAdd
         public float Load(float x) => x;
     }
 
-    /// <summary>code = min(max(floor(x + 0.5), lo), hi): the operations of <see cref="Converters.RoundClampKernel"/>, so the same codes.</summary>
+    /// <summary>Sums converted by the ideal ADC's own operations (<see cref="Converters.RoundClampKernel.Code(float, float, float)"/>), so the same codes.</summary>
     readonly struct Rounded(float lo, float hi) : ICodes
     {
         readonly Vector256<float> _low = Vector256.Create(lo), _high = Vector256.Create(hi);
-        public Vector256<float> Load(float* x) => Vector256.Min(Vector256.Max(Vector256.Floor(Vector256.Load(x) + Vector256.Create(0.5f)), _low), _high);
-        public float Load(float x) => MathF.Min(MathF.Max(MathF.Floor(x + 0.5f), lo), hi);
+        public Vector256<float> Load(float* x) => Converters.RoundClampKernel.Code(Vector256.Load(x), _low, _high);
+        public float Load(float x) => Converters.RoundClampKernel.Code(x, lo, hi);
     }
 
     /// <summary>
