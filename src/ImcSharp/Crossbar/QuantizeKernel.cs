@@ -6,44 +6,82 @@ using static TorchSharp.torch;
 namespace ImcSharp.Crossbar;
 
 /// <summary>
-/// Input quantization (<see cref="InputEncoding.Quantize"/>) in one pass over dense float32 inputs:
-///   xq = min(max(round_half_even(x / s), lo), hi)   (s the input step as float32),
-/// or its residual xq s - x (<see cref="InputEncoding.QuantizationResidual"/>): the same IEEE
-/// float32 operations, in the same order, as torch's div, round_, clamp_ (then mul_ and sub),
-/// which take a pass each; so the same numbers bit for bit (<c>Crossbar/InputQuantizationTests</c>).
-/// The result keeps the input's layout (channels-last images stay channels-last), as torch's do.
+/// Input quantization in one pass over dense float32 inputs, with the same IEEE float32
+/// operations, in the same order, as the torch operations it replaces (each a pass of its own),
+/// so the same numbers bit for bit (<c>Crossbar/InputQuantizationTests</c>):
+///   <see cref="Quantize"/>: xq = min(max(round_half_even(x / s), lo), hi)   (s the input step as float32),
+///     torch's div, round_, clamp_;
+///   <see cref="Surrogate"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
+///     training surrogate's inputs (<see cref="InputEncoding.SurrogateInputs"/>): torch's clamp,
+///     then the above, mul_, sub and add;
+///   <see cref="ClippedGradient"/>: g where lo s &lt;= x &lt;= hi s, else +0: torch's gradient of clamp.
+/// Results keep the input's layout (channels-last images stay channels-last), as torch's do.
 /// </summary>
 internal static unsafe class QuantizeKernel
 {
-    public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, residual: false);
+    public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, surrogate: false);
 
-    public static Tensor Residual(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, residual: true);
+    public static Tensor Surrogate(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh) =>
+        Map(x, step, lo, hi, clipLow, clipHigh, surrogate: true);
 
-    static Tensor Map(Tensor x, float step, float lo, float hi, bool residual)
+    static Tensor Map(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh, bool surrogate)
     {
         var result = DenseKernel.EmptyLike(x);
         float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
-        DenseKernel.For(x.numel(), (start, n) => Run(src + start, dst + start, n, step, lo, hi, residual));
+        DenseKernel.For(x.numel(), (start, n) => Run(src + start, dst + start, n, step, lo, hi, clipLow, clipHigh, surrogate));
         return result;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Run(float* x, float* y, int n, float step, float lo, float hi, bool residual)
+    static void Run(float* x, float* y, int n, float step, float lo, float hi, float clipLow, float clipHigh, bool surrogate)
     {
         var s = Vector256.Create(step);
         var low = Vector256.Create(lo);
         var high = Vector256.Create(hi);
+        var clipL = Vector256.Create(clipLow);
+        var clipH = Vector256.Create(clipHigh);
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
             var v = Vector256.Load(x + i);
+            if (surrogate) v = Vector256.Min(Vector256.Max(v, clipL), clipH);
             var q = Vector256.Min(Vector256.Max(Vector256.Round(v / s), low), high);
-            (residual ? q * s - v : q).Store(y + i);
+            (surrogate ? v + (q * s - v) : q).Store(y + i);
         }
         for (; i < n; i++)
         {
-            float q = MathF.Min(MathF.Max(MathF.Round(x[i] / step, MidpointRounding.ToEven), lo), hi);
-            y[i] = residual ? q * step - x[i] : q;
+            float v = surrogate ? MathF.Min(MathF.Max(x[i], clipLow), clipHigh) : x[i];
+            float q = MathF.Min(MathF.Max(MathF.Round(v / step, MidpointRounding.ToEven), lo), hi);
+            y[i] = surrogate ? v + (q * step - v) : q;
         }
+    }
+
+    /// <summary>Whether <see cref="ClippedGradient"/> applies: both dense and laid out alike.</summary>
+    public static bool GradientApplies(Tensor x, Tensor grad) =>
+        DenseKernel.Applies(x) && DenseKernel.Applies(grad) && x.shape.SequenceEqual(grad.shape) && x.stride().SequenceEqual(grad.stride());
+
+    public static Tensor ClippedGradient(Tensor x, Tensor grad, float clipLow, float clipHigh)
+    {
+        var result = DenseKernel.EmptyLike(x);
+        float* src = DenseKernel.Data(x), g = DenseKernel.Data(grad), dst = DenseKernel.Data(result);
+        DenseKernel.For(x.numel(), (start, n) => Clip(src + start, g + start, dst + start, n, clipLow, clipHigh));
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Clip(float* x, float* g, float* y, int n, float clipLow, float clipHigh)
+    {
+        var clipL = Vector256.Create(clipLow);
+        var clipH = Vector256.Create(clipHigh);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var v = Vector256.Load(x + i);
+            // Ordered comparisons: a NaN input is outside, as torch's ge and le make it.
+            var inside = Vector256.GreaterThanOrEqual(v, clipL) & Vector256.LessThanOrEqual(v, clipH);
+            (Vector256.Load(g + i) & inside).Store(y + i);
+        }
+        for (; i < n; i++)
+            y[i] = x[i] >= clipLow && x[i] <= clipHigh ? g[i] : 0f;
     }
 }

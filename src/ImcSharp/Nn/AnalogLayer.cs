@@ -24,9 +24,10 @@ public enum Execution
 /// bias (same parameter names as torch's layers, so float checkpoints load), the hardware, the
 /// input quantization range, and the chip the weights are programmed on.
 /// Forward with gradients returns the hardware's value with a surrogate's gradient,
-/// y = y_hw + (y_sur - y_sur.detach()). Quantized-digital: y_sur is the float layer. Analog
+/// y = y_hw + (y_sur - y_sur.detach()) (one node, <see cref="StraightThrough.Output"/>). Quantized-digital: y_sur is the float layer. Analog
 /// (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~ the quantized
-/// inputs and weights with straight-through gradients (inputs clipped to their range get none),
+/// inputs and weights with straight-through gradients (inputs clipped to their range get none,
+/// <see cref="StraightThrough.Inputs"/>),
 /// t the array tiles, and G_t the ADCs' gate averaged over cycles and slices (see
 /// <see cref="AnalogMvm"/>): so the ADC's straight-through estimator (<see cref="Gradient"/>)
 /// acts on every partial sum the ADCs see.
@@ -324,18 +325,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
         if (!training) return hw;
         var sur = gate is null ? FloatForward(x) : Surrogate(x, gate);
-        // Value exactly hw (sur - sur is exactly 0), gradient exactly the surrogate's.
-        return hw + (sur - sur.detach());
+        return StraightThrough.Output(hw, sur);
     }
 
     /// <summary>y_sur = sum_t (x~_t W~_t^T) * G_t + b, differentiable in x and W (see the class summary).</summary>
     Tensor Surrogate(Tensor x, Tensor gate)
     {
         var core = Hardware.Core;
-        double s = InputScale, q = InputEncoding.QuantMax(core.InputBits, InputSigned);
-        // Clamping and quantizing act per element: on the images of a convolution, before its receptive fields.
-        var xc = (Convolution is null ? ToRows(x) : x).clamp(InputSigned ? -q * s : 0, q * s);
-        var xt = xc + InputEncoding.QuantizationResidual(xc.detach(), s, core.InputBits, InputSigned, CpuKernels);
+        // Clipping and quantizing act per element: on the images of a convolution, before its receptive fields.
+        var xt = StraightThrough.Inputs(Convolution is null ? ToRows(x) : x, InputScale, core.InputBits, InputSigned, CpuKernels);
         var w = WeightMatrix();
         var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
         var wt = w + (wq.mul(ws) - w).detach();

@@ -7,6 +7,8 @@ public class InputQuantizationTests
 {
     /// <summary>Images [B, C, H, W] with the channels innermost in memory, as analog layers hand them on.</summary>
     static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    /// <summary>Images' elements in channels-last order (a view of channels-last images).</summary>
+    static Tensor Flat(Tensor x) => x.permute(0, 2, 3, 1).reshape(-1);
 
     [Theory]
     [InlineData(8, false, false)]
@@ -35,20 +37,46 @@ public class InputQuantizationTests
     [Theory]
     [InlineData(8, false)]
     [InlineData(6, true)]
-    public void TheResidualKernelGivesTorchsResidualBitForBit(int bits, bool signed)
+    public void TheSurrogateInputKernelGivesTorchsValueBitForBit(int bits, bool signed)
     {
         using var scope = NewDisposeScope();
         double q = InputEncoding.QuantMax(bits, signed), step = 0.0371;
         var x = ChannelsLast(randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(12)).mul_((float)(q * step)));
-        if (!signed) x = x.abs();
-        var kernel = InputEncoding.QuantizationResidual(x, step, bits, signed, kernels: true);
-        var torchOps = InputEncoding.Quantize(x, step, bits, signed).mul_(step).sub_(x);
+        var kernel = InputEncoding.SurrogateInputs(x, step, bits, signed, kernels: true);
+        // What the surrogate computed before it had a kernel: clamp, then add the quantization residual.
+        var c = x.clamp(signed ? -q * step : 0, q * step);
+        var torchOps = c + InputEncoding.Quantize(c, step, bits, signed).mul_(step).sub_(c);
         Assert.True(TensorAssert.Same(kernel, torchOps));
+        Assert.True(TensorAssert.Same(InputEncoding.SurrogateInputs(x, step, bits, signed, kernels: false), torchOps));
         Assert.Equal(x.stride(), kernel.stride());
-        // Inside the range the residual is at most half a step; past it, the input's excess.
-        var inside = x.abs() < (float)(q * step);
-        Assert.True(kernel.masked_select(inside).abs().max().item<float>() <= (float)(step / 2) * 1.0001f);
-        Assert.True(kernel.masked_select(inside.logical_not()).numel() > 0);
+        // The value is the quantized input, clipped ones included (some are, on both sides when signed).
+        Assert.True(TensorAssert.Same(kernel, InputEncoding.Quantize(x, step, bits, signed).mul_(step)));
+        Assert.True(x.gt((float)(q * step)).any().item<bool>() && x.lt(signed ? (float)(-q * step) : 0f).any().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(8, false, true)]
+    [InlineData(6, true, true)]
+    [InlineData(6, true, false)]
+    public void TheClippedGradientIsTorchsGradientOfClamp(int bits, bool signed, bool sameLayout)
+    {
+        using var scope = NewDisposeScope();
+        double q = InputEncoding.QuantMax(bits, signed), step = 0.0371;
+        var x = ChannelsLast(randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(3)).mul_((float)(q * step)));
+        Flat(x)[7] = float.NaN;
+        Flat(x)[8] = (float)(q * step);                 // on the bounds: inside, as torch's ge and le say
+        Flat(x)[9] = signed ? (float)(-q * step) : 0f;
+        var g = randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(4));
+        if (sameLayout) g = ChannelsLast(g);
+        var xr = x.clone().requires_grad_(true);
+        xr.clamp(signed ? -q * step : 0, q * step).backward(new[] { g });
+        var kernel = InputEncoding.ClippedGradient(x, g, step, bits, signed, kernels: true);
+        Assert.True(TensorAssert.Same(kernel, xr.grad!));
+        Assert.True(TensorAssert.Same(InputEncoding.ClippedGradient(x, g, step, bits, signed, kernels: false), xr.grad!));
+        Assert.Equal(0f, Flat(kernel)[7].item<float>());
+        Assert.Equal(Flat(g)[8].item<float>(), Flat(kernel)[8].item<float>());
+        Assert.Equal(Flat(g)[9].item<float>(), Flat(kernel)[9].item<float>());
+        Assert.True(kernel.eq(0).logical_and(g.ne(0)).any().item<bool>(), "some inputs are clipped");
     }
 
     [Fact]

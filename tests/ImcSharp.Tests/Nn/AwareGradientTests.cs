@@ -142,4 +142,45 @@ public class AwareGradientTests
         nn.functional.cross_entropy(trained, tensor(new long[] { 0, 1, 2, 3, 4, 5 })).backward();
         Assert.True(AnalogConversion.Layers(model).All(l => l.weight.grad is { } g && g.abs().sum().item<float>() > 0));
     }
+
+    /// <summary>
+    /// The straight-through nodes give what torch's operations gave before them, bit for bit: the
+    /// inputs clamp(x) + (Quantize(clamp x) s - clamp x).detach(), the output hw + (sur - sur.detach()).
+    /// </summary>
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void TheStraightThroughNodesGiveTorchsValuesAndGradients(bool signed, bool kernels)
+    {
+        using var scope = NewDisposeScope();
+        double step = 0.05, q = InputEncoding.QuantMax(6, signed);
+        var x = randn(new long[] { 4, 3, 7, 7 }, generator: new Generator(8)).mul_(2).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var w = randn(new long[] { 5, 3, 3, 3 }, generator: new Generator(9));
+        var hw = randn(new long[] { 4, 5, 5, 5 }, generator: new Generator(10));
+        var r = randn(new long[] { 4, 5, 5, 5 }, generator: new Generator(11));
+        (Tensor Y, Tensor Dx, Tensor Dw) Run(bool nodes)
+        {
+            var xr = x.clone().requires_grad_(true);
+            var wr = w.clone().requires_grad_(true);
+            Tensor xt;
+            if (nodes) xt = StraightThrough.Inputs(xr, step, 6, signed, kernels);
+            else
+            {
+                var c = xr.clamp(signed ? -q * step : 0, q * step);
+                xt = c + (InputEncoding.Quantize(c.detach(), step, 6, signed).mul_(step) - c.detach());
+            }
+            var sur = nn.functional.conv2d(xt, wr);
+            var y = nodes ? StraightThrough.Output(hw, sur) : hw + (sur - sur.detach());
+            (y * r).sum().backward();
+            return (y.detach(), xr.grad!, wr.grad!);
+        }
+        var (y0, dx0, dw0) = Run(false);
+        var (y1, dx1, dw1) = Run(true);
+        Assert.True(TensorAssert.Same(y1, hw));
+        Assert.True(TensorAssert.Same(y1, y0));
+        Assert.True(TensorAssert.Same(dx1, dx0), "input gradient");
+        Assert.True(TensorAssert.Same(dw1, dw0), "weight gradient");
+        Assert.True(dx1.eq(0).any().item<bool>() && dx1.ne(0).any().item<bool>(), "some inputs are clipped, some are not");
+    }
 }
