@@ -46,8 +46,10 @@ public static class InputEncoding
 
     /// <summary>
     /// The gradient of the clip to the input range: <paramref name="grad"/> where -q s (or 0) &lt;= x &lt;= q s,
-    /// +0 elsewhere (and for NaN), as torch's gradient of clamp. <paramref name="kernels"/>: one pass
-    /// on the CPU where x and the gradient share a dense layout; otherwise torch's operations.
+    /// +0 elsewhere (and for NaN), as torch's gradient of clamp, in x's layout. <paramref name="kernels"/>:
+    /// one pass on the CPU where x and the gradient are dense (after a copy of the gradient into x's
+    /// layout when they differ: a tiled layer's input gradient comes back contiguous, its images
+    /// channels-last); otherwise torch's operations.
     /// </summary>
     public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, bool kernels = false)
     {

@@ -56,14 +56,17 @@ internal static unsafe class QuantizeKernel
         }
     }
 
-    /// <summary>Whether <see cref="ClippedGradient"/> applies: both dense and laid out alike.</summary>
+    /// <summary>Whether <see cref="ClippedGradient"/> applies: both dense, of one shape.</summary>
     public static bool GradientApplies(Tensor x, Tensor grad) =>
-        DenseKernel.Applies(x) && DenseKernel.Applies(grad) && x.shape.SequenceEqual(grad.shape) && x.stride().SequenceEqual(grad.stride());
+        DenseKernel.Applies(x) && DenseKernel.Applies(grad) && x.shape.SequenceEqual(grad.shape);
 
+    /// <summary>The gradient in x's layout (a copy of it when laid out otherwise, then clipped in place).</summary>
     public static Tensor ClippedGradient(Tensor x, Tensor grad, float clipLow, float clipHigh)
     {
+        bool alike = x.stride().SequenceEqual(grad.stride());
         var result = DenseKernel.EmptyLike(x);
-        float* src = DenseKernel.Data(x), g = DenseKernel.Data(grad), dst = DenseKernel.Data(result);
+        if (!alike) result.copy_(grad);
+        float* src = DenseKernel.Data(x), g = DenseKernel.Data(alike ? grad : result), dst = DenseKernel.Data(result);
         DenseKernel.For(x.numel(), (start, n) => Clip(src + start, g + start, dst + start, n, clipLow, clipHigh));
         return result;
     }

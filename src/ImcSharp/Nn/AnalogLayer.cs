@@ -324,12 +324,16 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
         if (!training) return hw;
-        var sur = gate is null ? FloatForward(x) : Surrogate(x, gate);
+        var sur = gate is null ? new[] { (FloatForward(x), (Tensor?)null) } : Surrogate(x, gate);
         return StraightThrough.Output(hw, sur);
     }
 
-    /// <summary>y_sur = sum_t (x~_t W~_t^T) * G_t + b, differentiable in x and W (see the class summary).</summary>
-    Tensor Surrogate(Tensor x, Tensor gate)
+    /// <summary>
+    /// The terms of y_sur = sum_t (x~_t W~_t^T) * G_t + b, differentiable in x and W (see the class
+    /// summary), each with its gate (the bias with none), in the output's layout: they give the
+    /// gradient only (<see cref="StraightThrough.Output"/>), so nothing multiplies or adds them.
+    /// </summary>
+    (Tensor, Tensor?)[] Surrogate(Tensor x, Tensor gate)
     {
         var core = Hardware.Core;
         // Clipping and quantizing act per element: on the images of a convolution, before its receptive fields.
@@ -338,31 +342,33 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
         var wt = w + (wq.mul(ws) - w).detach();
         int tiles = _chip!.Tiles;
+        var terms = new List<(Tensor, Tensor?)>();
         if (Convolution is { } conv)
         {
-            // y = sum_t conv(x~, W~ on tile t's rows) * G_t, with G_t [B L, N] as images [B, N, Ho, Wo].
+            // conv(x~, W~ on tile t's rows) with G_t [B L, N] as images [B, N, Ho, Wo].
             var (h, wd) = conv.Output(x);
-            Tensor? sum = null;
             for (int t = 0; t < tiles; t++)
             {
                 var (c0, count) = conv.TileChannels(t, core.Rows);
                 var yt = conv.Convolve(count == conv.Channels ? xt : xt.narrow(1, c0, count), tiles == 1 ? wt.view(weight.shape[0], -1, conv.KernelH, conv.KernelW) : conv.TileKernel(wt, t, core.Rows));
-                var gt = gate[t].view(x.shape[0], h, wd, -1).permute(0, 3, 1, 2);
-                sum = sum is null ? yt.mul(gt) : sum.add_(yt.mul(gt));
+                terms.Add((yt, gate[t].view(x.shape[0], h, wd, -1).permute(0, 3, 1, 2)));
             }
-            return bias is null ? sum! : sum!.add_(bias.view(1, -1, 1, 1));
+            if (bias is not null) terms.Add((bias.view(1, -1, 1, 1), null));
+            return terms.ToArray();
         }
-        Tensor y;
-        if (tiles == 1) y = xt.matmul(wt.t()).mul(gate[0]);
+        // Input vectors [M, K]: tile t's products [M, N] (all tiles as [T, M, N]) and its gate, in the output's shape.
+        var shape = x.shape[..^1].Append(weight.shape[0]).ToArray();
+        if (tiles == 1) terms.Add((FromRows(xt.matmul(wt.t()), x), gate[0].view(shape)));
         else
         {
             long m = xt.shape[0], n = wt.shape[0], r = core.Rows, pad = tiles * r - wt.shape[1];
             var xp = nn.functional.pad(xt, new long[] { 0, pad }).view(m, tiles, r).transpose(0, 1);       // [T, M, R]
             var wp = nn.functional.pad(wt, new long[] { 0, pad }).view(n, tiles, r).permute(1, 2, 0);      // [T, R, N]
-            y = xp.bmm(wp).mul(gate).sum(new long[] { 0 });
+            var tileShape = shape.Prepend(tiles).ToArray();
+            terms.Add((xp.bmm(wp).view(tileShape), gate.view(tileShape)));
         }
-        if (bias is not null) y = y + bias;
-        return FromRows(y, x);
+        if (bias is not null) terms.Add((bias, null));
+        return terms.ToArray();
     }
 
     /// <summary>

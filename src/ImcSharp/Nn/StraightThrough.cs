@@ -6,9 +6,12 @@ namespace ImcSharp.Nn;
 
 /// <summary>
 /// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), each one
-/// autograd node whose forward and backward take a pass or none, where the same gradients from
-/// torch's operations took several: clamp, add and their backward (ge, le, and, where) for the
-/// inputs, and a subtract and an add for the output.
+/// autograd node (TorchSharp custom functions) giving the gradients torch's operations gave, bit for
+/// bit, for fewer passes: the inputs' clip and quantization in one pass forward and one backward
+/// (torch: clamp, add; ge, le, and, where), and the output, whose surrogate value was computed
+/// only to be thrown away, in none forward (torch: a gate product per tile, their sum, the bias,
+/// a subtract and an add). Their backward runs inside libtorch's: an exception there would end
+/// the process, so they do nothing that throws on valid shapes.
 /// </summary>
 public static class StraightThrough
 {
@@ -21,10 +24,26 @@ public static class StraightThrough
         QuantizedInputs.apply(x, scale, inputBits, signed, kernels);
 
     /// <summary>
-    /// Value exactly <paramref name="hardware"/>, gradient exactly the surrogate's: hw + (sur - sur.detach()),
-    /// without computing it.
+    /// Value exactly <paramref name="hardware"/>; gradient that of the surrogate
+    /// y_sur = sum_i terms[i] * gates[i] (a null gate: 1), which is not computed: its value would be
+    /// thrown away (hw + (sur - sur.detach()) took a pass per term, and its gates' products one more).
+    /// Term i gets the output's gradient times its gate, summed to its shape where it broadcasts
+    /// (a bias), as autograd's mul, add and broadcast would give it, bit for bit.
     /// </summary>
-    public static Tensor Output(Tensor hardware, Tensor surrogate) => HardwareOutput.apply(hardware, surrogate);
+    public static Tensor Output(Tensor hardware, IReadOnlyList<(Tensor Term, Tensor? Gate)> surrogate)
+    {
+        var vars = new object[1 + 2 * surrogate.Count];
+        vars[0] = hardware;
+        for (int i = 0; i < surrogate.Count; i++)
+        {
+            vars[1 + 2 * i] = surrogate[i].Term;
+            vars[2 + 2 * i] = (object?)surrogate[i].Gate ?? NoGate;
+        }
+        return HardwareOutput.apply(vars);
+    }
+
+    /// <summary>A term without a gate (not a tensor, so autograd gives it no edge).</summary>
+    static readonly object NoGate = new();
 
     sealed class QuantizedInputs : autograd.SingleTensorFunction<QuantizedInputs>
     {
@@ -52,8 +71,40 @@ public static class StraightThrough
     {
         public override string Name => "ImcSharpHardwareOutput";
 
-        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => (Tensor)vars[0];
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            int terms = (vars.Length - 1) / 2;
+            ctx.save_for_backward(Enumerable.Range(0, terms).Select(i => vars[2 + 2 * i] as Tensor).ToList()!);
+            ctx.save_data("shapes", Enumerable.Range(0, terms).Select(i => ((Tensor)vars[1 + 2 * i]).shape).ToArray());
+            return (Tensor)vars[0];
+        }
 
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad) => new List<Tensor> { null!, grad };
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
+        {
+            var gates = ctx.get_saved_variables();
+            var shapes = (long[][])ctx.get_data("shapes");
+            // One entry per argument of apply: none for the hardware value and the gates.
+            var grads = new List<Tensor> { null! };
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                var g = gates[i] is { } gate ? grad.mul(gate) : grad;
+                grads.Add(SumTo(g, shapes[i]));
+                grads.Add(null!);
+            }
+            return grads;
+        }
+
+        /// <summary>
+        /// <paramref name="g"/> summed to <paramref name="shape"/> it was broadcast from: over the leading
+        /// dimensions it lacks and, keeping them, those it has as 1 (autograd's sum_to_size).
+        /// </summary>
+        static Tensor SumTo(Tensor g, long[] shape)
+        {
+            if (g.shape.SequenceEqual(shape)) return g;
+            int lead = g.shape.Length - shape.Length;
+            var dims = Enumerable.Range(0, g.shape.Length).Where(d => d < lead || (shape[d - lead] == 1 && g.shape[d] != 1)).Select(d => (long)d).ToArray();
+            var sum = g.sum(dims, keepdim: true);
+            return lead > 0 ? sum.view(shape) : sum;
+        }
     }
 }

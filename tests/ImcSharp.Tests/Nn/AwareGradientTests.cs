@@ -145,7 +145,8 @@ public class AwareGradientTests
 
     /// <summary>
     /// The straight-through nodes give what torch's operations gave before them, bit for bit: the
-    /// inputs clamp(x) + (Quantize(clamp x) s - clamp x).detach(), the output hw + (sur - sur.detach()).
+    /// inputs clamp(x) + (Quantize(clamp x) s - clamp x).detach(), the output hw + (sur - sur.detach())
+    /// with sur = conv(x~, W) G + b.
     /// </summary>
     [Theory]
     [InlineData(true, true)]
@@ -159,10 +160,13 @@ public class AwareGradientTests
         var w = randn(new long[] { 5, 3, 3, 3 }, generator: new Generator(9));
         var hw = randn(new long[] { 4, 5, 5, 5 }, generator: new Generator(10));
         var r = randn(new long[] { 4, 5, 5, 5 }, generator: new Generator(11));
-        (Tensor Y, Tensor Dx, Tensor Dw) Run(bool nodes)
+        var gate = randn(new long[] { 4, 5, 5, 5 }, generator: new Generator(12)).clamp_min_(0);   // zero for about half the sums
+        var b = randn(new long[] { 5 }, generator: new Generator(13));
+        (Tensor Y, Tensor Dx, Tensor Dw, Tensor Db) Run(bool nodes)
         {
             var xr = x.clone().requires_grad_(true);
             var wr = w.clone().requires_grad_(true);
+            var br = b.clone().requires_grad_(true);
             Tensor xt;
             if (nodes) xt = StraightThrough.Inputs(xr, step, 6, signed, kernels);
             else
@@ -170,17 +174,24 @@ public class AwareGradientTests
                 var c = xr.clamp(signed ? -q * step : 0, q * step);
                 xt = c + (InputEncoding.Quantize(c.detach(), step, 6, signed).mul_(step) - c.detach());
             }
-            var sur = nn.functional.conv2d(xt, wr);
-            var y = nodes ? StraightThrough.Output(hw, sur) : hw + (sur - sur.detach());
+            var conv = nn.functional.conv2d(xt, wr);
+            Tensor y;
+            if (nodes) y = StraightThrough.Output(hw, new (Tensor, Tensor?)[] { (conv, gate), (br.view(1, -1, 1, 1), null) });
+            else
+            {
+                var sur = conv.mul(gate).add_(br.view(1, -1, 1, 1));
+                y = hw + (sur - sur.detach());
+            }
             (y * r).sum().backward();
-            return (y.detach(), xr.grad!, wr.grad!);
+            return (y.detach(), xr.grad!, wr.grad!, br.grad!);
         }
-        var (y0, dx0, dw0) = Run(false);
-        var (y1, dx1, dw1) = Run(true);
+        var (y0, dx0, dw0, db0) = Run(false);
+        var (y1, dx1, dw1, db1) = Run(true);
         Assert.True(TensorAssert.Same(y1, hw));
         Assert.True(TensorAssert.Same(y1, y0));
         Assert.True(TensorAssert.Same(dx1, dx0), "input gradient");
         Assert.True(TensorAssert.Same(dw1, dw0), "weight gradient");
+        Assert.True(TensorAssert.Same(db1, db0), "bias gradient");
         Assert.True(dx1.eq(0).any().item<bool>() && dx1.ne(0).any().item<bool>(), "some inputs are clipped, some are not");
     }
 }
