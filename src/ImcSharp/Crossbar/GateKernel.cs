@@ -29,20 +29,28 @@ internal static unsafe class GateKernel
         var result = empty(new long[] { T, B, N });
         float* x = (float*)NativeData.Pointer(p), gate = (float*)NativeData.Pointer(result);
         long rows = T * B, perTask = Math.Max(1, (1L << 16) / ((long)P * J));
+        // Rows of one tile and phase lie one after another: their entries are looked up a block of
+        // rows at a time with the columns' shifts repeated, so narrow rows (a first convolution's
+        // dozen columns) run whole vectors instead of a vector and a scalar tail each.
+        int block = Math.Max(1, Math.Min(256, 2048 / J));
         TorchThreads.For((rows + perTask - 1) / perTask, Math.Max(1, get_num_threads()), task =>
         {
-            float* g = stackalloc float[J];
+            float* g = stackalloc float[block * J];
+            float* shifts = stackalloc float[block * J];
             float* signal = stackalloc float[Math.Max(1, NS)];
-            fixed (float* tab = entries, sh = shift, ws = sliceWeights, wc = phaseWeights)
-                for (long i = task * perTask, end = Math.Min(rows, i + perTask); i < end; i++)
+            for (int k = 0; k < block * J; k++) shifts[k] = shift[k % J];
+            fixed (float* tab = entries, ws = sliceWeights, wc = phaseWeights)
+                for (long i = task * perTask, end = Math.Min(rows, i + perTask); i < end;)
                 {
                     long t = i / B, b = i % B;
-                    float* output = gate + i * N;
+                    int count = (int)Math.Min(block, Math.Min(end - i, B - b));   // rows of tile t from sample b
                     for (int c = 0; c < P; c++)
                     {
-                        SlopeLookupKernel.Row(x + ((t * P + c) * B + b) * J, g, J, tab, entries.Length - 1, sh);
-                        Combine(g, signal, output, c, P, N, S, NS, digital, shared, ws, wc);
+                        SlopeLookupKernel.Row(x + ((t * P + c) * B + b) * J, g, count * J, tab, entries.Length - 1, shifts);
+                        for (int r = 0; r < count; r++)
+                            Combine(g + (long)r * J, signal, gate + (i + r) * N, c, P, N, S, NS, digital, shared, ws, wc);
                     }
+                    i += count;
                 }
         });
         return result;

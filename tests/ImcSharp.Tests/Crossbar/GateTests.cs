@@ -29,7 +29,8 @@ public class GateTests
         var hw = HardwareConfig.Load(Repo.Path(design)).For("fc1");
         var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 13, 300 }, generator: new Generator(2)), hw.Core.WeightBits);
         double q = InputEncoding.QuantMax(hw.Core.InputBits, true);
-        var xq = randint((long)-q, (long)q + 1, new long[] { 37, 300 }, generator: new Generator(3)).to_type(ScalarType.Float32);
+        // 333 rows: several blocks of rows per tile, the last one partial.
+        var xq = randint((long)-q, (long)q + 1, new long[] { 333, 300 }, generator: new Generator(3)).to_type(ScalarType.Float32);
         var gates = new Tensor[2];
         for (int k = 0; k < 2; k++)
         {
