@@ -14,7 +14,8 @@ namespace ImcSharp.Crossbar;
 ///   <see cref="Surrogate"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
 ///     training surrogate's inputs (<see cref="InputEncoding.SurrogateInputs"/>): torch's clamp,
 ///     then the above, mul_, sub and add;
-///   <see cref="ClippedGradient"/>: g where lo s &lt;= x &lt;= hi s, else +0: torch's gradient of clamp.
+///   <see cref="ClippedGradient"/>: g where lo s &lt;= x &lt;= hi s, else +0: torch's gradient of clamp;
+///   <see cref="MaxAbs"/>: max |x|, torch's abs().max().
 /// Results keep the input's layout (channels-last images stay channels-last), as torch's do.
 /// </summary>
 internal static unsafe class QuantizeKernel
@@ -54,6 +55,20 @@ internal static unsafe class QuantizeKernel
             float q = MathF.Min(MathF.Max(MathF.Round(v / step, MidpointRounding.ToEven), lo), hi);
             y[i] = surrogate ? v + (q * step - v) : q;
         }
+    }
+
+    /// <summary>max |x| over dense float32 x, NaN if any element is (torch's abs().max()); small tensors (a layer's weights): one thread.</summary>
+    public static float MaxAbs(Tensor x)
+    {
+        float* v = DenseKernel.Data(x);
+        long n = x.numel(), i = 0;
+        var max = Vector256<float>.Zero;
+        // IEEE maximum: a NaN carries through, as in torch's max.
+        for (; i + 8 <= n; i += 8) max = Vector256.Max(max, Vector256.Abs(Vector256.Load(v + i)));
+        float m = 0;
+        for (int k = 0; k < 8; k++) m = MathF.Max(m, max.GetElement(k));
+        for (; i < n; i++) m = MathF.Max(m, MathF.Abs(v[i]));
+        return m;
     }
 
     /// <summary>Whether <see cref="ClippedGradient"/> applies: both dense, of one shape.</summary>

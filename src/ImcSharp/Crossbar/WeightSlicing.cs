@@ -29,11 +29,30 @@ public static class WeightSlicing
     /// </summary>
     public static (Tensor Wq, double Scale) Quantize(Tensor w, int weightBits)
     {
-        double q = (1 << (weightBits - 1)) - 1;
-        double maxAbs = w.abs().max().item<float>();
-        double scale = maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / q : 1.0;
+        double q = QuantMax(weightBits), scale = Scale(w.abs().max().item<float>(), weightBits);
         var wq = (w / scale).round_().clamp_(-q, q);
         return (wq, scale);
+    }
+
+    static double QuantMax(int weightBits) => (1 << (weightBits - 1)) - 1;
+
+    static double Scale(double maxAbs, int weightBits) => maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / QuantMax(weightBits) : 1.0;
+
+    /// <summary>
+    /// The value of the training surrogate's weights (see <c>Nn.StraightThrough.Weights</c>):
+    /// W + (Quantize(W) s - W) in float32, i.e. the quantized weights to float32 rounding.
+    /// <paramref name="kernels"/>: max|W| and the value in a pass each on the CPU
+    /// (<see cref="QuantizeKernel"/>, the same numbers) where it applies; otherwise torch's operations.
+    /// </summary>
+    public static Tensor SurrogateWeights(Tensor w, int weightBits, bool kernels = false)
+    {
+        if (kernels && DenseKernel.Applies(w))
+        {
+            float q = (float)QuantMax(weightBits), scale = (float)Scale(QuantizeKernel.MaxAbs(w), weightBits);
+            return QuantizeKernel.Surrogate(w, scale, -q, q, float.NegativeInfinity, float.PositiveInfinity);
+        }
+        var (wq, ws) = Quantize(w, weightBits);
+        return w + (wq.mul_(ws) - w);
     }
 
     /// <summary>Digit s (0-based, least significant first) of non-negative integer tensor v in base 2^b.</summary>

@@ -338,9 +338,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var core = Hardware.Core;
         // Clipping and quantizing act per element: on the images of a convolution, before its receptive fields.
         var xt = StraightThrough.Inputs(Convolution is null ? ToRows(x) : x, InputScale, core.InputBits, InputSigned, CpuKernels);
-        var w = WeightMatrix();
-        var (wq, ws) = WeightSlicing.Quantize(w.detach(), core.WeightBits);
-        var wt = w + (wq.mul(ws) - w).detach();
+        var wt = StraightThrough.Weights(WeightMatrix(), core.WeightBits, CpuKernels);
         int tiles = _chip!.Tiles;
         var terms = new List<(Tensor, Tensor?)>();
         if (Convolution is { } conv)

@@ -8,7 +8,8 @@ namespace ImcSharp.Nn;
 /// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), each one
 /// autograd node (TorchSharp custom functions) giving the gradients torch's operations gave, bit for
 /// bit, for fewer passes: the inputs' clip and quantization in one pass forward and one backward
-/// (torch: clamp, add; ge, le, and, where), and the output, whose surrogate value was computed
+/// (torch: clamp, add; ge, le, and, where), the weights' quantization in two forward (torch: abs,
+/// max, div, round, clamp, mul, sub, add), and the output, whose surrogate value was computed
 /// only to be thrown away, in none forward (torch: a gate product per tile, their sum, the bias,
 /// a subtract and an add). Their backward runs inside libtorch's: an exception there would end
 /// the process, so they do nothing that throws on valid shapes.
@@ -22,6 +23,12 @@ public static class StraightThrough
     /// </summary>
     public static Tensor Inputs(Tensor x, double scale, int inputBits, bool signed, bool kernels) =>
         QuantizedInputs.apply(x, scale, inputBits, signed, kernels);
+
+    /// <summary>
+    /// The surrogate's weights: value <see cref="WeightSlicing.SurrogateWeights"/> (the quantized
+    /// weights), gradient the identity: W + (Quantize(W) s - W).detach(), bit for bit.
+    /// </summary>
+    public static Tensor Weights(Tensor w, int weightBits, bool kernels) => QuantizedWeights.apply(w, weightBits, kernels);
 
     /// <summary>
     /// Value exactly <paramref name="hardware"/>; gradient that of the surrogate
@@ -65,6 +72,16 @@ public static class StraightThrough
             // One entry per argument of apply; none for the settings.
             return new List<Tensor> { InputEncoding.ClippedGradient(x, grad, scale, bits, signed, kernels), null!, null!, null!, null! };
         }
+    }
+
+    sealed class QuantizedWeights : autograd.SingleTensorFunction<QuantizedWeights>
+    {
+        public override string Name => "ImcSharpQuantizedWeights";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) =>
+            WeightSlicing.SurrogateWeights((Tensor)vars[0], (int)vars[1], (bool)vars[2]);
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad) => new List<Tensor> { grad, null!, null! };
     }
 
     sealed class HardwareOutput : autograd.SingleTensorFunction<HardwareOutput>

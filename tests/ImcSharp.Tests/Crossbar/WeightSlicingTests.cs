@@ -48,4 +48,28 @@ public class WeightSlicingTests
             ? sliced.Negative.view(tiles * 16, 1, S).matmul(sw) : sliced.Negative.view(tiles * 16, outputs, S).matmul(sw))).narrow(0, 0, 37).t();
         Assert.True(TensorAssert.Same(back, wq));
     }
+
+    /// <summary>
+    /// The training surrogate's weights from the kernels are torch's W + (Quantize(W) s - W), bit for
+    /// bit: the quantized weights (to float32 rounding); a NaN weight makes them all NaN, as torch's
+    /// max and scale do.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void SurrogateWeightsAreTorchsBitForBit(int weightBits)
+    {
+        using var scope = NewDisposeScope();
+        var w = randn(new long[] { 37, 61 }, generator: new Generator(5)).mul_(0.3f);
+        var (wq, ws) = WeightSlicing.Quantize(w, weightBits);
+        var torchOps = w + (wq.mul(ws) - w);
+        var kernel = WeightSlicing.SurrogateWeights(w, weightBits, kernels: true);
+        Assert.True(TensorAssert.Same(kernel, torchOps));
+        Assert.True(TensorAssert.Same(WeightSlicing.SurrogateWeights(w, weightBits), torchOps));
+        Assert.True(kernel.sub(wq.mul(ws)).abs().max().item<float>() <= 1e-6f * (float)ws * (1 << weightBits));
+        Assert.Equal(w.abs().max().item<float>(), ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w));
+        w[3, 59] = float.NaN;
+        Assert.True(float.IsNaN(ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w)));
+        Assert.True(WeightSlicing.SurrogateWeights(w, weightBits, kernels: true).isnan().all().item<bool>());
+    }
 }

@@ -145,8 +145,8 @@ public class AwareGradientTests
 
     /// <summary>
     /// The straight-through nodes give what torch's operations gave before them, bit for bit: the
-    /// inputs clamp(x) + (Quantize(clamp x) s - clamp x).detach(), the output hw + (sur - sur.detach())
-    /// with sur = conv(x~, W) G + b.
+    /// inputs clamp(x) + (Quantize(clamp x) s - clamp x).detach(), the weights W + (Quantize(W) s - W).detach(),
+    /// the output hw + (sur - sur.detach()) with sur = conv(x~, W~) G + b.
     /// </summary>
     [Theory]
     [InlineData(true, true)]
@@ -174,7 +174,14 @@ public class AwareGradientTests
                 var c = xr.clamp(signed ? -q * step : 0, q * step);
                 xt = c + (InputEncoding.Quantize(c.detach(), step, 6, signed).mul_(step) - c.detach());
             }
-            var conv = nn.functional.conv2d(xt, wr);
+            Tensor wt;
+            if (nodes) wt = StraightThrough.Weights(wr, 4, kernels);
+            else
+            {
+                var (wq, ws) = WeightSlicing.Quantize(wr.detach(), 4);
+                wt = wr + (wq.mul(ws) - wr).detach();
+            }
+            var conv = nn.functional.conv2d(xt, wt);
             Tensor y;
             if (nodes) y = StraightThrough.Output(hw, new (Tensor, Tensor?)[] { (conv, gate), (br.view(1, -1, 1, 1), null) });
             else
