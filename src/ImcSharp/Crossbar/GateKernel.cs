@@ -30,9 +30,11 @@ internal static unsafe class GateKernel
         float* x = (float*)NativeData.Pointer(p), gate = (float*)NativeData.Pointer(result);
         long rows = T * B, perTask = Math.Max(1, (1L << 16) / ((long)P * J));
         // Rows of one tile and phase lie one after another: their entries are looked up a block of
-        // rows at a time with the columns' shifts repeated, so narrow rows (a first convolution's
-        // dozen columns) run whole vectors instead of a vector and a scalar tail each.
+        // rows at a time with the columns' shifts repeated, so narrow rows (LeNet-5's first
+        // convolution has six columns) run whole vectors instead of a vector and a scalar tail each.
         int block = Math.Max(1, Math.Min(256, 2048 / J));
+        // One phase, one slice, each column its own output (analog subtraction): the entries are the gate.
+        bool direct = P == 1 && S == 1 && !digital && J == N;
         TorchThreads.For((rows + perTask - 1) / perTask, Math.Max(1, get_num_threads()), task =>
         {
             float* g = stackalloc float[block * J];
@@ -44,6 +46,12 @@ internal static unsafe class GateKernel
                 {
                     long t = i / B, b = i % B;
                     int count = (int)Math.Min(block, Math.Min(end - i, B - b));   // rows of tile t from sample b
+                    if (direct)
+                    {
+                        SlopeLookupKernel.Row(x + (t * B + b) * J, gate + i * N, count * J, tab, entries.Length - 1, shifts);
+                        i += count;
+                        continue;
+                    }
                     for (int c = 0; c < P; c++)
                     {
                         SlopeLookupKernel.Row(x + ((t * P + c) * B + b) * J, g, count * J, tab, entries.Length - 1, shifts);
