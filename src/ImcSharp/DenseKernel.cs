@@ -19,7 +19,7 @@ internal static unsafe class DenseKernel
 
     /// <summary>Whether a kernel can walk <paramref name="x"/>: CPU, float32, dense, with 256-bit vectors.</summary>
     public static bool Applies(Tensor x) =>
-        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && IsDense(x.shape, x.stride());
+        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && IsDense(x.Sizes(), x.Strides());
 
     /// <summary>
     /// Whether strides <paramref name="stride"/> of shape <paramref name="shape"/> place the elements
@@ -40,7 +40,7 @@ internal static unsafe class DenseKernel
     }
 
     /// <summary>An uninitialised tensor with the shape and strides of dense <paramref name="x"/>.</summary>
-    public static Tensor EmptyLike(Tensor x) => empty_strided(x.shape, x.stride(), dtype: x.dtype, device: x.device);
+    public static Tensor EmptyLike(Tensor x) => empty_strided(x.Sizes(), x.Strides(), dtype: x.dtype, device: x.device);
 
     /// <summary>
     /// Runs <paramref name="block"/>(start, count) over the flat element range [0, n) of the tensors a

@@ -41,7 +41,7 @@ public static class AdcSlope
         {
             var t = sortedThresholds ?? AdcModels.Ideal(bits).unsqueeze(0);
             Tensor MeanCode(Tensor at) =>
-                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.shape[0], -1).contiguous(), right: true).to_type(ScalarType.Float64).mean(new long[] { 0 });
+                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.Sizes()[0], -1).contiguous(), right: true).to_type(ScalarType.Float64).mean(new long[] { 0 });
             table = (MeanCode(u + Half) - MeanCode(u - Half)) / (2 * Half);
             table[0] = 0;
             table[-1] = 0;
@@ -58,7 +58,7 @@ public static class AdcSlope
     /// </summary>
     public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes, bool kernels = false)
     {
-        long last = table.shape[0] - 1;
+        long last = table.Sizes()[0] - 1;
         bool uniform = lowCodes.Distinct().Count() == 1;
         if (kernels && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
             return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());
@@ -88,7 +88,7 @@ internal static unsafe class SlopeLookupKernel
         var result = empty_like(x);
         float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
         long n = x.numel();
-        int columns = shift.Length == 1 ? 1 : (int)x.shape[^1];
+        int columns = shift.Length == 1 ? 1 : (int)x.Sizes()[^1];
         if (shift.Length != 1 && shift.Length != columns) throw new ArgumentException($"slope lookup: {shift.Length} low codes for {columns} columns");
         // Blocks of whole rows when the shift is per column, so a block starts at column 0.
         long block = columns == 1 ? 1 << 16 : Math.Max(1, (1 << 16) / columns) * columns;

@@ -27,11 +27,11 @@ internal static unsafe class DigitsKernel
     /// </summary>
     public static Tensor? Images(Tensor xq, CoreConfig core, bool signed)
     {
-        long n = xq.numel(), b = xq.shape[0];
+        long n = xq.numel(), b = xq.Sizes()[0];
         if (b == 0 || xq.stride(0) * b != n) return null;
         int P = InputEncoding.Phases(core, signed);
-        var stride = xq.stride();
-        var result = empty_strided(new[] { P * b }.Concat(xq.shape[1..]).ToArray(), stride, dtype: ScalarType.Float32);
+        var stride = xq.Strides();
+        var result = empty_strided(new[] { P * b }.Concat(xq.Sizes()[1..]).ToArray(), stride, dtype: ScalarType.Float32);
         float* src = DenseKernel.Data(xq), dst = DenseKernel.Data(result);
         var digits = new Digitizer(core, signed);
         DenseKernel.For(n, (start, count) => digits.Row(src + start, count, count, dst + start, n));
@@ -45,7 +45,7 @@ internal static unsafe class DigitsKernel
     /// </summary>
     public static Tensor TileRows(Tensor x, int chips, int tiles, int rowsPerTile, CoreConfig core, bool signed)
     {
-        long b = x.shape[0] / chips, inputs = x.shape[1];
+        long b = x.Sizes()[0] / chips, inputs = x.Sizes()[1];
         int P = InputEncoding.Phases(core, signed), rows = tiles == 1 ? (int)inputs : rowsPerTile;
         var result = empty(new long[] { (long)chips * tiles, P * b, rows });
         float* src = (float*)NativeData.Pointer(x), dst = (float*)NativeData.Pointer(result);

@@ -73,12 +73,12 @@ internal static unsafe class QuantizeKernel
 
     /// <summary>Whether <see cref="ClippedGradient"/> applies: both dense, of one shape.</summary>
     public static bool GradientApplies(Tensor x, Tensor grad) =>
-        DenseKernel.Applies(x) && DenseKernel.Applies(grad) && x.shape.SequenceEqual(grad.shape);
+        DenseKernel.Applies(x) && DenseKernel.Applies(grad) && x.Sizes().SequenceEqual(grad.Sizes());
 
     /// <summary>The gradient in x's layout (a copy of it when laid out otherwise, then clipped in place).</summary>
     public static Tensor ClippedGradient(Tensor x, Tensor grad, float clipLow, float clipHigh)
     {
-        bool alike = x.stride().SequenceEqual(grad.stride());
+        bool alike = x.Strides().SequenceEqual(grad.Strides());
         var result = DenseKernel.EmptyLike(x);
         if (!alike) result.copy_(grad);
         float* src = DenseKernel.Data(x), g = DenseKernel.Data(alike ? grad : result), dst = DenseKernel.Data(result);

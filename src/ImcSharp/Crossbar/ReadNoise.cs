@@ -37,13 +37,13 @@ public sealed class ReadNoiseStream(ulong key)
         if (n == 0) return;
         if (fused && p.device_type == DeviceType.CPU)
         {
-            using var v = variance.to_type(ScalarType.Float32).expand(p.shape).contiguous();
+            using var v = variance.to_type(ScalarType.Float32).expand(p.Sizes()).contiguous();
             Gaussian.AddScaled(p, v, key, start);
             return;
         }
         using var scope = NewDisposeScope();
-        var z = zeros(p.shape);
-        Gaussian.AddScaled(z, ones(p.shape), key, start);
+        var z = zeros(p.Sizes());
+        Gaussian.AddScaled(z, ones(p.Sizes()), key, start);
         p.add_(variance.to_type(ScalarType.Float32).sqrt().mul(z.to(p.device)));
     }
 }

@@ -92,7 +92,7 @@ public static class StraightThrough
         {
             int terms = (vars.Length - 1) / 2;
             ctx.save_for_backward(Enumerable.Range(0, terms).Select(i => vars[2 + 2 * i] as Tensor).ToList()!);
-            ctx.save_data("shapes", Enumerable.Range(0, terms).Select(i => ((Tensor)vars[1 + 2 * i]).shape).ToArray());
+            ctx.save_data("shapes", Enumerable.Range(0, terms).Select(i => ((Tensor)vars[1 + 2 * i]).Sizes()).ToArray());
             return (Tensor)vars[0];
         }
 
@@ -117,9 +117,9 @@ public static class StraightThrough
         /// </summary>
         static Tensor SumTo(Tensor g, long[] shape)
         {
-            if (g.shape.SequenceEqual(shape)) return g;
-            int lead = g.shape.Length - shape.Length;
-            var dims = Enumerable.Range(0, g.shape.Length).Where(d => d < lead || (shape[d - lead] == 1 && g.shape[d] != 1)).Select(d => (long)d).ToArray();
+            if (g.Sizes().SequenceEqual(shape)) return g;
+            int lead = g.Sizes().Length - shape.Length;
+            var dims = Enumerable.Range(0, g.Sizes().Length).Where(d => d < lead || (shape[d - lead] == 1 && g.Sizes()[d] != 1)).Select(d => (long)d).ToArray();
             var sum = g.sum(dims, keepdim: true);
             return lead > 0 ? sum.view(shape) : sum;
         }

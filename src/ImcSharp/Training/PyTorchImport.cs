@@ -37,8 +37,8 @@ public static class PyTorchImport
             var missing = own.Keys.Where(k => !stored.ContainsKey(k)).ToList();
             // PyTorch's BatchNorm counts its batches; TorchSharp's may not keep that counter.
             var unexpected = keys.Where(k => !own.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
-            var misShaped = own.Keys.Where(k => stored[k] is Tensor t && !t.shape.SequenceEqual(own[k].shape))
-                .Select(k => $"{k} [{string.Join(", ", ((Tensor)stored[k]!).shape)}] where {spec.Name} has [{string.Join(", ", own[k].shape)}]").ToList();
+            var misShaped = own.Keys.Where(k => stored[k] is Tensor t && !t.Sizes().SequenceEqual(own[k].Sizes()))
+                .Select(k => $"{k} [{string.Join(", ", ((Tensor)stored[k]!).Sizes())}] where {spec.Name} has [{string.Join(", ", own[k].Sizes())}]").ToList();
             var notTensors = own.Keys.Where(k => stored.ContainsKey(k) && stored[k] is not Tensor).ToList();
             if (missing.Count + unexpected.Count + misShaped.Count + notTensors.Count > 0)
             {

@@ -24,10 +24,10 @@ public sealed class RramCell : CellTechnology
         var sigma = (frac * (cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin) + cell.ProgrammingSigmaAtGmin) * cell.GMax;
         var g = digits * dG + cell.GMin;
         if (cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0)
-            g = g + sigma * randn(digits.shape, generator: gen);
+            g = g + sigma * randn(digits.Sizes(), generator: gen);
         if (cell.StuckOnRate > 0 || cell.StuckOffRate > 0)
         {
-            var u = rand(digits.shape, generator: gen);
+            var u = rand(digits.Sizes(), generator: gen);
             g = where(u.lt(cell.StuckOnRate), full_like(g, cell.GMax), g);
             g = where(u.ge(cell.StuckOnRate).logical_and(u.lt(cell.StuckOnRate + cell.StuckOffRate)), full_like(g, cell.GMin), g);
         }

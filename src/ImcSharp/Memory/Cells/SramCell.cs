@@ -22,7 +22,7 @@ public sealed class SramCell : CellTechnology
 
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
-        var factor = cell.CurrentSigma > 0 ? randn(digits.shape, generator: gen) * cell.CurrentSigma + 1 : ones_like(digits);
+        var factor = cell.CurrentSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CurrentSigma + 1 : ones_like(digits);
         return new CellState(digits * factor, 0, null, null, null);
     }
 
