@@ -14,46 +14,53 @@ namespace ImcSharp.Crossbar;
 ///   <see cref="Surrogate"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
 ///     training surrogate's inputs (<see cref="InputEncoding.SurrogateInputs"/>): torch's clamp,
 ///     then the above, mul_, sub and add;
+///   <see cref="Residual"/>: q(x) s - x, the weights' quantization residual
+///     (<see cref="WeightSlicing.QuantizationResidual"/>): the above without clamp and add;
 ///   <see cref="ClippedGradient"/>: g where lo s &lt;= x &lt;= hi s, else +0: torch's gradient of clamp;
 ///   <see cref="MaxAbs"/>: max |x|, torch's abs().max().
 /// Results keep the input's layout (channels-last images stay channels-last), as torch's do.
 /// </summary>
 internal static unsafe class QuantizeKernel
 {
-    public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, surrogate: false);
+    public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Levels);
 
     public static Tensor Surrogate(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh) =>
-        Map(x, step, lo, hi, clipLow, clipHigh, surrogate: true);
+        Map(x, step, lo, hi, clipLow, clipHigh, Output.Surrogate);
 
-    static Tensor Map(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh, bool surrogate)
+    public static Tensor Residual(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Residual);
+
+    enum Output { Levels, Surrogate, Residual }
+
+    static Tensor Map(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh, Output output)
     {
         var result = DenseKernel.EmptyLike(x);
         float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
-        DenseKernel.For(x.numel(), (start, n) => Run(src + start, dst + start, n, step, lo, hi, clipLow, clipHigh, surrogate));
+        DenseKernel.For(x.numel(), (start, n) => Run(src + start, dst + start, n, step, lo, hi, clipLow, clipHigh, output));
         return result;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Run(float* x, float* y, int n, float step, float lo, float hi, float clipLow, float clipHigh, bool surrogate)
+    static void Run(float* x, float* y, int n, float step, float lo, float hi, float clipLow, float clipHigh, Output output)
     {
         var s = Vector256.Create(step);
         var low = Vector256.Create(lo);
         var high = Vector256.Create(hi);
         var clipL = Vector256.Create(clipLow);
         var clipH = Vector256.Create(clipHigh);
+        bool clip = output == Output.Surrogate;
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
             var v = Vector256.Load(x + i);
-            if (surrogate) v = Vector256.Min(Vector256.Max(v, clipL), clipH);
+            if (clip) v = Vector256.Min(Vector256.Max(v, clipL), clipH);
             var q = Vector256.Min(Vector256.Max(Vector256.Round(v / s), low), high);
-            (surrogate ? v + (q * s - v) : q).Store(y + i);
+            (output switch { Output.Levels => q, Output.Surrogate => v + (q * s - v), _ => q * s - v }).Store(y + i);
         }
         for (; i < n; i++)
         {
-            float v = surrogate ? MathF.Min(MathF.Max(x[i], clipLow), clipHigh) : x[i];
+            float v = clip ? MathF.Min(MathF.Max(x[i], clipLow), clipHigh) : x[i];
             float q = MathF.Min(MathF.Max(MathF.Round(v / step, MidpointRounding.ToEven), lo), hi);
-            y[i] = surrogate ? v + (q * step - v) : q;
+            y[i] = output switch { Output.Levels => q, Output.Surrogate => v + (q * step - v), _ => q * step - v };
         }
     }
 

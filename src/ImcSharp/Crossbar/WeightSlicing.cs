@@ -39,20 +39,22 @@ public static class WeightSlicing
     static double Scale(double maxAbs, int weightBits) => maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / QuantMax(weightBits) : 1.0;
 
     /// <summary>
-    /// The value of the training surrogate's weights (see <c>Nn.StraightThrough.Weights</c>):
-    /// W + (Quantize(W) s - W) in float32, i.e. the quantized weights to float32 rounding.
-    /// <paramref name="kernels"/>: max|W| and the value in a pass each on the CPU
-    /// (<see cref="QuantizeKernel"/>, the same numbers) where it applies; otherwise torch's operations.
+    /// The weights' quantization residual Quantize(W) s - W (float32, no gradient): what the training
+    /// surrogate adds to its weights so their value is the quantized one while their gradient stays
+    /// the identity (see <c>Nn.StraightThrough.Weights</c>). <paramref name="kernels"/>: max|W| and the
+    /// residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers) where it
+    /// applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor SurrogateWeights(Tensor w, int weightBits, bool kernels = false)
+    public static Tensor QuantizationResidual(Tensor w, int weightBits, bool kernels = false)
     {
+        using var g = no_grad();
         if (kernels && DenseKernel.Applies(w))
         {
             float q = (float)QuantMax(weightBits), scale = (float)Scale(QuantizeKernel.MaxAbs(w), weightBits);
-            return QuantizeKernel.Surrogate(w, scale, -q, q, float.NegativeInfinity, float.PositiveInfinity);
+            return QuantizeKernel.Residual(w, scale, -q, q);
         }
         var (wq, ws) = Quantize(w, weightBits);
-        return w + (wq.mul_(ws) - w);
+        return wq.mul_(ws).sub_(w);
     }
 
     /// <summary>Digit s (0-based, least significant first) of non-negative integer tensor v in base 2^b.</summary>

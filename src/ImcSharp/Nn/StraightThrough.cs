@@ -8,8 +8,7 @@ namespace ImcSharp.Nn;
 /// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), each one
 /// autograd node (TorchSharp custom functions) giving the gradients torch's operations gave, bit for
 /// bit, for fewer passes: the inputs' clip and quantization in one pass forward and one backward
-/// (torch: clamp, add; ge, le, and, where), the weights' quantization in two forward (torch: abs,
-/// max, div, round, clamp, mul, sub, add), and the output, whose surrogate value was computed
+/// (torch: clamp, add; ge, le, and, where), and the output, whose surrogate value was computed
 /// only to be thrown away, in none forward (torch: a gate product per tile, their sum, the bias,
 /// a subtract and an add). Their backward runs inside libtorch's: an exception there would end
 /// the process, so they do nothing that throws on valid shapes.
@@ -25,10 +24,15 @@ public static class StraightThrough
         QuantizedInputs.apply(x, scale, inputBits, signed, kernels);
 
     /// <summary>
-    /// The surrogate's weights: value <see cref="WeightSlicing.SurrogateWeights"/> (the quantized
-    /// weights), gradient the identity: W + (Quantize(W) s - W).detach(), bit for bit.
+    /// The surrogate's weights W + (Quantize(W) s - W).detach(): the quantized weights, gradient the
+    /// identity. Not a node of its own: autograd's add passes the gradient through in libtorch, which
+    /// costs less than a call back into .NET (weights are small; the residual is one pass,
+    /// <see cref="WeightSlicing.QuantizationResidual"/>).
     /// </summary>
-    public static Tensor Weights(Tensor w, int weightBits, bool kernels) => QuantizedWeights.apply(w, weightBits, kernels);
+    public static Tensor Weights(Tensor w, int weightBits, bool kernels) => w.add(WeightSlicing.QuantizationResidual(w.detach(), weightBits, kernels), One);
+
+    /// <summary>add's alpha, made once: TorchSharp makes a finalizable scalar of every number it is given.</summary>
+    static readonly Scalar One = 1.ToScalar();
 
     /// <summary>
     /// Value exactly <paramref name="hardware"/>; gradient that of the surrogate
@@ -72,16 +76,6 @@ public static class StraightThrough
             // One entry per argument of apply; none for the settings.
             return new List<Tensor> { InputEncoding.ClippedGradient(x, grad, scale, bits, signed, kernels), null!, null!, null!, null! };
         }
-    }
-
-    sealed class QuantizedWeights : autograd.SingleTensorFunction<QuantizedWeights>
-    {
-        public override string Name => "ImcSharpQuantizedWeights";
-
-        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) =>
-            WeightSlicing.SurrogateWeights((Tensor)vars[0], (int)vars[1], (bool)vars[2]);
-
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad) => new List<Tensor> { grad, null!, null! };
     }
 
     sealed class HardwareOutput : autograd.SingleTensorFunction<HardwareOutput>

@@ -50,26 +50,26 @@ public class WeightSlicingTests
     }
 
     /// <summary>
-    /// The training surrogate's weights from the kernels are torch's W + (Quantize(W) s - W), bit for
-    /// bit: the quantized weights (to float32 rounding); a NaN weight makes them all NaN, as torch's
-    /// max and scale do.
+    /// The weights' quantization residual from the kernels is torch's Quantize(W) s - W, bit for bit,
+    /// and W plus it the quantized weights (to float32 rounding); a NaN weight makes it all NaN, as
+    /// torch's max and scale do.
     /// </summary>
     [Theory]
     [InlineData(8)]
     [InlineData(4)]
-    public void SurrogateWeightsAreTorchsBitForBit(int weightBits)
+    public void TheQuantizationResidualIsTorchsBitForBit(int weightBits)
     {
         using var scope = NewDisposeScope();
         var w = randn(new long[] { 37, 61 }, generator: new Generator(5)).mul_(0.3f);
         var (wq, ws) = WeightSlicing.Quantize(w, weightBits);
-        var torchOps = w + (wq.mul(ws) - w);
-        var kernel = WeightSlicing.SurrogateWeights(w, weightBits, kernels: true);
+        var torchOps = wq.mul(ws) - w;
+        var kernel = WeightSlicing.QuantizationResidual(w, weightBits, kernels: true);
         Assert.True(TensorAssert.Same(kernel, torchOps));
-        Assert.True(TensorAssert.Same(WeightSlicing.SurrogateWeights(w, weightBits), torchOps));
-        Assert.True(kernel.sub(wq.mul(ws)).abs().max().item<float>() <= 1e-6f * (float)ws * (1 << weightBits));
+        Assert.True(TensorAssert.Same(WeightSlicing.QuantizationResidual(w, weightBits), torchOps));
+        Assert.True((w + kernel).sub(wq.mul(ws)).abs().max().item<float>() <= 1e-6f * (float)ws * (1 << weightBits));
         Assert.Equal(w.abs().max().item<float>(), ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w));
         w[3, 59] = float.NaN;
         Assert.True(float.IsNaN(ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w)));
-        Assert.True(WeightSlicing.SurrogateWeights(w, weightBits, kernels: true).isnan().all().item<bool>());
+        Assert.True(WeightSlicing.QuantizationResidual(w, weightBits, kernels: true).isnan().all().item<bool>());
     }
 }
