@@ -5,13 +5,14 @@ using static TorchSharp.torch;
 namespace ImcSharp.Nn;
 
 /// <summary>
-/// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), each one
-/// autograd node (TorchSharp custom functions) giving the gradients torch's operations gave, bit for
-/// bit, for fewer passes: the inputs' clip and quantization in one pass forward and one backward
-/// (torch: clamp, add; ge, le, and, where), and the output, whose surrogate value was computed
-/// only to be thrown away, in none forward (torch: a gate product per tile, their sum, the bias,
-/// a subtract and an add). Their backward runs inside libtorch's: an exception there would end
-/// the process, so they do nothing that throws on valid shapes.
+/// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), giving
+/// the gradients torch's operations gave, bit for bit, for fewer passes. The inputs' clip and
+/// quantization and the output are autograd nodes (TorchSharp custom functions): the inputs in one
+/// pass forward and one backward (torch: clamp, add; ge, le, and, where), the output, whose
+/// surrogate value was computed only to be thrown away, in none forward (torch: a gate product per
+/// tile, their sum, the bias, a subtract and an add). Their backward runs inside libtorch's: an
+/// exception there would end the process, so they do nothing that throws on valid shapes. The
+/// weights need no node: their gradient is the identity, which autograd's add gives in libtorch.
 /// </summary>
 public static class StraightThrough
 {
@@ -25,11 +26,11 @@ public static class StraightThrough
 
     /// <summary>
     /// The surrogate's weights W + (Quantize(W) s - W).detach(): the quantized weights, gradient the
-    /// identity. Not a node of its own: autograd's add passes the gradient through in libtorch, which
-    /// costs less than a call back into .NET (weights are small; the residual is one pass,
-    /// <see cref="WeightSlicing.QuantizationResidual"/>).
+    /// identity, passed through by autograd's add in libtorch (a node's call back into .NET cost more
+    /// on small weights; the residual is one pass, <see cref="WeightSlicing.QuantizationResidual"/>).
     /// </summary>
-    public static Tensor Weights(Tensor w, int weightBits, bool kernels) => w.add(WeightSlicing.QuantizationResidual(w.detach(), weightBits, kernels), One);
+    public static Tensor Weights(Tensor w, int weightBits, bool kernels) =>
+        w.add(WeightSlicing.QuantizationResidual(w.detach(), weightBits, kernels), One);
 
     /// <summary>add's alpha, made once: TorchSharp makes a finalizable scalar of every number it is given.</summary>
     static readonly Scalar One = 1.ToScalar();
@@ -111,9 +112,10 @@ public static class StraightThrough
         /// </summary>
         static Tensor SumTo(Tensor g, long[] shape)
         {
-            if (g.Sizes().SequenceEqual(shape)) return g;
-            int lead = g.Sizes().Length - shape.Length;
-            var dims = Enumerable.Range(0, g.Sizes().Length).Where(d => d < lead || (shape[d - lead] == 1 && g.Sizes()[d] != 1)).Select(d => (long)d).ToArray();
+            var sizes = g.Sizes();
+            if (sizes.SequenceEqual(shape)) return g;
+            int lead = sizes.Length - shape.Length;
+            var dims = Enumerable.Range(0, sizes.Length).Where(d => d < lead || (shape[d - lead] == 1 && sizes[d] != 1)).Select(d => (long)d).ToArray();
             var sum = g.sum(dims, keepdim: true);
             return lead > 0 ? sum.view(shape) : sum;
         }
