@@ -41,7 +41,7 @@ public static class AdcSlope
         {
             var t = sortedThresholds ?? AdcModels.Ideal(bits).unsqueeze(0);
             Tensor MeanCode(Tensor at) =>
-                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.Sizes()[0], -1).contiguous(), right: true).to_type(ScalarType.Float64).mean(new long[] { 0 });
+                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.size(0), -1).contiguous(), right: true).to_type(ScalarType.Float64).mean(new long[] { 0 });
             table = (MeanCode(u + Half) - MeanCode(u - Half)) / (2 * Half);
             table[0] = 0;
             table[-1] = 0;
@@ -58,7 +58,7 @@ public static class AdcSlope
     /// </summary>
     public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes, bool kernels = false)
     {
-        long last = table.Sizes()[0] - 1;
+        long last = table.size(0) - 1;
         bool uniform = lowCodes.Distinct().Count() == 1;
         if (kernels && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
             return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());

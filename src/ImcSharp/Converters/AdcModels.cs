@@ -26,7 +26,7 @@ public static class AdcModels
     public static Tensor Vary(Tensor t, AdcConfig cfg, int? corner, Generator global, Generator local)
     {
         var v = cfg.Variation;
-        long instances = t.Sizes()[0];
+        long instances = t.size(0);
         double gCorner = 0, oCorner = 0;
         if (cfg.Corners.Count > 0)
         {

@@ -26,12 +26,12 @@ public sealed class AdcPopulation : IDisposable
     public Tensor Thresholds { get; }
     public int[] Corner { get; }
     public string[] CornerNames { get; }
-    public int Instances => (int)Thresholds.Sizes()[0];
+    public int Instances => (int)Thresholds.size(0);
     public int Codes => 1 << Bits;
 
     public AdcPopulation(int bits, Tensor thresholds, int[]? corner = null, string[]? cornerNames = null)
     {
-        if (thresholds.dim() != 2 || thresholds.Sizes()[1] != (1L << bits) - 1)
+        if (thresholds.dim() != 2 || thresholds.size(1) != (1L << bits) - 1)
             throw new ArgumentException($"thresholds must be [instances, {(1L << bits) - 1}] for {bits} bits", nameof(thresholds));
         Bits = bits;
         Thresholds = thresholds.to_type(ScalarType.Float64).DetachFromDisposeScope();

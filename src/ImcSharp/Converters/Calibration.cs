@@ -24,7 +24,7 @@ public static class Calibration
     {
         using var scope = NewDisposeScope();
         var t = thresholds.to_type(ScalarType.Float64).sort(1).Values;
-        long m = t.Sizes()[1];
+        long m = t.size(1);
         var finite = t.isfinite();
         Tensor result;
         if (kind == CalibrationKind.TwoPoint)
@@ -50,7 +50,7 @@ public static class Calibration
         }
         else
         {
-            result = arange(0, m + 1, ScalarType.Float64).unsqueeze(0).expand(t.Sizes()[0], m + 1).clone();
+            result = arange(0, m + 1, ScalarType.Float64).unsqueeze(0).expand(t.size(0), m + 1).clone();
         }
         return result.MoveToOuterDisposeScope();
     }

@@ -27,7 +27,7 @@ public static class PopulationFile
     public static void Save(string path, AdcPopulation pop, string source)
     {
         var t = pop.Thresholds.data<double>().ToArray();
-        long m = pop.Thresholds.Sizes()[1];
+        long m = pop.Thresholds.size(1);
         var instances = Enumerable.Range(0, pop.Instances).Select(i => new InstanceRecord(pop.Corner[i],
             Enumerable.Range(0, (int)m).Select(k => (double?)t[i * m + k]).ToArray())).ToList();
         var i = pop.Info;

@@ -42,11 +42,11 @@ public sealed class ThresholdAdc : IAdc
         // Unipolar code grid to the column's: level of code k is lowCode + k.
         bool uniform = lowCodes.Distinct().Count() == 1;
         var low = uniform ? tensor(lowCodes[0], ScalarType.Float64)
-            : tensor(lowCodes).unsqueeze(0).expand(instanceIds.Sizes()[0], -1).reshape(-1, 1);
+            : tensor(lowCodes).unsqueeze(0).expand(instanceIds.size(0), -1).reshape(-1, 1);
         _instanceSorted = instanceThresholds.sort(1).Values.to_type(ScalarType.Float64).DetachFromDisposeScope();
         _columnThresholds = (_instanceSorted.index_select(0, ids) + low).to_type(ScalarType.Float32).to(target.Device).contiguous().DetachFromDisposeScope();
         var levels = instanceLevels is not null ? instanceLevels.index_select(0, ids)
-            : uniform ? null : arange(0, 1L << bits, ScalarType.Float64).unsqueeze(0).expand(ids.Sizes()[0], -1);
+            : uniform ? null : arange(0, 1L << bits, ScalarType.Float64).unsqueeze(0).expand(ids.size(0), -1);
         _columnLevels = levels is null ? null : (levels + low).to_type(ScalarType.Float32).to(target.Device).contiguous().DetachFromDisposeScope();
         _calibrated = instanceLevels is not null;
         _noise = noiseSigma;
@@ -81,7 +81,7 @@ public sealed class ThresholdAdc : IAdc
     public Tensor ConvertBySearch(Tensor p)
     {
         // [T, cycles*B, N*S] -> one row per column: the sorted search runs over each column's own table.
-        long t = p.Sizes()[0], samples = p.Sizes()[1], columns = p.Sizes()[2];
+        long t = p.size(0), samples = p.size(1), columns = p.size(2);
         // The conversion noise: the bank's CPU generator whatever the device, drawn in the layout of the grid path, so both give the same codes.
         if (_noise > 0) p = p.add(randn(p.Sizes(), generator: _noiseGen).to(p.device).mul_(_noise));
         var rows = p.transpose(1, 2).reshape(t * columns, samples).contiguous();

@@ -101,7 +101,7 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         using var scope = NewDisposeScope();
         // One pass over the tables in place (a per-chip table built from a few dozen tensor ops cost more than converting a batch).
         var t = sortedColumns.to_type(ScalarType.Float32).contiguous();
-        long c = t.Sizes()[0], m = t.Sizes()[1];
+        long c = t.size(0), m = t.size(1);
         float* th = (float*)Pointer(t);
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (long i = 0; i < c * m; i++)
@@ -198,9 +198,9 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     /// </summary>
     public Tensor ConvertInPlace(Tensor x)
     {
-        if (x.dtype != ScalarType.Float32 || !x.is_contiguous() || x.dim() != 3 || x.Sizes()[0] * x.Sizes()[2] != Columns)
+        if (x.dtype != ScalarType.Float32 || !x.is_contiguous() || x.dim() != 3 || x.size(0) * x.size(2) != Columns)
             throw new ArgumentException($"threshold grid: expected contiguous float32 [T, rows, N] with T N = {Columns}, got {x.dtype} [{string.Join(", ", x.Sizes())}]");
-        long tiles = x.Sizes()[0], rows = x.Sizes()[1], n = x.Sizes()[2];
+        long tiles = x.size(0), rows = x.size(1), n = x.size(2);
         if (x.numel() == 0) return x;
         nint data = (nint)NativeData.Pointer(x);
         // Tasks of whole rows, walked in memory order: column blocks walked down strided rows made

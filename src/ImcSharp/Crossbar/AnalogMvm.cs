@@ -40,7 +40,7 @@ public static class AnalogMvm
     public static (Tensor Y, Tensor? Gate) Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         int K = layer.Chips;
-        long batch = xq.Sizes()[0] / K;
+        long batch = xq.size(0) / K;
         long perSample = (long)layer.Tiles * InputEncoding.Phases(layer.Hardware.Core, signedInputs) * layer.ConvertedColumns * 4;
         // Chunks of samples per chip: a chip in a stack is chunked as it is alone, so it reads the same noise.
         long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
@@ -61,7 +61,7 @@ public static class AnalogMvm
     public static Tensor ChipRows(Tensor x, int chips, long start, long count)
     {
         if (chips == 1) return x.narrow(0, start, count);
-        var perChip = x.view(new long[] { chips, x.Sizes()[0] / chips }.Concat(x.Sizes()[1..]).ToArray());
+        var perChip = x.view(new long[] { chips, x.size(0) / chips }.Concat(x.Sizes()[1..]).ToArray());
         return perChip.narrow(1, start, count).reshape(new[] { chips * count }.Concat(x.Sizes()[1..]).ToArray());
     }
 
@@ -71,12 +71,12 @@ public static class AnalogMvm
         if (chunks.Count == 1) return chunks[0];
         if (chips == 1) return cat(chunks.ToArray(), 0);
         var rest = chunks[0].Sizes()[1..];
-        var joined = cat(chunks.Select(c => c.view(new long[] { chips, c.Sizes()[0] / chips }.Concat(rest).ToArray())).ToArray(), 1);
+        var joined = cat(chunks.Select(c => c.view(new long[] { chips, c.size(0) / chips }.Concat(rest).ToArray())).ToArray(), 1);
         return joined.view(new long[] { -1 }.Concat(rest).ToArray());
     }
 
     static (Tensor, Tensor?) ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient) =>
-        Convert(layer, PartialSums(layer, xq, signedInputs), xq.Sizes()[0] / layer.Chips, signedInputs, probe, gradient);
+        Convert(layer, PartialSums(layer, xq, signedInputs), xq.size(0) / layer.Chips, signedInputs, probe, gradient);
 
     /// <summary>
     /// A convolution's output [B L, N] (rows: sample, then output pixel) and training gate for
@@ -84,7 +84,7 @@ public static class AnalogMvm
     /// on the unfolded input vectors, with the array stage's convolution (<see cref="IArrayStage.ConvPartialSums"/>).
     /// </summary>
     public static (Tensor Y, Tensor? Gate) ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient) =>
-        Convert(layer, ConvPartialSums(layer, xq, conv, signedInputs), xq.Sizes()[0] / layer.Chips * conv.Pixels(xq), signedInputs, probe, gradient);
+        Convert(layer, ConvPartialSums(layer, xq, conv, signedInputs), xq.size(0) / layer.Chips * conv.Pixels(xq), signedInputs, probe, gradient);
 
     /// <summary>
     /// A convolution's partial sums [K T, P*B*L, J] for integer input images <paramref name="xq"/>
@@ -95,7 +95,7 @@ public static class AnalogMvm
     {
         var core = layer.Hardware.Core;
         int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
-        long B = xq.Sizes()[0] / K;
+        long B = xq.size(0) / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
         Tensor Digits(Tensor x) => InputEncoding.PhaseImages(x, core, signedInputs, layer.Target.UsesKernels);
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
@@ -149,7 +149,7 @@ public static class AnalogMvm
     /// </summary>
     internal static Tensor SumInOrder(Tensor x)
     {
-        long n = x.Sizes()[1];
+        long n = x.size(1);
         if (n == 1) return x.select(1, 0);
         var sum = x.select(1, 0).add(x.select(1, 1));
         for (long i = 2; i < n; i++) sum = sum.add_(x.select(1, i));
@@ -161,16 +161,16 @@ public static class AnalogMvm
     {
         var core = layer.Hardware.Core;
         int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
-        long B = p.Sizes()[1] / P;
+        long B = p.size(1) / P;
         var table = layer.Adc.SlopeTable(mode);
         // Weights as float32 fractions of their sum, as torch divides the tensors.
         float[] Normalized(float[] w) { float sum = 0; foreach (var v in w) sum += Math.Abs(v); return w.Select(v => Math.Abs(v) / sum).ToArray(); }
         var ws = Normalized(WeightSlicing.SliceWeightValues(core));
         var wc = Normalized(InputEncoding.PhaseWeightValues(core, signedInputs));
-        if (layer.Target.UsesKernels && GateKernel.Supported && table.device_type == DeviceType.CPU && DenseKernel.Applies(p) && p.is_contiguous() && p.Sizes()[2] <= 1 << 14)
+        if (layer.Target.UsesKernels && GateKernel.Supported && table.device_type == DeviceType.CPU && DenseKernel.Applies(p) && p.is_contiguous() && p.size(2) <= 1 << 14)
         {
             var lows = layer.Adc.LowCodes;
-            var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.Sizes()[2]).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
+            var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.size(2)).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
             return GateKernel.Gate(table, p, shift, P, N, S, layer.DigitalSubtraction, layer.SharedReference, ws, wc);
         }
         var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target.UsesKernels);
@@ -204,7 +204,7 @@ public static class AnalogMvm
     {
         var core = layer.Hardware.Core;
         int KT = layer.Chips * layer.Tiles, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
-        long B = xq.Sizes()[0] / layer.Chips;
+        long B = xq.size(0) / layer.Chips;
         // [K T, B, rows]: a strided view for one chip; one input phase multiplies it as is (BLAS takes the
         // row stride), several phases expand it into contiguous digits [K T, P, B, rows].
         // The CPU kernel makes the digits of each tile's rows in one pass (see DigitsKernel).
@@ -214,7 +214,7 @@ public static class AnalogMvm
         else
         {
             var perTile = TileRows(layer, xq);
-            int rows = (int)perTile.Sizes()[2];
+            int rows = (int)perTile.size(2);
             if (P == 1) x = perTile;
             else
             {
@@ -235,9 +235,9 @@ public static class AnalogMvm
     public static Tensor TileRows(ProgrammedLayer layer, Tensor x)
     {
         int T = layer.Tiles, R = layer.Hardware.Core.Rows, chips = layer.Chips;
-        long B = x.Sizes()[0] / chips;
-        if (T == 1) return chips == 1 ? x.unsqueeze(0) : x.reshape(chips, B, x.Sizes()[1]);
-        var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.Sizes()[1] });
+        long B = x.size(0) / chips;
+        if (T == 1) return chips == 1 ? x.unsqueeze(0) : x.reshape(chips, B, x.size(1));
+        var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.size(1) });
         return chips == 1 ? padded.reshape(B, T, R).permute(1, 0, 2)
             : padded.reshape(chips, B, T, R).permute(0, 2, 1, 3).reshape(chips * T, B, R);
     }

@@ -19,8 +19,8 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     long PerChannel => KernelH * KernelW;
 
     public (long H, long W) Output(Tensor x) =>
-        ((x.Sizes()[2] + 2 * Padding[0] - Dilation[0] * (KernelH - 1) - 1) / Stride[0] + 1,
-         (x.Sizes()[3] + 2 * Padding[1] - Dilation[1] * (KernelW - 1) - 1) / Stride[1] + 1);
+        ((x.size(2) + 2 * Padding[0] - Dilation[0] * (KernelH - 1) - 1) / Stride[0] + 1,
+         (x.size(3) + 2 * Padding[1] - Dilation[1] * (KernelW - 1) - 1) / Stride[1] + 1);
 
     /// <summary>Output pixels per sample (input vectors per sample).</summary>
     public long Pixels(Tensor x) { var (h, w) = Output(x); return h * w; }
@@ -29,14 +29,14 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public Tensor Unfold(Tensor x)
     {
         var cols = nn.functional.unfold(x, (KernelH, KernelW), (Dilation[0], Dilation[1]), (Padding[0], Padding[1]), (Stride[0], Stride[1]));
-        return cols.transpose(1, 2).reshape(-1, cols.Sizes()[1]);
+        return cols.transpose(1, 2).reshape(-1, cols.size(1));
     }
 
     /// <summary>Outputs [B L, N] as images [B, N, Ho, Wo] for inputs <paramref name="x"/>.</summary>
     public Tensor ToImages(Tensor y, Tensor x)
     {
         var (h, w) = Output(x);
-        return y.view(x.Sizes()[0], h * w, -1).transpose(1, 2).reshape(x.Sizes()[0], -1, h, w);
+        return y.view(x.size(0), h * w, -1).transpose(1, 2).reshape(x.size(0), -1, h, w);
     }
 
     public Tensor Convolve(Tensor x, Tensor weight) =>
@@ -61,7 +61,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         long k0 = t * rows, k1 = Math.Min(Inputs, k0 + rows);
         var part = m.narrow(1, k0, k1 - k0);
         var padded = nn.functional.pad(part, new[] { k0 - c0 * PerChannel, (c0 + count) * PerChannel - k1 });
-        return padded.view(m.Sizes()[0], count, KernelH, KernelW);
+        return padded.view(m.size(0), count, KernelH, KernelW);
     }
 
     /// <summary>
@@ -74,15 +74,15 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
     {
         int tiles = kernels.Count;
-        long b = x.Sizes()[0], cols = kernels[0].Sizes()[0];
+        long b = x.size(0), cols = kernels[0].size(0);
         var (h, w) = Output(x);
         // Channels-last images convolve to channels-last sums (oneDNN keeps the layout): images in
         // another layout (a network's input, a digital layer's output) are laid out so first, a copy
         // of the C input channels instead of one of the cols output columns per pixel.
         // One channel is both layouts in memory; its strides say which (channel stride 1: channels-last).
-        bool channelsLast = x.Sizes()[1] == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
+        bool channelsLast = x.size(1) == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
         if (!channelsLast)
-            x = x.Sizes()[1] == 1 ? x.contiguous().as_strided(x.Sizes(), new[] { x.Sizes()[2] * x.Sizes()[3], 1, x.Sizes()[3], 1 })
+            x = x.size(1) == 1 ? x.contiguous().as_strided(x.Sizes(), new[] { x.size(2) * x.size(3), 1, x.size(3), 1 })
                 : x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         if (tiles == 1)
         {
@@ -103,7 +103,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
     public Tensor[] TileKernels(Tensor byColumn)
     {
-        long tiles = byColumn.Sizes()[0], cols = byColumn.Sizes()[1], rows = byColumn.Sizes()[2];
+        long tiles = byColumn.size(0), cols = byColumn.size(1), rows = byColumn.size(2);
         // The tiles' rows side by side are the matrix [cols, K] over the unfolded input (rows past K hold no cells).
         using var m = byColumn.permute(1, 0, 2).reshape(cols, tiles * rows).narrow(1, 0, Inputs);
         return Enumerable.Range(0, (int)tiles).Select(t => TileKernel(m, t, rows).contiguous()).ToArray();

@@ -27,7 +27,7 @@ internal static unsafe class DigitsKernel
     /// </summary>
     public static Tensor? Images(Tensor xq, CoreConfig core, bool signed)
     {
-        long n = xq.numel(), b = xq.Sizes()[0];
+        long n = xq.numel(), b = xq.size(0);
         if (b == 0 || xq.stride(0) * b != n) return null;
         int P = InputEncoding.Phases(core, signed);
         var stride = xq.Strides();
@@ -45,7 +45,7 @@ internal static unsafe class DigitsKernel
     /// </summary>
     public static Tensor TileRows(Tensor x, int chips, int tiles, int rowsPerTile, CoreConfig core, bool signed)
     {
-        long b = x.Sizes()[0] / chips, inputs = x.Sizes()[1];
+        long b = x.size(0) / chips, inputs = x.size(1);
         int P = InputEncoding.Phases(core, signed), rows = tiles == 1 ? (int)inputs : rowsPerTile;
         var result = empty(new long[] { (long)chips * tiles, P * b, rows });
         float* src = (float*)NativeData.Pointer(x), dst = (float*)NativeData.Pointer(result);

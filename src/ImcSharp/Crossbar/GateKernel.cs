@@ -23,8 +23,8 @@ internal static unsafe class GateKernel
     /// <param name="phaseWeights">Normalized phase weights (P values; unused for one phase).</param>
     public static Tensor Gate(Tensor table, Tensor p, float[] shift, int P, int N, int S, bool digital, bool shared, float[] sliceWeights, float[] phaseWeights)
     {
-        long T = p.Sizes()[0], B = p.Sizes()[1] / P;
-        int J = (int)p.Sizes()[2], NS = N * S;
+        long T = p.size(0), B = p.size(1) / P;
+        int J = (int)p.size(2), NS = N * S;
         var entries = table.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         var result = empty(new long[] { T, B, N });
         float* x = (float*)NativeData.Pointer(p), gate = (float*)NativeData.Pointer(result);

@@ -119,7 +119,7 @@ public static class InputEncoding
         int P = Phases(core, signed);
         if (P == 1) return xq;
         if (kernels && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
-        return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.Sizes()[0] }.Concat(xq.Sizes()[1..]).ToArray());
+        return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.size(0) }.Concat(xq.Sizes()[1..]).ToArray());
     }
 
     /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>

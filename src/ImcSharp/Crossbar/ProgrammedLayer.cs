@@ -91,8 +91,8 @@ public sealed class ProgrammedLayer : IDisposable
         wq = wq.cpu();
         Hardware = hw;
         WeightScale = weightScale;
-        Outputs = (int)wq.Sizes()[0];
-        Inputs = (int)wq.Sizes()[1];
+        Outputs = (int)wq.size(0);
+        Inputs = (int)wq.size(1);
         var core = hw.Core;
         int S = core.Slices;
         var sliced = WeightSlicing.Slice(wq, core);
@@ -175,8 +175,8 @@ public sealed class ProgrammedLayer : IDisposable
     /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>
     static Tensor Expand(Tensor side, SlicedWeights w)
     {
-        if (!w.SharedReference || side.Sizes()[2] == w.SignalColumns) return side;
-        return side.unsqueeze(2).expand(side.Sizes()[0], side.Sizes()[1], w.Outputs, w.Slices).reshape(side.Sizes()[0], side.Sizes()[1], w.SignalColumns);
+        if (!w.SharedReference || side.size(2) == w.SignalColumns) return side;
+        return side.unsqueeze(2).expand(side.size(0), side.size(1), w.Outputs, w.Slices).reshape(side.size(0), side.size(1), w.SignalColumns);
     }
 
     /// <summary>

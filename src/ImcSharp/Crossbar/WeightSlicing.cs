@@ -69,7 +69,7 @@ public static class WeightSlicing
     /// </summary>
     public static unsafe SlicedWeights Slice(Tensor wq, CoreConfig core)
     {
-        int n = (int)wq.Sizes()[0], k = (int)wq.Sizes()[1];
+        int n = (int)wq.size(0), k = (int)wq.size(1);
         int r = core.Rows, b = core.BitsPerCell, S = core.Slices, mask = (1 << b) - 1;
         int tiles = (k + r - 1) / r, columns = n * S;
         int limit = 1 << (core.WeightBits - 1);

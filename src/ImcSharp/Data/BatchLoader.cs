@@ -96,7 +96,7 @@ public sealed class BatchLoader
 
     static Tensor Augment(Tensor x, Augmentation aug, Generator gen)
     {
-        long b = x.Sizes()[0], h = x.Sizes()[2], w = x.Sizes()[3];
+        long b = x.size(0), h = x.size(2), w = x.size(3);
         if (aug.HorizontalFlip)
         {
             var flip = rand(new[] { b }, generator: gen).lt(0.5).view(b, 1, 1, 1);

@@ -16,16 +16,16 @@ public sealed class ImageSet : IDisposable
     public int Classes { get; }
     /// <summary>Class names, where the dataset has them (an image folder's subfolders).</summary>
     public string[]? ClassNames { get; init; }
-    public long Count => Images.Sizes()[0];
-    public int Channels => (int)Images.Sizes()[1];
-    public int Height => (int)Images.Sizes()[2];
-    public int Width => (int)Images.Sizes()[3];
+    public long Count => Images.size(0);
+    public int Channels => (int)Images.size(1);
+    public int Height => (int)Images.size(2);
+    public int Width => (int)Images.size(3);
 
     public ImageSet(string name, Tensor images, Tensor labels, int classes)
     {
         if (images.dim() != 4 || images.dtype != ScalarType.Byte)
             throw new ArgumentException("images must be uint8 [N, C, H, W]", nameof(images));
-        if (labels.dim() != 1 || labels.Sizes()[0] != images.Sizes()[0])
+        if (labels.dim() != 1 || labels.size(0) != images.size(0))
             throw new ArgumentException("labels must be int64 [N] with N matching the images", nameof(labels));
         Name = name;
         Images = images.DetachFromDisposeScope();

@@ -65,7 +65,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
                 case "MatMul" when initializers.TryGetValue(node.Input[1], out var b) && b.Dims.Count == 2:
                 {
                     var w = ToTensor(b);
-                    var lin = nn.Linear(w.Sizes()[0], w.Sizes()[1], hasBias: false);
+                    var lin = nn.Linear(w.size(0), w.size(1), hasBias: false);
                     using (no_grad()) lin.weight!.copy_(w.t());
                     Register(node, Name(b.Name), lin);
                     used.Add(b.Name);
@@ -161,13 +161,13 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         var w = ToTensor(wp);
         if (w.dim() != 4) throw Error(node, $"only 2-D convolutions are supported (weight of rank {w.dim()})");
         long group = Int(node, "group", 1);
-        var k = Ints(node, "kernel_shape", new[] { w.Sizes()[2], w.Sizes()[3] });
+        var k = Ints(node, "kernel_shape", new[] { w.size(2), w.size(3) });
         var s = Ints(node, "strides", new long[] { 1, 1 });
         var d = Ints(node, "dilations", new long[] { 1, 1 });
         var p = Ints(node, "pads", new long[] { 0, 0, 0, 0 });
         bool symmetric = p[0] == p[2] && p[1] == p[3];
         bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
-        var conv = nn.Conv2d(w.Sizes()[1] * group, w.Sizes()[0], (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric ? (p[0], p[1]) : (0, 0),
+        var conv = nn.Conv2d(w.size(1) * group, w.size(0), (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric ? (p[0], p[1]) : (0, 0),
             dilation: (d[0], d[1]), groups: group, bias: hasBias);
         using (no_grad())
         {
@@ -188,7 +188,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         var b = ToTensor(bp);
         var weight = Int(node, "transB", 0) == 1 ? b : b.t();                                      // [N, K]
         bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
-        var lin = nn.Linear(weight.Sizes()[1], weight.Sizes()[0], hasBias: hasBias);
+        var lin = nn.Linear(weight.size(1), weight.size(0), hasBias: hasBias);
         using (no_grad())
         {
             lin.weight!.copy_(weight);
@@ -204,7 +204,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         var names = node.Input.Skip(1).Take(4).ToArray();
         if (names.Length != 4 || names.Any(n => !init.ContainsKey(n))) throw Error(node, "scale, bias, mean and variance must be constants");
         var (scale, bias, mean, var) = (ToTensor(init[names[0]]), ToTensor(init[names[1]]), ToTensor(init[names[2]]), ToTensor(init[names[3]]));
-        var bn = nn.BatchNorm2d(scale.Sizes()[0], eps: Float(node, "epsilon", 1e-5f));
+        var bn = nn.BatchNorm2d(scale.size(0), eps: Float(node, "epsilon", 1e-5f));
         using (no_grad())
         {
             bn.weight!.copy_(scale);

@@ -206,7 +206,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
         long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
-        long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = x.Sizes()[0] * L;
+        long T = nominal.Tiles, P = InputEncoding.Phases(core, InputSigned), B = x.size(0) * L;
         long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)) / L) * L;
         var columns = new Tensor[groups];
         var columnIds = new long[groups][];
@@ -236,7 +236,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
                 // Every stride-th sum of the whole set [T, P*B, js] (flat index f), in that order:
                 // gathered by position in p, [T, P*rows, J], rather than masking all of them.
                 var sums = stride[s] == 1 ? p.index_select(2, columns[s]).flatten()
-                    : p.view(-1).index_select(0, ComputeTarget.On(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.Sizes()[2]), p.device));
+                    : p.view(-1).index_select(0, ComputeTarget.On(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.size(2)), p.device));
                 long n = sums.numel();
                 kept[s].narrow(0, filled[s], n).copy_(sums);
                 filled[s] += n;
@@ -244,7 +244,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             NativeRuntime.CollectFinalizable();
         }
         for (int s = 0; s < groups; s++)
-            if (filled[s] != kept[s].Sizes()[0]) throw new InvalidOperationException($"{LayerName}: {filled[s]} calibration sums kept, expected {kept[s].Sizes()[0]}");
+            if (filled[s] != kept[s].size(0)) throw new InvalidOperationException($"{LayerName}: {filled[s]} calibration sums kept, expected {kept[s].size(0)}");
         AdcRanges = Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, Hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
         _chip?.Dispose();
         _chip = null;
@@ -348,18 +348,18 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             for (int t = 0; t < tiles; t++)
             {
                 var (c0, count) = conv.TileChannels(t, core.Rows);
-                var yt = conv.Convolve(count == conv.Channels ? xt : xt.narrow(1, c0, count), tiles == 1 ? wt.view(weight.Sizes()[0], -1, conv.KernelH, conv.KernelW) : conv.TileKernel(wt, t, core.Rows));
-                terms.Add((yt, gate[t].view(x.Sizes()[0], h, wd, -1).permute(0, 3, 1, 2)));
+                var yt = conv.Convolve(count == conv.Channels ? xt : xt.narrow(1, c0, count), tiles == 1 ? wt.view(weight.size(0), -1, conv.KernelH, conv.KernelW) : conv.TileKernel(wt, t, core.Rows));
+                terms.Add((yt, gate[t].view(x.size(0), h, wd, -1).permute(0, 3, 1, 2)));
             }
             if (bias is not null) terms.Add((bias.view(1, -1, 1, 1), null));
             return terms.ToArray();
         }
         // Input vectors [M, K]: tile t's products [M, N] (all tiles as [T, M, N]) and its gate, in the output's shape.
-        var shape = x.Sizes()[..^1].Append(weight.Sizes()[0]).ToArray();
+        var shape = x.Sizes()[..^1].Append(weight.size(0)).ToArray();
         if (tiles == 1) terms.Add((FromRows(xt.matmul(wt.t()), x), gate[0].view(shape)));
         else
         {
-            long m = xt.Sizes()[0], n = wt.Sizes()[0], r = core.Rows, pad = tiles * r - wt.Sizes()[1];
+            long m = xt.size(0), n = wt.size(0), r = core.Rows, pad = tiles * r - wt.size(1);
             var xp = nn.functional.pad(xt, new long[] { 0, pad }).view(m, tiles, r).transpose(0, 1);       // [T, M, R]
             var wp = nn.functional.pad(wt, new long[] { 0, pad }).view(n, tiles, r).permute(1, 2, 0);      // [T, R, N]
             var tileShape = shape.Prepend(tiles).ToArray();
@@ -382,14 +382,14 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         var chip = Execution == Execution.Analog ? _chip : null;
         int chips = chip?.Chips ?? 1;
-        if (x.Sizes()[0] % chips != 0) throw new ArgumentException($"{LayerName}: {x.Sizes()[0]} samples for {chips} chips: expected a block of samples per chip");
+        if (x.size(0) % chips != 0) throw new ArgumentException($"{LayerName}: {x.size(0)} samples for {chips} chips: expected a block of samples per chip");
         if (chips > 1 && gradient is not null) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
-        long n = x.Sizes()[0] / chips;
+        long n = x.size(0) / chips;
         // The quantized reference convolves too when float32 can sum its integers exactly (see QuantizedChannelsPerConvolution).
         var conv = chip is not null || QuantizedChannelsPerConvolution > 0 ? Convolution : null;
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
         long width = conv is not null && chip is not null ? (long)InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns * chip.Tiles
-            : Math.Max(WeightMatrix().Sizes()[1], chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns);
+            : Math.Max(WeightMatrix().size(1), chip is null ? 1 : InputEncoding.Phases(Hardware.Core, InputSigned) * chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, RowsPerSample(x))));
         // A stack of K chips runs as one batch while all its chips' samples fit one chunk (small layers,
         // where one chip alone leaves the cores idle between small operations); otherwise chip by chip.
@@ -423,7 +423,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     (Tensor Y, Tensor? Gate) Chunks(ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv, AdcGradient? gradient)
     {
         int chips = chip?.Chips ?? 1;
-        long n = x.Sizes()[0] / chips;
+        long n = x.size(0) / chips;
         var outs = new List<Tensor>();
         var gates = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
@@ -440,7 +440,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
                 // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order; the
                 // groups' exact sums added in float64 and rounded once give the float64 product's result.
                 long group = QuantizedChannelsPerConvolution;
-                var kernel = wq.Wq.view(wq.Wq.Sizes()[0], conv.Channels, conv.KernelH, conv.KernelW);
+                var kernel = wq.Wq.view(wq.Wq.size(0), conv.Channels, conv.KernelH, conv.KernelW);
                 Tensor images;
                 if (group >= conv.Channels) images = conv.Convolve(xq, kernel);
                 else
@@ -506,7 +506,7 @@ public sealed class AnalogLinear : AnalogLayer
     public override Tensor WeightMatrix() => weight;
     protected override Tensor FloatForward(Tensor x) => nn.functional.linear(x, weight, bias);
     protected override Tensor ToRows(Tensor x) => x.reshape(-1, x.Sizes()[^1]);
-    protected override Tensor FromRows(Tensor y, Tensor x) => y.view(x.Sizes()[..^1].Append(y.Sizes()[1]).ToArray());
+    protected override Tensor FromRows(Tensor y, Tensor x) => y.view(x.Sizes()[..^1].Append(y.size(1)).ToArray());
     protected override long RowsPerSample(Tensor x) => x.Sizes()[1..^1].Aggregate(1L, (a, b) => a * b);
 }
 
@@ -526,7 +526,7 @@ public sealed class AnalogConv2d : AnalogLayer
     public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, LayerHardware hardware, long groups = 1)
         : base(name, weight, bias, hardware)
     {
-        _conv = new ConvGeometry(weight.Sizes()[1] * groups, weight.Sizes()[2], weight.Sizes()[3], stride, padding, dilation);
+        _conv = new ConvGeometry(weight.size(1) * groups, weight.size(2), weight.size(3), stride, padding, dilation);
         _groups = groups;
     }
 
@@ -535,7 +535,7 @@ public sealed class AnalogConv2d : AnalogLayer
     /// <summary>[O, C kh kw] over the unfolded input (channel-major): the weights, or for groups their block diagonal.</summary>
     public override Tensor WeightMatrix()
     {
-        var w = weight.view(weight.Sizes()[0], -1);
+        var w = weight.view(weight.size(0), -1);
         if (_groups == 1) return w;
         return torch.block_diag(w.chunk(_groups, 0));
     }

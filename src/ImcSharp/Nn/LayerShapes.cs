@@ -24,6 +24,6 @@ public static class LayerShapes
         AnalogConversion.SetExecution(model, Execution.Float);
         model.eval();
         using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
-        return AnalogConversion.Layers(model).Select(l => new LayerShape(l.LayerName, l.WeightMatrix().Sizes()[1], l.weight.Sizes()[0], l.VectorsPerSample)).ToList();
+        return AnalogConversion.Layers(model).Select(l => new LayerShape(l.LayerName, l.WeightMatrix().size(1), l.weight.size(0), l.VectorsPerSample)).ToList();
     }
 }

@@ -14,7 +14,7 @@ public static class AdcPlots
         Directory.CreateDirectory(dir);
         int shown = Math.Min(maxCurves, pop.Instances);
         var files = new List<string>();
-        long m = pop.Thresholds.Sizes()[1];
+        long m = pop.Thresholds.size(1);
         var codes = Enumerable.Range(1, (int)m).Select(k => (double)k).ToArray();
 
         var transfer = new Plot();

@@ -38,7 +38,7 @@ public static class Evaluator
             using var scope = NewDisposeScope();
             var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
             var logits = model.call(chips == 1 ? x : x.repeat(new[] { (long)chips }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray()));
-            long b = y.Sizes()[0];
+            long b = y.size(0);
             for (int k = 0; k < chips; k++)
             {
                 var lk = chips == 1 ? logits : logits.narrow(0, k * b, b);

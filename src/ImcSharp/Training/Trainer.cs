@@ -139,7 +139,7 @@ public static class Trainer
                     var loss = nn.functional.cross_entropy(logits, y);
                     loss.backward();
                     optimizer.step();
-                    long b = y.Sizes()[0];
+                    long b = y.size(0);
                     var lossValue = loss.item<float>();
                     // A NaN or infinite loss poisons every weight it touches: stop with the step that produced it.
                     if (!float.IsFinite(lossValue))

@@ -59,7 +59,7 @@ public sealed class PopulationArchitecture : AdcArchitecture
         var sum = where(finite, sorted, zeros_like(sorted)).sum(0, keepdim: true);
         var count = finite.sum(0, keepdim: true).to_type(ScalarType.Float64);
         var majority = sorted.sign().sum(0, keepdim: true).sign() * double.PositiveInfinity;   // the infinity most instances hold
-        return where(count.gt(sorted.Sizes()[0] / 2.0), sum / count.clamp_min(1), majority);
+        return where(count.gt(sorted.size(0) / 2.0), sum / count.clamp_min(1), majority);
     }
 
     public override string[]? CornerNames(AdcConfig cfg) => AdcFactory.LoadPopulation(cfg.Population!).CornerNames;
