@@ -105,8 +105,8 @@ public sealed class ProgrammedLayer : IDisposable
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
-        var pos = CellModels.Program(hw.Cell, levels, sliced.Positive, gen);
-        var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen);
+        var pos = CellModels.Program(hw.Cell, levels, sliced.Positive, gen, Target.UsesKernels);
+        var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen, Target.UsesKernels);
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
 

@@ -23,6 +23,6 @@ public static class CellModels
     /// errors from <paramref name="gen"/>, by the config's technology (<see cref="CellTechnology"/>,
     /// one class per kind in Memory/Cells).
     /// </summary>
-    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) =>
-        CellTechnology.Of(cell).Program(cell, levels, digits, gen);
+    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels = false) =>
+        CellTechnology.Of(cell).Program(cell, levels, digits, gen, kernels);
 }

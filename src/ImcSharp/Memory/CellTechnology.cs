@@ -25,6 +25,14 @@ public abstract class CellTechnology : ICellKind
     public abstract CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen);
 
     /// <summary>
+    /// <see cref="Program(CellConfig, int, Tensor, Generator)"/>, in a CPU kernel where the
+    /// technology has one and <paramref name="kernels"/> allows it (the same numbers); by default
+    /// torch's operations.
+    /// </summary>
+    public virtual CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels) =>
+        Program(cell, levels, digits, gen);
+
+    /// <summary>
     /// Current mode: the column current (A) of one signal unit, a cell one level above level 0
     /// driven by one of the <paramref name="inputSteps"/> input steps. Conductances: V_read /
     /// steps x (G_max - G_min) / top level.

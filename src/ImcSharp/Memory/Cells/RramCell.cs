@@ -16,10 +16,26 @@ public sealed class RramCell : CellTechnology
     public override bool WorksIn(string mode) => mode == ArrayMode.Current;
     public override bool HasConductance => true;
 
-    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
+    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) => Program(cell, levels, digits, gen, false);
+
+    /// <param name="kernels">The arithmetic in one pass (<see cref="RramProgramKernel"/>, the same numbers)
+    /// on dense float32 CPU digits; the draws are torch's either way.</param>
+    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels)
     {
         int top = levels - 1;
         double dG = (cell.GMax - cell.GMin) / top;
+        if (kernels && DenseKernel.Applies(digits))
+        {
+            var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen) : null;
+            var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
+            var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, digits, z, u);
+            return new CellState(contribution, cell.GMin / dG, conductance, null, read);
+        }
+        return ProgramByTorch(cell, top, dG, digits, gen);
+    }
+
+    static CellState ProgramByTorch(CellConfig cell, int top, double dG, Tensor digits, Generator gen)
+    {
         var frac = digits / (double)top;
         var sigma = (frac * (cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin) + cell.ProgrammingSigmaAtGmin) * cell.GMax;
         var g = digits * dG + cell.GMin;
