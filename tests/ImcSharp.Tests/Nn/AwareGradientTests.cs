@@ -201,4 +201,25 @@ public class AwareGradientTests
         Assert.True(TensorAssert.Same(db1, db0), "bias gradient");
         Assert.True(dx1.eq(0).any().item<bool>() && dx1.ne(0).any().item<bool>(), "some inputs are clipped, some are not");
     }
+
+    /// <summary>Quantized-digital training: the value is the quantized layer's, the gradient the float layer's (its surrogate).</summary>
+    [Fact]
+    public void QuantizedDigitalTrainingHasTheFloatLayersGradient()
+    {
+        using var scope = NewDisposeScope();
+        var layer = Layer(HardwareFixtures.Exact(WeightMapping.Differential, InputMode.Dac));
+        layer.Execution = Execution.QuantizedDigital;
+        var x = rand(5, 150);
+        layer.CalibrateInput(x);
+        var r = randn(5, 12);
+        Tensor evaluated;
+        using (no_grad()) evaluated = layer.call(x);
+        var xr = x.clone().requires_grad_(true);
+        var y = layer.call(xr);
+        Assert.True(TensorAssert.Same(y.detach(), evaluated));
+        (y * r).sum().backward();
+        Assert.True(allclose(layer.weight.grad!, r.t().matmul(x), 1e-5, 1e-5), "weight gradient");
+        Assert.True(allclose(layer.bias!.grad!, r.sum(new long[] { 0 }), 1e-5, 1e-5), "bias gradient");
+        Assert.True(allclose(xr.grad!, r.matmul(layer.weight.detach()), 1e-5, 1e-5), "input gradient");
+    }
 }
