@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,6 +58,22 @@ internal static unsafe class DenseKernel
             long start = k * PerTask;
             block(start, (int)Math.Min(PerTask, n - start));
         });
+    }
+
+    /// <summary>
+    /// The even and odd elements of the 16 floats at <paramref name="p"/>, (p0, p2, .., p14) and
+    /// (p1, p3, .., p15): two slices of eight outputs stored slice-innermost, split for whole-vector
+    /// arithmetic. AVX2 (callers check it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* p)
+    {
+        var a = Vector256.Load(p);
+        var b = Vector256.Load(p + 8);
+        // Per 128-bit half: (a0, a2, b0, b2) then (a4, a6, b4, b6); the 64-bit pairs reordered 0, 2, 1, 3.
+        var even = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        return (even, odd);
     }
 
     /// <summary>The address of the lowest element of dense <paramref name="x"/> (its first: dense strides are positive).</summary>

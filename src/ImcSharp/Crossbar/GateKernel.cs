@@ -80,8 +80,20 @@ internal static unsafe class GateKernel
         }
         if (S > 1)
         {
-            // Slices one after another; the result replaces the signal entries' first N places.
-            for (int n = 0; n < N; n++)
+            // Slices one after another; the result replaces the signal entries' first N places
+            // (eight outputs read sixteen entries before they write eight of them).
+            int n = 0;
+            if (S == 2)
+            {
+                var w0 = Vector256.Create(ws[0]);
+                var w1 = Vector256.Create(ws[1]);
+                for (; n + 8 <= N; n += 8)
+                {
+                    var (first, second) = DenseKernel.Deinterleave(sg + 2 * n);
+                    (first * w0 + second * w1).Store(signal + n);
+                }
+            }
+            for (; n < N; n++)
             {
                 float* e = sg + n * S;
                 float perSlice = e[0] * ws[0];

@@ -87,4 +87,34 @@ public class ShiftAndAddTests
         using var perSlice = new ProgrammedLayer(wq, ws, hw, 1, ranges: Enumerable.Range(0, hw.Core.Slices).Select(s => new ImcSharp.Converters.SliceRange(0, 1.0 + s)).ToList());
         Assert.False(ShiftAndAdd.Applies(perSlice, InputEncoding.PhaseWeightValues(hw.Core, true)));
     }
+
+    /// <summary>
+    /// Two slices (8-bit weights on 4-bit cells), 21 outputs: the kernel's two-slice path (eight
+    /// outputs at a time, then the rest) gives torch's outputs bit for bit on a lossy ADC, and the
+    /// integer matmul on a lossless one.
+    /// </summary>
+    [Theory]
+    [InlineData(Subtraction.Digital)]
+    [InlineData(Subtraction.Analog)]
+    public void TwoSlicesAgreeWithTorchAndTheIntegerMatmul(Subtraction subtract)
+    {
+        using var scope = NewDisposeScope();
+        LayerHardware Hw(AdcConfig adc) => new()
+        {
+            Core = new CoreConfig { Rows = 16, Columns = 64, WeightBits = 8, BitsPerCell = 4, InputBits = 4, InputMode = InputMode.BitSerial, InputSliceBits = 1, Subtract = subtract },
+            Adc = adc,
+        };
+        var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 21, 40 }, generator: new Generator(11)), 8);
+        var xq = Inputs(29, 40, true);
+        var lossy = Hw(new AdcConfig { Bits = 6, Range = new AdcRange { Fraction = 0.3 } });
+        using var withKernel = new ProgrammedLayer(wq, ws, lossy, 3, kernels: true);
+        using var withTorch = new ProgrammedLayer(wq, ws, lossy, 3, kernels: false);
+        Assert.Equal(2, withKernel.Slices);
+        Assert.True(ShiftAndAdd.Applies(withKernel, InputEncoding.PhaseWeightValues(lossy.Core, true)));
+        Assert.True(TensorAssert.Same(AnalogMvm.Forward(withKernel, xq, true), AnalogMvm.Forward(withTorch, xq, true)));
+        var lossless = Hw(new AdcConfig { Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact } });
+        using var exact = new ProgrammedLayer(wq, ws, lossless, 3, kernels: true);
+        Assert.True(ShiftAndAdd.Applies(exact, InputEncoding.PhaseWeightValues(lossless.Core, true)));
+        Assert.True(TensorAssert.Same(AnalogMvm.Forward(exact, xq, true), xq.matmul(wq.t())));
+    }
 }
