@@ -38,4 +38,17 @@ public class RramProgramKernelTests
         else Assert.True(off.max().item<float>() < 1e-4);
         if (stuckRate > 0) Assert.True(withKernel.Conductance!.eq((float)cell.GMax).logical_and(digits.lt(3)).any().item<bool>());
     }
+
+    /// <summary>Digits in another layout (a transpose): torch draws in logical order, so the kernel leaves them to torch's operations.</summary>
+    [Fact]
+    public void DigitsNotContiguousGiveTorchsCellsToo()
+    {
+        using var scope = NewDisposeScope();
+        var cell = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco.json")).Cell;
+        var digits = randint(0, 4, new long[] { 70, 37 }, generator: new Generator(4)).to_type(ScalarType.Float32).t();
+        var rram = CellTechnology.Of(cell);
+        var withKernel = rram.Program(cell, 4, digits, new Generator(9), kernels: true);
+        var byTorch = rram.Program(cell, 4, digits, new Generator(9), kernels: false);
+        Assert.True(TensorAssert.Same(withKernel.Contribution, byTorch.Contribution));
+    }
 }

@@ -19,16 +19,16 @@ public sealed class RramCell : CellTechnology
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) => Program(cell, levels, digits, gen, false);
 
     /// <param name="kernels">The arithmetic in one pass (<see cref="RramProgramKernel"/>, the same numbers)
-    /// on dense float32 CPU digits; the draws are torch's either way.</param>
+    /// on contiguous float32 CPU digits (torch's draws come in that order); the draws are torch's either way.</param>
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels)
     {
         int top = levels - 1;
         double dG = (cell.GMax - cell.GMin) / top;
-        if (kernels && DenseKernel.Applies(digits))
+        if (kernels && DenseKernel.Applies(digits) && digits.is_contiguous())
         {
             var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen) : null;
             var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
-            var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, digits, z, u);
+            var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, dG, digits, z, u);
             return new CellState(contribution, cell.GMin / dG, conductance, null, read);
         }
         return ProgramByTorch(cell, top, dG, digits, gen);

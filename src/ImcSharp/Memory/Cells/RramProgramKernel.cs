@@ -18,9 +18,9 @@ namespace ImcSharp.Memory;
 /// </summary>
 internal static unsafe class RramProgramKernel
 {
-    public static (Tensor Contribution, Tensor Conductance, Tensor? Read) Run(CellConfig cell, int top, Tensor digits, Tensor? z, Tensor? u)
+    /// <param name="dG">The level step (G_max - G_min) / top (S); <paramref name="digits"/>, z and u contiguous.</param>
+    public static (Tensor Contribution, Tensor Conductance, Tensor? Read) Run(CellConfig cell, int top, double dG, Tensor digits, Tensor? z, Tensor? u)
     {
-        double dG = (cell.GMax - cell.GMin) / top;
         var c = new Constants
         {
             Top = top, SigmaSlope = (float)(cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin), SigmaAtGmin = (float)cell.ProgrammingSigmaAtGmin,
