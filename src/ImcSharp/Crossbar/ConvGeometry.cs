@@ -7,10 +7,13 @@ namespace ImcSharp.Crossbar;
 /// A 2-D convolution on the crossbar. Every output pixel's receptive field is one input vector of
 /// K = C kh kw rows, channel-major like the weight (row k = (c kh + i) kw + j); the L = Ho Wo
 /// output pixels of a sample are L input vectors. Tile t drives rows k in [t R, (t + 1) R), so its
-/// partial sums are a convolution of the input channels those rows touch with the tile's cells:
-///   P_t[b, l, col] = sum_{k in tile t} x_unfold[b, l, k] G_t[k - t R, col]
-///                  = conv2d(x[:, c0..c1), G_t as [col, c1 - c0, kh, kw], zero outside the tile)[b, col, l],
-/// which needs no unfolded copy of the input (kh kw times its size).
+/// partial sums are the receptive fields of the input channels those rows touch times the tile's cells:
+///   P_t[b, l, col] = sum_{k in tile t} x_unfold[b, l, k] G_t[k - t R, col],
+/// G_t as a kernel [col, c1 - c0, kh, kw] over channels [c0, c1), zero outside the tile.
+/// The sums are one matrix product per tile (a GEMM), not a convolution kernel: on integer
+/// operands every partial sum below 2^24 is exact in float32 in any order, so an ideal core's
+/// sums are the same on every CPU. libtorch's oneDNN convolutions are not a safe base for that:
+/// on an AMD EPYC (family 26) some return wrong values (see <see cref="Convolution2d"/>).
 /// </summary>
 public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, long[] Stride, long[] Padding, long[] Dilation)
 {
@@ -40,7 +43,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     }
 
     public Tensor Convolve(Tensor x, Tensor weight) =>
-        nn.functional.conv2d(x, weight, strides: Stride, padding: Padding, dilation: Dilation);
+        Convolution2d.Apply(x, weight, null, Stride, Padding, Dilation);
 
     /// <summary>The channels [First, First + Count) tile t of <paramref name="rows"/> rows touches.</summary>
     public (long First, long Count) TileChannels(int t, long rows)
@@ -67,38 +70,32 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// <summary>
     /// Partial sums [T, B L, cols] for images <paramref name="x"/> [B, C, H, W] of a programmed
     /// matrix given as its tile kernels (<see cref="TileKernels"/>, tiles of <paramref name="rows"/>
-    /// rows): one convolution per tile (see the record summary), written straight into the
-    /// [T, B L, cols] layout the ADCs read (a single tile's sums are that layout already when
-    /// the images are channels-last).
+    /// rows): one product per tile (see the record summary), written straight into the
+    /// [T, B L, cols] layout the ADCs read.
     /// </summary>
     public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
     {
         int tiles = kernels.Count;
-        long b = x.size(0), cols = kernels[0].size(0);
         var (h, w) = Output(x);
-        // Channels-last images convolve to channels-last sums (oneDNN keeps the layout): images in
-        // another layout (a network's input, a digital layer's output) are laid out so first, a copy
-        // of the C input channels instead of one of the cols output columns per pixel.
-        // One channel is both layouts in memory; its strides say which (channel stride 1: channels-last).
-        bool channelsLast = x.size(1) == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
-        if (!channelsLast)
-            x = x.size(1) == 1 ? x.contiguous().as_strided(x.Sizes(), new[] { x.size(2) * x.size(3), 1, x.size(3), 1 })
-                : x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        if (tiles == 1)
-        {
-            // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs' layout.
-            var y = Convolve(x, kernels[0]).permute(0, 2, 3, 1);
-            return (y.is_contiguous() ? y : y.contiguous()).view(1, b * h * w, cols);
-        }
-        var result = empty(new long[] { tiles, b, h, w, cols }, device: x.device);
+        long m = x.size(0) * h * w, cols = kernels[0].size(0);
+        if (tiles == 1) return Products(x, kernels[0]).view(1, m, cols);
+        var result = empty(new long[] { tiles, m, cols }, device: x.device);
         for (int t = 0; t < tiles; t++)
         {
             var (c0, count) = TileChannels(t, rows);
-            using var y = Convolve(count == Channels ? x : x.narrow(1, c0, count), kernels[t]);
-            result[t].copy_(y.permute(0, 2, 3, 1));
+            using var fields = Unfold(count == Channels ? x : x.narrow(1, c0, count));
+            // beta 0: the uninitialized buffer is ignored, not scaled.
+            result[t].addmm_(fields, kernels[t].view(cols, -1).t(), beta: 0);
         }
-        return result.view(tiles, b * h * w, cols);
+        return result;
     }
+
+    /// <summary>
+    /// The receptive fields of images <paramref name="x"/> [B, c, H, W] times a kernel
+    /// [N, c, kh, kw] over their c channels: [B L, N], one GEMM (exact on integers whose sums stay below 2^24).
+    /// </summary>
+    public Tensor Products(Tensor x, Tensor kernel) =>
+        Unfold(x).mm(kernel.reshape(kernel.size(0), -1).t());
 
     /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
     public Tensor[] TileKernels(Tensor byColumn)

@@ -201,7 +201,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
         var xs = InputEncoding.Quantize(x, InputScale, core.InputBits, InputSigned, CpuKernels);
         long L = RowsPerSample(x);                                                               // input vectors per sample
-        // Without unfolding when that gives the same sums: integers below 2^24, exact in any order.
+        // Tile by tile from the images (ConvGeometry.TileSums) when that gives the same sums: integers below 2^24, exact in any order.
         bool convolve = Convolution is not null && IntegerSums(nominal, InputEncoding.QuantMax(core.InputBits, InputSigned));
         var range = Hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
@@ -403,7 +403,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Input channels a float32 convolution of the quantized layer may sum at once: every integer
+    /// Input channels a float32 product of the quantized layer may sum at once: every integer
     /// sum then stays below 2^24 (|xq| |wq| per channel's kh kw rows), where float32 holds every
     /// integer, so any summation order is exact. All channels when |xq| |wq| K fits (6-bit inputs,
     /// 4-bit weights over 576 rows), fewer for 8-bit inputs and weights; 0 (unfold and multiply in
@@ -437,23 +437,25 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             Tensor y;
             if (chip is null && conv is not null)
             {
-                // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order; the
-                // groups' exact sums added in float64 and rounded once give the float64 product's result.
+                // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order (one
+                // GEMM per group, see ConvGeometry); the groups' exact sums added in float64 and rounded once
+                // give the float64 product's result.
                 long group = QuantizedChannelsPerConvolution;
                 var kernel = wq.Wq.view(wq.Wq.size(0), conv.Channels, conv.KernelH, conv.KernelW);
-                Tensor images;
-                if (group >= conv.Channels) images = conv.Convolve(xq, kernel);
+                Tensor rows;
+                if (group >= conv.Channels) rows = conv.Products(xq, kernel);
                 else
                 {
                     Tensor? sum = null;
                     for (long c0 = 0; c0 < conv.Channels; c0 += group)
                     {
                         long count = Math.Min(group, conv.Channels - c0);
-                        var part = conv.Convolve(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
+                        var part = conv.Products(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
                         sum = sum is null ? part : sum.add_(part);
                     }
-                    images = sum!.to_type(ScalarType.Float32);
+                    rows = sum!.to_type(ScalarType.Float32);
                 }
+                var images = conv.ToImages(rows, xq);
                 images.mul_((float)(wq.Scale * InputScale));
                 if (bias is not null) images.add_(bias.view(1, -1, 1, 1));
                 outs.Add(images.MoveToOuterDisposeScope());
@@ -541,7 +543,7 @@ public sealed class AnalogConv2d : AnalogLayer
     }
 
     protected override Tensor FloatForward(Tensor x) =>
-        nn.functional.conv2d(x, weight, bias, strides: _conv.Stride, padding: _conv.Padding, dilation: _conv.Dilation, groups: _groups);
+        Convolution2d.Apply(x, weight, bias, _conv.Stride, _conv.Padding, _conv.Dilation, _groups);
 
     protected override long RowsPerSample(Tensor x) => _conv.Pixels(x);
     protected override Tensor ToRows(Tensor x) => _conv.Unfold(x);

@@ -6,10 +6,9 @@ namespace ImcSharp.Tests.Crossbar;
 public class TileConvolutionTests
 {
     /// <summary>
-    /// One convolution per tile gives every tile's partial sums of the unfolded input vectors,
-    /// [T, B L, cols], whatever the images' layout: a single tile hands the convolution's
-    /// channels-last result on as it is, several tiles are written into one tensor. Images in
-    /// another layout (one channel included, which is both in memory) are laid out channels-last first.
+    /// One product per tile gives every tile's partial sums of the unfolded input vectors,
+    /// [T, B L, cols], whatever the images' layout (one channel included, which is both in
+    /// memory): a single tile's product is that layout already, several tiles are written into one tensor.
     /// </summary>
     [Theory]
     [InlineData(5, 64, false)]    // 5 x 3 x 3 = 45 rows: one tile
@@ -39,5 +38,35 @@ public class TileConvolutionTests
         }
         Assert.Equal(new long[] { tiles, 3 * 9 * 7, 6 }, sums.shape);
         Assert.True(sums.abs().max().item<float>() > (channels == 1 ? 30 : 100), "test data too small to be meaningful");
+    }
+
+    /// <summary>
+    /// The shapes where libtorch's oneDNN convolution kernels returned wrong values on an AMD EPYC
+    /// (family 26): a 1x1 strided kernel over channels-last digits with 1024 columns (ResNet-20's
+    /// shortcut on a bit-sliced core), and 3x3 tiles over 28 and 57 channels (a channel tail). The
+    /// tile sums must be the float64 product of the unfolded inputs, exactly, on every CPU.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 1, 2, 1024, 64)]
+    [InlineData(57, 3, 1, 40, 256)]
+    [InlineData(28, 3, 1, 300, 256)]
+    public void TileSumsAreExactWhereConvolutionKernelsWereNot(int channels, int kernel, int stride, int cols, int rows)
+    {
+        using var scope = NewDisposeScope();
+        var conv = new ConvGeometry(channels, kernel, kernel, new long[] { stride, stride }, new long[] { kernel / 2, kernel / 2 }, new long[] { 1, 1 });
+        int tiles = (int)((conv.Inputs + rows - 1) / rows);
+        var x = randint(0, 2, new long[] { 8, channels, 14, 14 }, generator: new Generator(6)).to_type(ScalarType.Float32)
+            .permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var byColumn = randint(-3, 4, new long[] { tiles, cols, rows }, generator: new Generator(7)).to_type(ScalarType.Float32);
+        var m = byColumn.permute(1, 0, 2).reshape(cols, tiles * rows);
+        m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
+        byColumn = m.view(cols, tiles, rows).permute(1, 0, 2).contiguous();
+        var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
+        var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs }).to_type(ScalarType.Float64);
+        for (int t = 0; t < tiles; t++)
+        {
+            var expected = unfolded.narrow(1, (long)t * rows, rows).matmul(byColumn[t].t().to_type(ScalarType.Float64));
+            Assert.Equal(0.0, (sums[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
+        }
     }
 }
