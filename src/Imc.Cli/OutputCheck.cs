@@ -5,8 +5,9 @@ namespace ImcSharp.Cli;
 /// <summary>
 /// Before any command runs: its compute threads are set (<see cref="NativeRuntime.ConfigureThreads"/>),
 /// every path it will write (--json, --results, --save-population files;
-/// --out and --plot directories) must be writable, and every input file it names must exist, so a
-/// long run never fails at its end and loses its result.
+/// --out and --plot directories) must be writable, every input file it names must exist, so a
+/// long run never fails at its end and loses its result, and no output may be one of its inputs
+/// (<see cref="CommandFiles"/>).
 /// </summary>
 public sealed class OutputCheck : ICommandInterceptor
 {
@@ -14,12 +15,21 @@ public sealed class OutputCheck : ICommandInterceptor
     static readonly string[] DirectoryOptions = { "Out", "Plot" };
     static readonly (string Property, string Option)[] InputFiles = { ("Checkpoint", "--checkpoint"), ("Hardware", "--hw"), ("Init", "--init"), ("Config", "--config") };
 
+    /// <summary>Whether the next command says that convolutions run as GEMMs here (once a process; the tests turn it off).</summary>
+    public static bool WarnAboutConvolutionKernels { get; set; } = true;
+
     public void Intercept(CommandContext context, CommandSettings settings)
     {
         // Before anything loads libtorch: its OpenMP runtime reads the spin setting at load, oneDNN its cache size.
         if (settings is Commands.ImcSettings { LowMemory: true }) NativeRuntime.ReleaseConvolutionPrimitives();
         NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
         if (settings is Commands.ImcSettings { Device: var device }) ComputeTarget.Parse(device);
+        if (WarnAboutConvolutionKernels && !Convolution2d.KernelsHealthy)
+        {
+            WarnAboutConvolutionKernels = false;
+            Console.Error.WriteLine($"imc: warning: libtorch's convolution kernels fail a self-check on this CPU ({Convolution2d.KernelFailure}): " +
+                "convolutions run as GEMMs over unfolded inputs; the same results, slower (see the README, Exactness)");
+        }
         var type = settings.GetType();
         string? Value(string name) => type.GetProperty(name)?.GetValue(settings) as string;
         foreach (var (prop, option) in InputFiles)
@@ -29,6 +39,7 @@ public sealed class OutputCheck : ICommandInterceptor
             if (Value(name) is { Length: > 0 } f) WritableFile(f, name == "OutputFile" ? "--out" : "--" + Kebab(name));
         foreach (var name in DirectoryOptions)
             if (Value(name) is { Length: > 0 } d) WritableDirectory(d, "--" + Kebab(name));
+        if (settings is Commands.ImcSettings declared) CommandFiles.Check(declared.Files());
     }
 
     public void InterceptResult(CommandContext context, CommandSettings settings, ref int result) { }

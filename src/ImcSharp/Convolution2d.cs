@@ -85,21 +85,22 @@ public static class Convolution2d
     static double Relative(Tensor a, Tensor reference) =>
         (a.to_type(ScalarType.Float64) - reference).abs().max().item<double>() / reference.abs().max().item<double>();
 
+    /// <summary>Why libtorch's kernels were not used (the self-check's first failure), or null where they were.</summary>
+    public static string? KernelFailure { get; private set; }
+
     /// <summary>
-    /// Runs <see cref="SelfCheck"/> once. On a failure, says so once on stderr, and turns libtorch's
-    /// oneDNN convolutions off for the process too (at::Context::setUserEnabledMkldnn(false)), so
-    /// that torch's own Conv2d modules, in a model the library did not build, fall back to
-    /// libtorch's reference kernel: right, and slower.
+    /// Runs <see cref="SelfCheck"/> once (IMC_CONV_KERNELS=gemm skips it: GEMMs). On a failure it
+    /// also turns libtorch's oneDNN convolutions off for the process
+    /// (at::Context::setUserEnabledMkldnn(false)), so that torch's own Conv2d modules, in a model
+    /// the library did not build, fall back to libtorch's reference kernel: right, and slower.
+    /// The library prints nothing; the CLI says it once (<see cref="KernelFailure"/>).
     /// </summary>
     static bool CheckKernels()
     {
         DisableNnpack();
-        if (Environment.GetEnvironmentVariable("IMC_CONV_KERNELS") == "gemm") return false;
-        var failure = SelfCheck();
-        if (failure is null) return true;
-        bool off = SetMkldnn(false);
-        Console.Error.WriteLine($"imc: warning: libtorch's convolution kernels give wrong values on this CPU ({failure}): " +
-            $"convolutions run as GEMMs over unfolded inputs{(off ? ", and oneDNN is off" : "")}; right, and slower");
+        KernelFailure = Environment.GetEnvironmentVariable("IMC_CONV_KERNELS") == "gemm" ? "IMC_CONV_KERNELS=gemm" : SelfCheck();
+        if (KernelFailure is null) return true;
+        if (SetMkldnn(false)) KernelFailure += "; oneDNN turned off";
         return false;
     }
 

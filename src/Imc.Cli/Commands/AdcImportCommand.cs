@@ -8,6 +8,18 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class AdcImportSettings : AdcOutputSettings
 {
+    /// <summary>Inputs SPEC and the CSV file it names; outputs --json and the population file it writes (the spec's output_population, or SPEC with .population.json).</summary>
+    public override IEnumerable<FileUse?> Files()
+    {
+        foreach (var f in base.Files()) yield return f;
+        yield return FileUse.In(Spec, "SPEC");
+        if (!File.Exists(Spec)) yield break;
+        ImportSpec spec;
+        try { spec = CurveImport.ReadSpec(Spec); } catch (ImcInputException) { yield break; }    // reported when the command reads it
+        yield return FileUse.In(CurveImport.CsvPath(spec, Spec), "SPEC's file");
+        yield return FileUse.Out(AdcImportCommand.PopulationPath(spec, Spec), "SPEC's output_population");
+    }
+
     [CommandArgument(0, "<SPEC>")]
     [Description("Import spec (JSON): the CSV file, its layout, columns and output conversion.")]
     public string Spec { get; init; } = "";
@@ -19,6 +31,11 @@ public sealed record AdcImportResult(string Population, ImportReport Import, Adc
 /// <summary>`imc adc import`: CSV characterization to a reusable population file, with plots.</summary>
 public sealed class AdcImportCommand : Command<AdcImportSettings>
 {
+    /// <summary>Where the population goes: the spec's output_population (relative to the spec), or the spec's name with .population.json.</summary>
+    public static string PopulationPath(ImportSpec spec, string specPath) => spec.OutputPopulation is { } o
+        ? (Path.IsPathRooted(o) ? o : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", o))
+        : Path.ChangeExtension(Path.GetFullPath(specPath), ".population.json");
+
     public override int Execute(CommandContext context, AdcImportSettings s, CancellationToken cancellationToken)
     {
         var (png, svg) = AdcShowCommand.Formats(s.Format);
@@ -26,9 +43,7 @@ public sealed class AdcImportCommand : Command<AdcImportSettings>
         using var scope = TorchSharp.torch.NewDisposeScope();
         var (pop, report) = CurveImport.Import(spec, s.Spec);
         var name = Path.GetFileNameWithoutExtension(s.Spec);
-        var popPath = spec.OutputPopulation is { } o
-            ? (Path.IsPathRooted(o) ? o : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Spec)) ?? "", o))
-            : Path.ChangeExtension(Path.GetFullPath(s.Spec), ".population.json");
+        var popPath = PopulationPath(spec, s.Spec);
         PopulationFile.Save(popPath, pop, report.File);
         var lin = Characterization.Measure(pop);
         var stats = AdcReport.Of(name, "population", pop, lin);

@@ -9,6 +9,8 @@ namespace ImcSharp.Cli.Commands;
 /// <summary>Where `imc adc` commands put plots and statistics.</summary>
 public class AdcOutputSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => base.Files().Append(FileUse.Out(Json, "--json"));
+
     [CommandOption("--out <DIR>")]
     [Description("Directory for the plots (default runs/adc/<name>).")]
     public string? Out { get; init; }
@@ -25,6 +27,8 @@ public class AdcOutputSettings : ImcSettings
 
 public sealed class AdcShowSettings : AdcOutputSettings
 {
+    public override IEnumerable<FileUse?> Files() => base.Files().Concat(new[] { FileUse.In(Config, "CONFIG"), FileUse.Out(SavePopulation, "--save-population") });
+
     [CommandArgument(0, "<CONFIG>")]
     [Description("ADC config (e.g. configs/adc/sar.json), or a hardware config whose adc is shown.")]
     public string Config { get; init; } = "";

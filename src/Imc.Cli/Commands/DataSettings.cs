@@ -6,6 +6,8 @@ namespace ImcSharp.Cli.Commands;
 /// <summary>Options shared by every command that reads a dataset and writes results.</summary>
 public class DataSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => base.Files().Append(FileUse.Out(Json, "--json"));
+
     [CommandOption("--dataset <NAME>")]
     [Description("fashion-mnist (default), mnist, cifar10, or imagefolder (--data DIR of class-named subfolders of PNG/JPEG images, resized to the model input).")]
     [DefaultValue("fashion-mnist")]

@@ -8,6 +8,8 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class DemoSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Config, "--config"), FileUse.Out(Json, "--json") };
+
     [CommandOption("--data <DIR>")]
     [Description("Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")]
     public string? Data { get; init; }

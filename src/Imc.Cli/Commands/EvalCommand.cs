@@ -9,6 +9,11 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class EvalSettings : DataSettings
 {
+    public override IEnumerable<FileUse?> Files() => base.Files().Concat(new[]
+    {
+        FileUse.In(Checkpoint, "--checkpoint"), FileUse.In(Hardware, "--hw"), FileUse.Out(Results, "--results"),
+    });
+
     [CommandOption("--checkpoint <PATH>")]
     [Description("Checkpoint written by `imc train`.")]
     public string Checkpoint { get; init; } = "";

@@ -7,6 +7,8 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class ApproxAdcSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Config, "--config"), FileUse.Out(Json, "--json") };
+
     [CommandOption("--config <PATH>")]
     [Description("Experiment spec (JSON).")]
     [DefaultValue("experiments/approx-adc.json")]

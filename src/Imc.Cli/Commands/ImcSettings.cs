@@ -6,6 +6,12 @@ namespace ImcSharp.Cli.Commands;
 /// <summary>Options every command takes.</summary>
 public class ImcSettings : CommandSettings
 {
+    /// <summary>
+    /// The files this command reads and writes, as options name them: checked before it runs
+    /// (<see cref="CommandFiles"/>: no output may be an input or another output).
+    /// </summary>
+    public virtual IEnumerable<FileUse?> Files() => Array.Empty<FileUse?>();
+
     [CommandOption("--threads <N>")]
     [Description("Compute threads (default: the CPUs this process may use, from its affinity and cgroup limit). Give each of several processes sharing a machine its share.")]
     public int? Threads { get; init; }

@@ -10,6 +10,8 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class ImportSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Model, "MODEL"), FileUse.Out(OutputFile, "--out"), FileUse.Out(Json, "--json") };
+
     [CommandArgument(0, "<MODEL>")]
     [Description("An ONNX model (.onnx, any framework's export) or a PyTorch state dict (.pt/.pth, torch.save(model.state_dict(), path)).")]
     public string Model { get; init; } = "";

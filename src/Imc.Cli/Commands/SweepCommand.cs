@@ -7,6 +7,8 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class SweepSettings : ImcSettings
 {
+    public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Spec == "merge" ? MergeSpec : Spec, "SPEC"), FileUse.Out(Json, "--json") };
+
     [CommandArgument(0, "<SPEC|merge>")]
     [Description("Sweep spec (JSON), e.g. experiments/sweep-lenet5.json; or `merge` followed by the spec to join the shards' results.")]
     public string Spec { get; init; } = "";

@@ -8,6 +8,18 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class TrainSettings : DataSettings
 {
+    /// <summary>Inputs --hw and --init; outputs --json and the checkpoint it writes into --out (its own resume point, so no input of its own).</summary>
+    public override IEnumerable<FileUse?> Files()
+    {
+        foreach (var f in base.Files()) yield return f;
+        yield return FileUse.In(Hardware, "--hw");
+        yield return FileUse.In(Init, "--init");
+        string? model = null;
+        try { model = ToOptions().Model; } catch (ImcInputException) { }     // an unreadable --init is reported when the run loads it
+        if (model is not null)
+            yield return FileUse.Out(Trainer.CheckpointPath(Out, new TrainOptions { Model = model }, Hardware is null ? null : new AwareOptions()), "--out (checkpoint)");
+    }
+
     [CommandOption("--model <NAME>")]
     [Description("mlp, lenet5 (default), vgg8 or resnet20; with --init, the checkpoint's network (an imported one: onnx).")]
     public string? Model { get; init; }

@@ -82,7 +82,7 @@ public static class CurveImport
         if (spec.InputMax is { } hi) e.Finite("input_max", hi);
         if (spec.InputMin is { } a && spec.InputMax is { } b && !(b > a)) e.Add("input_max", b, $"expected > input_min ({a})");
         e.ThrowIfAny(where);
-        var csvPath = Path.IsPathRooted(spec.File) ? spec.File : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", spec.File);
+        var csvPath = CsvPath(spec, specPath);
         var (header, rows) = ReadCsv(csvPath);
         int Col(string name, string field)
         {
@@ -289,6 +289,10 @@ public static class CurveImport
         if (lines.Count == 1) throw new ImcInputException($"{path}: only a header row: expected data rows below it");
         return (header, lines.Skip(1).Select(Split).ToList());
     }
+
+    /// <summary>The CSV file a spec names, relative to the spec's folder.</summary>
+    public static string CsvPath(ImportSpec spec, string specPath) =>
+        Path.IsPathRooted(spec.File) ? spec.File : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", spec.File);
 
     public static ImportSpec ReadSpec(string path) => Json.ReadFile<ImportSpec>(path, Json.Strict, "import spec");
 }

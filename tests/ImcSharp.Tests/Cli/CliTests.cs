@@ -206,4 +206,50 @@ public class CliTests
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal(5, doc.RootElement.GetProperty("corners").GetInt32());
     }
+
+    /// <summary>
+    /// No output may be an input (the same path, a symbolic link, a hard link) or another output:
+    /// one error line, exit 2, and the input file as it was. Covers import's --out on the model,
+    /// adc show's --json and --save-population on its config, adc import's population on its CSV,
+    /// train's checkpoint on its --init, eval's --results on its checkpoint, sweep's --json on its spec.
+    /// </summary>
+    [Fact]
+    public void NoOutputOverwritesAnInput()
+    {
+        var dir = Synthetic.TempDir();
+        string In(string name, string text) { var p = Path.Combine(dir, name); File.WriteAllText(p, text); return p; }
+        var cfg = In("cfg.json", File.ReadAllText(Repo.Path("configs", "ideal-exact.json")));
+        var symlink = Path.Combine(dir, "link.json");
+        File.CreateSymbolicLink(symlink, cfg);
+        var model = In("model.onnx", "not a model");
+        var csv = In("curves.csv", "input,code\n0,0\n1,1\n");
+        var spec = In("spec.json", """{ "file": "curves.csv", "input": "input", "outputs": ["code"], "bits": 1, "output_population": "curves.csv" }""");
+        var init = In("lenet5-aware.ckpt", "a checkpoint");
+        var sweep = In("sweep.json", "{}");
+        var cases = new (string[] Args, string Input, string Message)[]
+        {
+            (new[] { "import", model, "--out", model }, model, "--out"),
+            (new[] { "adc", "show", cfg, "--json", cfg }, cfg, "--json"),
+            (new[] { "adc", "show", cfg, "--save-population", symlink }, cfg, "--save-population"),
+            (new[] { "adc", "show", cfg, "--json", Path.Combine(dir, "a.json"), "--save-population", Path.Combine(dir, ".", "a.json") }, cfg, "same file"),
+            (new[] { "adc", "import", spec }, csv, "output_population"),
+            (new[] { "train", "--hw", cfg, "--init", init, "--model", "lenet5", "--out", dir }, init, "--init"),
+            (new[] { "eval", "--checkpoint", init, "--results", init }, init, "--results"),
+            (new[] { "sweep", sweep, "--json", sweep }, sweep, "--json"),
+        };
+        if (OperatingSystem.IsLinux())
+        {
+            var hard = Path.Combine(dir, "hard.json");
+            using (var ln = System.Diagnostics.Process.Start("ln", new[] { cfg, hard })) { ln.WaitForExit(); Assert.Equal(0, ln.ExitCode); }
+            cases = cases.Append((new[] { "adc", "show", cfg, "--json", hard }, cfg, "--json")).ToArray();
+        }
+        foreach (var (args, input, message) in cases)
+        {
+            var before = File.ReadAllBytes(input);
+            var r = Run(args);
+            AssertOneLineError(r, message);
+            Assert.Contains(message == "same file" ? "each output needs its own" : "is the input", r.Err);
+            Assert.Equal(before, File.ReadAllBytes(input));
+        }
+    }
 }
