@@ -64,7 +64,8 @@ public static class AdcSlope
             return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());
         var shifted = uniform ? lsbUnits.sub(lowCodes[0] - 1)
             : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray(), device: lsbUnits.device));
-        return table.to(lsbUnits.device).take(shifted.round_().clamp_(0, last).to_type(ScalarType.Int64));
+        // A NaN sum (a diverged network) takes entry 0, no gradient, as in the kernel: not an index out of range.
+        return table.to(lsbUnits.device).take(shifted.round_().nan_to_num_(0).clamp_(0, last).to_type(ScalarType.Int64));
     }
 }
 

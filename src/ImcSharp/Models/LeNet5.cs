@@ -1,3 +1,4 @@
+using ImcSharp.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,8 +16,8 @@ public sealed class LeNet5 : nn.Module<Tensor, Tensor>
 
     public LeNet5(int inChannels, int height, int width, int classes) : base("LeNet5")
     {
-        conv1 = nn.Conv2d(inChannels, 6, 5, padding: 2);
-        conv2 = nn.Conv2d(6, 16, 5);
+        conv1 = new FloatConv2d(inChannels, 6, (5, 5), padding: (2, 2));
+        conv2 = new FloatConv2d(6, 16, (5, 5));
         int h = (height / 2 - 4) / 2, w = (width / 2 - 4) / 2;
         if (h < 1 || w < 1) throw new ImcInputException($"LeNet-5 needs inputs of at least 12x12, got {height}x{width}");
         fc1 = nn.Linear(16 * h * w, 120);

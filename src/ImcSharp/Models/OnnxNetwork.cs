@@ -1,3 +1,4 @@
+using ImcSharp.Nn;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -167,8 +168,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         var p = Ints(node, "pads", new long[] { 0, 0, 0, 0 });
         bool symmetric = p[0] == p[2] && p[1] == p[3];
         bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
-        var conv = nn.Conv2d(w.size(1) * group, w.size(0), (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric ? (p[0], p[1]) : (0, 0),
-            dilation: (d[0], d[1]), groups: group, bias: hasBias);
+        var conv = new FloatConv2d(w.size(1) * group, w.size(0), (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric ? (p[0], p[1]) : (0, 0),
+            dilation: (d[0], d[1]), groups: group, hasBias: hasBias);
         using (no_grad())
         {
             conv.weight!.copy_(w);

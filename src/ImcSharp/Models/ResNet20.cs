@@ -1,3 +1,4 @@
+using ImcSharp.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public sealed class ResNet20 : nn.Module<Tensor, Tensor>
 
     public ResNet20(int inChannels, int classes) : base("ResNet20")
     {
-        stem = nn.Conv2d(inChannels, 16, 3, padding: 1, bias: false);
+        stem = new FloatConv2d(inChannels, 16, (3, 3), padding: (1, 1), hasBias: false);
         stemBn = nn.BatchNorm2d(16);
         blocks = new ModuleList<BasicBlock>();
         int c = 16;
@@ -52,13 +53,13 @@ public sealed class ResNet20 : nn.Module<Tensor, Tensor>
 
         public BasicBlock(int inC, int outC, int stride) : base("BasicBlock")
         {
-            conv1 = nn.Conv2d(inC, outC, 3, stride: stride, padding: 1, bias: false);
+            conv1 = new FloatConv2d(inC, outC, (3, 3), stride: (stride, stride), padding: (1, 1), hasBias: false);
             bn1 = nn.BatchNorm2d(outC);
-            conv2 = nn.Conv2d(outC, outC, 3, padding: 1, bias: false);
+            conv2 = new FloatConv2d(outC, outC, (3, 3), padding: (1, 1), hasBias: false);
             bn2 = nn.BatchNorm2d(outC);
             if (stride != 1 || inC != outC)
             {
-                shortcut = nn.Conv2d(inC, outC, 1, stride: stride, bias: false);
+                shortcut = new FloatConv2d(inC, outC, (1, 1), stride: (stride, stride), hasBias: false);
                 shortcutBn = nn.BatchNorm2d(outC);
             }
             RegisterComponents();

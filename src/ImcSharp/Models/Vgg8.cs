@@ -1,3 +1,4 @@
+using ImcSharp.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public sealed class Vgg8 : nn.Module<Tensor, Tensor>
         int c = inChannels;
         foreach (var width in new[] { baseWidth, baseWidth, 2 * baseWidth, 2 * baseWidth, 4 * baseWidth, 4 * baseWidth })
         {
-            features.Add(nn.Conv2d(c, width, 3, padding: 1, bias: false));
+            features.Add(new FloatConv2d(c, width, (3, 3), padding: (1, 1), hasBias: false));
             features.Add(nn.BatchNorm2d(width));
             c = width;
         }

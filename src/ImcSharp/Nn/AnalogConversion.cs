@@ -9,7 +9,7 @@ namespace ImcSharp.Nn;
 /// <summary>
 /// One-line conversion of a float model into an analog one:
 /// <c>AnalogConversion.Convert(model, HardwareConfig.Load("configs/puma-reference.json"))</c>.
-/// Every torch Linear and Conv2d becomes an <see cref="AnalogLinear"/> / <see cref="AnalogConv2d"/>
+/// Every torch Linear and Conv2d (and <see cref="FloatConv2d"/>, the built-in models' convolution) becomes an <see cref="AnalogLinear"/> / <see cref="AnalogConv2d"/>
 /// that shares the same weight and bias parameters (so state dicts are unchanged), with the
 /// layer's hardware from the config; layers the config keeps digital stay as they are.
 /// </summary>
@@ -17,7 +17,7 @@ public static class AnalogConversion
 {
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
-        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d or AnalogLayer).Select(m => (m.name, m.module)).ToList();
+        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d or FloatConv2d or AnalogLayer).Select(m => (m.name, m.module)).ToList();
         CheckLayerNames(config, weightLayers.Select(l => l.name).ToList());
         for (int i = 0; i < weightLayers.Count; i++)
         {
@@ -35,6 +35,7 @@ public static class AnalogConversion
             {
                 Linear l => new AnalogLinear(name, l.weight!, l.bias, config.For(name)),
                 Conv2d c => MakeConv(name, c, config.For(name)),
+                FloatConv2d f => new AnalogConv2d(name, f.weight, f.bias, f.Stride, f.Padding, f.Dilation, config.For(name), f.Groups),
                 _ => throw new InvalidOperationException(),
             };
             Replace(parent, child, module, replacement);

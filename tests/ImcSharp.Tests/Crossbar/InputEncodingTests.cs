@@ -45,7 +45,9 @@ public class InputEncodingTests
         int P = InputEncoding.Phases(core, signed);
         Assert.Equal(new long[] { P * 5, 3, 17, 19 }, kernel.shape);
         Assert.True(TensorAssert.Same(kernel, torchOps));
-        Assert.Equal(xq.stride(), kernel.stride());
+        // The one pass keeps the images' layout; where it does not run (no 256-bit vectors, e.g.
+        // DOTNET_EnableAVX2=0), torch's operations give the same values, contiguous.
+        if (DigitsKernel.Applies(xq)) Assert.Equal(xq.stride(), kernel.stride());
         // Applied with the phase weights, the digits give the inputs back.
         var w = InputEncoding.PhaseWeights(core, signed);
         var back = (kernel.reshape(P, 5, 3, 17, 19) * w.view(P, 1, 1, 1, 1)).sum(new long[] { 0 });
