@@ -34,18 +34,29 @@ public static class Convolution2d
         return Gemm(x, weight, bias, stride, padding, dilation, groups);
     }
 
-    /// <summary>The convolution as GEMMs over the receptive fields (see the class summary).</summary>
+    /// <summary>
+    /// The convolution as GEMMs over the receptive fields (see the class summary), a block of
+    /// samples at a time (ConvGeometry.BlockBytes of receptive fields a block; autograd follows
+    /// the blocks, their strided copies and their concatenation).
+    /// </summary>
     public static Tensor Gemm(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation, long groups = 1)
     {
         long b = x.size(0), n = weight.size(0), kh = weight.size(2), kw = weight.size(3);
-        long ho = (x.size(2) + 2 * padding[0] - dilation[0] * (kh - 1) - 1) / stride[0] + 1;
-        long wo = (x.size(3) + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1] + 1;
-        var fields = nn.functional.unfold(x, (kh, kw), (dilation[0], dilation[1]), (padding[0], padding[1]), (stride[0], stride[1]));
-        // [B, C kh kw, L] -> per group [B, G, C/G kh kw, L] times [G, N/G, C/G kh kw]: [B, G, N/G, L].
-        var y = groups == 1 ? weight.reshape(n, -1).matmul(fields)
-            : weight.reshape(groups, n / groups, -1).matmul(fields.view(b, groups, -1, fields.size(2)));
-        y = y.reshape(b, n, ho, wo);
-        return bias is null ? y : y.add(bias.view(1, n, 1, 1));
+        var conv = new Crossbar.ConvGeometry(x.size(1), kh, kw, stride, padding, dilation);
+        var (ho, wo) = conv.Output(x);
+        long block = conv.SamplesPerBlock(x, x.size(1));
+        var parts = new List<Tensor>();
+        for (long s0 = 0; s0 < b; s0 += block)
+        {
+            long m = Math.Min(block, b - s0);
+            var fields = conv.Fields(m == b ? x : x.narrow(0, s0, m));                     // [m, C kh kw, L]
+            // Per group: [N/G, C/G kh kw] times [m, G, C/G kh kw, L]: [m, G, N/G, L].
+            var y = groups == 1 ? weight.reshape(n, -1).matmul(fields)
+                : weight.reshape(groups, n / groups, -1).matmul(fields.view(m, groups, -1, fields.size(2)));
+            parts.Add(y.reshape(m, n, ho, wo));
+        }
+        var images = parts.Count == 1 ? parts[0] : cat(parts, 0);
+        return bias is null ? images : images.add(bias.view(1, n, 1, 1));
     }
 
     /// <summary>

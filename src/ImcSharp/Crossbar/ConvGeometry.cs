@@ -28,12 +28,54 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// <summary>Output pixels per sample (input vectors per sample).</summary>
     public long Pixels(Tensor x) { var (h, w) = Output(x); return h * w; }
 
-    /// <summary>Input vectors [B L, K] of images [B, C, H, W] (sample-major, then output pixel).</summary>
+    /// <summary>
+    /// Input vectors [B L, K] of images [B, C, H, W] (sample-major, then output pixel): one strided
+    /// copy of the zero-padded images, x_pad[b, c, s h + d i, s w + d j] at row (b, h, w) and
+    /// column (c kh + i) kw + j (libtorch's unfold, then a transposed copy, moved twice as much).
+    /// </summary>
     public Tensor Unfold(Tensor x)
     {
-        var cols = nn.functional.unfold(x, (KernelH, KernelW), (Dilation[0], Dilation[1]), (Padding[0], Padding[1]), (Stride[0], Stride[1]));
-        return cols.transpose(1, 2).reshape(-1, cols.size(1));
+        var (h, w) = Output(x);
+        var xp = Padding[0] == 0 && Padding[1] == 0 ? x : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
+        long b = x.size(0), c = x.size(1);
+        var st = xp.Strides();
+        return xp.as_strided(new[] { b, h, w, c, KernelH, KernelW },
+                new[] { st[0], Stride[0] * st[2], Stride[1] * st[3], st[1], Dilation[0] * st[2], Dilation[1] * st[3] }, xp.storage_offset())
+            .reshape(b * h * w, c * KernelH * KernelW);
     }
+
+    /// <summary>
+    /// Receptive fields [B, K, L] of images [B, C, H, W] (row k = (c kh + i) kw + j, column the
+    /// output pixel): kh kw strided copies of the zero-padded images, one per kernel position,
+    /// each with whole image rows innermost (a copy per element position was 4-6x slower).
+    /// </summary>
+    public Tensor Fields(Tensor x)
+    {
+        var (h, w) = Output(x);
+        var xp = Padding[0] == 0 && Padding[1] == 0 ? x : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
+        long b = x.size(0), c = x.size(1);
+        var st = xp.Strides();
+        var fields = empty(new[] { b, c, KernelH, KernelW, h, w }, dtype: x.dtype, device: x.device);
+        long[] size = { b, c, h, w }, stride = { st[0], st[1], Stride[0] * st[2], Stride[1] * st[3] };
+        for (long i = 0; i < KernelH; i++)
+            for (long j = 0; j < KernelW; j++)
+                fields.select(2, i).select(2, j).copy_(xp.as_strided(size, stride, xp.storage_offset() + i * Dilation[0] * st[2] + j * Dilation[1] * st[3]));
+        return fields.view(b, c * KernelH * KernelW, h * w);
+    }
+
+    /// <summary>
+    /// Samples per block of <see cref="Fields"/> so that a block stays near <see cref="BlockBytes"/>:
+    /// a block that size is reused from the heap, a larger one is mapped and faulted in page by
+    /// page, which on a VM costs more than the arithmetic.
+    /// </summary>
+    public long SamplesPerBlock(Tensor x, long channels)
+    {
+        var (h, w) = Output(x);
+        return Math.Max(1, BlockBytes / (4 * h * w * channels * KernelH * KernelW));
+    }
+
+    /// <summary>Bytes of input vectors per block (see <see cref="SamplesPerBlock"/>).</summary>
+    public const long BlockBytes = 8L << 20;
 
     /// <summary>Outputs [B L, N] as images [B, N, Ho, Wo] for inputs <paramref name="x"/>.</summary>
     public Tensor ToImages(Tensor y, Tensor x)
@@ -70,32 +112,82 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// <summary>
     /// Partial sums [T, B L, cols] for images <paramref name="x"/> [B, C, H, W] of a programmed
     /// matrix given as its tile kernels (<see cref="TileKernels"/>, tiles of <paramref name="rows"/>
-    /// rows): one product per tile (see the record summary), written straight into the
-    /// [T, B L, cols] layout the ADCs read.
+    /// rows), in the layout the ADCs read: one convolution per tile where libtorch's kernels pass
+    /// <see cref="Convolution2d.SelfCheck"/>, otherwise GEMMs over the receptive fields (see the
+    /// record summary). On integers both give the same sums.
     /// </summary>
-    public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
+    public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows) =>
+        Convolution2d.KernelsHealthy ? TileSumsByConvolution(x, kernels, rows) : TileSumsByGemm(x, kernels, rows);
+
+    Tensor TileSumsByConvolution(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
     {
         int tiles = kernels.Count;
+        long b = x.size(0), cols = kernels[0].size(0);
         var (h, w) = Output(x);
-        long m = x.size(0) * h * w, cols = kernels[0].size(0);
-        if (tiles == 1) return Products(x, kernels[0]).view(1, m, cols);
-        var result = empty(new long[] { tiles, m, cols }, device: x.device);
+        // Channels-last images convolve to channels-last sums (oneDNN keeps the layout): images in
+        // another layout (a network's input, a digital layer's output) are laid out so first, a copy
+        // of the C input channels instead of one of the cols output columns per pixel.
+        // One channel is both layouts in memory; its strides say which (channel stride 1: channels-last).
+        bool channelsLast = x.size(1) == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
+        if (!channelsLast)
+            x = x.size(1) == 1 ? x.contiguous().as_strided(x.Sizes(), new[] { x.size(2) * x.size(3), 1, x.size(3), 1 })
+                : x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        if (tiles == 1)
+        {
+            // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs' layout.
+            var y = Convolve(x, kernels[0]).permute(0, 2, 3, 1);
+            return (y.is_contiguous() ? y : y.contiguous()).view(1, b * h * w, cols);
+        }
+        var result = empty(new long[] { tiles, b, h, w, cols }, device: x.device);
         for (int t = 0; t < tiles; t++)
         {
             var (c0, count) = TileChannels(t, rows);
-            using var fields = Unfold(count == Channels ? x : x.narrow(1, c0, count));
-            // beta 0: the uninitialized buffer is ignored, not scaled.
-            result[t].addmm_(fields, kernels[t].view(cols, -1).t(), beta: 0);
+            using var y = Convolve(count == Channels ? x : x.narrow(1, c0, count), kernels[t]);
+            result[t].copy_(y.permute(0, 2, 3, 1));
+        }
+        return result.view(tiles, b * h * w, cols);
+    }
+
+    internal Tensor TileSumsByGemm(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
+    {
+        int tiles = kernels.Count;
+        var (h, w) = Output(x);
+        long cols = kernels[0].size(0);
+        var result = empty(new long[] { tiles, x.size(0) * h * w, cols }, device: x.device);
+        for (int t = 0; t < tiles; t++)
+        {
+            var (c0, count) = TileChannels(t, rows);
+            ProductsInto(result[t], count == Channels ? x : x.narrow(1, c0, count), kernels[t].view(cols, -1).t());
         }
         return result;
     }
 
     /// <summary>
-    /// The receptive fields of images <paramref name="x"/> [B, c, H, W] times a kernel
-    /// [N, c, kh, kw] over their c channels: [B L, N], one GEMM (exact on integers whose sums stay below 2^24).
+    /// A convolution of integer images <paramref name="x"/> [B, c, H, W] with an integer kernel
+    /// [N, c, kh, kw], as images [B, N, Ho, Wo], exact while every sum stays below 2^24: libtorch's
+    /// convolution where its kernels pass the self-check, otherwise GEMMs over the receptive fields.
     /// </summary>
-    public Tensor Products(Tensor x, Tensor kernel) =>
-        Unfold(x).mm(kernel.reshape(kernel.size(0), -1).t());
+    public Tensor IntegerImages(Tensor x, Tensor kernel)
+    {
+        if (Convolution2d.KernelsHealthy) return Convolve(x, kernel);
+        var (h, w) = Output(x);
+        var rows = empty(new long[] { x.size(0) * h * w, kernel.size(0) }, device: x.device);
+        ProductsInto(rows, x, kernel.reshape(kernel.size(0), -1).t());
+        return ToImages(rows, x);
+    }
+
+    /// <summary>Rows of <paramref name="result"/> [B L, N] = receptive fields of x times <paramref name="matrix"/> [c kh kw, N], a block of samples at a time.</summary>
+    void ProductsInto(Tensor result, Tensor x, Tensor matrix)
+    {
+        long b = x.size(0), block = SamplesPerBlock(x, x.size(1)), l = result.size(0) / Math.Max(1, b);
+        for (long s0 = 0; s0 < b; s0 += block)
+        {
+            long n = Math.Min(block, b - s0);
+            using var fields = Fields(n == b ? x : x.narrow(0, s0, n));                         // [n, K, L]
+            using var sums = fields.transpose(1, 2).matmul(matrix);                             // [n, L, N]
+            (n == b ? result : result.narrow(0, s0 * l, n * l)).view(n, l, -1).copy_(sums);
+        }
+    }
 
     /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
     public Tensor[] TileKernels(Tensor byColumn)

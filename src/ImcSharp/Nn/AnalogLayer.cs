@@ -437,25 +437,23 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             Tensor y;
             if (chip is null && conv is not null)
             {
-                // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order (one
-                // GEMM per group, see ConvGeometry); the groups' exact sums added in float64 and rounded once
-                // give the float64 product's result.
+                // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order; the
+                // groups' exact sums added in float64 and rounded once give the float64 product's result.
                 long group = QuantizedChannelsPerConvolution;
                 var kernel = wq.Wq.view(wq.Wq.size(0), conv.Channels, conv.KernelH, conv.KernelW);
-                Tensor rows;
-                if (group >= conv.Channels) rows = conv.Products(xq, kernel);
+                Tensor images;
+                if (group >= conv.Channels) images = conv.IntegerImages(xq, kernel);
                 else
                 {
                     Tensor? sum = null;
                     for (long c0 = 0; c0 < conv.Channels; c0 += group)
                     {
                         long count = Math.Min(group, conv.Channels - c0);
-                        var part = conv.Products(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
+                        var part = conv.IntegerImages(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
                         sum = sum is null ? part : sum.add_(part);
                     }
-                    rows = sum!.to_type(ScalarType.Float32);
+                    images = sum!.to_type(ScalarType.Float32);
                 }
-                var images = conv.ToImages(rows, xq);
                 images.mul_((float)(wq.Scale * InputScale));
                 if (bias is not null) images.add_(bias.view(1, -1, 1, 1));
                 outs.Add(images.MoveToOuterDisposeScope());

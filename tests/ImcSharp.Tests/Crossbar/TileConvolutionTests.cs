@@ -30,11 +30,13 @@ public class TileConvolutionTests
         m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
         byColumn = m.view(6, tiles, rows).permute(1, 0, 2).contiguous();
         var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
+        var byGemm = conv.TileSumsByGemm(x, conv.TileKernels(byColumn), rows);
         var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs });   // [B L, T R]
         for (int t = 0; t < tiles; t++)
         {
             var expected = unfolded.narrow(1, (long)t * rows, rows).matmul(byColumn[t].t());
             Assert.True(TensorAssert.Same(sums[t], expected), $"tile {t}");
+            Assert.True(TensorAssert.Same(byGemm[t], expected), $"tile {t}, GEMMs");
         }
         Assert.Equal(new long[] { tiles, 3 * 9 * 7, 6 }, sums.shape);
         Assert.True(sums.abs().max().item<float>() > (channels == 1 ? 30 : 100), "test data too small to be meaningful");
@@ -44,7 +46,8 @@ public class TileConvolutionTests
     /// The shapes where libtorch's oneDNN convolution kernels returned wrong values on an AMD EPYC
     /// (family 26): a 1x1 strided kernel over channels-last digits with 1024 columns (ResNet-20's
     /// shortcut on a bit-sliced core), and 3x3 tiles over 28 and 57 channels (a channel tail). The
-    /// tile sums must be the float64 product of the unfolded inputs, exactly, on every CPU.
+    /// tile sums, and the GEMM form the library falls back to, must be the float64 product of the
+    /// unfolded inputs (libtorch's unfold), exactly, on every CPU.
     /// </summary>
     [Theory]
     [InlineData(32, 1, 2, 1024, 64)]
@@ -62,11 +65,15 @@ public class TileConvolutionTests
         m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
         byColumn = m.view(cols, tiles, rows).permute(1, 0, 2).contiguous();
         var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
-        var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs }).to_type(ScalarType.Float64);
+        var byGemm = conv.TileSumsByGemm(x, conv.TileKernels(byColumn), rows);
+        // Receptive fields by hand: libtorch's unfold, float64.
+        var cols64 = nn.functional.unfold(x.to_type(ScalarType.Float64), (kernel, kernel), padding: (kernel / 2, kernel / 2), stride: (stride, stride));
+        var unfolded = nn.functional.pad(cols64.transpose(1, 2).reshape(-1, conv.Inputs), new long[] { 0, tiles * rows - conv.Inputs });
         for (int t = 0; t < tiles; t++)
         {
             var expected = unfolded.narrow(1, (long)t * rows, rows).matmul(byColumn[t].t().to_type(ScalarType.Float64));
             Assert.Equal(0.0, (sums[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
+            Assert.Equal(0.0, (byGemm[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
         }
     }
 }
