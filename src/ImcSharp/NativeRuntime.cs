@@ -41,11 +41,14 @@ public static class NativeRuntime
     /// OpenMP settings for libtorch, before it loads: a bounded spin (<see cref="DefaultSpinCount"/>,
     /// unless GOMP_SPINCOUNT or OMP_WAIT_POLICY is set) and, once loaded, <paramref name="threads"/>
     /// threads (default: <see cref="Environment.ProcessorCount"/>, the CPUs this process may use,
-    /// which .NET reads from its affinity mask and cgroup CPU limit). Returns the thread count.
+    /// which .NET reads from its affinity mask and cgroup CPU limit; more is an error). Returns the thread count.
     /// </summary>
     public static int ConfigureThreads(int? threads = null)
     {
         if (threads is < 1) throw new ImcInputException("threads", threads, "expected an integer >= 1");
+        // More threads than CPUs only time-share them: 1,000 on 2 CPUs ran 18x slower.
+        if (threads > Environment.ProcessorCount)
+            throw new ImcInputException("threads", threads, $"expected at most {Environment.ProcessorCount}, the CPUs this process may use");
         if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
         {
             // libgomp reads the native environment when libtorch loads it: set it there, not only in .NET's copy.

@@ -97,7 +97,7 @@ public sealed class ImportCommand : Command<ImportSettings>
         using (TorchSharp.torch.no_grad()) network.call(TorchSharp.torch.zeros(1, c, h, w)).Dispose();
         Checkpoint.SaveImported(s.OutputFile!, s.Model, "onnx", spec, norm, dataset, network);
         long parameters = network.parameters().Sum(p => p.numel());
-        var layers = network.named_children().Count(m => m.module is TorchSharp.Modules.Conv2d or TorchSharp.Modules.Linear);
+        var layers = network.named_children().Count(m => m.module is Nn.FloatConv2d or TorchSharp.Modules.Conv2d or TorchSharp.Modules.Linear);
         AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] (ONNX, {layers} weight layers, {parameters:N0} parameters, {c}x{h}x{w} -> {classes}): {Markup.Escape(s.OutputFile!)}");
         if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile!, ModelSpec.OnnxName, c, h, w, classes, norm.Mean, norm.Std, parameters));
         return 0;

@@ -165,6 +165,10 @@ public sealed record AdcConfig
         {
             if (string.IsNullOrWhiteSpace(Corners[i].Name)) e.Add($"{at}corners[{i}].name", Corners[i].Name, "every corner needs a name");
             if (!(Corners[i].Gain > -1)) e.Add($"{at}corners[{i}].gain", Corners[i].Gain, "expected a relative gain error above -1");
+            // Results are reported per corner name: two corners of one name would merge in every table.
+            int first = Corners.FindIndex(c => c.Name == Corners[i].Name);
+            if (first < i && !string.IsNullOrWhiteSpace(Corners[i].Name))
+                e.Add($"{at}corners[{i}].name", Corners[i].Name, $"corner names must be unique: corners[{first}] has it too");
         }
         if (Range.Mode == AdcRangeMode.Native && !arch.HasNativeRange)
             e.Add(at + "range.mode", "native", $"needs a converter with a physical input range ({string.Join(", ", AdcKinds.Names.Where(n => AdcKinds.Get(n).HasNativeRange))}); {Kind} has none");

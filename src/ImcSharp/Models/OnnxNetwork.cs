@@ -90,12 +90,54 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     public static OnnxNetwork Load(string path)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: ONNX model not found");
+        if (new FileInfo(path).Length == 0) throw new ImcInputException($"{path}: empty file: expected an ONNX model");
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
         catch (InvalidProtocolBufferException e) { throw new ImcInputException($"{path}: not an ONNX model ({e.Message})"); }
+        if (model.Graph is null || model.Graph.Node.Count == 0)
+            throw new ImcInputException($"{path}: no graph of operators: not an ONNX model (a PyTorch checkpoint is imported with --model NAME)");
+        ReadExternalData(model.Graph, path);
         var opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
         if (opset < 11 || opset > 18) throw new ImcInputException($"{path}: opset {opset}: expected 11 to 18");
         return new OnnxNetwork(model, path);
+    }
+
+    /// <summary>
+    /// Initializers saved with external data (onnx's save_as_external_data: location, offset and
+    /// length in a side file, relative to the model) are read into the tensor; every initializer
+    /// must then hold its data: one without would import as zeros.
+    /// </summary>
+    static void ReadExternalData(GraphProto graph, string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+        foreach (var t in graph.Initializer)
+        {
+            long n = t.Dims.Aggregate(1L, (a, b) => a * b);
+            if (t.DataLocation == TensorProto.Types.DataLocation.External)
+            {
+                var entries = t.ExternalData.ToDictionary(e => e.Key, e => e.Value);
+                if (!entries.TryGetValue("location", out var location) || location.Length == 0)
+                    throw new ImcInputException($"{path}: initializer '{t.Name}': external data without a location");
+                var file = Path.Combine(dir, location);
+                if (!File.Exists(file))
+                    throw new ImcInputException($"{path}: initializer '{t.Name}': its external data file {location} is not beside the model ({file})");
+                long offset = entries.TryGetValue("offset", out var o) && long.TryParse(o, out var ov) ? ov : 0;
+                long size = new FileInfo(file).Length;
+                long length = entries.TryGetValue("length", out var l) && long.TryParse(l, out var lv) ? lv : size - offset;
+                if (offset < 0 || length < 0 || offset + length > size)
+                    throw new ImcInputException($"{path}: initializer '{t.Name}': bytes {offset} to {offset + length} of {location}, which has {size}");
+                using var stream = File.OpenRead(file);
+                stream.Seek(offset, SeekOrigin.Begin);
+                var bytes = new byte[length];
+                stream.ReadExactly(bytes);
+                t.RawData = ByteString.CopyFrom(bytes);
+                t.ExternalData.Clear();
+                t.DataLocation = TensorProto.Types.DataLocation.Default;
+            }
+            bool hasData = t.RawData.Length > 0 || t.FloatData.Count > 0 || t.DoubleData.Count > 0 || t.Int64Data.Count > 0 || t.Int32Data.Count > 0;
+            if (n > 0 && !hasData)
+                throw new ImcInputException($"{path}: initializer '{t.Name}' holds no data (expected {n} values)");
+        }
     }
 
     /// <summary>The graph without its weights (they live in the state dict), for a checkpoint's model spec.</summary>

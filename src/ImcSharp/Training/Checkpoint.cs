@@ -82,10 +82,26 @@ public static class Checkpoint
     /// </summary>
     public static CheckpointInfo SaveImported(string path, string source, string format, ModelSpec spec, Normalization normalization, string dataset, nn.Module model)
     {
+        RequireFinite(model, source);
         var info = new CheckpointInfo(spec, normalization, new TrainOptions { Model = spec.Name, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
             Key: RunKey.Of(("imported_from", $"{format} {RunKey.HashFile(source)}")).Parts);
         Save(path, info, model, null);
         return info;
+    }
+
+    /// <summary>
+    /// Refuses a network with a NaN or infinite parameter or buffer, the same way at import and at
+    /// load: a float evaluation of it would print a NaN loss and chance accuracy, exit 0.
+    /// </summary>
+    public static void RequireFinite(nn.Module model, string source)
+    {
+        using var g = no_grad();
+        foreach (var (name, t) in model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.named_buffers().Select(b => (b.name, b.buffer))))
+        {
+            if (!t.is_floating_point() || t.numel() == 0) continue;
+            if (!t.isfinite().all().item<bool>())
+                throw new ImcInputException($"{source}: {name} holds NaN or infinite values: the network diverged or the file is damaged");
+        }
     }
 
     public static CheckpointInfo ReadInfo(string path) => Open(path, (info, _) => info);
@@ -100,6 +116,7 @@ public static class Checkpoint
             try
             {
                 model.load(r);
+                RequireFinite(model, path);
                 // Before the optimizer is made: it holds the parameters the move creates.
                 if (device is not null && device.type != DeviceType.CPU) model.to(device);
                 bool hasOptimizer = r.ReadBoolean();

@@ -125,4 +125,80 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
         File.WriteAllText(path, "not protobuf at all, but long enough to look like something");
         Assert.Contains("not an ONNX model", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
     }
+
+    /// <summary>
+    /// A model saved with external data (weights in a side file beside it, as onnx's
+    /// save_as_external_data writes them) imports as the same network as the one file; without the
+    /// side file, or with it short, it is one clear error instead of an all-zero network.
+    /// </summary>
+    [Fact]
+    public void ExternalDataIsReadFromBesideTheModelOrRefused()
+    {
+        using var scope = NewDisposeScope();
+        var dir = Synthetic.TempDir();
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
+        using var side = new MemoryStream();
+        foreach (var t in model.Graph.Initializer.Where(t => t.RawData.Length > 0))
+        {
+            long offset = side.Length;
+            t.RawData.WriteTo(side);
+            t.ExternalData.Add(new Onnx.StringStringEntryProto { Key = "location", Value = "weights.bin" });
+            t.ExternalData.Add(new Onnx.StringStringEntryProto { Key = "offset", Value = offset.ToString() });
+            t.ExternalData.Add(new Onnx.StringStringEntryProto { Key = "length", Value = t.RawData.Length.ToString() });
+            t.RawData = Google.Protobuf.ByteString.Empty;
+            t.DataLocation = Onnx.TensorProto.Types.DataLocation.External;
+        }
+        var path = Path.Combine(dir, "lenet5-external.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        File.WriteAllBytes(Path.Combine(dir, "weights.bin"), side.ToArray());
+        var x = rand(new long[] { 3, 1, 28, 28 }, generator: new Generator(2));
+        using var g = no_grad();
+        using var whole = OnnxNetwork.Load(Fixture("lenet5.onnx"));
+        using var external = OnnxNetwork.Load(path);
+        whole.eval();
+        external.eval();
+        Assert.True(TensorAssert.Same(whole.call(x), external.call(x)));
+        File.WriteAllBytes(Path.Combine(dir, "weights.bin"), side.ToArray()[..100]);
+        Assert.Contains("weights.bin, which has 100", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
+        File.Delete(Path.Combine(dir, "weights.bin"));
+        Assert.Contains("is not beside the model", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
+    }
+
+    /// <summary>An initializer that holds no data, an empty file and a file without a graph are refused, each saying what it is.</summary>
+    [Fact]
+    public void AModelWithoutItsDataOrGraphIsRefused()
+    {
+        var dir = Synthetic.TempDir();
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
+        var first = model.Graph.Initializer.First(t => t.RawData.Length > 0);
+        first.RawData = Google.Protobuf.ByteString.Empty;
+        var path = Path.Combine(dir, "nodata.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        Assert.Contains($"initializer '{first.Name}' holds no data", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
+        var empty = Path.Combine(dir, "empty.onnx");
+        File.WriteAllBytes(empty, Array.Empty<byte>());
+        Assert.Contains("empty file", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(empty)).Message);
+        var graphless = Path.Combine(dir, "graphless.onnx");
+        File.WriteAllBytes(graphless, Google.Protobuf.MessageExtensions.ToByteArray(new Onnx.ModelProto { IrVersion = 7 }));
+        Assert.Contains("no graph of operators", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(graphless)).Message);
+    }
+
+    /// <summary>A NaN or infinite weight is refused when imported and when a checkpoint holding one is loaded, the same way.</summary>
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void NonFiniteWeightsAreRefusedAtImportAndAtLoad(float bad)
+    {
+        using var scope = NewDisposeScope();
+        var dir = Synthetic.TempDir();
+        using var net = OnnxNetwork.Load(Fixture("lenet5.onnx"));
+        var (name, p) = net.named_parameters().First();
+        using (no_grad()) p.view(-1)[0] = tensor(bad);
+        var spec = new ModelSpec(ModelSpec.OnnxName, 1, 28, 28, 10) { Onnx = net.GraphWithoutWeights() };
+        var ckpt = Path.Combine(dir, "bad.ckpt");
+        var e = Assert.Throws<ImcInputException>(() => ImcSharp.Training.Checkpoint.SaveImported(ckpt, Fixture("lenet5.onnx"), "onnx", spec,
+            new ImcSharp.Data.Normalization(new[] { 0f }, new[] { 1f }), "mnist", net));
+        Assert.Contains($"{name} holds NaN or infinite values", e.Message);
+        Assert.False(File.Exists(ckpt));
+    }
 }
