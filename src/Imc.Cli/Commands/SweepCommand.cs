@@ -25,6 +25,10 @@ public sealed class SweepSettings : ImcSettings
     [Description("Run only points k with k mod N = I (e.g. a Slurm array task: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); join with `imc sweep merge SPEC`.")]
     public string? Shard { get; init; }
 
+    [CommandOption("--partial")]
+    [Description("merge: join what is finished and exit 0 even when points are missing (they are listed in sweep.md and the JSON either way; without --partial a merge with missing points exits 2).")]
+    public bool Partial { get; init; }
+
     [CommandOption("--data <DIR>")]
     [Description("Dataset directory (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")]
     public string? Data { get; init; }
@@ -46,9 +50,10 @@ public sealed class SweepCommand : Command<SweepSettings>
         {
             if (s.MergeSpec is null) throw new ImcInputException("imc sweep merge SPEC: the sweep spec is missing");
             if (s.Shard is not null) throw new ImcInputException("--shard does not apply to merge: it joins every shard");
-            return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json);
+            return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json, s.Partial);
         }
         if (s.MergeSpec is not null) throw new ImcInputException($"unexpected argument '{s.MergeSpec}': expected `imc sweep SPEC` or `imc sweep merge SPEC`");
+        if (s.Partial) throw new ImcInputException("--partial applies to `imc sweep merge`");
         CliErrors.InterruptedHint = "interrupted; finished points and chips are saved: rerun the same command to continue";
         var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var spec = SweepSpec.Load(s.Spec);
@@ -64,20 +69,26 @@ public sealed class SweepCommand : Command<SweepSettings>
         return 0;
     }
 
-    static int Merge(SweepSpec spec, string specPath, string? outOption, string? json)
+    static int Merge(SweepSpec spec, string specPath, string? outOption, string? json, bool partial)
     {
         var outDir = outOption ?? Path.Combine("runs", spec.Name);
         var (results, missing) = SweepRunner.Merge(spec, outDir);
         if (results.Count == 0) throw new ImcInputException($"{outDir}: no finished points to merge (run `imc sweep {specPath}` first)");
+        Finish(spec, results, outDir, null, missing);
+        if (json is not null) IO.Json.WriteFile(json, new SweepMerge(results, missing, missing.Count == 0));
         if (missing.Count > 0)
-            AnsiConsole.MarkupLine($"[yellow]{missing.Count} of {results.Count + missing.Count} points not finished yet[/]: {Markup.Escape(string.Join(", ", missing.Take(8)))}{(missing.Count > 8 ? ", ..." : "")}");
-        Finish(spec, results, outDir, json);
+        {
+            var which = $"{string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? ", ..." : "")}";
+            if (!partial)
+                throw new ImcInputException($"{outDir}: {missing.Count} of {results.Count + missing.Count} points not finished ({which}): run their shards, or merge with --partial (sweep.md lists them)");
+            AnsiConsole.MarkupLine($"[yellow]{missing.Count} of {results.Count + missing.Count} points not finished yet[/]: {Markup.Escape(which)}");
+        }
         return 0;
     }
 
-    static void Finish(SweepSpec spec, List<SweepResult> results, string outDir, string? json)
+    static void Finish(SweepSpec spec, List<SweepResult> results, string outDir, string? json, IReadOnlyList<string>? missing = null)
     {
-        var (_, plots) = SweepRunner.Report(spec, results, outDir);
+        var (_, plots) = SweepRunner.Report(spec, results, outDir, missing);
         var t = new Table().Title($"[bold]{Markup.Escape(spec.Name)}[/]: {results.Count} points")
             .AddColumn("point").AddColumn("mean").AddColumn("worst").AddColumn("energy nJ").AddColumn("area mm2").AddColumn("ADC energy share");
         foreach (var r in results.OrderBy(r => r.EnergyPerInferenceJ))
@@ -88,3 +99,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         if (json is not null) IO.Json.WriteFile(json, results);
     }
 }
+
+/// <summary>JSON result of `imc sweep merge`: the finished points, the ids of those still missing, and whether none is.</summary>
+public sealed record SweepMerge(List<SweepResult> Points, List<string> Missing, bool Complete);
+

@@ -10,11 +10,11 @@ public static class Json
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        // Names only: a number where a name is expected ("subtract": 1) is an error, not the enum's value 1.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Config files: as <see cref="Options"/>, and a misspelt field is an error rather than ignored.</summary>
     /// <summary>
     /// Config files: as <see cref="Options"/>, but a misspelt field is an error rather than ignored,
     /// and numbers must be JSON numbers (no "Infinity" or "NaN" strings: a design value is finite).

@@ -117,7 +117,7 @@ public static class SweepRunner
     }
 
     /// <summary>sweep.md: the table (Pareto-optimal points marked) and the two Pareto plots.</summary>
-    public static (string Markdown, List<string> Plots) Report(SweepSpec spec, List<SweepResult> results, string outDir)
+    public static (string Markdown, List<string> Plots) Report(SweepSpec spec, List<SweepResult> results, string outDir, IReadOnlyList<string>? missing = null)
     {
         var plots = new List<string>();
         plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-energy"), $"{spec.Model} on {spec.Dataset}: accuracy vs energy ({results.Count} designs)",
@@ -140,6 +140,14 @@ public static class SweepRunner
             sb.AppendLine(FormattableString.Invariant($"| {r.Id} | {r.Adc} | {r.AdcBits} | {r.Calibration} | {r.AdcShare} | {r.Training} | {P(r.Mean)} | {P(r.Worst)} | {P(r.WorstCorner)} | {r.EnergyPerInferenceJ * 1e9:F2} | {r.AreaMm2:F4} | {P(r.AdcEnergyShare)}% | {P(r.AdcAreaShare)}% | {pareto} |"));
         }
         sb.AppendLine();
+        if (missing is { Count: > 0 })
+        {
+            // A partial merge says so where it is read: the table covers only the finished points.
+            sb.AppendLine($"**Incomplete: {missing.Count} of {results.Count + missing.Count} points not finished** (their shards have not run or were interrupted):");
+            sb.AppendLine();
+            foreach (var id in missing) sb.AppendLine($"- {id}");
+            sb.AppendLine();
+        }
         foreach (var p in plots.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))
             sb.AppendLine($"![{Path.GetFileNameWithoutExtension(p)}]({Path.GetFileName(p)})");
         AtomicFile.WriteAllText(Path.Combine(outDir, "sweep.md"), sb.ToString());

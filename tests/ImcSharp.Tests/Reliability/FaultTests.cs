@@ -171,4 +171,36 @@ public class MergeFaultTests
         Assert.Contains("no finished points to merge", err);
         Assert.False(File.Exists(Path.Combine(outDir, "points.jsonl")));
     }
+
+    /// <summary>
+    /// A merge with a shard missing writes what it has and what is missing (sweep.md, the JSON),
+    /// and exits 2 naming the missing points; with --partial it exits 0. Points are written as a
+    /// shard would write them (one JSON line each).
+    /// </summary>
+    [Fact]
+    public void AMergeWithAShardMissingSaysWhatIsMissingAndFailsUnlessPartial()
+    {
+        var outDir = Synthetic.TempDir();
+        var specPath = Repo.Path("experiments", "sweep-lenet5.json");
+        var points = ImcSharp.Sweeps.SweepSpec.Load(specPath).Points();
+        var shard0 = points.Where((_, k) => k % 2 == 0)
+            .Select(p => new ImcSharp.Sweeps.SweepResult(p.Id, "sar", 6, "none", 1, "float", 2, 0.8, 0.01, 0.79, 0.79, 1e-9, 0.1, 0.8, 0.5, 10, 1))
+            .ToList();
+        ImcSharp.IO.JsonLines.Write(Path.Combine(outDir, "points.shard-0-of-2.jsonl"), shard0);
+        var json = Path.Combine(outDir, "merge.json");
+        var missing = points.Where((_, k) => k % 2 == 1).Select(p => p.Id).ToList();
+        var (code, err) = BadInputCorpusTests.Run("sweep", "merge", specPath, "--out", outDir, "--json", json);
+        Assert.Equal(2, code);
+        Assert.Contains($"{missing.Count} of {points.Count} points not finished ({missing[0]}", err);
+        Assert.Contains("Incomplete", File.ReadAllText(Path.Combine(outDir, "sweep.md")));
+        Assert.Contains(missing[^1], File.ReadAllText(Path.Combine(outDir, "sweep.md")));
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(missing, doc.RootElement.GetProperty("missing").EnumerateArray().Select(e => e.GetString()!).ToList());
+            Assert.Equal(shard0.Count, doc.RootElement.GetProperty("points").GetArrayLength());
+            Assert.False(doc.RootElement.GetProperty("complete").GetBoolean());
+        }
+        Assert.Equal(0, BadInputCorpusTests.Run("sweep", "merge", specPath, "--out", outDir, "--partial").Code);
+    }
 }
+
