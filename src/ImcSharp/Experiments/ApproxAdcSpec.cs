@@ -115,6 +115,20 @@ public sealed record ApproxAdcSpec
         foreach (var a in Quick.ArrayModes ?? new())
             if (!ArrayModes.Any(x => x.Name == a)) e.Add("quick.array_modes", a, "must name an array mode listed in array_modes");
         if (Seeds.Distinct().Count() != Seeds.Count) e.Add("seeds", string.Join(",", Seeds), "list each seed once");
+        // Duplicates would train and evaluate the same cell twice (hours), or collide in the tables.
+        foreach (var (field, values) in new (string, IEnumerable<string>)[]
+                 {
+                     ("models", Models.Select(m => m.Model)), ("array_modes", ArrayModes.Select(a => a.Name)),
+                     ("adc_bits", AdcBits.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                     ("quick.models", Quick.Models), ("quick.adc_bits", Quick.AdcBits.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                     ("quick.array_modes", Quick.ArrayModes ?? new()),
+                 })
+            foreach (var twice in values.GroupBy(v => v).Where(g => g.Count() > 1))
+                e.Add(field, twice.Key, "is listed twice: list each once");
+        // An empty list is not "all": omit the field to keep every array mode (null), or name some.
+        if (Quick.ArrayModes is { Count: 0 }) e.Add("quick.array_modes", "[]", "name at least one array mode, or leave the field out for all of them");
+        if (Quick.Models.Count == 0) e.Add("quick.models", "[]", "name at least one model");
+        if (Quick.AdcBits.Count == 0) e.Add("quick.adc_bits", "[]", "list at least one resolution");
         if (Calibration == CalibrationKind.None) e.Add("calibration", "none", "the calibrated row needs a calibration kind: two-point or lut");
         e.ThrowIfAny(Source);
     }

@@ -76,7 +76,18 @@ public sealed record SweepSpec
         e.Range("aware_epochs", AwareEpochs, 1, 10000);
         e.Positive("aware_lr", AwareLr);
         e.Range("calibration_images", CalibrationImages, 1, int.MaxValue);
+        // A value listed twice would give two points of one id: checked before any training.
+        Once(e, "adc_bits", AdcBits);
+        Once(e, "calibration", Calibration);
+        Once(e, "adc_share", AdcShare);
+        Once(e, "training", Training);
         e.ThrowIfAny(Source);
+    }
+
+    static void Once<T>(ConfigErrors e, string axis, IEnumerable<T> values)
+    {
+        foreach (var twice in values.GroupBy(v => v).Where(g => g.Count() > 1))
+            e.Add(axis, twice.Key, "is listed twice: list each value once");
     }
 
     /// <summary>All points in a fixed order (the order shards and resumes rely on).</summary>
