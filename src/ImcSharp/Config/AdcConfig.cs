@@ -156,6 +156,13 @@ public sealed record AdcConfig
             if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute", "needs both min and max (physical units)");
             else if (!(Range.Max > Range.Min)) e.Add(at + "range.max", Range.Max, $"must exceed range.min ({Range.Min})");
         }
+        else
+        {
+            // Ignored by every other mode: a designer who set them meant an absolute range.
+            var mode = IO.Json.Name(Range.Mode.ToString());
+            if (Range.Min is { } min) e.Add(at + "range.min", min, $"is read only by range mode absolute, not {mode}: remove it or set mode absolute");
+            if (Range.Max is { } max) e.Add(at + "range.max", max, $"is read only by range mode absolute, not {mode}: remove it or set mode absolute");
+        }
         e.Sigma(at + "variation.gain_sigma_global", Variation.GainSigmaGlobal);
         e.Sigma(at + "variation.offset_sigma_global", Variation.OffsetSigmaGlobal);
         e.Sigma(at + "variation.gain_sigma_local", Variation.GainSigmaLocal);

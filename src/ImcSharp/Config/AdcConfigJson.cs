@@ -54,7 +54,10 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         Shared s;
         try { s = shared.Deserialize<Shared>(options)!; }
         catch (JsonException e) { throw Fail(Inner(e).TrimStart('.'), IO.Json.Explain(e.Message)); }
-        if (!AdcKinds.TryGet(s.Kind, out _)) throw Fail("kind", $"'{s.Kind}' is not known: expected one of: {string.Join(", ", AdcKinds.Names)}");
+        if (!AdcKinds.TryGet(s.Kind, out var chosen)) throw Fail("kind", $"'{s.Kind}' is not known: expected one of: {string.Join(", ", AdcKinds.Names)}");
+        // Another architecture's block would be silently ignored: the designer meant something by it.
+        foreach (var block in parameters.Keys.Where(b => b != chosen.Block))
+            throw Fail(block, $"is a parameter block of another ADC kind; kind '{s.Kind}' reads {(chosen.Block is { } own ? $"'{own}'" : "no block")}: remove it or set kind");
         return new AdcConfig
         {
             Kind = s.Kind, Bits = s.Bits, Range = s.Range, Variation = s.Variation, Parameters = parameters, Population = s.Population,

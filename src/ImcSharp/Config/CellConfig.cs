@@ -81,5 +81,8 @@ public sealed record CellConfig
         e.Sigma(at + "capacitor_sigma", CapacitorSigma);
         if (!CellKinds.All.TryGet(Kind, out var kind)) e.Add(at + "kind", Kind, $"expected one of: {string.Join(", ", CellKinds.All.Names)}");
         else kind.Validate(this, e, at, core);
+        // The shipped technologies read the fields above; a parameters block would be ignored.
+        if (Parameters is not null && Kind is CellKind.Ideal or CellKind.Rram or CellKind.Sram or CellKind.Capacitor)
+            e.Add(at + "parameters", "{...}", $"only a technology registered from outside ImcSharp reads a parameters block; '{Kind}' reads the cell's own fields (g_min, programming_sigma, ...)");
     }
 }

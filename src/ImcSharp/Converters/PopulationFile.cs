@@ -60,6 +60,10 @@ public static class PopulationFile
         }
         if (doc.Corners is { Length: > 0 } names && names.Distinct().Count() != names.Length)
             throw new ImcInputException($"{path}: corners: names must be distinct, found {string.Join(", ", names)}");
+        if (doc.InputMin is { } a && doc.InputMax is { } b && !(b > a))
+            throw new ImcInputException($"{path}: input_max = {b}: must exceed input_min ({a}): the measured input range is the ADC's full scale");
+        if ((doc.InputMin is null) != (doc.InputMax is null))
+            throw new ImcInputException($"{path}: {(doc.InputMin is null ? "input_max" : "input_min")}: given without {(doc.InputMin is null ? "input_min" : "input_max")}: expected both or neither");
         var info = doc.InputMin is { } lo && doc.InputMax is { } hi
             ? new PopulationInfo(doc.Units, lo, hi, doc.Conversion ?? "code", doc.Rounding ?? "nearest", doc.Direction ?? "increasing") : null;
         // A file names the corners its instances use: one corner stays one corner.
