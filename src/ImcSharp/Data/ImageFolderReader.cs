@@ -22,6 +22,24 @@ public static class ImageFolderReader
         return dir;
     }
 
+    /// <summary>
+    /// The whole image, or one error naming the file: Skia decodes a truncated PNG or JPEG as far
+    /// as it goes and fills the rest, which would train on a half-blank image.
+    /// </summary>
+    static SKBitmap Decode(string path)
+    {
+        using var codec = SKCodec.Create(path, out var opened)
+            ?? throw new ImcInputException($"{path}: not a readable PNG or JPEG image ({opened})");
+        var bitmap = new SKBitmap(codec.Info.WithAlphaType(codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul));
+        var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw new ImcInputException($"{path}: truncated or damaged image ({result}): expected a whole PNG or JPEG");
+        }
+        return bitmap;
+    }
+
     public static ImageSet Load(string dir, Split split, int channels, int height, int width)
     {
         if (channels is not (1 or 3)) throw new ImcInputException("image_channels", channels, "expected 1 (grayscale) or 3 (RGB)");
@@ -30,6 +48,8 @@ public static class ImageFolderReader
         var classes = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n is not ("train" or "test" or "val")).OrderBy(n => n, StringComparer.Ordinal).ToList();
         if (classes.Count == 0)
             throw new ImcInputException($"{root}: no class folders: expected one subfolder of PNG/JPEG images per class (ImageFolder layout)");
+        if (classes.Count == 1)
+            throw new ImcInputException($"{root}: one class folder ('{classes[0]}'): a classifier needs at least two (one subfolder of images per class)");
         var files = new List<(string Path, int Label)>();
         for (int c = 0; c < classes.Count; c++)
         {
@@ -43,8 +63,7 @@ public static class ImageFolderReader
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         for (int i = 0; i < files.Count; i++)
         {
-            using var decoded = SKBitmap.Decode(files[i].Path)
-                ?? throw new ImcInputException($"{files[i].Path}: not a readable PNG or JPEG image");
+            using var decoded = Decode(files[i].Path);
             using var converted = decoded.ColorType == SKColorType.Rgba8888 && decoded.AlphaType == SKAlphaType.Unpremul ? null : decoded.Copy(SKColorType.Rgba8888);
             var source = converted ?? decoded;
             using var resized = source.Width == width && source.Height == height ? null : source.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));

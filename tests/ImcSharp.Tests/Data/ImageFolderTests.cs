@@ -58,13 +58,28 @@ public class ImageFolderTests
     {
         var empty = Synthetic.TempDir();
         Assert.Contains("no class folders", Assert.Throws<ImcInputException>(() => ImageFolderReader.Load(empty, Split.Test, 3, 8, 8)).Message);
-        var bad = Synthetic.TempDir();
-        Directory.CreateDirectory(Path.Combine(bad, "a"));
+        // Each folder below has a good class "b" beside the bad class "a".
+        string WithGoodClass()
+        {
+            var d = Synthetic.TempDir();
+            Png(Path.Combine(d, "b", "ok.png"), 8, 8, (_, _) => new SKColor(9, 9, 9));
+            Directory.CreateDirectory(Path.Combine(d, "a"));
+            return d;
+        }
+        var bad = WithGoodClass();
         File.WriteAllText(Path.Combine(bad, "a", "broken.png"), "not a png");
         Assert.Contains("broken.png: not a readable PNG or JPEG image", Assert.Throws<ImcInputException>(() => ImageFolderReader.Load(bad, Split.Test, 3, 8, 8)).Message);
-        var none = Synthetic.TempDir();
-        Directory.CreateDirectory(Path.Combine(none, "a"));
+        var none = WithGoodClass();
         Assert.Contains("class 'a' has no PNG/JPEG images", Assert.Throws<ImcInputException>(() => ImageFolderReader.Load(none, Split.Test, 3, 8, 8)).Message);
+        // A PNG cut short decodes partly (the rest blank) unless checked.
+        var truncated = WithGoodClass();
+        Png(Path.Combine(truncated, "a", "whole.png"), 32, 32, (x, y) => new SKColor((byte)(x * 7), (byte)(y * 5), (byte)(x ^ y)));
+        var bytes = File.ReadAllBytes(Path.Combine(truncated, "a", "whole.png"));
+        File.WriteAllBytes(Path.Combine(truncated, "a", "whole.png"), bytes[..(bytes.Length * 2 / 3)]);
+        Assert.Contains("whole.png: truncated or damaged image", Assert.Throws<ImcInputException>(() => ImageFolderReader.Load(truncated, Split.Test, 3, 8, 8)).Message);
+        var one = Synthetic.TempDir();
+        Png(Path.Combine(one, "only", "x.png"), 8, 8, (_, _) => new SKColor(1, 2, 3));
+        Assert.Contains("one class folder ('only')", Assert.Throws<ImcInputException>(() => ImageFolderReader.Load(one, Split.Test, 3, 8, 8)).Message);
     }
 
     [Fact]
