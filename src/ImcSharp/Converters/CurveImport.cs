@@ -94,10 +94,12 @@ public static class CurveImport
         long m = (1L << spec.Bits) - 1;
         int passCol = spec.PassColumn is null ? -1 : Col(spec.PassColumn, "pass_column");
         int missing = 0, failed = 0;
+        var failedValues = new SortedSet<string>(StringComparer.Ordinal);
         bool Failed(string[] row)
         {
             if (passCol < 0 || string.Equals(Cell(row, passCol), "pass", StringComparison.OrdinalIgnoreCase)) return false;
             failed++;
+            if (failedValues.Count < 5) failedValues.Add(Cell(row, passCol));
             return true;
         }
         // A saturated point stands for the top code in code units; converted back so ToCode maps it there.
@@ -148,7 +150,10 @@ public static class CurveImport
                 curves.Add(spec.WideColumnsAreCorners ? (header[c], "0", pts) : ("nominal", header[c], pts));
             }
         }
-        if (curves.Count == 0 || curves.All(c => c.Points.Count == 0)) throw new ImcInputException($"{csvPath}: no data points");
+        if (curves.Count == 0 || curves.All(c => c.Points.Count == 0))
+            throw new ImcInputException(failed > 0
+                ? $"{csvPath}: no data points: all {failed} rows fail pass_column '{spec.PassColumn}' (it keeps rows marked 'pass'; found {string.Join(", ", failedValues.Select(v => $"'{v}'"))})"
+                : $"{csvPath}: no data points: no row has a number in the output column(s)");
         foreach (var c in curves)
             if (c.Points.Count < 2)
                 throw new ImcInputException($"{csvPath}: curve corner '{c.Corner}' instance '{c.Instance}' has {c.Points.Count} point(s): expected at least 2");
@@ -275,19 +280,57 @@ public static class CurveImport
         throw new ImcInputException($"{path}: row {r + 2}, column '{header[col]}': '{cell}' is not a number");
     }
 
-    /// <summary>Comma-separated (or semicolon/tab) values with a header row; quotes around fields allowed.</summary>
+    /// <summary>
+    /// Comma-separated (or semicolon/tab) values with a header row, read as RFC 4180 says: a field
+    /// in double quotes may hold the separator and doubled quotes (""), a byte-order mark is
+    /// dropped, and the separator is the first of , ; tab found outside quotes in the header.
+    /// Blank lines stay (as rows without fields) so that row numbers in errors match the file.
+    /// </summary>
     public static (string[] Header, List<string[]> Rows) ReadCsv(string path)
     {
         if (!System.IO.File.Exists(path)) throw new ImcInputException($"{path}: CSV file not found");
-        // Blank lines stay (as rows without points) so that row numbers in errors match the file.
-        var lines = System.IO.File.ReadAllLines(path).ToList();
+        var lines = System.IO.File.ReadAllLines(path).ToList();      // detects and drops a UTF-8/16 BOM
         while (lines.Count > 0 && lines[^1].Trim().Length == 0) lines.RemoveAt(lines.Count - 1);
         if (lines.Count == 0) throw new ImcInputException($"{path}: the file is empty: expected a header row and data rows");
-        char sep = lines[0].Contains(',') ? ',' : lines[0].Contains(';') ? ';' : '\t';
-        string[] Split(string l) => l.Split(sep).Select(f => f.Trim().Trim('"').Trim()).ToArray();
-        var header = Split(lines[0]);
+        char sep = DetectSeparator(lines[0]);
+        var header = SplitCsvLine(lines[0], sep, path, 1);
         if (lines.Count == 1) throw new ImcInputException($"{path}: only a header row: expected data rows below it");
-        return (header, lines.Skip(1).Select(Split).ToList());
+        return (header, lines.Skip(1).Select((l, i) => l.Trim().Length == 0 ? Array.Empty<string>() : SplitCsvLine(l, sep, path, i + 2)).ToList());
+    }
+
+    static char DetectSeparator(string header)
+    {
+        bool quoted = false;
+        foreach (char ch in header)
+        {
+            if (ch == '"') quoted = !quoted;
+            else if (!quoted && ch is ',' or ';' or '\t') return ch;
+        }
+        return ',';
+    }
+
+    /// <summary>One CSV line's fields, unquoted and trimmed (see <see cref="ReadCsv"/>).</summary>
+    public static string[] SplitCsvLine(string line, char sep, string path = "", int row = 0)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false, wasQuoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (quoted)
+            {
+                if (ch != '"') field.Append(ch);
+                else if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+                else quoted = false;
+            }
+            else if (ch == '"' && field.ToString().Trim().Length == 0) { quoted = wasQuoted = true; field.Clear(); }
+            else if (ch == sep) { fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim()); field.Clear(); wasQuoted = false; }
+            else if (!(wasQuoted && char.IsWhiteSpace(ch))) field.Append(ch);
+        }
+        if (quoted) throw new ImcInputException($"{path}: row {row}: a quoted field is not closed (expected a closing \")");
+        fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim());
+        return fields.ToArray();
     }
 
     /// <summary>The CSV file a spec names, relative to the spec's folder.</summary>

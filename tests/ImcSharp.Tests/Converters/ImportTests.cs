@@ -360,4 +360,28 @@ public class ImportTests
         Assert.Equal(2, report.UnreachedCodes);
         Assert.Equal(3, report.CodesAtLowestInput);
     }
+
+    /// <summary>
+    /// CSV as RFC 4180 reads it: a quoted header holding the separator stays one column, doubled
+    /// quotes are one quote, a byte-order mark is not part of the first name, semicolons and tabs
+    /// separate where the header uses them, and an unclosed quote is one error naming the row.
+    /// </summary>
+    [Fact]
+    public void CsvFieldsAreReadAsRfc4180Says()
+    {
+        var dir = Synthetic.TempDir();
+        var quoted = Write(dir, "q.csv", "\uFEFF\"input, A\",\"code \"\"raw\"\"\" , other\n1e-6,\"3\",x\n");
+        var (header, rows) = CurveImport.ReadCsv(quoted);
+        Assert.Equal(new[] { "input, A", "code \"raw\"", "other" }, header);
+        Assert.Equal(new[] { "1e-6", "3", "x" }, rows[0]);
+        var semi = Write(dir, "s.csv", "a;\"b;c\"\n1;2\n\n3;4\n");
+        var (h2, r2) = CurveImport.ReadCsv(semi);
+        Assert.Equal(new[] { "a", "b;c" }, h2);
+        Assert.Equal(3, r2.Count);              // the blank line stays, so row numbers match the file
+        Assert.Equal(new[] { "3", "4" }, r2[2]);
+        Assert.Equal(new[] { "a", "b" }, CurveImport.ReadCsv(Write(dir, "t.csv", "a\tb\n1\t2\n")).Header);
+        var open = Write(dir, "o.csv", "a,b\n1,\"2\n");
+        Assert.Contains("row 2: a quoted field is not closed", Assert.Throws<ImcInputException>(() => CurveImport.ReadCsv(open)).Message);
+    }
 }
+
