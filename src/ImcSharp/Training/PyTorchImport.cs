@@ -16,6 +16,28 @@ namespace ImcSharp.Training;
 public static class PyTorchImport
 {
     /// <summary>
+    /// What a file named as a state dict is instead, by its first bytes: torch.save writes a zip
+    /// archive (PK); an ONNX model or a gzip file would otherwise get the unpickler's "saved using
+    /// the old PyTorch format", which does not say what to do. Null when it may be a state dict.
+    /// </summary>
+    static string? NotAStateDict(string path)
+    {
+        var head = new byte[4];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.Read(head, 0, 4);
+        if (n == 0) return "empty file: expected a PyTorch state dict (torch.save(model.state_dict(), path))";
+        if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return "a gzip-compressed file: decompress it first (gunzip), then import the .pt inside";
+        if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K') return null;
+        try
+        {
+            var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            if (onnx.Graph is { Node.Count: > 0 }) return "an ONNX model, not a PyTorch state dict: import it without --model (it brings its own graph), named .onnx";
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException) { }
+        return null;
+    }
+
+    /// <summary>
     /// Reads <paramref name="path"/> into a fresh <paramref name="spec"/> model. Every key must
     /// match one of the model's parameters and buffers in name and shape: otherwise one error lists
     /// the missing, unexpected and mis-shaped keys.
@@ -23,6 +45,7 @@ public static class PyTorchImport
     public static nn.Module<Tensor, Tensor> Load(string path, ModelSpec spec)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: state dict not found");
+        if (NotAStateDict(path) is { } what) throw new ImcInputException($"{path}: {what}");
         Hashtable stored;
         try { stored = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not ImcInputException)
