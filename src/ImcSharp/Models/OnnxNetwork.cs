@@ -382,9 +382,20 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         return x.reshape(outer, -1);
     }
 
+    /// <summary>
+    /// ONNX Reshape (0 keeps the input's size, -1 is inferred). A graph exported with a fixed
+    /// batch (shape [1, 400] after a 16x5x5 feature map) has its leading size taken as the batch:
+    /// when the fixed shape holds one export batch's elements and the input holds a whole number of
+    /// such batches, the leading size becomes the input's batch, so any batch size runs.
+    /// </summary>
     static Tensor Reshape(Tensor x, long[] shape)
     {
         var s = shape.Select((d, j) => d == 0 ? x.Sizes()[j] : d).ToArray();
+        if (s.Length > 0 && s.All(d => d > 0) && x.dim() > 0 && x.size(0) != s[0])
+        {
+            long perSample = s.Skip(1).Aggregate(1L, (a, d) => a * d);        // elements per sample of the fixed shape
+            if (s[0] * perSample != x.numel() && x.size(0) * perSample == x.numel()) s[0] = x.size(0);
+        }
         return x.reshape(s);
     }
 

@@ -201,4 +201,34 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains($"{name} holds NaN or infinite values", e.Message);
         Assert.False(File.Exists(ckpt));
     }
+
+    /// <summary>
+    /// A graph exported with a fixed batch (a Reshape to [1, 400] in place of LeNet-5's Flatten)
+    /// runs any batch size, as the graph with a free batch does (it failed every evaluation with
+    /// libtorch's shape error).
+    /// </summary>
+    [Fact]
+    public void AFixedBatchReshapeRunsAnyBatch()
+    {
+        using var scope = NewDisposeScope();
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
+        var flatten = model.Graph.Node.Single(n => n.OpType == "Flatten");
+        var shape = new Onnx.TensorProto { Name = "fixed_batch_shape", DataType = (int)Onnx.TensorProto.Types.DataType.Int64 };
+        shape.Dims.Add(2);
+        shape.Int64Data.Add(new long[] { 1, 400 });
+        model.Graph.Initializer.Add(shape);
+        flatten.OpType = "Reshape";
+        flatten.Attribute.Clear();
+        flatten.Input.Add("fixed_batch_shape");
+        var path = Path.Combine(Synthetic.TempDir(), "fixed-batch.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var x = rand(new long[] { 3, 1, 28, 28 }, generator: new Generator(5));
+        using var g = no_grad();
+        using var free = OnnxNetwork.Load(Fixture("lenet5.onnx"));
+        using var fixedBatch = OnnxNetwork.Load(path);
+        free.eval();
+        fixedBatch.eval();
+        Assert.True(TensorAssert.Same(free.call(x), fixedBatch.call(x)));
+    }
 }
+
