@@ -51,7 +51,11 @@ public sealed class ImportSettings : ImcSettings
 }
 
 /// <summary>JSON result of `imc import`.</summary>
-public sealed record ModelImportReport(string Source, string Checkpoint, string Model, int InChannels, int Height, int Width, int Classes, float[] Mean, float[] Std, long Parameters);
+public sealed record ModelImportReport(string Source, string Checkpoint, string Model, int InChannels, int Height, int Width, int Classes, float[] Mean, float[] Std, long Parameters)
+{
+    /// <summary>ONNX imports: the largest |output difference| against ONNX Runtime on the cross-check's images (see OnnxCrossCheck).</summary>
+    public double? OnnxRuntimeMaxAbsDifference { get; init; }
+}
 
 public sealed class ImportCommand : Command<ImportSettings>
 {
@@ -95,11 +99,15 @@ public sealed class ImportCommand : Command<ImportSettings>
         // One forward pass checks the graph runs on this input size before anything is written.
         network.eval();
         using (TorchSharp.torch.no_grad()) network.call(TorchSharp.torch.zeros(1, c, h, w)).Dispose();
+        var (difference, scale) = OnnxCrossCheck.Compare(s.Model, network, c, h, w);
+        if (!(difference <= OnnxCrossCheck.Tolerance * Math.Max(1, scale)))
+            throw new ImcInputException($"{s.Model}: ImcSharp's outputs differ from ONNX Runtime's by {difference:G3} (outputs up to {scale:G3}; tolerance {OnnxCrossCheck.Tolerance:G2} of that): the graph is misread, so it is not imported");
         Checkpoint.SaveImported(s.OutputFile!, s.Model, "onnx", spec, norm, dataset, network);
         long parameters = network.parameters().Sum(p => p.numel());
         var layers = network.named_children().Count(m => m.module is Nn.FloatConv2d or TorchSharp.Modules.Conv2d or TorchSharp.Modules.Linear);
         AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(s.Model)}[/] (ONNX, {layers} weight layers, {parameters:N0} parameters, {c}x{h}x{w} -> {classes}): {Markup.Escape(s.OutputFile!)}");
-        if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile!, ModelSpec.OnnxName, c, h, w, classes, norm.Mean, norm.Std, parameters));
+        AnsiConsole.MarkupLine($"ONNX Runtime agrees: largest output difference {difference:G3} over {OnnxCrossCheck.Samples} images (outputs up to {scale:G3})");
+        if (s.Json is not null) IO.Json.WriteFile(s.Json, new ModelImportReport(s.Model, s.OutputFile!, ModelSpec.OnnxName, c, h, w, classes, norm.Mean, norm.Std, parameters) { OnnxRuntimeMaxAbsDifference = difference });
         return 0;
     }
 

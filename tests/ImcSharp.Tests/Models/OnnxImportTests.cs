@@ -230,5 +230,26 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
         fixedBatch.eval();
         Assert.True(TensorAssert.Same(free.call(x), fixedBatch.call(x)));
     }
+
+    /// <summary>
+    /// The import's cross-check against ONNX Runtime: every committed fixture agrees within float32
+    /// rounding (under 1e-6 of its outputs' scale); a network that computes something else (one
+    /// weight changed, as a misread attribute would) is far outside the tolerance.
+    /// </summary>
+    [Theory]
+    [InlineData("lenet5.onnx", 1, 28, 28)]
+    [InlineData("resnet20.onnx", 1, 28, 28)]
+    [InlineData("depthwise.onnx", 3, 16, 16)]
+    [InlineData("concat.onnx", 1, 8, 8)]
+    public void TheImportCrossCheckAgreesOnEveryFixtureAndCatchesAMisreading(string name, int c, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        using var net = OnnxNetwork.Load(Fixture(name));
+        var (difference, scale) = ImcSharp.Cli.OnnxCrossCheck.Compare(Fixture(name), net, c, h, w);
+        Assert.True(difference <= 1e-6 * Math.Max(1, scale), $"{name}: {difference:G3}");
+        using (no_grad()) net.parameters().First().view(-1)[0].add_(1.0);
+        var (misread, scale2) = ImcSharp.Cli.OnnxCrossCheck.Compare(Fixture(name), net, c, h, w);
+        Assert.True(misread > ImcSharp.Cli.OnnxCrossCheck.Tolerance * Math.Max(1, scale2), $"{name}: a changed weight gave only {misread:G3}");
+    }
 }
 
