@@ -105,6 +105,7 @@ public sealed record HardwareConfig
         HardwareConfig cfg;
         try
         {
+            Json.RejectNullElements(json, source);
             cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Json.Strict) ?? throw new ImcInputException($"{source}: expected a JSON object");
         }
         catch (JsonException e)

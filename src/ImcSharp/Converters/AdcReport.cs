@@ -37,8 +37,15 @@ public static class AdcConfigFile
         if (!File.Exists(path)) throw new ImcInputException($"{path}: ADC config not found");
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ImcInputException($"{path}: expected a JSON object");
-            string name = node["name"]?.GetValue<string>() ?? Path.GetFileNameWithoutExtension(path);
+            var json = File.ReadAllText(path);
+            Json.RejectNullElements(json, path);
+            var node = JsonNode.Parse(json) as JsonObject ?? throw new ImcInputException($"{path}: expected a JSON object");
+            string name = node["name"] switch
+            {
+                null => Path.GetFileNameWithoutExtension(path),
+                JsonValue v when v.TryGetValue<string>(out var text) && text.Length > 0 => text,
+                _ => throw new ImcInputException($"{path}: name: expected a non-empty string"),
+            };
             node.Remove("name");
             node.Remove("description");
             var adcNode = node["adc"] is JsonObject inner ? inner : node;

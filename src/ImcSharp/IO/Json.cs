@@ -23,6 +23,8 @@ public static class Json
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.Strict,
+        // null where a field is not optional (a file name, a kind) is an error here, not a crash later.
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>One clear error for a JSON failure: the source, the field path, then what went wrong.</summary>
@@ -97,12 +99,48 @@ public static class Json
         if (!File.Exists(path)) throw new ImcInputException($"{path}: {what} not found");
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), options ?? Options)
+            var text = File.ReadAllText(path);
+            RejectNullElements(text, path);
+            return JsonSerializer.Deserialize<T>(text, options ?? Options)
                    ?? throw new ImcInputException($"{path}: expected a JSON object, found null");
         }
         catch (JsonException e)
         {
             throw InputError(e, path);
+        }
+    }
+
+    /// <summary>
+    /// A null inside a list ("corners": [null], "instances": [null]) is one error naming it: no list
+    /// of a config or data file holds nulls, and the records' readers would meet a null element
+    /// only later, as a crash. The one exception is a population file's "thresholds", where null
+    /// is a transition never reached. Text that is not JSON is left to the deserializer's own error.
+    /// </summary>
+    public static void RejectNullElements(string json, string source)
+    {
+        System.Text.Json.Nodes.JsonNode? root;
+        try { root = System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }); }
+        catch (JsonException) { return; }
+        if (FirstNullElement(root, "") is { } at) throw new ImcInputException($"{source}: {at}: null in a list: expected a value");
+    }
+
+    static string? FirstNullElement(System.Text.Json.Nodes.JsonNode? node, string at)
+    {
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject o:
+                foreach (var (k, v) in o)
+                    if (k != "thresholds" && FirstNullElement(v, at.Length == 0 ? k : $"{at}.{k}") is { } found) return found;
+                return null;
+            case System.Text.Json.Nodes.JsonArray a:
+                for (int i = 0; i < a.Count; i++)
+                {
+                    if (a[i] is null) return $"{at}[{i}]";
+                    if (FirstNullElement(a[i], $"{at}[{i}]") is { } found) return found;
+                }
+                return null;
+            default:
+                return null;
         }
     }
 
