@@ -100,7 +100,8 @@ public static class Convolution2d
     public static string? KernelFailure { get; private set; }
 
     /// <summary>
-    /// Runs <see cref="SelfCheck"/> once (IMC_CONV_KERNELS=gemm skips it: GEMMs). On a failure it
+    /// Runs <see cref="SelfCheck"/> once (IMC_CONV_KERNELS=gemm skips it for GEMMs, =libtorch for
+    /// libtorch's kernels, unchecked). On a failure it
     /// also turns libtorch's oneDNN convolutions off for the process
     /// (at::Context::setUserEnabledMkldnn(false)), so that torch's own Conv2d modules, in a model
     /// the library did not build, fall back to libtorch's reference kernel: right, and slower.
@@ -109,7 +110,9 @@ public static class Convolution2d
     static bool CheckKernels()
     {
         DisableNnpack();
-        KernelFailure = Environment.GetEnvironmentVariable("IMC_CONV_KERNELS") == "gemm" ? "IMC_CONV_KERNELS=gemm" : SelfCheck();
+        var choice = Environment.GetEnvironmentVariable("IMC_CONV_KERNELS");
+        if (choice == "libtorch") return true;          // trusted without the check: benchmarks, CPUs known right
+        KernelFailure = choice == "gemm" ? "IMC_CONV_KERNELS=gemm" : SelfCheck();
         if (KernelFailure is null) return true;
         if (SetMkldnn(false)) KernelFailure += "; oneDNN turned off";
         return false;
