@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ImcSharp.Data;
 using ImcSharp.Evaluation;
 using ImcSharp.Training;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ImcSharp.Cli.Commands;
@@ -36,6 +37,10 @@ public sealed class EvalSettings : DataSettings
     [Description("With --hw: global corners; chip k is drawn in corner k mod G and each corner is reported on its own.")]
     [DefaultValue(5)]
     public int Corners { get; init; } = 5;
+
+    [CommandOption("--yes")]
+    [Description("Start a hardware evaluation estimated to take over an hour (the plan line says how long, from one chip timed before the run).")]
+    public bool Yes { get; init; }
 
     [CommandOption("--results <JSONL>")]
     [Description("With --hw: append each finished chip here; a rerun with the same file skips finished chips (resume).")]
@@ -101,6 +106,10 @@ public sealed class EvalCommand : Command<EvalSettings>
             using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit, shape);
             CheckShape(s.Checkpoint, info, test, dataset);
             ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+            var estimate = WorkPlan.EstimateChips(model, test, info.Normalization, s.FirstChip, s.Chips);
+            AnsiConsole.MarkupLine(Markup.Escape($"plan: {s.Chips} chips x {test.Count} images on {config.Name}: about {WorkPlan.Show(estimate)} (from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
+            if (estimate > WorkPlan.ConfirmAbove && !s.Yes)
+                throw new ImcInputException($"--chips {s.Chips} x {test.Count} images: about {WorkPlan.Show(estimate)} estimated: add --yes to start a run over an hour, or give fewer --chips or a --test-limit");
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",
