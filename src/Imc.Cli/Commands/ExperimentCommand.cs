@@ -42,6 +42,10 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var stem = s.Quick ? "results-quick" : "results";
         var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}";
+        var planned = s.Quick ? spec.QuickSubset() : spec;
+        // Each cell: a model on an array mode at a resolution, float and aware, over its chips (test_images 0: the whole test set).
+        var cells = planned.Models.Sum(m => planned.ArrayModes.Count * planned.AdcBits.Count * (long)(m.Chips ?? planned.Chips) * Math.Max(1, planned.Seeds.Count));
+        AnsiConsole.MarkupLine(Markup.Escape($"plan: {planned.Models.Count} model(s) x {planned.ArrayModes.Count} array mode(s) x {planned.AdcBits.Count} resolution(s) x {Math.Max(1, planned.Seeds.Count)} seed(s): {cells:N0} chip evaluations per row (float and aware; test images per model: {string.Join(", ", planned.Models.Select(m => m.TestImages == 0 ? "all" : m.TestImages.ToString()))})"));
         var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken, s.Device);
         var md = Report(result, command, outDir);
         IO.AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".md"), md);

@@ -58,6 +58,8 @@ public sealed class SweepCommand : Command<SweepSettings>
         var shard = s.Shard is null ? Shard.All : Shard.Parse(s.Shard);
         var spec = SweepSpec.Load(s.Spec);
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
+        int points = spec.Points().Count, mine = spec.Points().Where((_, k) => k % shard.Count == shard.Index).Count();
+        AnsiConsole.MarkupLine(Markup.Escape($"plan: {mine} of {points} points x {spec.Chips} chips x {(spec.TestImages == 0 ? "all" : spec.TestImages.ToString())} test images ({string.Join(", ", spec.Training)} training per point)"));
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
             ConsoleProgress.Log, cancellationToken, s.Device), hideCompleted: true);
         if (shard.Count == 1) Finish(spec, results, outDir, s.Json);
