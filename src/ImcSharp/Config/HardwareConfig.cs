@@ -138,7 +138,10 @@ public sealed record HardwareConfig
     {
         foreach (var (key, value) in patch)
         {
-            if (value is JsonObject po && target[key] is JsonObject to) Merge(to, po);
+            // A range is one setting chosen by its mode: an override that names a mode brings its own
+            // fields (the defaults' absolute min/max would not apply to a calibrated layer).
+            bool whole = key == "range" && value is JsonObject r && r.ContainsKey("mode");
+            if (!whole && value is JsonObject po && target[key] is JsonObject to) Merge(to, po);
             else target[key] = value?.DeepClone();
         }
     }

@@ -51,4 +51,25 @@ public class HardwareConfigTests
         Assert.Equal(0.5, cfg.For("fc1").Adc.Range.Fraction);
         Assert.Equal(7, cfg.For("fc2").Adc.Bits);
     }
+
+    /// <summary>
+    /// A layer that names a range mode takes that range whole: defaults with an absolute range
+    /// (min, max) and a layer calibrated give that layer a calibrated range without min and max
+    /// (which a calibrated range refuses); another layer keeps the absolute range.
+    /// </summary>
+    [Fact]
+    public void ALayerRangeWithAModeReplacesTheDefaultRange()
+    {
+        var cfg = HardwareConfig.Parse("""
+            {"core": {"subtract": "digital"}, "adc": {"bits": 7, "range": {"mode": "absolute", "min": 0, "max": 1e-5}},
+             "layers": {"fc1": {"adc": {"range": {"mode": "calibrated", "method": "mse"}}}}}
+            """);
+        var fc1 = cfg.For("fc1").Adc.Range;
+        Assert.Equal(AdcRangeMode.Calibrated, fc1.Mode);
+        Assert.Null(fc1.Min);
+        Assert.Equal(RangeMethod.Mse, fc1.Method);
+        Assert.Equal(AdcRangeMode.Absolute, cfg.For("fc2").Adc.Range.Mode);
+        Assert.Equal(1e-5, cfg.For("fc2").Adc.Range.Max);
+    }
 }
+
