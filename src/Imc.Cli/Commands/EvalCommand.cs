@@ -106,10 +106,9 @@ public sealed class EvalCommand : Command<EvalSettings>
             using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit, shape);
             CheckShape(s.Checkpoint, info, test, dataset);
             ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
-            var estimate = WorkPlan.EstimateChips(model, test, info.Normalization, s.FirstChip, s.Chips);
+            var estimate = WorkPlan.Probe(model, test, info.Normalization, s.FirstChip).For(s.Chips, test.Count);
             AnsiConsole.MarkupLine(Markup.Escape($"plan: {s.Chips} chips x {test.Count} images on {config.Name}: about {WorkPlan.Show(estimate)} (from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
-            if (estimate > WorkPlan.ConfirmAbove && !s.Yes)
-                throw new ImcInputException($"--chips {s.Chips} x {test.Count} images: about {WorkPlan.Show(estimate)} estimated: add --yes to start a run over an hour, or give fewer --chips or a --test-limit");
+            WorkPlan.Confirm(estimate, s.Yes, $"--chips {s.Chips} x {test.Count} images", "give fewer --chips or a --test-limit");
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",

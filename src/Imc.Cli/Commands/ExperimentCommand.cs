@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using ImcSharp.Config;
+using ImcSharp.Data;
 using ImcSharp.Experiments;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -29,6 +31,10 @@ public sealed class ApproxAdcSettings : ImcSettings
     [CommandOption("--json <PATH>")]
     [Description("Write the results (rows, variation study, resolution budget) as JSON to PATH.")]
     public string? Json { get; init; }
+
+    [CommandOption("--yes")]
+    [Description("Start a run whose chip evaluations are estimated to take over an hour (the plan line says how long, from a chip of each model timed before the run; finished work in --out is reused, so a resumed run takes less).")]
+    public bool Yes { get; init; }
 }
 
 /// <summary>`imc experiment approx-adc`: the headline experiment, table, plots and JSON.</summary>
@@ -41,11 +47,12 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         // Quick and full runs share one directory, so the full run reuses the quick run's work.
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         var stem = s.Quick ? "results-quick" : "results";
-        var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}";
+        var command = $"./imc experiment approx-adc --config {s.Config}{(s.Quick ? " --quick" : "")}{(s.Out is null ? "" : $" --out {s.Out}")}{(s.Yes ? " --yes" : "")}";
         var planned = s.Quick ? spec.QuickSubset() : spec;
         // Each cell: a model on an array mode at a resolution, float and aware, over its chips (test_images 0: the whole test set).
         var cells = planned.Models.Sum(m => planned.ArrayModes.Count * planned.AdcBits.Count * (long)(m.Chips ?? planned.Chips) * Math.Max(1, planned.Seeds.Count));
         AnsiConsole.MarkupLine(Markup.Escape($"plan: {planned.Models.Count} model(s) x {planned.ArrayModes.Count} array mode(s) x {planned.AdcBits.Count} resolution(s) x {Math.Max(1, planned.Seeds.Count)} seed(s): {cells:N0} chip evaluations per row (float and aware; test images per model: {string.Join(", ", planned.Models.Select(m => m.TestImages == 0 ? "all" : m.TestImages.ToString()))})"));
+        Estimate(planned, s);
         var result = Run(spec, s.Quick, outDir, s.Data, cancellationToken, s.Device);
         var md = Report(result, command, outDir);
         IO.AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".md"), md);
@@ -54,6 +61,30 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         AnsiConsole.WriteLine(result.Table);
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, stem + ".md"))}[/] and {result.Plots.Count} plot files in {result.Seconds / 60:F1} min");
         return 0;
+    }
+
+    /// <summary>
+    /// The plan's time: every chip evaluation of the run, timed per model on a chip of the first
+    /// array mode at the top resolution (training comes on top; finished work is reused, so a
+    /// resumed run takes less); refused past an hour without --yes.
+    /// </summary>
+    static void Estimate(ApproxAdcSpec run, ApproxAdcSettings s)
+    {
+        using var train = DatasetCatalog.Load(run.Dataset, s.Data, Split.Train);
+        using var testAll = DatasetCatalog.Load(run.Dataset, s.Data, Split.Test);
+        var total = TimeSpan.Zero;
+        long evaluations = 0;
+        var design = HardwareConfig.Load(run.ArrayModes[0].Hardware);
+        design = design with { Adc = design.Adc.WithBits(run.AdcBits.Max()) };
+        foreach (var m in run.Models)
+        {
+            using var test = testAll.Take(m.TestImages > 0 ? Math.Min(m.TestImages, testAll.Count) : testAll.Count);
+            if (WorkPlan.ProbeUntrained(m.Model, train, test, design) is not { } chip) return;
+            total += chip.For(run.ChipEvaluations(m), test.Count);
+            evaluations += run.ChipEvaluations(m);
+        }
+        AnsiConsole.MarkupLine(Markup.Escape($"plan: {evaluations:N0} chip evaluations in all: about {WorkPlan.Show(total)}, training on top (a chip of each model timed here on {run.ArrayModes[0].Name})"));
+        WorkPlan.Confirm(total, s.Yes, $"{evaluations:N0} chip evaluations", "run --quick, or give fewer chips or test_images in the spec");
     }
 
     public static ApproxAdcResult Run(ApproxAdcSpec spec, bool quick, string outDir, string? data, CancellationToken cancel, string device = "cpu") =>

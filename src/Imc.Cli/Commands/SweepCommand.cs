@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using ImcSharp.Data;
 using ImcSharp.Sweeps;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -36,6 +39,10 @@ public sealed class SweepSettings : ImcSettings
     [CommandOption("--json <PATH>")]
     [Description("Write the finished points as a JSON array to PATH.")]
     public string? Json { get; init; }
+
+    [CommandOption("--yes")]
+    [Description("Start a sweep whose chip evaluations are estimated to take over an hour (the plan line says how long, from a chip of the first unfinished point timed before the run).")]
+    public bool Yes { get; init; }
 }
 
 /// <summary>
@@ -60,6 +67,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         var outDir = s.Out ?? Path.Combine("runs", spec.Name);
         int points = spec.Points().Count, mine = spec.Points().Where((_, k) => k % shard.Count == shard.Index).Count();
         AnsiConsole.MarkupLine(Markup.Escape($"plan: {mine} of {points} points x {spec.Chips} chips x {(spec.TestImages == 0 ? "all" : spec.TestImages.ToString())} test images ({string.Join(", ", spec.Training)} training per point)"));
+        Estimate(spec, shard, outDir, s);
         var results = ConsoleProgress.Run(p => SweepRunner.Run(spec, outDir, shard, s.Data, p,
             ConsoleProgress.Log, cancellationToken, s.Device), hideCompleted: true);
         if (shard.Count == 1) Finish(spec, results, outDir, s.Json);
@@ -69,6 +77,26 @@ public sealed class SweepCommand : Command<SweepSettings>
             if (s.Json is not null) IO.Json.WriteFile(s.Json, results);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The plan's time: the unfinished points' chips, timed on a chip of the first one (training
+    /// comes on top); refused past an hour without --yes.
+    /// </summary>
+    static void Estimate(SweepSpec spec, Shard shard, string outDir, SweepSettings s)
+    {
+        var done = SweepRunner.Read(Path.Combine(outDir, shard.FileName)).Select(r => r.Id).ToHashSet();
+        var left = spec.Points().Where((p, k) => shard.Owns(k) && !done.Contains(p.Id)).ToList();
+        if (left.Count == 0) return;
+        using var train = DatasetCatalog.Load(spec.Dataset, s.Data, Split.Train);
+        using var testAll = DatasetCatalog.Load(spec.Dataset, s.Data, Split.Test);
+        using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
+        var first = left[0];
+        var hw = SweepRunner.Hardware(HardwareConfig.Load(spec.Hardware), AdcConfigFile.Load(spec.Adcs[first.Adc]).Config, first);
+        if (WorkPlan.ProbeUntrained(spec.Model, train, test, hw) is not { } chip) return;
+        var estimate = chip.For((long)left.Count * spec.Chips, test.Count);
+        AnsiConsole.MarkupLine(Markup.Escape($"plan: {left.Count} unfinished points' chips: about {WorkPlan.Show(estimate)}, training on top (a chip of {first.Id} timed here on {Math.Min(test.Count, WorkPlan.ProbeImages)} images)"));
+        WorkPlan.Confirm(estimate, s.Yes, $"{left.Count} points x {spec.Chips} chips x {test.Count} images", "give fewer chips or test_images in the spec, or a --shard");
     }
 
     static int Merge(SweepSpec spec, string specPath, string? outOption, string? json, bool partial)

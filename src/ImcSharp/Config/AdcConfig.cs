@@ -139,6 +139,32 @@ public sealed record AdcConfig
     public bool Equals(AdcConfig? other) => other is not null && IO.Json.Serialize(this) == IO.Json.Serialize(other);
     public override int GetHashCode() => IO.Json.Serialize(this).GetHashCode(StringComparison.Ordinal);
 
+    /// <summary>
+    /// A range field set away from its default that the chosen mode never reads is an error: the
+    /// designer meant something by it (a fraction on a calibrated range, min/max on an auto one).
+    /// A field left at its default changes nothing, so written configs (every field) read back.
+    /// </summary>
+    void ValidateUnusedRangeFields(ConfigErrors e, string at)
+    {
+        var r = Range;
+        var defaults = new AdcRange();
+        var mode = IO.Json.Name(r.Mode.ToString());
+        bool calibrated = r.Mode == AdcRangeMode.Calibrated;
+        void Unused(string field, object value, string readBy) =>
+            e.Add(at + "range." + field, value, $"is read only by {readBy}, not {mode}{(calibrated ? $" with method {IO.Json.Name(r.Method.ToString())}" : "")}: remove it or change the range");
+        if (r.Mode != AdcRangeMode.Absolute)
+        {
+            if (r.Min is { } min) Unused("min", min, "range mode absolute");
+            if (r.Max is { } max) Unused("max", max, "range mode absolute");
+        }
+        if (r.Mode != AdcRangeMode.Auto && r.Fraction != defaults.Fraction) Unused("fraction", r.Fraction, "range mode auto");
+        if (!(calibrated && r.Method == RangeMethod.Percentile) && r.Percentile != defaults.Percentile)
+            Unused("percentile", r.Percentile, "range mode calibrated with method percentile");
+        if (!calibrated && r.Method != defaults.Method) Unused("method", IO.Json.Name(r.Method.ToString()), "range mode calibrated");
+        if (!calibrated && r.Asymmetric) Unused("asymmetric", true, "range mode calibrated with method mse");
+        if (!calibrated && r.PerSlice != defaults.PerSlice) Unused("per_slice", false, "range mode calibrated (the other modes give every slice the same range)");
+    }
+
     public void Validate(ConfigErrors e, string at)
     {
         if (!AdcKinds.TryGet(Kind, out var arch))
@@ -147,7 +173,7 @@ public sealed record AdcConfig
             return;
         }
         e.Range(at + "bits", Bits, 1, 16);
-        if (Range.Mode is AdcRangeMode.Auto or AdcRangeMode.Calibrated && !(Range.Fraction > 0 && Range.Fraction <= 100))
+        if (Range.Mode == AdcRangeMode.Auto && !(Range.Fraction > 0 && Range.Fraction <= 100))
             e.Add(at + "range.fraction", Range.Fraction, "expected 0 < fraction <= 100");
         if (Range.Mode == AdcRangeMode.Calibrated && !(Range.Percentile > 0 && Range.Percentile <= 100))
             e.Add(at + "range.percentile", Range.Percentile, "expected 0 < percentile <= 100");
@@ -156,13 +182,7 @@ public sealed record AdcConfig
             if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute", "needs both min and max (physical units)");
             else if (!(Range.Max > Range.Min)) e.Add(at + "range.max", Range.Max, $"must exceed range.min ({Range.Min})");
         }
-        else
-        {
-            // Ignored by every other mode: a designer who set them meant an absolute range.
-            var mode = IO.Json.Name(Range.Mode.ToString());
-            if (Range.Min is { } min) e.Add(at + "range.min", min, $"is read only by range mode absolute, not {mode}: remove it or set mode absolute");
-            if (Range.Max is { } max) e.Add(at + "range.max", max, $"is read only by range mode absolute, not {mode}: remove it or set mode absolute");
-        }
+        ValidateUnusedRangeFields(e, at);
         e.Sigma(at + "variation.gain_sigma_global", Variation.GainSigmaGlobal);
         e.Sigma(at + "variation.offset_sigma_global", Variation.OffsetSigmaGlobal);
         e.Sigma(at + "variation.gain_sigma_local", Variation.GainSigmaLocal);

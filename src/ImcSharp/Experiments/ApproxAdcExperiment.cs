@@ -55,7 +55,6 @@ public static class ApproxAdcExperiment
         foreach (var m in run.Models)
         {
             using var test = m.TestImages > 0 ? testAll.Take(m.TestImages) : testAll.Take(testAll.Count);
-            int topBits = run.AdcBits.Max();
             foreach (long seed in run.TrainingSeeds)
             {
                 bool firstSeed = seed == run.TrainingSeeds[0];
@@ -68,7 +67,7 @@ public static class ApproxAdcExperiment
                     var baseCfg = HardwareConfig.Load(array.Hardware);
                     foreach (int bits in run.AdcBits)
                     {
-                        int chips = m.Chips ?? (bits < topBits && run.LowerResolutionChips is int lower ? lower : run.Chips);
+                        int chips = run.ChipsAt(m, bits);
                         var approx = baseCfg with { Name = $"{baseCfg.Name}-{bits}b", Adc = baseCfg.Adc.WithBits(bits) };
                         // Named corners (or a population's) are the corners; otherwise the spec's count of random global draws.
                         var mc = new MonteCarloOptions { Chips = chips, Corners = Math.Min(run.Corners, chips), Reference = false, CornerNames = Converters.AdcFactory.CornerNames(approx.Adc), Device = device };

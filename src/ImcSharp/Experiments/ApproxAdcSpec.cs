@@ -133,6 +133,22 @@ public sealed record ApproxAdcSpec
         e.ThrowIfAny(Source);
     }
 
+    /// <summary>Chips model <paramref name="m"/> is evaluated on at resolution <paramref name="bits"/>.</summary>
+    public int ChipsAt(ExperimentModel m, int bits) =>
+        m.Chips ?? (bits < AdcBits.Max() && LowerResolutionChips is int lower ? lower : Chips);
+
+    /// <summary>
+    /// Chip evaluations a run makes for model <paramref name="m"/>: per seed, array mode and
+    /// resolution, seven sets (float and aware networks on ideal, calibrated and approximate
+    /// converters, and the network aware-trained on ideal ones), plus the variation study's set.
+    /// </summary>
+    public long ChipEvaluations(ExperimentModel m)
+    {
+        long cells = (long)ArrayModes.Count * TrainingSeeds.Count * AdcBits.Sum(b => 7L * ChipsAt(m, b));
+        // The variation study runs on the first seed and the first resolution.
+        return cells + (VariationStudy ? (long)ArrayModes.Count * ChipsAt(m, AdcBits[0]) : 0);
+    }
+
     /// <summary>The subset --quick runs.</summary>
     public ApproxAdcSpec QuickSubset() => this with
     {
