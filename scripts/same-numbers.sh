@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Numbers a refactoring must not change: every shipped ADC config's statistics (imc adc show),
 # every shipped design's price (imc cost, LeNet-5) and Monte Carlo accuracy on four designs
-# (imc eval --hw, 3 chips, 1,000 test images). Writes one JSON per check into OUTDIR without
+# (imc eval --hw, 3 chips, 1,000 test images) and one short aware epoch on four. Writes one JSON per check into OUTDIR without
 # timings; compare two runs with `diff -r OUT1 OUT2`.
 # Usage: scripts/same-numbers.sh OUTDIR CHECKPOINT   (CHECKPOINT: a LeNet-5 trained on Fashion-MNIST)
 set -euo pipefail
@@ -32,4 +32,12 @@ for f in configs/puma-reference.json experiments/hw/current-rram-cco.json experi
   n="eval-$(basename "$f" .json)"
   $imc eval --checkpoint "$ckpt" --hw "$f" --chips 3 --test-limit 1000 --calibration-images 500 --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
 done
+# One short aware epoch (peripheral-aware training: the surrogate, gates and straight-through nodes)
+# on four designs: its loss and accuracy history.
+for f in configs/puma-reference.json experiments/hw/current-rram-cco.json experiments/hw/charge-cap-sar-realistic.json experiments/hw/current-rram-cco-realistic.json; do
+  n="aware-$(basename "$f" .json)"
+  $imc train --hw "$f" --init "$ckpt" --epochs 1 --train-limit 1000 --test-limit 500 --calibration-images 200 \
+    --out "$out/aware/$n" --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
+done
+rm -rf "$out/aware"
 ls "$out" | grep -c json

@@ -16,7 +16,12 @@ namespace ImcSharp.Crossbar;
 /// on an AMD EPYC (family 26) some return wrong values (see <see cref="Convolution2d"/>).
 /// </summary>
 public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, long[] Stride, long[] Padding, long[] Dilation)
+    : IInputVectors
 {
+    Tensor IInputVectors.ToRows(Tensor x) => Unfold(x);
+    Tensor IInputVectors.FromRows(Tensor y, Tensor x) => ToImages(y, x);
+    long IInputVectors.RowsPerSample(Tensor x) => Pixels(x);
+
     /// <summary>Rows per input vector: C kh kw.</summary>
     public long Inputs => Channels * KernelH * KernelW;
     long PerChannel => KernelH * KernelW;

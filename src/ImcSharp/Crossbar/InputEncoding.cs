@@ -29,7 +29,7 @@ public static class InputEncoding
     }
 
     /// <summary>
-    /// The value of the training surrogate's inputs (see <c>Nn.StraightThrough.Inputs</c>): with
+    /// The value of the training surrogate's inputs (see <c>Nn.Aware.StraightThrough.Inputs</c>): with
     /// c = clamp(x, -q s or 0, q s), c + (Quantize(c) s - c), i.e. the quantized input Quantize(x) s
     /// (to float32 rounding), as float32 operations on c, so that a gradient may be taken as the
     /// identity on c. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,

@@ -41,7 +41,7 @@ public static class WeightSlicing
     /// <summary>
     /// The weights' quantization residual Quantize(W) s - W (float32, no gradient): what the training
     /// surrogate adds to its weights so their value is the quantized one while their gradient stays
-    /// the identity (see <c>Nn.StraightThrough.Weights</c>). <paramref name="kernels"/>: max|W| and the
+    /// the identity (see <c>Nn.Aware.StraightThrough.Weights</c>). <paramref name="kernels"/>: max|W| and the
     /// residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers) where it
     /// applies; otherwise torch's operations.
     /// </summary>

@@ -2,6 +2,7 @@ using ImcSharp.Config;
 using ImcSharp.Converters;
 using ImcSharp.Crossbar;
 using ImcSharp.Nn;
+using ImcSharp.Nn.Aware;
 using ImcSharp.Tests.Crossbar;
 using TorchSharp;
 using TorchSharp.Modules;

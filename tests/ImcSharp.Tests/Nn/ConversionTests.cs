@@ -1,4 +1,5 @@
 using ImcSharp.Config;
+using ImcSharp.Crossbar;
 using ImcSharp.Models;
 using ImcSharp.Nn;
 using TorchSharp;
@@ -26,7 +27,7 @@ public class ConversionTests
             for (long r = r0; r < r0 + rows; r++)
                 for (long j = 0; j < js; j++)
                     if (((t * B + r) * js + j) % stride == 0) expected.Add((t * rows + r - r0) * J + columns[j]);
-        using var kept = AnalogLayer.KeptPositions(stride, tp, B, r0, rows, columns, J);
+        using var kept = RangeCalibration.KeptPositions(stride, tp, B, r0, rows, columns, J);
         Assert.Equal(expected, kept.data<long>().ToArray());
     }
 

@@ -2,7 +2,7 @@ using ImcSharp.Crossbar;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ImcSharp.Nn;
+namespace ImcSharp.Nn.Aware;
 
 /// <summary>
 /// The straight-through pieces of peripheral-aware training (see <see cref="AnalogLayer"/>), giving

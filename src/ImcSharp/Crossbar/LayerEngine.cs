@@ -1,0 +1,104 @@
+using ImcSharp.Config;
+using ImcSharp.Converters;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Crossbar;
+
+/// <summary>
+/// What a layer hands the engine besides its chip: its name (for errors), hardware, how samples
+/// become input vectors, the input quantizer, the weight matrix's width K, the bias, whether the
+/// CPU kernels may run, and an optional probe of the pre-ADC partial sums.
+/// </summary>
+public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVectors Vectors, QuantizedInput Input, long Inputs,
+    Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
+
+/// <summary>
+/// The one place a layer's hardware path runs, in chunks of samples so its temporaries stay
+/// cache-sized: inputs quantized per element, then the chip (<see cref="AnalogMvm"/>: digits,
+/// array stage, ADCs, digital back end) or, without a chip, the quantized reference
+/// (<see cref="QuantizedReference"/>); outputs rescaled by s_w s_x and the bias added.
+/// </summary>
+public static class LayerEngine
+{
+    /// <summary>Bytes of intermediate data per chunk of samples.</summary>
+    const long ChunkBytes = 12L << 20;
+
+    /// <summary>
+    /// The layer's output for samples <paramref name="x"/> on <paramref name="chip"/> (null: the
+    /// quantized reference with weights <paramref name="wq"/>); with <paramref name="gradient"/>,
+    /// also the ADC gate [T, rows, N] of every input vector. A stack of K chips takes K blocks of
+    /// samples, block k on chip k.
+    /// </summary>
+    public static (Tensor Y, Tensor? Gate) Run(LayerWiring layer, ProgrammedLayer? chip, (Tensor Wq, double Scale) wq, Tensor x,
+        AdcGradient? gradient)
+    {
+        int chips = chip?.Chips ?? 1;
+        if (x.size(0) % chips != 0)
+            throw new ArgumentException($"{layer.Name}: {x.size(0)} samples for {chips} chips: expected a block of samples per chip");
+        if (chips > 1 && gradient is not null)
+            throw new NotSupportedException($"{layer.Name}: a stack of chips evaluates; training programs one chip at a time");
+        long n = x.size(0) / chips;
+        var core = layer.Hardware.Core;
+        var geometry = layer.Vectors as ConvGeometry;
+        // The quantized reference convolves too when float32 can sum its integers exactly.
+        var conv = chip is not null || QuantizedReference.ChannelsPerConvolution(core, layer.Input.Signed, geometry) > 0 ? geometry : null;
+        // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
+        int phases = InputEncoding.Phases(core, layer.Input.Signed);
+        long width = conv is not null && chip is not null ? (long)phases * chip.ConvertedColumns * chip.Tiles
+            : Math.Max(layer.Inputs, chip is null ? 1 : phases * chip.ConvertedColumns);
+        long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, layer.Vectors.RowsPerSample(x))));
+        // A stack of K chips runs as one batch while all its chips' samples fit one chunk (small layers,
+        // where one chip alone leaves the cores idle between small operations); otherwise chip by chip.
+        // Either way each chip is chunked as it is alone, so it draws the same noise.
+        if (chips > 1 && chips * n > chunk)
+        {
+            var parts = chip!.Members.Select((m, k) => Chunks(layer, m, x.narrow(0, k * n, n), chunk, wq, conv, null).Y).ToArray();
+            return (cat(parts, 0), null);
+        }
+        return Chunks(layer, chip, x, chunk, wq, conv, gradient);
+    }
+
+    /// <summary>The hardware path on <paramref name="chip"/> (null: quantized reference) in chunks of <paramref name="chunk"/> samples per chip.</summary>
+    static (Tensor Y, Tensor? Gate) Chunks(LayerWiring layer, ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq,
+        ConvGeometry? conv, AdcGradient? gradient)
+    {
+        int chips = chip?.Chips ?? 1;
+        long n = x.size(0) / chips;
+        var (core, input, bias) = (layer.Hardware.Core, layer.Input, layer.Bias);
+        var outs = new List<Tensor>();
+        var gates = new List<Tensor>();
+        for (long start = 0; start < n; start += chunk)
+        {
+            NativeRuntime.CollectFinalizable();
+            // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
+            using var scope = NewDisposeScope();
+            var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
+            // Quantization acts per element: a convolution's images are quantized before their receptive fields.
+            var xq = InputEncoding.Quantize(conv is null ? layer.Vectors.ToRows(xs) : xs, input.Scale, core.InputBits, input.Signed, layer.Kernels);
+            Tensor y;
+            if (chip is null)
+            {
+                y = QuantizedReference.Product(xq, wq, input.Scale, core, input.Signed, conv);
+                if (conv is not null)
+                {
+                    if (bias is not null) y.add_(bias.view(1, -1, 1, 1));
+                    outs.Add(y.MoveToOuterDisposeScope());
+                    continue;
+                }
+            }
+            else
+            {
+                // Same rescaling as the quantized reference, so an exact core gives identical floats.
+                Tensor? gate;
+                (y, gate) = conv is not null ? AnalogMvm.ForwardConv(chip, xq, conv, input.Signed, layer.Probe, gradient)
+                    : AnalogMvm.Forward(chip, xq, input.Signed, layer.Probe, gradient);
+                y.mul_((float)(chip.WeightScale * input.Scale));
+                if (gate is not null) gates.Add(gate.MoveToOuterDisposeScope());
+            }
+            if (bias is not null) y.add_(bias);
+            outs.Add(layer.Vectors.FromRows(y, xs).MoveToOuterDisposeScope());
+        }
+        var result = AnalogMvm.JoinChipRows(outs, chips);
+        return (result, gates.Count == 0 ? null : gates.Count == 1 ? gates[0] : cat(gates, 1));
+    }
+}
