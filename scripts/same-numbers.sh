@@ -28,7 +28,8 @@ for f in configs/*.json experiments/hw/*.json; do
   n="cost-$(basename "$f" .json)"
   $imc cost --hw "$f" --model lenet5 --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
 done
-for f in configs/puma-reference.json experiments/hw/current-rram-cco.json experiments/hw/charge-cap-sar.json experiments/hw/current-rram-cco-realistic.json; do
+for f in configs/puma-reference.json experiments/hw/current-rram-cco.json experiments/hw/charge-cap-sar.json experiments/hw/current-rram-cco-realistic.json \
+         experiments/hw/current-rram-cco-realistic-trim.json; do
   n="eval-$(basename "$f" .json)"
   $imc eval --checkpoint "$ckpt" --hw "$f" --chips 3 --test-limit 1000 --calibration-images 500 --json "$out/$n.json" >/dev/null && strip "$out/$n.json"
 done

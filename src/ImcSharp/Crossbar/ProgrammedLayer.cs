@@ -67,8 +67,11 @@ public sealed class ProgrammedLayer : IDisposable
     bool _ownsAdc = true;
     /// <summary>Per-read noise draws; keyed by the chip so a chip's run is reproducible.</summary>
     public ReadNoiseStream ReadNoise { get; }
-    /// <summary>[N] (a stack: [K, N]) the outputs at zero input (integer domain), subtracted when the ADC config asks for an offset trim; null otherwise.</summary>
-    public Tensor? OutputOffset { get; }
+    /// <summary>
+    /// [N] (a stack: [K, N]) the outputs at zero input (integer domain), subtracted by the digital
+    /// back end once measured (<see cref="OffsetTrim"/>, when the ADC config asks for a trim); null otherwise.
+    /// </summary>
+    public Tensor? OutputOffset { get; internal set; }
 
     /// <summary>
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
@@ -168,8 +171,6 @@ public sealed class ProgrammedLayer : IDisposable
         if (ArrayModel.Of(hw.Array).ColumnOffset(hw, Tiles, ConvertedColumns, SignalUnit.Unit, gen) is { } offset)
             ColumnOffset = (offset * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
         ReadNoise = new ReadNoiseStream(Seeds.ReadNoise(chipSeed));
-        // Measured before it is set, so the measurement itself is untrimmed; zero input draws no read noise.
-        if (hw.Adc.OffsetTrim) OutputOffset = AnalogMvm.Forward(this, zeros(new long[] { 1, Inputs }, device: Target.Device), false).view(-1).DetachFromDisposeScope();
     }
 
     /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>

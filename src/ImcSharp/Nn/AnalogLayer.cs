@@ -125,8 +125,13 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (!double.IsFinite(scale))
             throw new ImcInputException($"{LayerName}: its weights are not all finite (NaN or infinite): the network diverged or its checkpoint is damaged");
         var previous = _chip;
-        var programmed = chips.Select(c => new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
-            chips.Count == 1 ? previous : null) { ArrayStage = ArrayStage }).ToList();
+        var programmed = chips.Select(c =>
+        {
+            var chip = new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
+                chips.Count == 1 ? previous : null) { ArrayStage = ArrayStage };
+            OffsetTrim.Apply(chip);
+            return chip;
+        }).ToList();
         _chip = ProgrammedLayer.Stack(programmed);
         previous?.Dispose();
         (_chipSeed, _globalSeed, _corner) = (chips[^1].Chip, chips[^1].Global, chips[^1].Corner);

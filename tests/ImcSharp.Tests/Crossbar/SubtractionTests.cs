@@ -38,6 +38,8 @@ public class SubtractionTests
         // A per-chip offset trim (zero-input self-test) removes the mid-scale error of the biased design.
         var trimmedHw = Design(Subtraction.Analog, AdcBias.MidScale) with { Adc = Design(Subtraction.Analog, AdcBias.MidScale).Adc with { OffsetTrim = true } };
         using var trimmed = new ProgrammedLayer(wq, 1, trimmedHw, 1, corner: 0);
+        Assert.Null(trimmed.OutputOffset);          // measured by the engine, not by programming
+        OffsetTrim.Apply(trimmed);
         Assert.True(TensorAssert.Same(trimmed.OutputOffset!, full(4, 5f * 85)));
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(trimmed, xq, false), zeros(3, 4)));
         var cost = ImcSharp.Cost.CoreCostModel.Analog("fc", 16, 4, 1, trimmedHw, new CostConfig());
