@@ -23,6 +23,31 @@ public static class ArrayModes
     public static IArrayMode Of(ArrayConfig array) => All.Get(array.Mode, "array.mode");
 }
 
+/// <summary>The name of the array solver ImcSharp ships (<c>array.solver</c>); others register in <see cref="ArraySolvers"/>.</summary>
+public static class ArraySolver
+{
+    public const string FirstOrder = "first-order";
+}
+
+/// <summary>
+/// What the configuration layer needs of an array solver, the model of what the arrays put on
+/// their columns: its name (<c>array.solver</c>) and its own checks. Implemented by
+/// <c>Crossbar.IArrayStage</c>, which adds the partial sums.
+/// </summary>
+public interface IArraySolver
+{
+    string Solver { get; }
+    /// <summary>Refuses the array modes, cells or settings the solver does not model.</summary>
+    void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at) { }
+}
+
+/// <summary>The array solvers, registered by name (see <see cref="Registry{T}"/>): a new one is a class and a config value.</summary>
+public static class ArraySolvers
+{
+    public static Registry<IArraySolver> All { get; } = new("array solver", s => s.Solver);
+    public static IArraySolver Of(ArrayConfig array) => All.Get(array.Solver, "array.solver");
+}
+
 /// <summary>
 /// How a column sums. Current mode: I_j = sum_i V_i G_ij with V_i = digit_i * ReadVoltage /
 /// (2^cycle_bits - 1); first-order IR drop from <see cref="WireResistance"/> (ohm per cell
@@ -34,7 +59,10 @@ public static class ArrayModes
 /// </summary>
 public sealed record ArrayConfig
 {
+    /// <summary>The array mode: current (column currents) or charge (charge sharing); see <see cref="ArrayModes"/>.</summary>
     public string Mode { get; init; } = ArrayMode.Current;
+    /// <summary>The solver of the columns' sums (<see cref="ArraySolvers"/>): first-order (the model above) unless another is named.</summary>
+    public string Solver { get; init; } = ArraySolver.FirstOrder;
     public double ReadVoltage { get; init; } = 0.2;
     public double WireResistance { get; init; }
     public double? MaxColumnCurrent { get; init; }
@@ -56,6 +84,9 @@ public sealed record ArrayConfig
             return;
         }
         mode.Validate(this, cell, e, at);
+        if (!ArraySolvers.All.TryGet(Solver, out var solver))
+            e.Add(at + "solver", Solver, $"expected one of: {string.Join(", ", ArraySolvers.All.Names)}");
+        else solver.Validate(this, cell, e, at);
         if (CellKinds.All.TryGet(cell.Kind, out var kind) && !kind.WorksIn(mode.Mode))
             e.Add("cell.kind", cell.Kind, $"{cell.Kind} cells do not sum in {mode.Mode} mode: use cells of " +
                   string.Join(", ", CellKinds.All.Names.Where(n => CellKinds.All.TryGet(n, out var k) && k.WorksIn(mode.Mode))) + $", or another array.mode");

@@ -129,6 +129,9 @@ public sealed record HardwareConfig
     {
         var node = JsonSerializer.SerializeToNode(this, Json.Options)!.AsObject();
         foreach (var key in new[] { "cost", "name", "description" }) node.Remove(key);
+        // The default solver leaves the fingerprint as it was before solvers were named: cached results stay valid.
+        if (Array.Solver == ArraySolver.FirstOrder)
+            foreach (var array in new[] { node["array"], node["defaults"]?["array"] }) array?.AsObject().Remove("solver");
         foreach (var (key, file) in new[] { ("population_content", Adc.Population), ("local_population_content", Adc.LocalPopulation) })
             if (file is not null && File.Exists(file)) node[key] = IO.RunKey.HashFile(file);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();

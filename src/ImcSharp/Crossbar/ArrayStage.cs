@@ -1,3 +1,4 @@
+using ImcSharp.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,12 +6,17 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// The array stage: what the arrays of a programmed layer put on their columns for a batch of
-/// input digits, before the ADCs. Replaceable per layer (<see cref="Nn.AnalogLayer.ArrayStage"/>),
+/// input digits, before the ADCs. Chosen by name (<c>array.solver</c>, <see cref="ArraySolvers"/>),
 /// so an input-dependent circuit solver (IR drop along word and bit lines, a non-linear I-V cell,
-/// drift) can stand in for the first-order model.
+/// drift) can stand in for the first-order model: a new one is a class with a parameterless
+/// constructor (found in ImcSharp, or registered with <c>ArraySolvers.All.Register</c>) and the config value.
 /// </summary>
-public interface IArrayStage
+public interface IArrayStage : IArraySolver
 {
+    /// <summary>The stage <paramref name="array"/> names.</summary>
+    static IArrayStage Of(ArrayConfig array) => ArraySolvers.Of(array) as IArrayStage
+        ?? throw new ImcInputException("array.solver", array.Solver, "is registered but computes no partial sums (not an IArrayStage)");
+
     /// <summary>
     /// Partial sums [T, P*B, J] in each converted column's ADC LSBs (see <see cref="AnalogMvm.PartialSums"/>)
     /// for input digits <paramref name="digits"/> [T, P*B, rows] (rows = the core's rows, or the
@@ -43,6 +49,8 @@ public interface IArrayStage
 public sealed class FirstOrderArray : IArrayStage
 {
     public static readonly FirstOrderArray Instance = new();
+
+    public string Solver => ArraySolver.FirstOrder;
 
     public bool TakesStacks => true;
 

@@ -23,8 +23,8 @@ public sealed class ProgrammedLayer : IDisposable
     public LayerHardware Hardware { get; }
     /// <summary>The device this chip's tensors live on and whether the CPU kernels run.</summary>
     public ComputeTarget Target { get; }
-    /// <summary>What the arrays put on the columns for given inputs (<see cref="FirstOrderArray"/> unless replaced).</summary>
-    public IArrayStage ArrayStage { get; init; } = FirstOrderArray.Instance;
+    /// <summary>What the arrays put on the columns for given inputs: the stage <c>array.solver</c> names.</summary>
+    public IArrayStage ArrayStage { get; }
     public double WeightScale { get; }
     public int Inputs { get; }
     public int Outputs { get; }
@@ -93,6 +93,7 @@ public sealed class ProgrammedLayer : IDisposable
         // Every draw from CPU generators: the same seed gives the same chip on any device.
         wq = wq.cpu();
         Hardware = hw;
+        ArrayStage = IArrayStage.Of(hw.Array);
         WeightScale = weightScale;
         Outputs = (int)wq.size(0);
         Inputs = (int)wq.size(1);

@@ -47,16 +47,6 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// <summary>Called with the pre-ADC partial sums [T, cycles*B, N*S] (signal units) of each chunk.</summary>
     public Action<AnalogLayer, Tensor>? PartialSumProbe { get; set; }
     /// <summary>
-    /// The array stage of this layer's chips (first-order unless replaced, e.g. by a circuit
-    /// solver); a new stage applies from the next programming.
-    /// </summary>
-    public Crossbar.IArrayStage ArrayStage
-    {
-        get => _arrayStage;
-        set { _arrayStage = value; DropChip(); }
-    }
-    Crossbar.IArrayStage _arrayStage = Crossbar.FirstOrderArray.Instance;
-    /// <summary>
     /// Whether the chip may use ImcSharp's CPU kernels (see <see cref="ComputeTarget"/>); false runs
     /// the generic tensor path, which gives the same numbers. Applies from the next programming.
     /// The chip's device is the weights' (move the model with <c>to(device)</c>).
@@ -128,7 +118,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var programmed = chips.Select(c =>
         {
             var chip = new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
-                chips.Count == 1 ? previous : null) { ArrayStage = ArrayStage };
+                chips.Count == 1 ? previous : null);
             OffsetTrim.Apply(chip);
             return chip;
         }).ToList();

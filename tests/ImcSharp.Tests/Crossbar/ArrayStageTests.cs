@@ -7,18 +7,76 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Tests.Crossbar;
 
-/// <summary>The array stage is replaceable per layer: a solver's partial sums reach the ADCs and the output.</summary>
+/// <summary>
+/// The array stage is a named setting (<c>array.solver</c>): a new solver is one class plus a
+/// config value, and its partial sums reach the ADCs and the output.
+/// </summary>
 public class ArrayStageTests
 {
-    /// <summary>A stand-in solver: the first-order sums scaled by an input-dependent droop 1 / (1 + a sum_r x_r), as a crude IR drop.</summary>
-    sealed class Droop(double a) : IArrayStage
+    /// <summary>
+    /// A toy solver, all a new one needs: the first-order sums scaled by an input-dependent droop
+    /// 1 / (1 + a sum_r x_r), as a crude IR drop; it models current mode only.
+    /// </summary>
+    sealed class Droop : IArrayStage
     {
-        public int Calls { get; private set; }
+        public const double A = 0.001;
+        public string Solver => "test-droop";
+        int _calls;
+        public int Calls => _calls;
+
+        public void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at)
+        {
+            if (array.Mode != ArrayMode.Current) e.Add(at + "solver", Solver, "models current mode only");
+        }
+
         public Tensor PartialSums(ProgrammedLayer layer, Tensor digits)
         {
-            Calls++;
-            return FirstOrderArray.Instance.PartialSums(layer, digits).div(digits.sum(-1, keepdim: true).mul(a).add(1));
+            Interlocked.Increment(ref _calls);
+            return FirstOrderArray.Instance.PartialSums(layer, digits).div(digits.sum(-1, keepdim: true).mul(A).add(1));
         }
+    }
+
+    /// <summary>A stage that only implements the matmul form: convolutions reach it unfolded (the interface's default).</summary>
+    sealed class UnfoldOnly : IArrayStage
+    {
+        public string Solver => "test-unfold-only";
+        public Tensor PartialSums(ProgrammedLayer layer, Tensor digits) => FirstOrderArray.Instance.PartialSums(layer, digits);
+    }
+
+    // Registered once per process (the registry is global; names are unique).
+    static readonly Droop TheDroop = Registered(new Droop());
+    static readonly UnfoldOnly TheUnfoldOnly = Registered(new UnfoldOnly());
+
+    internal static T Registered<T>(T stage) where T : class, IArrayStage
+    {
+        if (ArraySolvers.All.TryGet(stage.Solver, out var known)) return (T)known;
+        ArraySolvers.All.Register(stage);
+        return stage;
+    }
+
+    [Fact]
+    public void ASolverIsNamedInTheConfigAndCheckedThere()
+    {
+        _ = TheDroop;
+        var json = File.ReadAllText(Repo.Path("configs/puma-reference.json"));
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node["array"]!["solver"] = "test-droop";
+        var cfg = HardwareConfig.Parse(node.ToJsonString(), "droop.json");
+        Assert.IsType<Droop>(ArraySolvers.Of(cfg.Defaults.Array));
+        // The default solver, named or not, is the design it was: the same fingerprint (cached results stay valid).
+        var plain = HardwareConfig.Parse(json, "puma.json");
+        node["array"]!["solver"] = "first-order";
+        Assert.Equal(plain.Fingerprint(), HardwareConfig.Parse(node.ToJsonString(), "named.json").Fingerprint());
+        Assert.NotEqual(plain.Fingerprint(), cfg.Fingerprint());
+        node["array"]!["solver"] = "spice";
+        var unknown = Assert.Throws<ImcInputException>(() => HardwareConfig.Parse(node.ToJsonString(), "spice.json"));
+        Assert.Contains("array.solver", unknown.Message);
+        Assert.Contains("first-order", unknown.Message);
+        node["array"]!["solver"] = "test-droop";
+        node["array"]!["mode"] = "charge";
+        node["cell"] = new System.Text.Json.Nodes.JsonObject { ["kind"] = "capacitor" };
+        var charge = Assert.Throws<ImcInputException>(() => HardwareConfig.Parse(node.ToJsonString(), "droop-charge.json"));
+        Assert.Contains("models current mode only", charge.Message);
     }
 
     static AnalogLinear Layer(LayerHardware hw)
@@ -39,28 +97,22 @@ public class ArrayStageTests
         var x = rand(new long[] { 5, 40 }, generator: new Generator(2));
         var first = Layer(hw);
         first.CalibrateInput(x);
-        Assert.Same(FirstOrderArray.Instance, first.ArrayStage);
         var y1 = first.call(x);
+        Assert.IsType<FirstOrderArray>(first.Chip!.ArrayStage);
 
-        var droopy = Layer(hw);
+        var droopy = Layer(hw with { Array = hw.Array with { Solver = TheDroop.Solver } });
         droopy.CalibrateInput(x);
-        var stage = new Droop(0.001);
-        droopy.ArrayStage = stage;
+        int before = TheDroop.Calls;
         var y2 = droopy.call(x);
-        Assert.True(stage.Calls > 0);
+        Assert.Same(TheDroop, droopy.Chip!.ArrayStage);
+        Assert.True(TheDroop.Calls > before);
         // Per sample: y2 = y1 / (1 + a sum_r xq_r) up to the exact ADC's rounding of each partial sum (one LSB of the integer domain).
         var xq = InputEncoding.Quantize(x, first.InputScale, 6, false);
-        var droop = xq.sum(1, keepdim: true).mul(0.001).add(1);
+        var droop = xq.sum(1, keepdim: true).mul(Droop.A).add(1);
         var (_, weightScale) = WeightSlicing.Quantize(first.weight.detach(), 8);
         var lsb = first.InputScale * weightScale;
         Assert.True((y2 - y1 / droop).abs().max().item<float>() <= 0.6 * lsb, $"max deviation {(y2 - y1 / droop).abs().max().item<float>()} vs LSB {lsb}");
         Assert.False(allclose(y1, y2));
-    }
-
-    /// <summary>A stage that only implements the matmul form: convolutions reach it unfolded (the interface's default).</summary>
-    sealed class UnfoldOnly : IArrayStage
-    {
-        public Tensor PartialSums(ProgrammedLayer layer, Tensor digits) => FirstOrderArray.Instance.PartialSums(layer, digits);
     }
 
     public static IEnumerable<object[]> ConvCases()
@@ -98,9 +150,9 @@ public class ArrayStageTests
         var outs = new Tensor[2];
         for (int k = 0; k < 2; k++)
         {
+            var stageHw = k == 1 ? hw with { Array = hw.Array with { Solver = TheUnfoldOnly.Solver } } : hw;
             var layer = new AnalogConv2d("conv", new Parameter(w.clone()), new Parameter(zeros(10 * groups)),
-                new long[] { 2, 1 }, new long[] { 1, 2 }, new long[] { dilation, dilation }, hw, groups);
-            if (k == 1) layer.ArrayStage = new UnfoldOnly();
+                new long[] { 2, 1 }, new long[] { 1, 2 }, new long[] { dilation, dilation }, stageHw, groups);
             layer.CalibrateInput(x);
             var seen = sums[k] = new List<Tensor>();
             layer.PartialSumProbe = (_, p) => seen.Add(p.clone().DetachFromDisposeScope());

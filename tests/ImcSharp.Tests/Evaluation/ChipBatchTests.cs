@@ -62,6 +62,7 @@ public class ChipBatchTests
     /// <summary>A plug-in stage written for one chip (it does not take stacks): 3% droop on every column.</summary>
     sealed class OneChipDroop : ImcSharp.Crossbar.IArrayStage
     {
+        public string Solver => "test-one-chip-droop";
         public Tensor PartialSums(ImcSharp.Crossbar.ProgrammedLayer layer, Tensor digits)
         {
             Assert.Equal(1, layer.Chips);
@@ -73,12 +74,13 @@ public class ChipBatchTests
     public void AStageForOneChipIsCalledOncePerChipOfAStack()
     {
         using var scope = NewDisposeScope();
+        var solver = ImcSharp.Tests.Crossbar.ArrayStageTests.Registered(new OneChipDroop()).Solver;
         var hw = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco-realistic.json"));
+        hw = hw with { Array = hw.Array with { Solver = solver } };
         var x = randn(new long[] { 64, 1, 28, 28 }, generator: new Generator(5));
         manual_seed(1);
         using var model = new ModelSpec("mlp", 1, 28, 28, 10).Build();
         AnalogConversion.Convert(model, hw);
-        foreach (var l in AnalogConversion.Layers(model)) l.ArrayStage = new OneChipDroop();
         AnalogConversion.CalibrateInputs(model, x);
         model.eval();
         var chips = new (long Chip, int? Corner)[] { (2, 0), (3, 1) };
