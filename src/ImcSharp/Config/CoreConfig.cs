@@ -35,6 +35,13 @@ public sealed record CoreConfig
     public int Slices => WeightBits / BitsPerCell;
     public int CycleBits => InputMode == InputMode.Dac ? InputBits : InputSliceBits;
     public int Cycles => InputBits / CycleBits;
+    /// <summary>
+    /// Input phases whose column results the ADCs convert: the cycles, plus one with digital
+    /// subtraction and signed inputs. A physical column then converts an unsigned current, so the
+    /// negative digits (only the top cycle has any) are applied in a phase of their own, as
+    /// magnitudes, and subtracted in the shift-and-add.
+    /// </summary>
+    public int Phases(bool signedInputs) => Cycles + (signedInputs && Subtract == Subtraction.Digital ? 1 : 0);
     /// <summary>Signal columns per array: a differential pair uses two physical columns.</summary>
     public int SignalColumnsPerArray => Mapping == WeightMapping.Differential ? Columns / 2 : Columns;
 

@@ -42,12 +42,12 @@ public interface IAdc : IDisposable
     Tensor SlopeTable(AdcGradient mode);
     /// <summary>
     /// Whether every level this bank returns is an integer (nominal levels on integer low codes, no
-    /// calibrated back-end): integer-weighted sums of them are then exact (see <see cref="Crossbar.ShiftAndAdd"/>).
+    /// calibrated back-end): integer-weighted sums of them are then exact (see <see cref="Crossbar.DigitalBackEnd"/>).
     /// </summary>
     bool IntegerLevels => false;
     /// <summary>
     /// (lo, hi) when every column converts as code = min(max(floor(x + 0.5), lo), hi), the ideal
-    /// ADC on one integer low code, so a kernel may convert as it reads (see <see cref="Crossbar.ShiftAndAdd"/>); else null.
+    /// ADC on one integer low code, so a kernel may convert as it reads (see <see cref="Crossbar.DigitalBackEnd"/>); else null.
     /// </summary>
     (float Low, float High)? UniformRounding => null;
 }

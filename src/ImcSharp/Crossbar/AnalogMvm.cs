@@ -7,7 +7,7 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// The analog matrix-vector product of one programmed layer, batched:
-/// for tile t, input phase c (a cycle, see <see cref="InputEncoding.Phases"/>), sample b and
+/// for tile t, input phase c (a cycle, see <see cref="CoreConfig.Phases"/>), sample b and
 /// converted column j,
 ///   P[t, (c, b), j] = sum_r d_c(x_b)[t, r] * E[t, r, j]  (+ column offset, + read noise)
 /// is the partial sum the ADC of column j sees (in that column's LSBs); then
@@ -41,7 +41,7 @@ public static class AnalogMvm
     {
         int K = layer.Chips;
         long batch = xq.size(0) / K;
-        long perSample = (long)layer.Tiles * InputEncoding.Phases(layer.Hardware.Core, signedInputs) * layer.ConvertedColumns * 4;
+        long perSample = (long)layer.Tiles * layer.Hardware.Core.Phases(signedInputs) * layer.ConvertedColumns * 4;
         // Chunks of samples per chip: a chip in a stack is chunked as it is alone, so it reads the same noise.
         long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
         if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe, gradient);
@@ -94,13 +94,14 @@ public static class AnalogMvm
     public static Tensor ConvPartialSums(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int P = InputEncoding.Phases(core, signedInputs), K = layer.Chips;
+        int P = core.Phases(signedInputs), K = layer.Chips;
         long B = xq.size(0) / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
         Tensor Digits(Tensor x) => InputEncoding.PhaseImages(x, core, signedInputs, layer.Target.UsesKernels);
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
-        return K == 1 ? layer.ArrayStage.ConvPartialSums(layer, Digits(xq), conv)
-            : cat(layer.Members.Select((chip, k) => chip.ArrayStage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
+        var stage = IArrayStage.Of(layer.Hardware.Array);
+        return K == 1 ? stage.ConvPartialSums(layer, Digits(xq), conv)
+            : cat(layer.Members.Select((chip, k) => stage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
     }
 
     /// <summary>Partial sums [T, P*B, J] through the ADCs, the subtraction and the shift-and-add: [B, N], and the gate.
@@ -108,59 +109,18 @@ public static class AnalogMvm
     static (Tensor, Tensor?) Convert(ProgrammedLayer layer, Tensor p, long B, bool signedInputs, Action<Tensor>? probe, AdcGradient? gradient)
     {
         var core = layer.Hardware.Core;
-        int K = layer.Chips, T = layer.Tiles, KT = K * T, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
+        int P = core.Phases(signedInputs);
         probe?.Invoke(p);
         // The gate is read before conversion: an ADC may convert in place.
         var gate = gradient is { } mode ? Gate(layer, p, mode, signedInputs) : null;
-        var phaseWeights = InputEncoding.PhaseWeightValues(core, signedInputs);
-        Tensor sum;
-        // Several slices of integer codes: each tile's sum is an exact integer (see ShiftAndAdd, which converts).
-        if (ShiftAndAdd.Applies(layer, phaseWeights)) sum = ShiftAndAdd.Integer(layer, p, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
-        else
-        {
-            var y = Subtract(layer, layer.Adc.Convert(p));        // [K T, P*B, N*S]
-            // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
-            var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
-            if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));
-            sum = SumInOrder(perSlice.view(K, T * P, B, N));
-            double lsb = layer.Ranges[0].Lsb;
-            if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
-        }
-        if (layer.OutputOffset is { } trim) sum = sum.sub_(K == 1 ? trim : trim.unsqueeze(1));
-        return (sum.view(K * B, N), gate);
-    }
-
-    /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
-    internal static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
-    {
-        if (!layer.DigitalSubtraction) return converted;
-        int ns = layer.SignalColumns, S = layer.Slices;
-        var pos = converted.narrow(-1, 0, ns);
-        var neg = converted.narrow(-1, ns, layer.ConvertedColumns - ns);
-        if (!layer.SharedReference) return pos.sub(neg);
-        var shape = pos.Sizes()[..^1];
-        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.Sizes());
-    }
-
-    /// <summary>
-    /// x [K, n, ..] summed over its second axis one term after another, x[:, 0] + x[:, 1] + ..., as an
-    /// adder chain does: one pass per term and no reduction kernel (torch's reduction over an outer
-    /// axis ran 2-3x slower); the first term itself when n = 1.
-    /// </summary>
-    internal static Tensor SumInOrder(Tensor x)
-    {
-        long n = x.size(1);
-        if (n == 1) return x.select(1, 0);
-        var sum = x.select(1, 0).add(x.select(1, 1));
-        for (long i = 2; i < n; i++) sum = sum.add_(x.select(1, i));
-        return sum;
+        return (DigitalBackEnd.Output(layer, p, P, B, InputEncoding.PhaseWeightValues(core, signedInputs)), gate);
     }
 
     /// <summary>The gate G [T, B, N] of partial sums p [T, P*B, J] (see the class summary); in one pass on the CPU (<see cref="GateKernel"/>, the same numbers).</summary>
     static Tensor Gate(ProgrammedLayer layer, Tensor p, AdcGradient mode, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int T = layer.Tiles, P = InputEncoding.Phases(core, signedInputs), S = layer.Slices, N = layer.Outputs;
+        int T = layer.Tiles, P = core.Phases(signedInputs), S = layer.Slices, N = layer.Outputs;
         long B = p.size(1) / P;
         var table = layer.Adc.SlopeTable(mode);
         // Weights as float32 fractions of their sum, as torch divides the tensors.
@@ -191,7 +151,7 @@ public static class AnalogMvm
             for (int s = 1; s < S; s++) perSlice = perSlice.add_(slices.select(-1, s).mul(ws[s]));
         }
         if (P == 1) return perSlice.view(T, B, N);
-        return SumInOrder(perSlice.mul_(tensor(wc, device: p.device).view(1, P, 1, 1)));
+        return DigitalBackEnd.SumInOrder(perSlice.mul_(tensor(wc, device: p.device).view(1, P, 1, 1)));
     }
 
     /// <summary>
@@ -203,7 +163,7 @@ public static class AnalogMvm
     public static Tensor PartialSums(ProgrammedLayer layer, Tensor xq, bool signedInputs)
     {
         var core = layer.Hardware.Core;
-        int KT = layer.Chips * layer.Tiles, C = core.Cycles, P = InputEncoding.Phases(core, signedInputs);
+        int KT = layer.Chips * layer.Tiles, C = core.Cycles, P = core.Phases(signedInputs);
         long B = xq.size(0) / layer.Chips;
         // [K T, B, rows]: a strided view for one chip; one input phase multiplies it as is (BLAS takes the
         // row stride), several phases expand it into contiguous digits [K T, P, B, rows].
@@ -213,7 +173,7 @@ public static class AnalogMvm
             x = DigitsKernel.TileRows(xq, layer.Chips, layer.Tiles, core.Rows, core, signedInputs);
         else
         {
-            var perTile = TileRows(layer, xq);
+            var perTile = InputEncoding.TileRows(layer, xq);
             int rows = (int)perTile.size(2);
             if (P == 1) x = perTile;
             else
@@ -222,23 +182,9 @@ public static class AnalogMvm
                 x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
             }
         }
-        if (layer.Chips == 1 || layer.ArrayStage.TakesStacks) return layer.ArrayStage.PartialSums(layer, x);
+        var stage = IArrayStage.Of(layer.Hardware.Array);
+        if (layer.Chips == 1 || stage.TakesStacks) return stage.PartialSums(layer, x);
         int T = layer.Tiles;
-        return cat(layer.Members.Select((chip, k) => chip.ArrayStage.PartialSums(chip, x.narrow(0, (long)k * T, T))).ToArray(), 0);
-    }
-
-    /// <summary>
-    /// Input vectors [B, K] as the rows each tile drives, [T, B, rows] (a strided view): rows past K
-    /// get no input (zero); a single tile keeps its K rows instead of multiplying zeros. A stack's
-    /// rows [chips B, K] give [chips T, B, rows], chip by chip.
-    /// </summary>
-    public static Tensor TileRows(ProgrammedLayer layer, Tensor x)
-    {
-        int T = layer.Tiles, R = layer.Hardware.Core.Rows, chips = layer.Chips;
-        long B = x.size(0) / chips;
-        if (T == 1) return chips == 1 ? x.unsqueeze(0) : x.reshape(chips, B, x.size(1));
-        var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.size(1) });
-        return chips == 1 ? padded.reshape(B, T, R).permute(1, 0, 2)
-            : padded.reshape(chips, B, T, R).permute(0, 2, 1, 3).reshape(chips * T, B, R);
+        return cat(layer.Members.Select((chip, k) => stage.PartialSums(chip, x.narrow(0, (long)k * T, T))).ToArray(), 0);
     }
 }

@@ -30,7 +30,7 @@ public interface IArrayStage : IArraySolver
     /// A stage that only implements <see cref="PartialSums"/> gets the unfolded input vectors.
     /// </summary>
     Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
-        PartialSums(layer, AnalogMvm.TileRows(layer, conv.Unfold(digits)));
+        PartialSums(layer, InputEncoding.TileRows(layer, conv.Unfold(digits)));
 
     /// <summary>
     /// Whether <see cref="PartialSums"/> takes a stack of chips (<see cref="ProgrammedLayer.Stack"/>:

@@ -29,7 +29,7 @@ internal static unsafe class DigitsKernel
     {
         long n = xq.numel(), b = xq.size(0);
         if (b == 0 || xq.stride(0) * b != n) return null;
-        int P = InputEncoding.Phases(core, signed);
+        int P = core.Phases(signed);
         var stride = xq.Strides();
         var result = empty_strided(new[] { P * b }.Concat(xq.Sizes()[1..]).ToArray(), stride, dtype: ScalarType.Float32);
         float* src = DenseKernel.Data(xq), dst = DenseKernel.Data(result);
@@ -41,12 +41,12 @@ internal static unsafe class DigitsKernel
     /// <summary>
     /// Input vectors x [K B, I] (contiguous; K chips, chip by chip) to the phase digits each tile
     /// drives, [K T, P B, rows] (phase, then sample): rows of tile t are inputs t R .. t R + R - 1,
-    /// zero past I; a single tile drives its I rows (see <see cref="AnalogMvm.TileRows"/>).
+    /// zero past I; a single tile drives its I rows (see <see cref="InputEncoding.TileRows"/>).
     /// </summary>
     public static Tensor TileRows(Tensor x, int chips, int tiles, int rowsPerTile, CoreConfig core, bool signed)
     {
         long b = x.size(0) / chips, inputs = x.size(1);
-        int P = InputEncoding.Phases(core, signed), rows = tiles == 1 ? (int)inputs : rowsPerTile;
+        int P = core.Phases(signed), rows = tiles == 1 ? (int)inputs : rowsPerTile;
         var result = empty(new long[] { (long)chips * tiles, P * b, rows });
         float* src = (float*)NativeData.Pointer(x), dst = (float*)NativeData.Pointer(result);
         var digits = new Digitizer(core, signed);
@@ -69,7 +69,7 @@ internal static unsafe class DigitsKernel
     readonly struct Digitizer(CoreConfig core, bool signed)
     {
         readonly int _cycles = core.Cycles, _bits = core.CycleBits, _inputBits = core.InputBits;
-        readonly bool _signed = signed, _negativePhase = InputEncoding.Phases(core, signed) > core.Cycles;
+        readonly bool _signed = signed, _negativePhase = core.Phases(signed) > core.Cycles;
 
         /// <summary>
         /// Digits of src[0 .. valid) (zero for [valid, width)) to dst + p <paramref name="phaseStride"/>

@@ -89,20 +89,12 @@ public static class InputEncoding
     }
 
     /// <summary>
-    /// Input phases whose column results the ADCs convert: the cycles, plus one with digital
-    /// subtraction and signed inputs. A physical column then converts an unsigned current, so the
-    /// negative digits (only the top cycle has any) are applied in a phase of their own, as
-    /// magnitudes, and subtracted in the shift-and-add.
-    /// </summary>
-    public static int Phases(CoreConfig core, bool signed) => core.Cycles + (signed && core.Subtract == Subtraction.Digital ? 1 : 0);
-
-    /// <summary>
     /// The digits of each phase, [T, phases, ...] from cycle digits <paramref name="digits"/> [T, cycles, ...]:
     /// the cycles with the top digit's negative part removed, then that part's magnitude.
     /// </summary>
     public static Tensor PhaseDigits(Tensor digits, CoreConfig core, bool signed)
     {
-        if (Phases(core, signed) == core.Cycles) return digits;
+        if (core.Phases(signed) == core.Cycles) return digits;
         // Digits below the top one are never negative, so clamping them all leaves them as they are.
         var negative = digits.select(1, core.Cycles - 1).neg().clamp_min_(0).unsqueeze(1);
         return cat(new[] { digits.clamp_min(0), negative }, 1);
@@ -116,7 +108,7 @@ public static class InputEncoding
     /// </summary>
     public static Tensor PhaseImages(Tensor xq, CoreConfig core, bool signed, bool kernels = false)
     {
-        int P = Phases(core, signed);
+        int P = core.Phases(signed);
         if (P == 1) return xq;
         if (kernels && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
         return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.size(0) }.Concat(xq.Sizes()[1..]).ToArray());
@@ -129,7 +121,22 @@ public static class InputEncoding
     public static float[] PhaseWeightValues(CoreConfig core, bool signed)
     {
         var w = Enumerable.Range(0, core.Cycles).Select(k => (float)Math.Pow(2, core.CycleBits * k)).ToList();
-        if (Phases(core, signed) > core.Cycles) w.Add(-w[^1]);
+        if (core.Phases(signed) > core.Cycles) w.Add(-w[^1]);
         return w.ToArray();
+    }
+
+    /// <summary>
+    /// Input vectors [B, K] as the rows each tile drives, [T, B, rows] (a strided view): rows past K
+    /// get no input (zero); a single tile keeps its K rows instead of multiplying zeros. A stack's
+    /// rows [chips B, K] give [chips T, B, rows], chip by chip.
+    /// </summary>
+    public static Tensor TileRows(ProgrammedLayer layer, Tensor x)
+    {
+        int T = layer.Tiles, R = layer.Hardware.Core.Rows, chips = layer.Chips;
+        long B = x.size(0) / chips;
+        if (T == 1) return chips == 1 ? x.unsqueeze(0) : x.reshape(chips, B, x.size(1));
+        var padded = nn.functional.pad(x, new long[] { 0, (long)T * R - x.size(1) });
+        return chips == 1 ? padded.reshape(B, T, R).permute(1, 0, 2)
+            : padded.reshape(chips, B, T, R).permute(0, 2, 1, 3).reshape(chips * T, B, R);
     }
 }

@@ -43,7 +43,7 @@ public static class LayerEngine
         // The quantized reference convolves too when float32 can sum its integers exactly.
         var conv = chip is not null || QuantizedReference.ChannelsPerConvolution(core, layer.Input.Signed, geometry) > 0 ? geometry : null;
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
-        int phases = InputEncoding.Phases(core, layer.Input.Signed);
+        int phases = core.Phases(layer.Input.Signed);
         long width = conv is not null && chip is not null ? (long)phases * chip.ConvertedColumns * chip.Tiles
             : Math.Max(layer.Inputs, chip is null ? 1 : phases * chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, layer.Vectors.RowsPerSample(x))));

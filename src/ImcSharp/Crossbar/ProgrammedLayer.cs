@@ -23,8 +23,6 @@ public sealed class ProgrammedLayer : IDisposable
     public LayerHardware Hardware { get; }
     /// <summary>The device this chip's tensors live on and whether the CPU kernels run.</summary>
     public ComputeTarget Target { get; }
-    /// <summary>What the arrays put on the columns for given inputs: the stage <c>array.solver</c> names.</summary>
-    public IArrayStage ArrayStage { get; }
     public double WeightScale { get; }
     public int Inputs { get; }
     public int Outputs { get; }
@@ -93,7 +91,6 @@ public sealed class ProgrammedLayer : IDisposable
         // Every draw from CPU generators: the same seed gives the same chip on any device.
         wq = wq.cpu();
         Hardware = hw;
-        ArrayStage = IArrayStage.Of(hw.Array);
         WeightScale = weightScale;
         Outputs = (int)wq.size(0);
         Inputs = (int)wq.size(1);
@@ -199,11 +196,11 @@ public sealed class ProgrammedLayer : IDisposable
         foreach (var c in chips)
             if (c.Chips != 1 || c.Hardware != first.Hardware || c.Inputs != first.Inputs || c.Outputs != first.Outputs || c.WeightScale != first.WeightScale
                 || !c.Ranges.SequenceEqual(first.Ranges) || c.Target.Kernels != first.Target.Kernels || c.Target.Device.type != first.Target.Device.type
-                || c.Target.Device.index != first.Target.Device.index || c.ArrayStage != first.ArrayStage)
-                throw new ArgumentException("a stack holds chips of one layer: same weights, hardware, ranges, device and array stage", nameof(chips));
+                || c.Target.Device.index != first.Target.Device.index)
+                throw new ArgumentException("a stack holds chips of one layer: same weights, hardware, ranges and device", nameof(chips));
         _members = chips.ToArray();
         _ownsAdc = false;   // the chips own their banks; a stack's is never taken over by reprogramming
-        (Hardware, Target, ArrayStage, WeightScale, Inputs, Outputs, Tiles) = (first.Hardware, first.Target, first.ArrayStage, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
+        (Hardware, Target, WeightScale, Inputs, Outputs, Tiles) = (first.Hardware, first.Target, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
         (SignalColumns, ConvertedColumns, SharedReference, ColumnSlices, Ranges) = (first.SignalColumns, first.ConvertedColumns, first.SharedReference, first.ColumnSlices, first.Ranges);
         (AdcContext, SignalUnit, ChipSeed, ReadNoise) = (first.AdcContext, first.SignalUnit, first.ChipSeed, first.ReadNoise);
         Tensor Cat(Func<ProgrammedLayer, Tensor> part) => cat(chips.Select(part).ToArray(), 0).DetachFromDisposeScope();

@@ -51,7 +51,7 @@ public static class RangeCalibration
         var range = hardware.Adc.Range;
         int groups = range.PerSlice ? core.Slices : 1;
         long limit = range.Method == RangeMethod.Mse ? 1L << 16 : 1L << 20;
-        long T = nominal.Tiles, P = InputEncoding.Phases(core, input.Signed), B = x.size(0) * L;
+        long T = nominal.Tiles, P = core.Phases(input.Signed), B = x.size(0) * L;
         long chunk = Math.Max(1, (24L << 20) / (4 * T * P * Math.Max(nominal.ConvertedColumns, core.Rows)) / L) * L;
         var columns = new Tensor[groups];
         var columnIds = new long[groups][];

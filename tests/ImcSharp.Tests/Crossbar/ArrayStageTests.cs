@@ -98,13 +98,13 @@ public class ArrayStageTests
         var first = Layer(hw);
         first.CalibrateInput(x);
         var y1 = first.call(x);
-        Assert.IsType<FirstOrderArray>(first.Chip!.ArrayStage);
+        Assert.IsType<FirstOrderArray>(IArrayStage.Of(first.Chip!.Hardware.Array));
 
         var droopy = Layer(hw with { Array = hw.Array with { Solver = TheDroop.Solver } });
         droopy.CalibrateInput(x);
         int before = TheDroop.Calls;
         var y2 = droopy.call(x);
-        Assert.Same(TheDroop, droopy.Chip!.ArrayStage);
+        Assert.Same(TheDroop, IArrayStage.Of(droopy.Chip!.Hardware.Array));
         Assert.True(TheDroop.Calls > before);
         // Per sample: y2 = y1 / (1 + a sum_r xq_r) up to the exact ADC's rounding of each partial sum (one LSB of the integer domain).
         var xq = InputEncoding.Quantize(x, first.InputScale, 6, false);

@@ -42,7 +42,7 @@ public class InputEncodingTests
         if (channelsLast) xq = xq.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         var kernel = InputEncoding.PhaseImages(xq, core, signed, kernels: true);
         var torchOps = InputEncoding.PhaseImages(xq, core, signed, kernels: false);
-        int P = InputEncoding.Phases(core, signed);
+        int P = core.Phases(signed);
         Assert.Equal(new long[] { P * 5, 3, 17, 19 }, kernel.shape);
         Assert.True(TensorAssert.Same(kernel, torchOps));
         // The one pass keeps the images' layout; where it does not run (no 256-bit vectors, e.g.
@@ -76,7 +76,7 @@ public class InputEncodingTests
         var xq = Integers(hw.Core.InputBits, true, chips * 11 * inputs).view(chips * 11, inputs);
         var a = AnalogMvm.PartialSums(withKernels, xq, true);
         var b = AnalogMvm.PartialSums(withTorch, xq, true);
-        Assert.Equal(new long[] { chips * withKernels.Tiles, InputEncoding.Phases(hw.Core, true) * 11, withKernels.ConvertedColumns }, a.shape);
+        Assert.Equal(new long[] { chips * withKernels.Tiles, hw.Core.Phases(true) * 11, withKernels.ConvertedColumns }, a.shape);
         Assert.True(TensorAssert.Same(a, b));
         // And the whole layer still computes the integer matmul exactly.
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(withKernels, xq, true), AnalogMvm.Forward(withTorch, xq, true)));

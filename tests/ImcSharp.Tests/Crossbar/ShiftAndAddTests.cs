@@ -39,7 +39,7 @@ public class ShiftAndAddTests
         foreach (bool kernels in new[] { true, false })
         {
             using var chip = new ProgrammedLayer(wq, ws, hw, 1, kernels: kernels);
-            Assert.True(ShiftAndAdd.Applies(chip, InputEncoding.PhaseWeightValues(hw.Core, signed)));
+            Assert.True(DigitalBackEnd.IntegerFormApplies(chip, InputEncoding.PhaseWeightValues(hw.Core, signed)));
             Assert.True(TensorAssert.Same(AnalogMvm.Forward(chip, xq, signed), xq.matmul(wq.t())));
         }
     }
@@ -63,7 +63,7 @@ public class ShiftAndAddTests
         using var withKernel = Chip(true);
         using var withTorch = Chip(false);
         Assert.NotEqual(1.0, withKernel.Ranges[0].Lsb);
-        Assert.True(ShiftAndAdd.Applies(withKernel, InputEncoding.PhaseWeightValues(hw.Core, true)));
+        Assert.True(DigitalBackEnd.IntegerFormApplies(withKernel, InputEncoding.PhaseWeightValues(hw.Core, true)));
         var a = AnalogMvm.Forward(withKernel, xq, true);
         var b = AnalogMvm.Forward(withTorch, xq, true);
         Assert.True(TensorAssert.Same(a, b));
@@ -82,10 +82,10 @@ public class ShiftAndAddTests
         var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 5, 40 }, generator: new Generator(3)), 8);
         var wide = BitSerial(WeightMapping.Differential, Subtraction.Digital, new AdcConfig { Bits = 16, Range = new AdcRange { Mode = AdcRangeMode.Exact } });
         using var wideChip = new ProgrammedLayer(wq, ws, wide, 1);
-        Assert.False(ShiftAndAdd.Applies(wideChip, InputEncoding.PhaseWeightValues(wide.Core, true)));
+        Assert.False(DigitalBackEnd.IntegerFormApplies(wideChip, InputEncoding.PhaseWeightValues(wide.Core, true)));
         var hw = BitSerial(WeightMapping.Differential, Subtraction.Digital, new AdcConfig { Bits = 6 });
         using var perSlice = new ProgrammedLayer(wq, ws, hw, 1, ranges: Enumerable.Range(0, hw.Core.Slices).Select(s => new ImcSharp.Converters.SliceRange(0, 1.0 + s)).ToList());
-        Assert.False(ShiftAndAdd.Applies(perSlice, InputEncoding.PhaseWeightValues(hw.Core, true)));
+        Assert.False(DigitalBackEnd.IntegerFormApplies(perSlice, InputEncoding.PhaseWeightValues(hw.Core, true)));
     }
 
     /// <summary>
@@ -110,11 +110,11 @@ public class ShiftAndAddTests
         using var withKernel = new ProgrammedLayer(wq, ws, lossy, 3, kernels: true);
         using var withTorch = new ProgrammedLayer(wq, ws, lossy, 3, kernels: false);
         Assert.Equal(2, withKernel.Slices);
-        Assert.True(ShiftAndAdd.Applies(withKernel, InputEncoding.PhaseWeightValues(lossy.Core, true)));
+        Assert.True(DigitalBackEnd.IntegerFormApplies(withKernel, InputEncoding.PhaseWeightValues(lossy.Core, true)));
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(withKernel, xq, true), AnalogMvm.Forward(withTorch, xq, true)));
         var lossless = Hw(new AdcConfig { Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact } });
         using var exact = new ProgrammedLayer(wq, ws, lossless, 3, kernels: true);
-        Assert.True(ShiftAndAdd.Applies(exact, InputEncoding.PhaseWeightValues(lossless.Core, true)));
+        Assert.True(DigitalBackEnd.IntegerFormApplies(exact, InputEncoding.PhaseWeightValues(lossless.Core, true)));
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(exact, xq, true), xq.matmul(wq.t())));
     }
 }

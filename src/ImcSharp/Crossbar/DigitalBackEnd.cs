@@ -18,13 +18,67 @@ namespace ImcSharp.Crossbar;
 /// gives the same numbers, so a one-pass CPU kernel (subtraction, slices and phases of every tile,
 /// reading the codes once) and torch's operations agree bit for bit (<c>Crossbar/ShiftAndAddTests</c>).
 /// </summary>
-public static unsafe class ShiftAndAdd
+public static unsafe class DigitalBackEnd
 {
+    /// <summary>
+    /// Partial sums [K T, P B, J] through the ADCs, the subtraction D and the shift-and-add to the
+    /// outputs [K B, N] (integer domain), minus the chip's output offset when it is trimmed:
+    ///   y[b, n] = sum_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)] - y0[n].
+    /// In the integer form when it applies (<see cref="IntegerFormApplies"/>), else in float32 with
+    /// the tiles added one after another.
+    /// </summary>
+    public static Tensor Output(ProgrammedLayer layer, Tensor p, int P, long B, float[] phaseWeights)
+    {
+        int K = layer.Chips, T = layer.Tiles, KT = K * T, S = layer.Slices, N = layer.Outputs;
+        Tensor sum;
+        // Several slices of integer codes: each tile's sum is an exact integer (the integer form converts too).
+        if (IntegerFormApplies(layer, phaseWeights)) sum = IntegerForm(layer, p, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
+        else
+        {
+            var y = Subtract(layer, layer.Adc.Convert(p));        // [K T, P*B, N*S]
+            // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
+            var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
+            if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));
+            sum = SumInOrder(perSlice.view(K, T * P, B, N));
+            double lsb = layer.Ranges[0].Lsb;
+            if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
+        }
+        if (layer.OutputOffset is { } trim) sum = sum.sub_(K == 1 ? trim : trim.unsqueeze(1));
+        return sum.view(K * B, N);
+    }
+
+    /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
+    public static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
+    {
+        if (!layer.DigitalSubtraction) return converted;
+        int ns = layer.SignalColumns, S = layer.Slices;
+        var pos = converted.narrow(-1, 0, ns);
+        var neg = converted.narrow(-1, ns, layer.ConvertedColumns - ns);
+        if (!layer.SharedReference) return pos.sub(neg);
+        var shape = pos.Sizes()[..^1];
+        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.Sizes());
+    }
+
+    /// <summary>
+    /// x [K, n, ..] summed over its second axis one term after another, x[:, 0] + x[:, 1] + ..., as an
+    /// adder chain does: one pass per term and no reduction kernel (torch's reduction over an outer
+    /// axis ran 2-3x slower); the first term itself when n = 1.
+    /// </summary>
+    public static Tensor SumInOrder(Tensor x)
+    {
+        long n = x.size(1);
+        if (n == 1) return x.select(1, 0);
+        var sum = x.select(1, 0).add(x.select(1, 1));
+        for (long i = 2; i < n; i++) sum = sum.add_(x.select(1, i));
+        return sum;
+    }
+
+
     /// <summary>Integers below this are exact in float32.</summary>
     const double ExactBelow = 1 << 24;
 
     /// <summary>Whether the integer form applies to this layer with phase weights <paramref name="phaseWeights"/>: several slices, integer levels, one LSB, sums below 2^24.</summary>
-    public static bool Applies(ProgrammedLayer layer, float[] phaseWeights)
+    public static bool IntegerFormApplies(ProgrammedLayer layer, float[] phaseWeights)
     {
         int S = layer.Slices;
         if (S == 1 || !layer.Adc.IntegerLevels || layer.Ranges.Any(r => r.Lsb != layer.Ranges[0].Lsb)) return false;
@@ -42,7 +96,7 @@ public static unsafe class ShiftAndAdd
     /// summary), with torch's operations or, on the CPU with <paramref name="kernels"/>, in one pass
     /// that also converts when the ADCs round uniformly (<see cref="Converters.IAdc.UniformRounding"/>).
     /// </summary>
-    public static Tensor Integer(ProgrammedLayer layer, Tensor sums, int P, long B, float[] phaseWeights, bool kernels)
+    public static Tensor IntegerForm(ProgrammedLayer layer, Tensor sums, int P, long B, float[] phaseWeights, bool kernels)
     {
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices;
         double lsb = layer.Ranges[0].Lsb;
@@ -52,10 +106,10 @@ public static unsafe class ShiftAndAdd
             return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb, rounding);
         }
         var codes = layer.Adc.Convert(sums);
-        var d = AnalogMvm.Subtract(layer, codes).view(K * T, P, B, N, S);
+        var d = Subtract(layer, codes).view(K * T, P, B, N, S);
         var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));          // [K T, P, B, N], exact
         if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
-        var sum = AnalogMvm.SumInOrder(perTile.view(K, T, B, N));
+        var sum = SumInOrder(perTile.view(K, T, B, N));
         if (lsb != 1.0) sum = sum.mul_(lsb);
         return sum.reshape(K * B, N);
     }
