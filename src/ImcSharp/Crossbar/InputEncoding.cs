@@ -28,38 +28,8 @@ public static class InputEncoding
         return (x / scale).round_().clamp_(signed ? -q : 0, q);
     }
 
-    /// <summary>
-    /// The value of the training surrogate's inputs (see <c>Nn.Aware.StraightThrough.Inputs</c>): with
-    /// c = clamp(x, -q s or 0, q s), c + (Quantize(c) s - c), i.e. the quantized input Quantize(x) s
-    /// (to float32 rounding), as float32 operations on c, so that a gradient may be taken as the
-    /// identity on c. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
-    /// the same numbers) where it applies; otherwise torch's operations.
-    /// </summary>
-    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
-    {
-        double q = QuantMax(inputBits, signed);
-        var (low, high) = ClipRange(scale, inputBits, signed);
-        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Surrogate(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
-        var c = x.clamp(low, high);
-        return c + Quantize(c, scale, inputBits, signed).mul_(scale).sub_(c);
-    }
-
-    /// <summary>
-    /// The gradient of the clip to the input range: <paramref name="grad"/> where -q s (or 0) &lt;= x &lt;= q s,
-    /// +0 elsewhere (and for NaN), as torch's gradient of clamp, in x's layout. <paramref name="kernels"/>:
-    /// one pass on the CPU where x and the gradient are dense (after a copy of the gradient into x's
-    /// layout when they differ: a tiled layer's input gradient comes back contiguous, its images
-    /// channels-last); otherwise torch's operations.
-    /// </summary>
-    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, bool kernels = false)
-    {
-        var (low, high) = ClipRange(scale, inputBits, signed);
-        if (kernels && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
-        return where(x.ge(low).logical_and_(x.le(high)), grad, zeros(1, dtype: grad.dtype, device: grad.device));
-    }
-
     /// <summary>The input range [-q s or 0, q s] as the float32 bounds torch's clamp makes of it.</summary>
-    static (float Low, float High) ClipRange(double scale, int inputBits, bool signed)
+    public static (float Low, float High) ClipRange(double scale, int inputBits, bool signed)
     {
         double q = QuantMax(inputBits, signed);
         return ((float)(signed ? -q * scale : 0), (float)(q * scale));

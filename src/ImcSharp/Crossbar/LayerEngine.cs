@@ -1,5 +1,4 @@
 using ImcSharp.Config;
-using ImcSharp.Converters;
 using static TorchSharp.torch;
 
 namespace ImcSharp.Crossbar;
@@ -25,18 +24,14 @@ public static class LayerEngine
 
     /// <summary>
     /// The layer's output for samples <paramref name="x"/> on <paramref name="chip"/> (null: the
-    /// quantized reference with weights <paramref name="wq"/>); with <paramref name="gradient"/>,
-    /// also the ADC gate [T, rows, N] of every input vector. A stack of K chips takes K blocks of
+    /// quantized reference with weights <paramref name="wq"/>). A stack of K chips takes K blocks of
     /// samples, block k on chip k.
     /// </summary>
-    public static (Tensor Y, Tensor? Gate) Run(LayerWiring layer, ProgrammedLayer? chip, (Tensor Wq, double Scale) wq, Tensor x,
-        AdcGradient? gradient)
+    public static Tensor Run(LayerWiring layer, ProgrammedLayer? chip, (Tensor Wq, double Scale) wq, Tensor x)
     {
         int chips = chip?.Chips ?? 1;
         if (x.size(0) % chips != 0)
             throw new ArgumentException($"{layer.Name}: {x.size(0)} samples for {chips} chips: expected a block of samples per chip");
-        if (chips > 1 && gradient is not null)
-            throw new NotSupportedException($"{layer.Name}: a stack of chips evaluates; training programs one chip at a time");
         long n = x.size(0) / chips;
         var core = layer.Hardware.Core;
         var geometry = layer.Vectors as ConvGeometry;
@@ -52,21 +47,19 @@ public static class LayerEngine
         // Either way each chip is chunked as it is alone, so it draws the same noise.
         if (chips > 1 && chips * n > chunk)
         {
-            var parts = chip!.Members.Select((m, k) => Chunks(layer, m, x.narrow(0, k * n, n), chunk, wq, conv, null).Y).ToArray();
-            return (cat(parts, 0), null);
+            var parts = chip!.Members.Select((m, k) => Chunks(layer, m, x.narrow(0, k * n, n), chunk, wq, conv)).ToArray();
+            return cat(parts, 0);
         }
-        return Chunks(layer, chip, x, chunk, wq, conv, gradient);
+        return Chunks(layer, chip, x, chunk, wq, conv);
     }
 
     /// <summary>The hardware path on <paramref name="chip"/> (null: quantized reference) in chunks of <paramref name="chunk"/> samples per chip.</summary>
-    static (Tensor Y, Tensor? Gate) Chunks(LayerWiring layer, ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq,
-        ConvGeometry? conv, AdcGradient? gradient)
+    static Tensor Chunks(LayerWiring layer, ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv)
     {
         int chips = chip?.Chips ?? 1;
         long n = x.size(0) / chips;
         var (core, input, bias) = (layer.Hardware.Core, layer.Input, layer.Bias);
         var outs = new List<Tensor>();
-        var gates = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
         {
             NativeRuntime.CollectFinalizable();
@@ -89,16 +82,13 @@ public static class LayerEngine
             else
             {
                 // Same rescaling as the quantized reference, so an exact core gives identical floats.
-                Tensor? gate;
-                (y, gate) = conv is not null ? AnalogMvm.ForwardConv(chip, xq, conv, input.Signed, layer.Probe, gradient)
-                    : AnalogMvm.Forward(chip, xq, input.Signed, layer.Probe, gradient);
+                y = conv is not null ? AnalogMvm.ForwardConv(chip, xq, conv, input.Signed, layer.Probe)
+                    : AnalogMvm.Forward(chip, xq, input.Signed, layer.Probe);
                 y.mul_((float)(chip.WeightScale * input.Scale));
-                if (gate is not null) gates.Add(gate.MoveToOuterDisposeScope());
             }
             if (bias is not null) y.add_(bias);
             outs.Add(layer.Vectors.FromRows(y, xs).MoveToOuterDisposeScope());
         }
-        var result = AnalogMvm.JoinChipRows(outs, chips);
-        return (result, gates.Count == 0 ? null : gates.Count == 1 ? gates[0] : cat(gates, 1));
+        return AnalogMvm.JoinChipRows(outs, chips);
     }
 }

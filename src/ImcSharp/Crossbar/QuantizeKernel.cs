@@ -12,7 +12,7 @@ namespace ImcSharp.Crossbar;
 ///   <see cref="Quantize"/>: xq = min(max(round_half_even(x / s), lo), hi)   (s the input step as float32),
 ///     torch's div, round_, clamp_;
 ///   <see cref="Surrogate"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
-///     training surrogate's inputs (<see cref="InputEncoding.SurrogateInputs"/>): torch's clamp,
+///     training surrogate's inputs (<see cref="Nn.Aware.StraightThrough.SurrogateInputs"/>): torch's clamp,
 ///     then the above, mul_, sub and add;
 ///   <see cref="Residual"/>: q(x) s - x, the weights' quantization residual
 ///     (<see cref="WeightSlicing.QuantizationResidual"/>): the above without clamp and add;

@@ -182,7 +182,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The layer through quantizers (and the chip, in analog execution) on the engine
     /// (<see cref="LayerEngine"/>), with bias; with <paramref name="gradient"/>, also the ADC gate
-    /// [T, rows, N] of every input row.
+    /// [T, rows, N] of every input row (<see cref="AdcGate"/>, fed by the engine's partial sums).
     /// </summary>
     (Tensor Y, Tensor? Gate) HardwareForward(Tensor x, AdcGradient? gradient)
     {
@@ -195,7 +195,13 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         }
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
         var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
-        return LayerEngine.Run(Wiring, Execution == Execution.Analog ? _chip : null, wq, x, gradient);
+        var chip = Execution == Execution.Analog ? _chip : null;
+        if (gradient is not { } mode || chip is null) return (LayerEngine.Run(Wiring, chip, wq, x), null);
+        if (chip.Chips > 1) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
+        using var gates = new AdcGate.Collector(chip, mode, InputSigned);
+        var wiring = Wiring;
+        var y = LayerEngine.Run(wiring with { Probe = wiring.Probe + gates.Observe }, chip, wq, x);
+        return (y, gates.Gate);
     }
 
     /// <summary>What the engine needs of this layer besides its chip.</summary>

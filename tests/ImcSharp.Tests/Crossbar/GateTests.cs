@@ -3,11 +3,12 @@ using ImcSharp.Converters;
 using ImcSharp.Crossbar;
 using ImcSharp.Models;
 using ImcSharp.Nn;
+using ImcSharp.Nn.Aware;
 using static TorchSharp.torch;
 
 namespace ImcSharp.Tests.Crossbar;
 
-/// <summary>The one-pass training gate (<see cref="GateKernel"/>) gives the torch path's gate bit for bit.</summary>
+/// <summary>The one-pass training gate (<see cref="ImcSharp.Nn.Aware.GateKernel"/>) gives the torch path's gate bit for bit.</summary>
 public class GateTests
 {
     public static IEnumerable<object[]> Designs()
@@ -35,7 +36,9 @@ public class GateTests
         for (int k = 0; k < 2; k++)
         {
             using var chip = new ProgrammedLayer(wq, ws, hw, 7, kernels: k == 0);
-            gates[k] = AnalogMvm.Forward(chip, xq, true, null, mode).Gate!.MoveToOuterDisposeScope();
+            using var collector = new AdcGate.Collector(chip, mode, true);
+            AnalogMvm.Forward(chip, xq, true, collector.Observe);
+            gates[k] = collector.Gate.MoveToOuterDisposeScope();
         }
         Assert.True(TensorAssert.Same(gates[0], gates[1]));
         // A real gate: some sums inside the range and, for most designs, some outside.

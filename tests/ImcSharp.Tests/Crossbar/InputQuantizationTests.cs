@@ -1,4 +1,5 @@
 using ImcSharp.Crossbar;
+using ImcSharp.Nn.Aware;
 using static TorchSharp.torch;
 
 namespace ImcSharp.Tests.Crossbar;
@@ -42,12 +43,12 @@ public class InputQuantizationTests
         using var scope = NewDisposeScope();
         double q = InputEncoding.QuantMax(bits, signed), step = 0.0371;
         var x = ChannelsLast(randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(12)).mul_((float)(q * step)));
-        var kernel = InputEncoding.SurrogateInputs(x, step, bits, signed, kernels: true);
+        var kernel = StraightThrough.SurrogateInputs(x, step, bits, signed, kernels: true);
         // What the surrogate computed before it had a kernel: clamp, then add the quantization residual.
         var c = x.clamp(signed ? -q * step : 0, q * step);
         var torchOps = c + InputEncoding.Quantize(c, step, bits, signed).mul_(step).sub_(c);
         Assert.True(TensorAssert.Same(kernel, torchOps));
-        Assert.True(TensorAssert.Same(InputEncoding.SurrogateInputs(x, step, bits, signed, kernels: false), torchOps));
+        Assert.True(TensorAssert.Same(StraightThrough.SurrogateInputs(x, step, bits, signed, kernels: false), torchOps));
         Assert.Equal(x.stride(), kernel.stride());
         // The value is the quantized input, clipped ones included (some are, on both sides when signed).
         Assert.True(TensorAssert.Same(kernel, InputEncoding.Quantize(x, step, bits, signed).mul_(step)));
@@ -70,9 +71,9 @@ public class InputQuantizationTests
         if (sameLayout) g = ChannelsLast(g);
         var xr = x.clone().requires_grad_(true);
         xr.clamp(signed ? -q * step : 0, q * step).backward(new[] { g });
-        var kernel = InputEncoding.ClippedGradient(x, g, step, bits, signed, kernels: true);
+        var kernel = StraightThrough.ClippedGradient(x, g, step, bits, signed, kernels: true);
         Assert.True(TensorAssert.Same(kernel, xr.grad!));
-        Assert.True(TensorAssert.Same(InputEncoding.ClippedGradient(x, g, step, bits, signed, kernels: false), xr.grad!));
+        Assert.True(TensorAssert.Same(StraightThrough.ClippedGradient(x, g, step, bits, signed, kernels: false), xr.grad!));
         Assert.Equal(0f, Flat(kernel)[7].item<float>());
         Assert.Equal(Flat(g)[8].item<float>(), Flat(kernel)[8].item<float>());
         Assert.Equal(Flat(g)[9].item<float>(), Flat(kernel)[9].item<float>());

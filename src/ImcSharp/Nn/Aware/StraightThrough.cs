@@ -17,7 +17,37 @@ namespace ImcSharp.Nn.Aware;
 public static class StraightThrough
 {
     /// <summary>
-    /// The surrogate's inputs: value <see cref="InputEncoding.SurrogateInputs"/> (the quantized input),
+    /// The value of the training surrogate's inputs (see <see cref="Inputs"/>): with
+    /// c = clamp(x, -q s or 0, q s), c + (Quantize(c) s - c), i.e. the quantized input Quantize(x) s
+    /// (to float32 rounding), as float32 operations on c, so that a gradient may be taken as the
+    /// identity on c. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
+    /// the same numbers) where it applies; otherwise torch's operations.
+    /// </summary>
+    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
+    {
+        double q = InputEncoding.QuantMax(inputBits, signed);
+        var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
+        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Surrogate(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
+        var c = x.clamp(low, high);
+        return c + InputEncoding.Quantize(c, scale, inputBits, signed).mul_(scale).sub_(c);
+    }
+
+    /// <summary>
+    /// The gradient of the clip to the input range: <paramref name="grad"/> where -q s (or 0) &lt;= x &lt;= q s,
+    /// +0 elsewhere (and for NaN), as torch's gradient of clamp, in x's layout. <paramref name="kernels"/>:
+    /// one pass on the CPU where x and the gradient are dense (after a copy of the gradient into x's
+    /// layout when they differ: a tiled layer's input gradient comes back contiguous, its images
+    /// channels-last); otherwise torch's operations.
+    /// </summary>
+    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, bool kernels = false)
+    {
+        var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
+        if (kernels && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
+        return where(x.ge(low).logical_and_(x.le(high)), grad, zeros(1, dtype: grad.dtype, device: grad.device));
+    }
+
+    /// <summary>
+    /// The surrogate's inputs: value <see cref="SurrogateInputs"/> (the quantized input),
     /// gradient 1 inside the input range [-q s or 0, q s] and 0 outside (clipped inputs get none):
     /// the value and gradient of clamp(x) + (Quantize(clamp(x)) s - clamp(x)).detach(), bit for bit.
     /// </summary>
@@ -67,7 +97,7 @@ public static class StraightThrough
             var (scale, bits, signed, kernels) = ((double)vars[1], (int)vars[2], (bool)vars[3], (bool)vars[4]);
             ctx.save_for_backward(new List<Tensor> { x });
             ctx.save_data("quantizer", (scale, bits, signed, kernels));
-            return InputEncoding.SurrogateInputs(x, scale, bits, signed, kernels);
+            return SurrogateInputs(x, scale, bits, signed, kernels);
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
@@ -75,7 +105,7 @@ public static class StraightThrough
             var x = ctx.get_saved_variables()[0];
             var (scale, bits, signed, kernels) = ((double, int, bool, bool))ctx.get_data("quantizer");
             // One entry per argument of apply; none for the settings.
-            return new List<Tensor> { InputEncoding.ClippedGradient(x, grad, scale, bits, signed, kernels), null!, null!, null!, null! };
+            return new List<Tensor> { ClippedGradient(x, grad, scale, bits, signed, kernels), null!, null!, null!, null! };
         }
     }
 

@@ -4,10 +4,12 @@ using ImcSharp.Converters;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ImcSharp.Crossbar;
+using ImcSharp.Crossbar;
+
+namespace ImcSharp.Nn.Aware;
 
 /// <summary>
-/// The training gate of <see cref="AnalogMvm"/> in one pass over the partial sums [T, P B, J]:
+/// The training gate (<see cref="AdcGate"/>) in one pass over the partial sums [T, P B, J]:
 /// per row, the slope entries of its J columns (<see cref="SlopeLookupKernel"/>'s operations), then
 /// per signal column the mean of a pair's two entries ((g+ + g-) 0.5), per output the slices'
 /// weighted entries added one after another (g_0 w_0 + g_1 w_1 + ...), and per phase the same
