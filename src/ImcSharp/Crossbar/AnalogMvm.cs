@@ -16,36 +16,19 @@ namespace ImcSharp.Crossbar;
 /// positive minus negative column (or weight minus reference column) when it is digital; minus
 /// y at zero input when the chip has an offset trim (<see cref="ProgrammedLayer.OutputOffset"/>).
 /// All tiles, phases and columns go through one batched matmul (batch = tiles) and elementwise
-/// ADC work; the batch is chunked to bound memory.
+/// ADC work, in one pass over the rows it is given (<see cref="LayerEngine"/> chunks).
 /// With ideal cells and a lossless ADC, y equals the integer matmul Wq . xq exactly.
 /// </summary>
 public static class AnalogMvm
 {
-    /// <summary>Bytes of partial sums held at once; larger batches are processed in chunks.</summary>
-    const long ChunkBytes = 24L << 20;
-
     /// <summary>
-    /// Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K]; the probe
-    /// sees each chunk's partial sums [K T, P*B, J] before conversion (training reads its gate there,
-    /// <c>Nn.Aware.AdcGate</c>). A stack of K chips (<see cref="ProgrammedLayer.Stack"/>) takes and
-    /// returns K B rows, chip by chip.
+    /// Integer-domain output (estimate of Wq . xq) [B, N] for integer inputs xq [B, K], in one pass
+    /// (<see cref="LayerEngine"/> chunks a layer's batch); the probe sees the partial sums
+    /// [K T, P*B, J] before conversion (training reads its gate there, <c>Nn.Aware.AdcGate</c>). A
+    /// stack of K chips (<see cref="ProgrammedLayer.Stack"/>) takes and returns K B rows, chip by chip.
     /// </summary>
-    public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null)
-    {
-        int K = layer.Chips;
-        long batch = xq.size(0) / K;
-        long perSample = (long)layer.Tiles * layer.Hardware.Core.Phases(signedInputs) * layer.ConvertedColumns * 4;
-        // Chunks of samples per chip: a chip in a stack is chunked as it is alone, so it reads the same noise.
-        long chunk = Math.Max(1, ChunkBytes / Math.Max(1, perSample));
-        if (chunk >= batch) return ForwardChunk(layer, xq, signedInputs, probe);
-        var outs = new List<Tensor>();
-        for (long start = 0; start < batch; start += chunk)
-        {
-            using var scope = NewDisposeScope();
-            outs.Add(ForwardChunk(layer, ChipRows(xq, K, start, Math.Min(chunk, batch - start)), signedInputs, probe).MoveToOuterDisposeScope());
-        }
-        return JoinChipRows(outs, K);
-    }
+    public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null) =>
+        Convert(layer, PartialSums(layer, xq, signedInputs), xq.size(0) / layer.Chips, signedInputs, probe);
 
     /// <summary>Rows [start, start + count) of every chip's block of a stack's rows [K B, ..]: [K count, ..].</summary>
     public static Tensor ChipRows(Tensor x, int chips, long start, long count)
@@ -64,9 +47,6 @@ public static class AnalogMvm
         var joined = cat(chunks.Select(c => c.view(new long[] { chips, c.size(0) / chips }.Concat(rest).ToArray())).ToArray(), 1);
         return joined.view(new long[] { -1 }.Concat(rest).ToArray());
     }
-
-    static Tensor ForwardChunk(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe) =>
-        Convert(layer, PartialSums(layer, xq, signedInputs), xq.size(0) / layer.Chips, signedInputs, probe);
 
     /// <summary>
     /// A convolution's output [B L, N] (rows: sample, then output pixel) for integer input images

@@ -19,8 +19,10 @@ public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVect
 /// </summary>
 public static class LayerEngine
 {
-    /// <summary>Bytes of intermediate data per chunk of samples.</summary>
+    /// <summary>Bytes of intermediate data per chunk of samples (quantized inputs or per-tile sums of a convolution).</summary>
     const long ChunkBytes = 12L << 20;
+    /// <summary>Bytes of partial sums per pass of a matmul layer's chunk through the chip.</summary>
+    const long PartialSumBytes = 24L << 20;
 
     /// <summary>
     /// The layer's output for samples <paramref name="x"/> on <paramref name="chip"/> (null: the
@@ -83,11 +85,32 @@ public static class LayerEngine
             {
                 // Same rescaling as the quantized reference, so an exact core gives identical floats.
                 y = conv is not null ? AnalogMvm.ForwardConv(chip, xq, conv, input.Signed, layer.Probe)
-                    : AnalogMvm.Forward(chip, xq, input.Signed, layer.Probe);
+                    : Passes(layer, chip, xq);
                 y.mul_((float)(chip.WeightScale * input.Scale));
             }
             if (bias is not null) y.add_(bias);
             outs.Add(layer.Vectors.FromRows(y, xs).MoveToOuterDisposeScope());
+        }
+        return AnalogMvm.JoinChipRows(outs, chips);
+    }
+
+    /// <summary>
+    /// Input vectors xq [K rows, I] through the chip in passes of at most <see cref="PartialSumBytes"/>
+    /// of partial sums per chip: a chip in a stack is split as it is alone, so it reads the same noise.
+    /// </summary>
+    static Tensor Passes(LayerWiring layer, ProgrammedLayer chip, Tensor xq)
+    {
+        int chips = chip.Chips;
+        long rows = xq.size(0) / chips;
+        long perRow = (long)chip.Tiles * layer.Hardware.Core.Phases(layer.Input.Signed) * chip.ConvertedColumns * 4;
+        long pass = Math.Max(1, PartialSumBytes / Math.Max(1, perRow));
+        if (pass >= rows) return AnalogMvm.Forward(chip, xq, layer.Input.Signed, layer.Probe);
+        var outs = new List<Tensor>();
+        for (long start = 0; start < rows; start += pass)
+        {
+            using var scope = NewDisposeScope();
+            var part = AnalogMvm.ChipRows(xq, chips, start, Math.Min(pass, rows - start));
+            outs.Add(AnalogMvm.Forward(chip, part, layer.Input.Signed, layer.Probe).MoveToOuterDisposeScope());
         }
         return AnalogMvm.JoinChipRows(outs, chips);
     }
