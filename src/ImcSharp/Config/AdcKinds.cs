@@ -34,17 +34,16 @@ public interface IAdcKind
 /// </summary>
 public static class AdcKinds
 {
-    static readonly Registry<IAdcKind> All = new("ADC architecture", k => k.Kind);
-
-    static IEnumerable<IAdcKind> Kinds => All.Names.Select(n => { All.TryGet(n, out var k); return k; });
-
-    /// <summary>Adds an architecture defined outside ImcSharp (its name must be new, its block's record the same as any other user's of that block).</summary>
-    public static void Register(IAdcKind kind)
+    /// <summary>The registry; a program adds its own with <c>AdcKinds.All.Register(new MyArchitecture())</c>.</summary>
+    public static Registry<IAdcKind> All { get; } = new("ADC architecture", k => k.Kind, (kind, others) =>
     {
-        var clash = Kinds.FirstOrDefault(o => o.Block is not null && o.Block == kind.Block && o.ParameterType != kind.ParameterType);
-        if (clash is not null) throw new InvalidOperationException($"ADC architectures '{clash.Kind}' and '{kind.Kind}' use block '{kind.Block}' with different parameter types");
-        All.Register(kind);
-    }
+        // Architectures that share a parameter block must read it into the same record.
+        var clash = others.FirstOrDefault(o => o.Block is not null && o.Block == kind.Block && o.ParameterType != kind.ParameterType);
+        if (clash is not null)
+            throw new InvalidOperationException($"ADC architectures '{clash.Kind}' and '{kind.Kind}' use block '{kind.Block}' with different parameter types");
+    });
+
+    static IEnumerable<IAdcKind> Kinds => All.Items;
 
     public static IReadOnlyCollection<string> Names => All.Names;
 

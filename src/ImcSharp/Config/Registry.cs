@@ -9,14 +9,17 @@ public sealed class Registry<T> where T : class
 {
     readonly string _what;
     readonly Func<T, string> _name;
+    readonly Action<T, IEnumerable<T>>? _check;
     readonly object _gate = new();
     Dictionary<string, T>? _byName;
 
     /// <param name="what">What the models are, for errors ("cell technology").</param>
-    public Registry(string what, Func<T, string> name)
+    /// <param name="check">Refuses a model that cannot sit beside the others (called before it is added).</param>
+    public Registry(string what, Func<T, string> name, Action<T, IEnumerable<T>>? check = null)
     {
         _what = what;
         _name = name;
+        _check = check;
     }
 
     Dictionary<string, T> ByName
@@ -35,6 +38,7 @@ public sealed class Registry<T> where T : class
 
     void Add(Dictionary<string, T> d, T item)
     {
+        _check?.Invoke(item, d.Values);
         if (!d.TryAdd(_name(item), item)) throw new InvalidOperationException($"two {_what} models named '{_name(item)}'");
     }
 
@@ -45,6 +49,9 @@ public sealed class Registry<T> where T : class
     }
 
     public IReadOnlyList<string> Names { get { lock (_gate) return ByName.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList(); } }
+
+    /// <summary>Every registered model, in the order of <see cref="Names"/>.</summary>
+    public IReadOnlyList<T> Items { get { lock (_gate) return ByName.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList(); } }
 
     public bool TryGet(string name, out T item)
     {

@@ -14,27 +14,16 @@ public sealed record ModelSpec(string Name, int InChannels, int Height, int Widt
     /// <summary>The ONNX graph of an imported network, its weights left out (they are in the checkpoint's state).</summary>
     public string? Onnx { get; init; }
 
-    public static readonly string[] Names = { "mlp", "lenet5", "vgg8", "resnet20" };
+    /// <summary>The networks built by name (<see cref="ModelKinds"/>), in the registry's order.</summary>
+    public static IReadOnlyList<string> Names => ModelKinds.All.Names;
 
-    public static string Canonical(string name) => name.ToLowerInvariant() switch
-    {
-        "mlp" => "mlp",
-        "lenet5" or "lenet-5" or "lenet" => "lenet5",
-        "vgg8" or "vgg-8" => "vgg8",
-        "resnet20" or "resnet-20" => "resnet20",
-        OnnxName => OnnxName,
-        _ => throw new ImcInputException("model", name, $"expected one of {string.Join(", ", Names)}"),
-    };
+    /// <summary>The registered name <paramref name="name"/> spells (an alias, any case), or "onnx"; else one error listing the names.</summary>
+    public static string Canonical(string name) =>
+        name.Equals(OnnxName, StringComparison.OrdinalIgnoreCase) ? OnnxName
+        : ModelKinds.Find(name)?.Name ?? throw new ImcInputException("model", name, $"expected one of {string.Join(", ", Names)}");
 
     /// <summary>Builds a freshly initialised model; weights come from torch's global generator.</summary>
     public nn.Module<Tensor, Tensor> Build() => Name == OnnxName
         ? OnnxNetwork.FromGraph(Onnx ?? throw new ImcInputException("an imported ONNX model spec without its graph"), "checkpoint graph")
-        : Canonical(Name) switch
-    {
-        "mlp" => new Mlp(InChannels * Height * Width, new[] { 256, 128 }, Classes),
-        "lenet5" => new LeNet5(InChannels, Height, Width, Classes),
-        "vgg8" => new Vgg8(InChannels, Classes),
-        "resnet20" => new ResNet20(InChannels, Classes),
-        _ => throw new InvalidOperationException(),
-    };
+        : ModelKinds.Find(Name)?.Build(this) ?? throw new ImcInputException("model", Name, $"expected one of {string.Join(", ", Names)}");
 }
