@@ -47,17 +47,8 @@ public static unsafe class DigitalBackEnd
         return sum.view(K * B, N);
     }
 
-    /// <summary>Converted columns [.., J] to signal columns [.., N*S]: as they are (analog subtraction), or positive minus negative / weight minus reference.</summary>
-    public static Tensor Subtract(ProgrammedLayer layer, Tensor converted)
-    {
-        if (!layer.DigitalSubtraction) return converted;
-        int ns = layer.SignalColumns, S = layer.Slices;
-        var pos = converted.narrow(-1, 0, ns);
-        var neg = converted.narrow(-1, ns, layer.ConvertedColumns - ns);
-        if (!layer.SharedReference) return pos.sub(neg);
-        var shape = pos.Sizes()[..^1];
-        return pos.view(shape.Append(layer.Outputs).Append(S).ToArray()).sub(neg.unsqueeze(-2)).view(pos.Sizes());
-    }
+    /// <summary>Converted columns [.., J] to signal columns [.., N*S] (<see cref="ColumnLayout.Subtract"/>).</summary>
+    public static Tensor Subtract(ProgrammedLayer layer, Tensor converted) => layer.Columns.Subtract(converted);
 
     /// <summary>
     /// x [K, n, ..] summed over its second axis one term after another, x[:, 0] + x[:, 1] + ..., as an
@@ -86,7 +77,7 @@ public static unsafe class DigitalBackEnd
         var lows = layer.Adc.LowCodes.Select(v => Math.Round(v)).ToArray();
         double lowest = lows.Min(), highest = lows.Max() + top;
         // A difference of two columns' levels spans at most the levels' whole range; a level itself, its magnitude.
-        double code = layer.DigitalSubtraction ? highest - lowest : Math.Max(Math.Abs(lowest), Math.Abs(highest));
+        double code = layer.Columns.Unsigned ? highest - lowest : Math.Max(Math.Abs(lowest), Math.Abs(highest));
         double slices = Enumerable.Range(0, S).Sum(s => Math.Pow(2, layer.Hardware.Core.BitsPerCell * s));
         return code * slices * phaseWeights.Sum(w => Math.Abs((double)w)) < ExactBelow;
     }
@@ -125,7 +116,7 @@ public static unsafe class DigitalBackEnd
         float* y = (float*)NativeData.Pointer(codes), output = (float*)NativeData.Pointer(result);
         var slice = WeightSlicing.SliceWeightValues(layer.Hardware.Core);
         var phase = phaseWeights;
-        bool digital = layer.DigitalSubtraction, shared = layer.SharedReference;
+        bool digital = layer.Columns.Unsigned, shared = layer.Columns.SharedReference;
         // Tasks of about a million codes each.
         long samples = K * B, perTask = Math.Max(1, (1L << 20) / ((long)T * P * J));
         TorchThreads.For((samples + perTask - 1) / perTask, Math.Max(1, get_num_threads()), task =>

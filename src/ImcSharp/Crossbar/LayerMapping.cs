@@ -31,7 +31,9 @@ public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
     /// <summary>Physical columns in use per tile: a differential pair is two columns; offset mapping adds one reference column per slice.</summary>
     public long PhysicalColumns => SharedReference ? SignalColumns + Slices : 2L * SignalColumns;
     /// <summary>Columns converted per tile and input cycle: N S (analog subtraction), 2 N S (pairs) or N S + S (offset, digital).</summary>
-    public int ConvertedColumns => !DigitalSubtraction ? SignalColumns : SharedReference ? SignalColumns + Slices : 2 * SignalColumns;
+    public int ConvertedColumns => Columns.ConvertedColumns;
+    /// <summary>The columns of a tile as the ADCs and the digital back end see them.</summary>
+    public ColumnLayout Columns => ColumnLayout.Of(Core, (int)Outputs);
     /// <summary>ADC instances of the layer.</summary>
     public int Adcs => !DigitalSubtraction ? SignalAdcs : SharedReference ? SignalAdcs + Tiles * Slices : 2 * SignalAdcs;
 

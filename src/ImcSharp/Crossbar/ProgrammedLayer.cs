@@ -34,12 +34,11 @@ public sealed class ProgrammedLayer : IDisposable
     public IReadOnlyList<ProgrammedLayer> Members => _members;
     readonly ProgrammedLayer[] _members;
     public int Slices => Hardware.Core.Slices;
-    public int SignalColumns { get; }
+    /// <summary>Which converted column holds which slice, pair side or reference, and what is subtracted where.</summary>
+    public ColumnLayout Columns { get; }
+    public int SignalColumns => Columns.SignalColumns;
     /// <summary>Columns the ADCs convert per tile (see the class summary).</summary>
-    public int ConvertedColumns { get; }
-    public bool DigitalSubtraction => Hardware.Core.Subtract == Subtraction.Digital;
-    /// <summary>Offset mapping: one reference column per slice and tile, shared by all outputs.</summary>
-    public bool SharedReference { get; }
+    public int ConvertedColumns => Columns.ConvertedColumns;
     /// <summary>[J] weight slice of each converted column.</summary>
     public int[] ColumnSlices { get; }
     /// <summary>The ADC range of each weight slice (signal units).</summary>
@@ -98,24 +97,20 @@ public sealed class ProgrammedLayer : IDisposable
         int S = core.Slices;
         var sliced = WeightSlicing.Slice(wq, core);
         Tiles = sliced.Tiles;
-        SignalColumns = sliced.SignalColumns;
-        SharedReference = sliced.SharedReference;
-        int NS = SignalColumns;
+        Columns = ColumnLayout.Of(core, Outputs);
         var mapping = new LayerMapping(core, Inputs, Outputs);
-        ConvertedColumns = mapping.ConvertedColumns;
         var gen = new Generator(chipSeed);
         int levels = 1 << core.BitsPerCell;
 
-        var pos = CellModels.Program(hw.Cell, levels, sliced.Positive, gen, Target.UsesKernels);
-        var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen, Target.UsesKernels);
+        var pos = CellModels.Program(hw.Cell, levels, sliced.Positive, gen, Target);
+        var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen, Target);
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
 
         SignalUnit = ArrayPhysics.SignalUnit(hw);
         var fallback = AdcScales.Default(hw.Adc, core.Subtract, SignalUnit.Unit, ArrayPhysics.FullScaleUnits(core));
         Ranges = ranges is { Count: > 0 } r ? Enumerable.Range(0, S).Select(s => r[Math.Min(s, r.Count - 1)]).ToArray() : Enumerable.Repeat(fallback, S).ToArray();
-        // Slice of each converted column: signal and positive columns n*S + s, then negative ones (same order) or references s.
-        var columnSlice = ColumnSlices = Enumerable.Range(0, ConvertedColumns).Select(j => j < NS ? j % S : SharedReference ? j - NS : (j - NS) % S).ToArray();
+        var columnSlice = ColumnSlices = Columns.ColumnSlices();
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
         SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray(), device: Target.Device).DetachFromDisposeScope();
 
@@ -144,7 +139,7 @@ public sealed class ProgrammedLayer : IDisposable
         Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
         Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
 
-        if (DigitalSubtraction)
+        if (Columns.Unsigned)
         {
             // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
             EffectiveByColumn = ByColumn(cat(new[] { Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline) }, 2));
@@ -164,7 +159,7 @@ public sealed class ProgrammedLayer : IDisposable
             var vp = gainPos is null ? sp.square() : sp.square() * gainPos.square();
             var vn = gainNeg is null ? sn.square() : sn.square() * gainNeg.square();
             var lsb2 = perLsb.square();
-            ReadVariance = (DigitalSubtraction ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
+            ReadVariance = (Columns.Unsigned ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
         }
         if (ArrayModel.Of(hw.Array).ColumnOffset(hw, Tiles, ConvertedColumns, SignalUnit.Unit, gen) is { } offset)
             ColumnOffset = (offset * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
@@ -201,7 +196,7 @@ public sealed class ProgrammedLayer : IDisposable
         _members = chips.ToArray();
         _ownsAdc = false;   // the chips own their banks; a stack's is never taken over by reprogramming
         (Hardware, Target, WeightScale, Inputs, Outputs, Tiles) = (first.Hardware, first.Target, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
-        (SignalColumns, ConvertedColumns, SharedReference, ColumnSlices, Ranges) = (first.SignalColumns, first.ConvertedColumns, first.SharedReference, first.ColumnSlices, first.Ranges);
+        (Columns, ColumnSlices, Ranges) = (first.Columns, first.ColumnSlices, first.Ranges);
         (AdcContext, SignalUnit, ChipSeed, ReadNoise) = (first.AdcContext, first.SignalUnit, first.ChipSeed, first.ReadNoise);
         Tensor Cat(Func<ProgrammedLayer, Tensor> part) => cat(chips.Select(part).ToArray(), 0).DetachFromDisposeScope();
         // The matrices the array stage multiplies by, stacked: one batched product for every chip.

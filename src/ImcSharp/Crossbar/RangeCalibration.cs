@@ -90,7 +90,7 @@ public static class RangeCalibration
         }
         for (int s = 0; s < groups; s++)
             if (filled[s] != kept[s].size(0)) throw new InvalidOperationException($"{layer}: {filled[s]} calibration sums kept, expected {kept[s].size(0)}");
-        return Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, hardware.Adc.Bits, nominal.DigitalSubtraction)).ToList();
+        return Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, hardware.Adc.Bits, nominal.Columns.Unsigned)).ToList();
     }
 
     /// <summary>

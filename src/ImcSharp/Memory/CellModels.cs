@@ -21,8 +21,13 @@ public static class CellModels
     /// <summary>
     /// Programs cells holding <paramref name="digits"/> (0 .. levels-1, any shape) and draws their
     /// errors from <paramref name="gen"/>, by the config's technology (<see cref="CellTechnology"/>,
-    /// one class per kind in Memory/Cells).
+    /// one class per kind in Memory/Cells): its fused kernel where <paramref name="target"/> runs
+    /// kernels and the technology has one that suits the digits, else its reference form (the same cells).
     /// </summary>
-    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels = false) =>
-        CellTechnology.Of(cell).Program(cell, levels, digits, gen, kernels);
+    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, ComputeTarget? target = null)
+    {
+        var technology = CellTechnology.Of(cell);
+        return (target?.UsesKernels == true ? technology.ProgramFused(cell, levels, digits, gen) : null)
+            ?? technology.Program(cell, levels, digits, gen);
+    }
 }

@@ -25,12 +25,12 @@ public abstract class CellTechnology : ICellKind
     public abstract CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen);
 
     /// <summary>
-    /// <see cref="Program(CellConfig, int, Tensor, Generator)"/>, in a CPU kernel where the
-    /// technology has one and <paramref name="kernels"/> allows it (the same numbers); by default
-    /// torch's operations.
+    /// The same cells as <see cref="Program(CellConfig, int, Tensor, Generator)"/>, bit for bit and
+    /// from the same draws, in a fused CPU kernel; null (nothing drawn) where the technology has
+    /// none or the digits' layout does not suit it. <see cref="CellModels.Program"/> chooses, from
+    /// the compute target: a technology writes its physics once, in the reference form, and may add this.
     /// </summary>
-    public virtual CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels) =>
-        Program(cell, levels, digits, gen);
+    public virtual CellState? ProgramFused(CellConfig cell, int levels, Tensor digits, Generator gen) => null;
 
     /// <summary>
     /// Current mode: the column current (A) of one signal unit, a cell one level above level 0

@@ -25,8 +25,8 @@ public class RramProgramKernelTests
         if (stuckRate < 0) cell = cell with { ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0 };
         var digits = randint(0, 4, new long[] { 3, 70, 37 }, generator: new Generator(4)).to_type(ScalarType.Float32);   // a tail past the vectors
         var rram = CellTechnology.Of(cell);
-        var withKernel = rram.Program(cell, 4, digits, new Generator(9), kernels: true);
-        var byTorch = rram.Program(cell, 4, digits, new Generator(9), kernels: false);
+        var withKernel = rram.ProgramFused(cell, 4, digits, new Generator(9))!;
+        var byTorch = rram.Program(cell, 4, digits, new Generator(9));
         Assert.True(TensorAssert.Same(withKernel.Contribution, byTorch.Contribution));
         Assert.True(TensorAssert.Same(withKernel.Conductance!, byTorch.Conductance!));
         Assert.Equal(byTorch.ReadSigma is null, withKernel.ReadSigma is null);
@@ -39,7 +39,10 @@ public class RramProgramKernelTests
         if (stuckRate > 0) Assert.True(withKernel.Conductance!.eq((float)cell.GMax).logical_and(digits.lt(3)).any().item<bool>());
     }
 
-    /// <summary>Digits in another layout (a transpose): torch draws in logical order, so the kernel leaves them to torch's operations.</summary>
+    /// <summary>
+    /// Digits in another layout (a transpose): torch draws in logical order, so the fused form
+    /// declines them (drawing nothing) and the dispatcher gives torch's cells.
+    /// </summary>
     [Fact]
     public void DigitsNotContiguousGiveTorchsCellsToo()
     {
@@ -47,8 +50,9 @@ public class RramProgramKernelTests
         var cell = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco.json")).Cell;
         var digits = randint(0, 4, new long[] { 70, 37 }, generator: new Generator(4)).to_type(ScalarType.Float32).t();
         var rram = CellTechnology.Of(cell);
-        var withKernel = rram.Program(cell, 4, digits, new Generator(9), kernels: true);
-        var byTorch = rram.Program(cell, 4, digits, new Generator(9), kernels: false);
-        Assert.True(TensorAssert.Same(withKernel.Contribution, byTorch.Contribution));
+        Assert.Null(rram.ProgramFused(cell, 4, digits, new Generator(9)));
+        var dispatched = CellModels.Program(cell, 4, digits, new Generator(9), ComputeTarget.Cpu);
+        var byTorch = rram.Program(cell, 4, digits, new Generator(9));
+        Assert.True(TensorAssert.Same(dispatched.Contribution, byTorch.Contribution));
     }
 }

@@ -16,22 +16,23 @@ public sealed class RramCell : CellTechnology
     public override bool WorksIn(string mode) => mode == ArrayMode.Current;
     public override bool HasConductance => true;
 
-    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) => Program(cell, levels, digits, gen, false);
-
-    /// <param name="kernels">The arithmetic in one pass (<see cref="RramProgramKernel"/>, the same numbers)
-    /// on contiguous float32 CPU digits (torch's draws come in that order); the draws are torch's either way.</param>
-    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, bool kernels)
+    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
         int top = levels - 1;
+        return ProgramByTorch(cell, top, (cell.GMax - cell.GMin) / top, digits, gen);
+    }
+
+    /// <summary>The arithmetic in one pass (<see cref="RramProgramKernel"/>, the same numbers) on contiguous
+    /// float32 CPU digits (torch's draws come in that order); the draws are torch's either way.</summary>
+    public override CellState? ProgramFused(CellConfig cell, int levels, Tensor digits, Generator gen)
+    {
+        if (!DenseKernel.Applies(digits) || !digits.is_contiguous()) return null;
+        int top = levels - 1;
         double dG = (cell.GMax - cell.GMin) / top;
-        if (kernels && DenseKernel.Applies(digits) && digits.is_contiguous())
-        {
-            var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen) : null;
-            var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
-            var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, dG, digits, z, u);
-            return new CellState(contribution, cell.GMin / dG, conductance, null, read);
-        }
-        return ProgramByTorch(cell, top, dG, digits, gen);
+        var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen) : null;
+        var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
+        var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, dG, digits, z, u);
+        return new CellState(contribution, cell.GMin / dG, conductance, null, read);
     }
 
     static CellState ProgramByTorch(CellConfig cell, int top, double dG, Tensor digits, Generator gen)

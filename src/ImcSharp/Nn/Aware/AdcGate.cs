@@ -31,16 +31,11 @@ public static class AdcGate
         {
             var lows = layer.Adc.LowCodes;
             var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.size(2)).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
-            return GateKernel.Gate(table, p, shift, P, N, S, layer.DigitalSubtraction, layer.SharedReference, ws, wc);
+            return GateKernel.Gate(table, p, shift, P, N, S, layer.Columns.Unsigned, layer.Columns.SharedReference, ws, wc);
         }
         var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target.UsesKernels);
-        if (layer.DigitalSubtraction)
-        {
-            int ns = layer.SignalColumns;
-            var pos = g.narrow(-1, 0, ns);
-            // A pair's output moves with both columns' codes; a reference column holds no weight.
-            g = layer.SharedReference ? pos : pos.add(g.narrow(-1, ns, ns)).mul_(0.5);
-        }
+        // Per signal column (a pair's mean, a weight column's against its reference).
+        g = layer.Columns.SignalGate(g);
         Tensor perSlice;
         if (S == 1) perSlice = g.reshape(T, P, B, N);
         else
