@@ -9,15 +9,61 @@ namespace ImcSharp.Nn;
 /// <summary>
 /// One-line conversion of a float model into an analog one:
 /// <c>AnalogConversion.Convert(model, HardwareConfig.Load("configs/puma-reference.json"))</c>.
-/// Every torch Linear and Conv2d (and <see cref="FloatConv2d"/>, the built-in models' convolution) becomes an <see cref="AnalogLinear"/> / <see cref="AnalogConv2d"/>
-/// that shares the same weight and bias parameters (so state dicts are unchanged), with the
-/// layer's hardware from the config; layers the config keeps digital stay as they are.
+/// Every layer type in the conversion map (torch's Linear and Conv2d, <see cref="FloatConv2d"/>;
+/// others with <see cref="Map{T}"/>) becomes its analog layer (<see cref="AnalogLinear"/>,
+/// <see cref="AnalogConv2d"/>) over the same weight and bias parameters (so state dicts are
+/// unchanged), with the layer's hardware from the config; layers the config keeps digital stay
+/// as they are. <see cref="ToDigital"/> is the way back.
 /// </summary>
 public static class AnalogConversion
 {
+    // Layer type -> its analog layer (name, layer, hardware); checked in order, so a subclass maps before its base.
+    static readonly List<(Type Type, Func<string, nn.Module, LayerHardware, AnalogLayer> ToAnalog)> ConversionMap = new()
+    {
+        (typeof(Linear), (name, m, hw) => new AnalogLinear(name, ((Linear)m).weight!, ((Linear)m).bias, hw)),
+        (typeof(Conv2d), (name, m, hw) => MakeConv(name, (Conv2d)m, hw)),
+        (typeof(FloatConv2d), (name, m, hw) =>
+        {
+            var f = (FloatConv2d)m;
+            return new AnalogConv2d(name, f.weight, f.bias, f.Stride, f.Padding, f.Dilation, hw, f.Groups);
+        }),
+    };
+
+    /// <summary>
+    /// Adds a layer type to the conversion map: <paramref name="toAnalog"/> makes its analog layer
+    /// (whose <see cref="AnalogLayer.ToDigital"/> is the way back) from the layer's name, the layer and its hardware.
+    /// </summary>
+    public static void Map<T>(Func<string, T, LayerHardware, AnalogLayer> toAnalog) where T : nn.Module
+    {
+        lock (ConversionMap) ConversionMap.Insert(0, (typeof(T), (name, m, hw) => toAnalog(name, (T)m, hw)));
+    }
+
+    static Func<string, nn.Module, LayerHardware, AnalogLayer>? Converter(nn.Module m)
+    {
+        lock (ConversionMap) return ConversionMap.FirstOrDefault(e => e.Type.IsInstanceOfType(m)).ToAnalog;
+    }
+
+    /// <summary>
+    /// The way back: every analog layer becomes its digital layer over the same parameters
+    /// (<see cref="AnalogLayer.ToDigital"/>), so the model computes what it did before conversion.
+    /// </summary>
+    public static T ToDigital<T>(T model) where T : nn.Module
+    {
+        foreach (var (name, module) in model.named_modules().Where(m => m.module is AnalogLayer).Select(m => (m.name, m.module)).ToList())
+        {
+            var (parent, child) = Locate(model, name);
+            var analog = (AnalogLayer)module;
+            Replace(parent, child, module, analog.ToDigital());
+            analog.ResetCalibration();   // frees its chip; the parameters live on in the digital layer
+        }
+        return model;
+    }
+
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
-        var weightLayers = model.named_modules().Where(m => m.module is Linear or Conv2d or FloatConv2d or AnalogLayer).Select(m => (m.name, m.module)).ToList();
+        var mapped = model.named_modules().Where(m => m.module is AnalogLayer || Converter(m.module) is not null).Select(m => (m.name, m.module)).ToList();
+        // A mapped layer is converted whole: the layers inside it are its own business.
+        var weightLayers = mapped.Where(l => !mapped.Any(o => o.name.Length > 0 && l.name.StartsWith(o.name + ".", StringComparison.Ordinal))).ToList();
         CheckLayerNames(config, weightLayers.Select(l => l.name).ToList());
         for (int i = 0; i < weightLayers.Count; i++)
         {
@@ -31,14 +77,7 @@ public static class AnalogConversion
             }
             if (digital) continue;
             var (parent, child) = Locate(model, name);
-            nn.Module replacement = module switch
-            {
-                Linear l => new AnalogLinear(name, l.weight!, l.bias, config.For(name)),
-                Conv2d c => MakeConv(name, c, config.For(name)),
-                FloatConv2d f => new AnalogConv2d(name, f.weight, f.bias, f.Stride, f.Padding, f.Dilation, config.For(name), f.Groups),
-                _ => throw new InvalidOperationException(),
-            };
-            Replace(parent, child, module, replacement);
+            Replace(parent, child, module, Converter(module)!(name, module, config.For(name)));
         }
         return model;
     }

@@ -87,6 +87,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         ResetCalibration();
     }
 
+    /// <summary>The digital layer over the same weight and bias tensors (the conversion's way back).</summary>
+    public abstract nn.Module<Tensor, Tensor> ToDigital();
     /// <summary>Weight as the [N, K] matrix the crossbar holds.</summary>
     public abstract Tensor WeightMatrix();
     /// <summary>The float layer (with bias), differentiable.</summary>

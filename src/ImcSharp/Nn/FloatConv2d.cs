@@ -39,5 +39,14 @@ public sealed class FloatConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>A convolution over existing parameters (an analog layer's way back to digital: the same tensors, nothing drawn).</summary>
+    public FloatConv2d(Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, long groups) : base("Conv2d")
+    {
+        this.weight = weight;
+        this.bias = bias;
+        (Stride, Padding, Dilation, Groups) = (stride, padding, dilation, groups);
+        RegisterComponents();
+    }
+
     public override Tensor forward(Tensor x) => Convolution2d.Apply(x, weight, bias, Stride, Padding, Dilation, Groups);
 }

@@ -79,6 +79,53 @@ public class ConversionTests
         Assert.False(TensorAssert.Same(analog, floatOut));
     }
 
+    /// <summary>
+    /// The conversion map's way back: every analog layer becomes its digital layer over the same
+    /// parameters, so the network computes exactly what it did before conversion, with the same state dict.
+    /// </summary>
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("mlp")]
+    [InlineData("resnet20")]
+    public void ConversionAndTheWayBackLeaveTheFloatNetwork(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+        model.eval();
+        var x = randn(4, 1, 28, 28);
+        var before = model.call(x);
+        var keys = model.state_dict().Keys.ToList();
+        var weights = model.parameters().ToList();
+        AnalogConversion.Convert(model, Exact);
+        AnalogConversion.CalibrateInputs(model, x);
+        Assert.False(TensorAssert.Same(model.call(x), before));      // the quantized hardware computes otherwise
+        AnalogConversion.ToDigital(model);
+        Assert.Empty(AnalogConversion.Layers(model));
+        Assert.True(TensorAssert.Same(model.call(x), before));
+        Assert.Equal(keys, model.state_dict().Keys.ToList());
+        Assert.True(weights.Zip(model.parameters()).All(p => ReferenceEquals(p.First, p.Second)), "the parameters are the same tensors");
+    }
+
+    /// <summary>A layer type of one's own joins the conversion map (here a Linear subclass that maps to an analog layer of its width).</summary>
+    [Fact]
+    public void ALayerTypeOfOnesOwnJoinsTheConversionMap()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var model = nn.Sequential(("scaled", new Scaled(20, 5)));
+        AnalogConversion.Map<Scaled>((n, s, hw) => new AnalogLinear(n, s.Inner.weight!, s.Inner.bias, hw));
+        AnalogConversion.Convert(model, Exact);
+        Assert.Single(AnalogConversion.Layers(model));
+    }
+
+    sealed class Scaled : nn.Module<Tensor, Tensor>
+    {
+        public readonly TorchSharp.Modules.Linear Inner;
+        public Scaled(long i, long o) : base("Scaled") { Inner = nn.Linear(i, o); RegisterComponents(); }
+        public override Tensor forward(Tensor x) => Inner.call(x);
+    }
+
     [Fact]
     public void ADepthwiseSeparableNetworkRunsExactlyOnAnIdealCore()
     {
