@@ -1,7 +1,28 @@
 namespace ImcSharp.Config;
 
-public enum AdcRangeMode { Auto, Exact, Absolute, Calibrated, Native }
-public enum RangeMethod { Percentile, Mse }
+/// <summary>How the ADC input range is set (see <see cref="AdcRange"/>).</summary>
+public enum AdcRangeMode
+{
+    /// <summary>± fraction of the largest partial sum a column can produce.</summary>
+    Auto,
+    /// <summary>One LSB per input-digit x weight-digit unit: lossless while the sums fit the codes.</summary>
+    Exact,
+    /// <summary>[min, max] in the physical unit the ADC sees (A or V).</summary>
+    Absolute,
+    /// <summary>Per layer and slice from the partial sums of calibration images.</summary>
+    Calibrated,
+    /// <summary>The converter's own physical input range.</summary>
+    Native,
+}
+
+/// <summary>How a calibrated range is chosen from the calibration sums.</summary>
+public enum RangeMethod
+{
+    /// <summary>The percentile-th percentile of |sum| is the top of a symmetric range.</summary>
+    Percentile,
+    /// <summary>The range of least mean squared quantization error at this resolution.</summary>
+    Mse,
+}
 
 /// <summary>
 /// The ADC's input range: which signal (in signal units, then A or V through the array's unit)
@@ -25,13 +46,21 @@ public enum RangeMethod { Percentile, Mse }
 /// </summary>
 public sealed record AdcRange
 {
+    /// <summary>How the range is set (<see cref="AdcRangeMode"/>).</summary>
     public AdcRangeMode Mode { get; init; } = AdcRangeMode.Auto;
+    /// <summary>Auto: the fraction of the largest column sum the range spans (0 &lt; f &lt;= 100).</summary>
     public double Fraction { get; init; } = 1.0;
+    /// <summary>Calibrated, method percentile: the percentile (0-100) of |sum| at the top of the range.</summary>
     public double Percentile { get; init; } = 99.9;
+    /// <summary>Absolute: the input at code 0 (A in current mode, V in charge mode).</summary>
     public double? Min { get; init; }
+    /// <summary>Absolute: the input at the top code (A or V).</summary>
     public double? Max { get; init; }
+    /// <summary>Calibrated: how the range is chosen (<see cref="RangeMethod"/>).</summary>
     public RangeMethod Method { get; init; } = RangeMethod.Percentile;
+    /// <summary>Calibrated, method mse, a signed sum: the range may be asymmetric [low, high].</summary>
     public bool Asymmetric { get; init; }
+    /// <summary>Calibrated: one range per weight slice (false: one pooled range for every slice).</summary>
     public bool PerSlice { get; init; } = true;
 }
 
@@ -41,7 +70,13 @@ public sealed record AdcRange
 /// before the ADC and removed digitally, so zero signal sits at code 2^(N-1): the ADC's mid-scale
 /// error then lands on every conversion.
 /// </summary>
-public enum AdcBias { None, MidScale }
+public enum AdcBias
+{
+    /// <summary>No offset: a bipolar ADC, or digital subtraction.</summary>
+    None,
+    /// <summary>An offset of half the range before the ADC, removed digitally: zero sits at code 2^(N-1).</summary>
+    MidScale,
+}
 
 /// <summary>
 /// A named global corner (process, supply, temperature): every ADC of a chip in this corner has
@@ -49,8 +84,11 @@ public enum AdcBias { None, MidScale }
 /// </summary>
 public sealed record AdcCorner
 {
+    /// <summary>The corner's name (unique in a design; results are reported per corner).</summary>
     public string Name { get; init; } = "";
+    /// <summary>Relative gain error of every ADC in the corner (0.02 = +2%).</summary>
     public double Gain { get; init; }
+    /// <summary>Offset of every ADC in the corner (nominal LSB).</summary>
     public double Offset { get; init; }
 }
 
@@ -62,10 +100,15 @@ public sealed record AdcCorner
 /// </summary>
 public sealed record AdcVariation
 {
+    /// <summary>Per-chip relative gain sigma (fraction).</summary>
     public double GainSigmaGlobal { get; init; }
+    /// <summary>Per-chip offset sigma (LSB).</summary>
     public double OffsetSigmaGlobal { get; init; }
+    /// <summary>Per-instance relative gain sigma (fraction).</summary>
     public double GainSigmaLocal { get; init; }
+    /// <summary>Per-instance offset sigma (LSB).</summary>
     public double OffsetSigmaLocal { get; init; }
+    /// <summary>Temporal noise referred to the input, per conversion, sigma (LSB).</summary>
     public double NoiseSigma { get; init; }
 }
 
@@ -78,9 +121,13 @@ public sealed record AdcVariation
 [System.Text.Json.Serialization.JsonConverter(typeof(AdcConfigJson))]
 public sealed record AdcConfig
 {
+    /// <summary>The architecture (<c>adc.kind</c>, a registered <see cref="IAdcKind"/>).</summary>
     public string Kind { get; init; } = "ideal";
+    /// <summary>Resolution N (bits): 2^N codes.</summary>
     public int Bits { get; init; } = 8;
+    /// <summary>The input range (<see cref="AdcRange"/>).</summary>
     public AdcRange Range { get; init; } = new();
+    /// <summary>Variation every architecture shares: global and local gain and offset, temporal noise.</summary>
     public AdcVariation Variation { get; init; } = new();
     /// <summary>Parameter records by block name; an architecture's block that is absent has its record's defaults.</summary>
     public IReadOnlyDictionary<string, object> Parameters { get; init; } = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -94,6 +141,7 @@ public sealed record AdcConfig
     public string? LocalPopulation { get; init; }
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
+    /// <summary>How a signed sum reaches a unipolar ADC under analog subtraction (<see cref="AdcBias"/>).</summary>
     public AdcBias Bias { get; init; } = AdcBias.None;
     /// <summary>
     /// A per-chip output offset trim: once per chip, every layer is run with all inputs at zero and
@@ -135,8 +183,9 @@ public sealed record AdcConfig
     /// <summary>The nominal ADC: no global, local or temporal variation (the design's mean curve).</summary>
     public AdcConfig Nominal() => Architecture.Nominal(WithoutGlobalVariation() with { Variation = new AdcVariation() });
 
-    // Two configs are the same design when they read the same: the parameter records compare by content.
+    /// <summary>Two configs are the same design when they read the same: the parameter records compare by content.</summary>
     public bool Equals(AdcConfig? other) => other is not null && IO.Json.Serialize(this) == IO.Json.Serialize(other);
+    /// <summary>The hash of what the config reads (see <see cref="Equals(AdcConfig?)"/>).</summary>
     public override int GetHashCode() => IO.Json.Serialize(this).GetHashCode(StringComparison.Ordinal);
 
     /// <summary>
@@ -165,6 +214,7 @@ public sealed record AdcConfig
         if (!calibrated && r.PerSlice != defaults.PerSlice) Unused("per_slice", false, "range mode calibrated (the other modes give every slice the same range)");
     }
 
+    /// <summary>Checks every field, then hands the config to its architecture; errors are named with the prefix <paramref name="at"/>.</summary>
     public void Validate(ConfigErrors e, string at)
     {
         if (!AdcKinds.TryGet(Kind, out var arch))
@@ -205,7 +255,16 @@ public sealed record AdcConfig
     }
 }
 
-public enum CalibrationKind { None, TwoPoint, Lut }
+/// <summary>A digital correction of each ADC's codes, measured once per chip.</summary>
+public enum CalibrationKind
+{
+    /// <summary>No correction: the converter as it is.</summary>
+    None,
+    /// <summary>Offset and gain trimmed per column from two points.</summary>
+    TwoPoint,
+    /// <summary>A code-mapping table per column.</summary>
+    Lut,
+}
 
 /// <summary>Which levels of variation a chip draws (training modes and corner studies).</summary>
 public enum VariationLevels

@@ -33,6 +33,7 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
     /// <summary>A failure inside the ADC object, with the field it concerns (<see cref="IO.Json.InputError"/> appends it to the path).</summary>
     static JsonException Fail(string field, string message) => new(message) { Data = { ["field"] = field } };
 
+    /// <summary>Reads the shared fields and the chosen kind's block; another kind's block or an unknown key is an error.</summary>
     public override AdcConfig Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var doc = JsonDocument.ParseValue(ref reader);
@@ -67,6 +68,7 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
 
     static string Inner(JsonException e) => e.Path is { Length: > 1 } p ? "." + p.TrimStart('$', '.') : "";
 
+    /// <summary>Writes the shared fields and the kind's own block, its defaults filled in.</summary>
     public override void Write(Utf8JsonWriter writer, AdcConfig value, JsonSerializerOptions options)
     {
         var node = JsonSerializer.SerializeToNode(new Shared

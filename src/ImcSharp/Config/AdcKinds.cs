@@ -18,6 +18,7 @@ public interface IAdcKind
     bool IsUnipolar { get; }
     /// <summary>Has a physical input range of its own (<c>range.mode: native</c>).</summary>
     bool HasNativeRange { get; }
+    /// <summary>The architecture's own checks of an ADC config of its kind.</summary>
     void Validate(AdcConfig cfg, ConfigErrors e, string at);
     /// <summary>The same design at another resolution (Bits is already set).</summary>
     AdcConfig AtBits(AdcConfig cfg, int previousBits);
@@ -45,10 +46,13 @@ public static class AdcKinds
 
     static IEnumerable<IAdcKind> Kinds => All.Items;
 
+    /// <summary>The registered kinds, in order.</summary>
     public static IReadOnlyCollection<string> Names => All.Names;
 
+    /// <summary>The architecture of <paramref name="kind"/>, if registered.</summary>
     public static bool TryGet(string kind, out IAdcKind architecture) => All.TryGet(kind, out architecture);
 
+    /// <summary>The architecture of <paramref name="kind"/>, or one error naming <c>adc.kind</c> and the known kinds.</summary>
     public static IAdcKind Get(string kind) => All.Get(kind, "adc.kind");
 
     /// <summary>Parameter blocks by JSON key, with their record type.</summary>

@@ -3,6 +3,7 @@ namespace ImcSharp.Config;
 /// <summary>The names of the array modes ImcSharp ships (<c>array.mode</c>); others register in <see cref="ArrayModes"/>.</summary>
 public static class ArrayMode
 {
+    /// <summary>Current mode (column currents) and charge mode (charge sharing).</summary>
     public const string Current = "current", Charge = "charge";
 }
 
@@ -12,20 +13,25 @@ public static class ArrayMode
 /// </summary>
 public interface IArrayMode
 {
+    /// <summary>The name in <c>array.mode</c>.</summary>
     string Mode { get; }
+    /// <summary>The mode's own checks of the array block (with the cell it sums).</summary>
     void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at);
 }
 
 /// <summary>The array modes, registered by name (see <see cref="Registry{T}"/>).</summary>
 public static class ArrayModes
 {
+    /// <summary>The registry; a program adds its own with <c>ArrayModes.All.Register(...)</c>.</summary>
     public static Registry<IArrayMode> All { get; } = new("array mode", m => m.Mode);
+    /// <summary>The mode <c>array.mode</c> names, or one error listing the known ones.</summary>
     public static IArrayMode Of(ArrayConfig array) => All.Get(array.Mode, "array.mode");
 }
 
 /// <summary>The name of the array solver ImcSharp ships (<c>array.solver</c>); others register in <see cref="ArraySolvers"/>.</summary>
 public static class ArraySolver
 {
+    /// <summary>The first-order column model: linear in the digits, gains and IR drop folded in at programming.</summary>
     public const string FirstOrder = "first-order";
 }
 
@@ -36,6 +42,7 @@ public static class ArraySolver
 /// </summary>
 public interface IArraySolver
 {
+    /// <summary>The name in <c>array.solver</c>.</summary>
     string Solver { get; }
     /// <summary>Refuses the array modes, cells or settings the solver does not model.</summary>
     void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at) { }
@@ -44,7 +51,9 @@ public interface IArraySolver
 /// <summary>The array solvers, registered by name (see <see cref="Registry{T}"/>): a new one is a class and a config value.</summary>
 public static class ArraySolvers
 {
+    /// <summary>The registry; a program adds its own with <c>ArraySolvers.All.Register(...)</c>.</summary>
     public static Registry<IArraySolver> All { get; } = new("array solver", s => s.Solver);
+    /// <summary>The solver <c>array.solver</c> names, or one error listing the known ones.</summary>
     public static IArraySolver Of(ArrayConfig array) => All.Get(array.Solver, "array.solver");
 }
 
@@ -63,13 +72,20 @@ public sealed record ArrayConfig
     public string Mode { get; init; } = ArrayMode.Current;
     /// <summary>The solver of the columns' sums (<see cref="ArraySolvers"/>): first-order (the model above) unless another is named.</summary>
     public string Solver { get; init; } = ArraySolver.FirstOrder;
+    /// <summary>Current mode: read voltage of a full-scale input digit (V).</summary>
     public double ReadVoltage { get; init; } = 0.2;
+    /// <summary>Current mode: wire resistance per cell segment (ohm), for the first-order IR drop.</summary>
     public double WireResistance { get; init; }
+    /// <summary>Current mode: a physical column saturates at this current (A); null: no saturation.</summary>
     public double? MaxColumnCurrent { get; init; }
+    /// <summary>Charge mode: supply voltage a full-scale input digit drives (V).</summary>
     public double SupplyVoltage { get; init; } = 0.8;
+    /// <summary>Charge mode: bit-line parasitic capacitance (F).</summary>
     public double ParasiticCapacitance { get; init; }
+    /// <summary>Charge mode: per-column offset from charge injection, sigma (V).</summary>
     public double OffsetSigma { get; init; }
 
+    /// <summary>Checks every field, then the mode and the solver; errors are named with the prefix <paramref name="at"/>.</summary>
     public void Validate(ConfigErrors e, string at, CellConfig cell)
     {
         e.Positive(at + "read_voltage", ReadVoltage);

@@ -3,7 +3,14 @@ namespace ImcSharp.Config;
 /// <summary>The names of the cell technologies ImcSharp ships (<c>cell.kind</c>); others register in <see cref="CellKinds"/>.</summary>
 public static class CellKind
 {
-    public const string Ideal = "ideal", Rram = "rram", Sram = "sram", Capacitor = "capacitor";
+    /// <summary>Exact levels, no error.</summary>
+    public const string Ideal = "ideal";
+    /// <summary>1T1R RRAM (current mode).</summary>
+    public const string Rram = "rram";
+    /// <summary>An SRAM bit cell (current mode).</summary>
+    public const string Sram = "sram";
+    /// <summary>A MOM capacitor cell (charge mode).</summary>
+    public const string Capacitor = "capacitor";
 }
 
 /// <summary>
@@ -13,18 +20,22 @@ public static class CellKind
 /// </summary>
 public interface ICellKind
 {
+    /// <summary>The name in <c>cell.kind</c>.</summary>
     string Kind { get; }
     /// <summary>Whether its cells can sum in array mode <paramref name="mode"/> (<c>array.mode</c>).</summary>
     bool WorksIn(string mode);
     /// <summary>Holds absolute conductances (what the IR-drop model needs).</summary>
     bool HasConductance { get; }
+    /// <summary>The technology's own checks of the cell block (with the core it sits in).</summary>
     void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core);
 }
 
 /// <summary>The cell technologies, registered by name (see <see cref="Registry{T}"/>).</summary>
 public static class CellKinds
 {
+    /// <summary>The registry; a program adds its own with <c>CellKinds.All.Register(...)</c>.</summary>
     public static Registry<ICellKind> All { get; } = new("cell technology", k => k.Kind);
+    /// <summary>The technology <c>cell.kind</c> names, or one error listing the known ones.</summary>
     public static ICellKind Of(CellConfig cell) => All.Get(cell.Kind, "cell.kind");
 }
 
@@ -41,17 +52,29 @@ public static class CellKinds
 /// </summary>
 public sealed record CellConfig
 {
+    /// <summary>The technology (<see cref="CellKind"/>: ideal, rram, sram, capacitor, or a registered one).</summary>
     public string Kind { get; init; } = CellKind.Ideal;
+    /// <summary>RRAM: conductance of level 0 (S).</summary>
     public double GMin { get; init; } = 1e-6;
+    /// <summary>RRAM: conductance of the top level (S).</summary>
     public double GMax { get; init; } = 50e-6;
+    /// <summary>RRAM: programming error sigma at the top level, as a fraction of G_max.</summary>
     public double ProgrammingSigma { get; init; }
+    /// <summary>RRAM: programming error sigma at level 0, as a fraction of G_max (linear in the level between).</summary>
     public double ProgrammingSigmaAtGmin { get; init; }
+    /// <summary>RRAM: per-read noise sigma relative to the cell's conductance (fraction).</summary>
     public double ReadNoise { get; init; }
+    /// <summary>RRAM: probability a cell is stuck at G_max (0..1).</summary>
     public double StuckOnRate { get; init; }
+    /// <summary>RRAM: probability a cell is stuck at G_min (0..1).</summary>
     public double StuckOffRate { get; init; }
+    /// <summary>SRAM: on-current of a bit cell (A).</summary>
     public double CellCurrent { get; init; } = 1e-6;
+    /// <summary>SRAM: cell current mismatch, sigma/mu (fraction).</summary>
     public double CurrentSigma { get; init; }
+    /// <summary>Capacitor: unit capacitance (F).</summary>
     public double UnitCapacitance { get; init; } = 1e-15;
+    /// <summary>Capacitor: mismatch, sigma of dC/C (fraction).</summary>
     public double CapacitorSigma { get; init; }
     /// <summary>Parameters of a technology registered from outside ImcSharp (its own record, read by the technology); null for the shipped ones.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -64,6 +87,7 @@ public sealed record CellConfig
         CurrentSigma = 0, CapacitorSigma = 0,
     };
 
+    /// <summary>Checks every field and hands the block to its technology; errors are named with the prefix <paramref name="at"/>.</summary>
     public void Validate(ConfigErrors e, string at, CoreConfig core)
     {
         e.Positive(at + "g_min", GMin, allowZero: true);

@@ -1,7 +1,21 @@
 namespace ImcSharp.Config;
 
-public enum WeightMapping { Differential, Offset }
-public enum InputMode { Dac, BitSerial }
+/// <summary>How a signed weight lies on cells.</summary>
+public enum WeightMapping
+{
+    /// <summary>A differential pair of columns (G+, G-).</summary>
+    Differential,
+    /// <summary>One column per weight, against a reference column per slice holding the offset.</summary>
+    Offset,
+}
+/// <summary>How inputs reach the rows.</summary>
+public enum InputMode
+{
+    /// <summary>A multi-bit DAC, in one cycle.</summary>
+    Dac,
+    /// <summary>Pulses of input_slice_bits per cycle.</summary>
+    BitSerial,
+}
 
 /// <summary>
 /// Where a signed weight's two columns are subtracted. Analog: the pair (G+ - G-) or the weight
@@ -9,7 +23,13 @@ public enum InputMode { Dac, BitSerial }
 /// sees a signed sum. Digital (ISAAC/PUMA): every physical column is converted from its own
 /// unsigned current or charge by its own ADC, and the difference is taken in the shift-and-add.
 /// </summary>
-public enum Subtraction { Analog, Digital }
+public enum Subtraction
+{
+    /// <summary>Before the ADC: it sees a signed sum.</summary>
+    Analog,
+    /// <summary>In the shift-and-add: every physical column is converted on its own.</summary>
+    Digital,
+}
 
 /// <summary>
 /// One IMC core: an array of <see cref="Rows"/> x <see cref="Columns"/> cells and its periphery.
@@ -21,19 +41,32 @@ public enum Subtraction { Analog, Digital }
 /// </summary>
 public sealed record CoreConfig
 {
+    /// <summary>Rows (word lines) per array: the inputs one tile sums.</summary>
     public int Rows { get; init; } = 128;
+    /// <summary>Columns (bit lines) per array.</summary>
     public int Columns { get; init; } = 128;
+    /// <summary>How a signed weight maps onto cells (<see cref="WeightMapping"/>).</summary>
     public WeightMapping Mapping { get; init; } = WeightMapping.Differential;
+    /// <summary>Signed weight resolution (bits, sign included): levels ±(2^(wb-1) - 1).</summary>
     public int WeightBits { get; init; } = 8;
+    /// <summary>Bits a cell stores: a weight takes weight_bits / bits_per_cell slices (columns).</summary>
     public int BitsPerCell { get; init; } = 1;
+    /// <summary>Input resolution (bits; signed inputs add one phase under digital subtraction).</summary>
     public int InputBits { get; init; } = 8;
+    /// <summary>DAC or bit-serial inputs (<see cref="InputMode"/>).</summary>
     public InputMode InputMode { get; init; } = InputMode.BitSerial;
+    /// <summary>Bits applied per cycle in bit-serial mode (input_bits / input_slice_bits cycles).</summary>
     public int InputSliceBits { get; init; } = 1;
+    /// <summary>Adjacent signal columns that share one ADC through a mux (1: an ADC per column).</summary>
     public int AdcShare { get; init; } = 1;
+    /// <summary>Where a signed weight's two columns are subtracted (<see cref="Subtraction"/>).</summary>
     public Subtraction Subtract { get; init; } = Subtraction.Analog;
 
+    /// <summary>Weight slices S = weight_bits / bits_per_cell.</summary>
     public int Slices => WeightBits / BitsPerCell;
+    /// <summary>Input bits applied per cycle: all of them with a DAC, input_slice_bits bit-serially.</summary>
     public int CycleBits => InputMode == InputMode.Dac ? InputBits : InputSliceBits;
+    /// <summary>Input cycles per vector: input_bits / cycle_bits.</summary>
     public int Cycles => InputBits / CycleBits;
     /// <summary>
     /// Input phases whose column results the ADCs convert: the cycles, plus one with digital
@@ -45,6 +78,7 @@ public sealed record CoreConfig
     /// <summary>Signal columns per array: a differential pair uses two physical columns.</summary>
     public int SignalColumnsPerArray => Mapping == WeightMapping.Differential ? Columns / 2 : Columns;
 
+    /// <summary>Checks every field; errors are named with the prefix <paramref name="at"/> ("core.").</summary>
     public void Validate(ConfigErrors e, string at)
     {
         e.Range(at + "rows", Rows, 1, 65536);

@@ -26,6 +26,7 @@ public sealed record CostConfig
     /// <summary>Bits of each input and output value moved through the tile buffers.</summary>
     public int BufferBits { get; init; } = 8;
 
+    /// <summary>Checks every field; errors are named with the prefix <paramref name="at"/> ("cost.").</summary>
     public void Validate(ConfigErrors e, string at)
     {
         e.Positive(at + "node_nm", NodeNm);

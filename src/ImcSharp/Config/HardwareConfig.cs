@@ -8,9 +8,13 @@ namespace ImcSharp.Config;
 /// <summary>Everything that describes one analog layer's hardware: core, cell, array physics and ADC.</summary>
 public sealed record LayerHardware
 {
+    /// <summary>The core: array size, weight and input resolution, mapping, ADC sharing, subtraction.</summary>
     public CoreConfig Core { get; init; } = new();
+    /// <summary>The memory cell.</summary>
     public CellConfig Cell { get; init; } = new();
+    /// <summary>How columns sum: array mode and solver, and their physics.</summary>
     public ArrayConfig Array { get; init; } = new();
+    /// <summary>The column ADCs.</summary>
     public AdcConfig Adc { get; init; } = new();
 
     /// <summary>
@@ -25,6 +29,7 @@ public sealed record LayerHardware
         _ => this,
     };
 
+    /// <summary>This hardware checked whole; one error naming <paramref name="source"/> and every bad field.</summary>
     public LayerHardware Validated(string source)
     {
         var e = new ConfigErrors();
@@ -51,23 +56,33 @@ public sealed record LayerHardware
 /// </summary>
 public sealed record HardwareConfig
 {
+    /// <summary>The design's name (in tables, plots and result files).</summary>
     public string Name { get; init; } = "unnamed";
+    /// <summary>What the design is, in words.</summary>
     public string Description { get; init; } = "";
+    /// <summary>The core: array size, weight and input resolution, mapping, ADC sharing, subtraction.</summary>
     public CoreConfig Core { get; init; } = new();
+    /// <summary>The memory cell.</summary>
     public CellConfig Cell { get; init; } = new();
+    /// <summary>How columns sum: array mode and solver, and their physics.</summary>
     public ArrayConfig Array { get; init; } = new();
+    /// <summary>The column ADCs.</summary>
     public AdcConfig Adc { get; init; } = new();
     /// <summary>Technology and timing for the energy and area model (one per design, not per layer).</summary>
     public CostConfig Cost { get; init; } = new();
     /// <summary>Keep the network's first / last weight layer digital (common in IMC designs).</summary>
     public bool KeepFirstDigital { get; init; }
+    /// <summary>Keep the network's last weight layer digital.</summary>
     public bool KeepLastDigital { get; init; }
     /// <summary>Layer names (as in the state dict, e.g. "conv1", "blocks.0.conv1") kept digital.</summary>
     public List<string> DigitalLayers { get; init; } = new();
+    /// <summary>Per-layer overrides by layer name: partial objects merged over the defaults.</summary>
     public Dictionary<string, JsonObject> Layers { get; init; } = new();
 
+    /// <summary>Where the config came from (its path), for errors.</summary>
     [JsonIgnore] public string Source { get; init; } = "hardware config";
 
+    /// <summary>The hardware of a layer without an override.</summary>
     public LayerHardware Defaults => new() { Core = Core, Cell = Cell, Array = Array, Adc = Adc };
 
     /// <summary>The hardware of one layer: defaults with that layer's override merged in, validated.</summary>
@@ -86,9 +101,11 @@ public sealed record HardwareConfig
         }
     }
 
+    /// <summary>Whether <paramref name="layer"/> stays digital (named, or first/last when those are kept digital).</summary>
     public bool IsDigital(string layer, bool isFirst, bool isLast) =>
         DigitalLayers.Contains(layer) || (isFirst && KeepFirstDigital) || (isLast && KeepLastDigital);
 
+    /// <summary>Reads and validates a config file; population files it names are found relative to it.</summary>
     public static HardwareConfig Load(string path)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: hardware config not found");

@@ -48,11 +48,13 @@ public sealed class Registry<T> where T : class
         lock (_gate) Add(ByName, item);
     }
 
+    /// <summary>The registered names, in ordinal order.</summary>
     public IReadOnlyList<string> Names { get { lock (_gate) return ByName.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList(); } }
 
     /// <summary>Every registered model, in the order of <see cref="Names"/>.</summary>
     public IReadOnlyList<T> Items { get { lock (_gate) return ByName.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList(); } }
 
+    /// <summary>The model named <paramref name="name"/> (any case), if registered.</summary>
     public bool TryGet(string name, out T item)
     {
         lock (_gate) return ByName.TryGetValue(name, out item!);
