@@ -96,7 +96,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         if (WorkPlan.ProbeUntrained(spec.Model, train, test, hw) is not { } chip) return;
         var estimate = chip.For((long)left.Count * spec.Chips, test.Count);
         AnsiConsole.MarkupLine(Markup.Escape($"plan: {left.Count} unfinished points' chips: about {WorkPlan.Show(estimate)}, training on top (a chip of {first.Id} timed here on {Math.Min(test.Count, WorkPlan.ProbeImages)} images)"));
-        WorkPlan.Confirm(estimate, s.Yes, $"{left.Count} points x {spec.Chips} chips x {test.Count} images", "give fewer chips or test_images in the spec, or a --shard");
+        WorkPlan.Confirm(estimate, s.Yes, $"{left.Count} point{(left.Count == 1 ? "" : "s")} x {spec.Chips} chips x {test.Count} images", "give fewer chips or test_images in the spec, or a --shard");
     }
 
     static int Merge(SweepSpec spec, string specPath, string? outOption, string? json, bool partial)

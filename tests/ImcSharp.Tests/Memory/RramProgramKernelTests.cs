@@ -25,7 +25,10 @@ public class RramProgramKernelTests
         if (stuckRate < 0) cell = cell with { ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0 };
         var digits = randint(0, 4, new long[] { 3, 70, 37 }, generator: new Generator(4)).to_type(ScalarType.Float32);   // a tail past the vectors
         var rram = CellTechnology.Of(cell);
-        var withKernel = rram.ProgramFused(cell, 4, digits, new Generator(9))!;
+        var fused = rram.ProgramFused(cell, 4, digits, new Generator(9));
+        // Without 256-bit vectors (CI's capped run) the kernel declines and the dispatcher gives the reference form.
+        if (fused is null) Assert.False(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated, "the kernel declined contiguous CPU digits");
+        var withKernel = fused ?? CellModels.Program(cell, 4, digits, new Generator(9), ComputeTarget.Cpu);
         var byTorch = rram.Program(cell, 4, digits, new Generator(9));
         Assert.True(TensorAssert.Same(withKernel.Contribution, byTorch.Contribution));
         Assert.True(TensorAssert.Same(withKernel.Conductance!, byTorch.Conductance!));
