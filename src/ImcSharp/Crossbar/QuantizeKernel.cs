@@ -11,7 +11,7 @@ namespace ImcSharp.Crossbar;
 /// so the same numbers bit for bit (<c>Crossbar/InputQuantizationTests</c>):
 ///   <see cref="Quantize"/>: xq = min(max(round_half_even(x / s), lo), hi)   (s the input step as float32),
 ///     torch's div, round_, clamp_;
-///   <see cref="Surrogate"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
+///   <see cref="ClippedValue"/>: c + (q(c) s - c) with c = min(max(x, lo s), hi s), the value of the
 ///     training surrogate's inputs (<see cref="Nn.Aware.StraightThrough.SurrogateInputs"/>): torch's clamp,
 ///     then the above, mul_, sub and add;
 ///   <see cref="Residual"/>: q(x) s - x, the weights' quantization residual
@@ -24,12 +24,12 @@ internal static unsafe class QuantizeKernel
 {
     public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Levels);
 
-    public static Tensor Surrogate(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh) =>
-        Map(x, step, lo, hi, clipLow, clipHigh, Output.Surrogate);
+    public static Tensor ClippedValue(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh) =>
+        Map(x, step, lo, hi, clipLow, clipHigh, Output.ClippedValue);
 
     public static Tensor Residual(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Residual);
 
-    enum Output { Levels, Surrogate, Residual }
+    enum Output { Levels, ClippedValue, Residual }
 
     static Tensor Map(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh, Output output)
     {
@@ -47,20 +47,20 @@ internal static unsafe class QuantizeKernel
         var high = Vector256.Create(hi);
         var clipL = Vector256.Create(clipLow);
         var clipH = Vector256.Create(clipHigh);
-        bool clip = output == Output.Surrogate;
+        bool clip = output == Output.ClippedValue;
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
             var v = Vector256.Load(x + i);
             if (clip) v = Vector256.Min(Vector256.Max(v, clipL), clipH);
             var q = Vector256.Min(Vector256.Max(Vector256.Round(v / s), low), high);
-            (output switch { Output.Levels => q, Output.Surrogate => v + (q * s - v), _ => q * s - v }).Store(y + i);
+            (output switch { Output.Levels => q, Output.ClippedValue => v + (q * s - v), _ => q * s - v }).Store(y + i);
         }
         for (; i < n; i++)
         {
             float v = clip ? MathF.Min(MathF.Max(x[i], clipLow), clipHigh) : x[i];
             float q = MathF.Min(MathF.Max(MathF.Round(v / step, MidpointRounding.ToEven), lo), hi);
-            y[i] = output switch { Output.Levels => q, Output.Surrogate => v + (q * step - v), _ => q * step - v };
+            y[i] = output switch { Output.Levels => q, Output.ClippedValue => v + (q * step - v), _ => q * step - v };
         }
     }
 

@@ -27,7 +27,7 @@ public static class StraightThrough
     {
         double q = InputEncoding.QuantMax(inputBits, signed);
         var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
-        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Surrogate(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
+        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.ClippedValue(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
         var c = x.clamp(low, high);
         return c + InputEncoding.Quantize(c, scale, inputBits, signed).mul_(scale).sub_(c);
     }
