@@ -38,7 +38,7 @@ public static class AdcBench
         var cfg = new AdcConfig { Kind = "flash", Bits = bits }.With(new FlashParams { ComparatorSigma = 0.3 });
         using var g = new Generator(1);
         using var l = new Generator(2);
-        var thresholds = AdcModels.Thresholds(cfg, columns, g, l);
+        var thresholds = AdcArchitecture.Thresholds(cfg, columns, g, l);
         var ids = arange(columns, ScalarType.Int64).view(1, columns);
         using var table = new ThresholdAdc(bits, new[] { -64.0 }, thresholds, null, ids, 0, 1);
         var tables = Time("256 per-column 7-bit tables, 10M values", table.Convert);

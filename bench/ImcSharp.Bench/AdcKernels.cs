@@ -39,7 +39,7 @@ public class AdcKernels
         var cfg = new AdcConfig { Kind = "flash", Bits = Bits }.With(new FlashParams { ComparatorSigma = 0.3 });
         using var g = new Generator(1);
         using var l = new Generator(2);
-        var thresholds = AdcModels.Thresholds(cfg, Columns, g, l).DetachFromDisposeScope();
+        var thresholds = AdcArchitecture.Thresholds(cfg, Columns, g, l).DetachFromDisposeScope();
         var ids = arange(Columns, ScalarType.Int64).view(1, Columns);
         _table = new ThresholdAdc(Bits, new[] { low }, thresholds, null, ids, 0, 1);
         _lut = new ThresholdAdc(Bits, new[] { low }, thresholds, Calibration.Levels(thresholds, CalibrationKind.Lut), ids, 0, 1);

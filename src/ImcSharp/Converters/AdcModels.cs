@@ -14,11 +14,6 @@ public static class AdcModels
 {
     public static Tensor Ideal(int bits) => arange(1, 1L << bits, ScalarType.Float64) - 0.5;
 
-    /// <summary>Thresholds of <paramref name="instances"/> ADCs of one chip, by the config's architecture (<see cref="AdcArchitecture.Draw"/>).</summary>
-    /// <param name="corner">The chip's named corner (index modulo the config's corners); null picks one with <paramref name="global"/>.</param>
-    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local, int? corner = null) =>
-        AdcArchitecture.Of(cfg).Draw(cfg, instances, global, local, corner);
-
     /// <summary>
     /// The common variation on thresholds [instances, M] (LSB): T' = T (1 + g_corner + g_glob + g_loc)
     /// + o_corner + o_glob + o_loc; infinite thresholds (codes never reached, or reached at any input) stay.

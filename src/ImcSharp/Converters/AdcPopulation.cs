@@ -11,12 +11,6 @@ namespace ImcSharp.Converters;
 /// transfer functions, missing codes as equal thresholds, +inf for codes never reached).
 /// Corner is the global level (corner or chip) each instance belongs to.
 /// </summary>
-/// <summary>
-/// What was measured: the input's unit and physical range mapped to codes 0 .. 2^N - 1 (the nominal
-/// LSB is (max - min)/(2^N - 1)), and how curves became codes.
-/// </summary>
-public sealed record PopulationInfo(string? Units, double InputMin, double InputMax, string Conversion, string Rounding, string Direction);
-
 public sealed class AdcPopulation : IDisposable
 {
     /// <summary>The measurement behind the thresholds (null for populations drawn from circuit models).</summary>
@@ -54,7 +48,7 @@ public sealed class AdcPopulation : IDisposable
             var (gs, ls) = Seeds.Population(seed, c);
             using var g = new Generator(gs);
             using var l = new Generator(ls);
-            parts.Add(AdcModels.Thresholds(cfg, perChip, g, l, named > 0 ? c % named : null));
+            parts.Add(AdcArchitecture.Thresholds(cfg, perChip, g, l, named > 0 ? c % named : null));
         }
         var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();
         var names = named > 0 ? cfg.Corners.Take(Math.Min(chips, named)).Select(k => k.Name).ToArray() : Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray();

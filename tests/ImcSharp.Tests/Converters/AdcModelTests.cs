@@ -165,7 +165,7 @@ public class AdcModelTests
         {
             using var g = new Generator(globalSeed);
             using var l = new Generator(localSeed);
-            return AdcModels.Thresholds(cfg, 2, g, l);
+            return AdcArchitecture.Thresholds(cfg, 2, g, l);
         }
         Assert.True(TensorAssert.Same(Draw(7, 1), Draw(7, 2)));         // same chip, other layer: same ramp
         Assert.False(TensorAssert.Same(Draw(7, 1), Draw(8, 1)));        // other chip: other ramp

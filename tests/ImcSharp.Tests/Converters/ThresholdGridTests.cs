@@ -32,7 +32,7 @@ public class ThresholdGridTests
         }.With(new OscillatorParams { FMax = 5e7, F0SigmaLocal = 0.05, KSigmaLocal = 0.05 }).With(new SarParams { UnitCapSigma = sigma }).With(new FlashParams { ComparatorSigma = sigma });
         using var g = new Generator(3);
         using var l = new Generator(4);
-        var thresholds = AdcModels.Thresholds(cfg, 17, g, l);
+        var thresholds = AdcArchitecture.Thresholds(cfg, 17, g, l);
         if (kind == "cco") Assert.True(thresholds.isinf().any().item<bool>(), "the CCO case should have unreachable codes");
         using var bank = Bank(thresholds, bits, columns: columns);
         manual_seed(5);
@@ -56,7 +56,7 @@ public class ThresholdGridTests
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
         using var l = new Generator(4);
-        var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = "sar", Bits = 5 }.With(new SarParams { UnitCapSigma = 0.05 }), 9, g, l);
+        var thresholds = AdcArchitecture.Thresholds(new AdcConfig { Kind = "sar", Bits = 5 }.With(new SarParams { UnitCapSigma = 0.05 }), 9, g, l);
         var levels = Calibration.Levels(thresholds, CalibrationKind.Lut);
         using var bank = Bank(thresholds, 5, levels, columns: 13);
         var x = rand(2, 100, 13) * 40 - 20;
@@ -104,7 +104,7 @@ public class ThresholdGridTests
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
         using var l = new Generator(4);
-        var thresholds = AdcModels.Thresholds(new AdcConfig { Kind = "flash", Bits = 6 }.With(new FlashParams { ComparatorSigma = 0.2 }), 64, g, l);
+        var thresholds = AdcArchitecture.Thresholds(new AdcConfig { Kind = "flash", Bits = 6 }.With(new FlashParams { ComparatorSigma = 0.2 }), 64, g, l);
         var ids = arange(64, ScalarType.Int64).view(1, 64);
         using var bank = new ThresholdAdc(6, new[] { -32.0 }, thresholds, null, ids, 0, 1);
         // 2^23 + 3 rows of 64 columns: 2 GiB + 768 bytes.

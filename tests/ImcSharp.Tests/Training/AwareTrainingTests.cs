@@ -97,7 +97,7 @@ public class AwareTrainingTests
         using var g = new Generator(1);
         using var l = new Generator(2);
         // A near-linear matched 4-bit CCO has near-ideal thresholds k - 1/2 in its own LSBs.
-        var t = ImcSharp.Converters.AdcModels.Thresholds(cco4, 1, g, l);
+        var t = ImcSharp.Converters.AdcArchitecture.Thresholds(cco4, 1, g, l);
         Assert.True(TorchSharp.torch.allclose(t, ImcSharp.Converters.AdcModels.Ideal(4).unsqueeze(0), 1e-3, 1e-3));
     }
 

@@ -56,6 +56,11 @@ public abstract class AdcArchitecture : IAdcKind
     /// <summary>The architecture of a config.</summary>
     public static AdcArchitecture Of(AdcConfig cfg) => (AdcArchitecture)cfg.Architecture;
 
+    /// <summary>Thresholds of <paramref name="instances"/> ADCs of one chip, by the config's architecture (<see cref="Draw"/>).</summary>
+    /// <param name="corner">The chip's named corner (index modulo the config's corners); null picks one with <paramref name="global"/>.</param>
+    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local, int? corner = null) =>
+        Of(cfg).Draw(cfg, instances, global, local, corner);
+
     protected static Tensor Normal(long rows, long cols, Generator g) => randn(new[] { rows, cols }, ScalarType.Float64, generator: g);
     protected static double Normal(Generator g) => randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();
 }
