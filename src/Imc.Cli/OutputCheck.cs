@@ -24,7 +24,7 @@ public sealed class OutputCheck : ICommandInterceptor
         if (settings is Commands.ImcSettings { LowMemory: true }) NativeRuntime.ReleaseConvolutionPrimitives();
         NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
         if (settings is Commands.ImcSettings { Device: var device }) ComputeTarget.Parse(device);
-        if (WarnAboutConvolutionKernels && !Convolution2d.KernelsHealthy)
+        if (WarnAboutConvolutionKernels && settings is not Commands.ImcSettings { RunsNetworks: false } && !Convolution2d.KernelsHealthy)
         {
             WarnAboutConvolutionKernels = false;
             Console.Error.WriteLine($"imc: warning: libtorch's convolution kernels fail a self-check on this CPU ({Convolution2d.KernelFailure}): " +

@@ -9,6 +9,8 @@ namespace ImcSharp.Cli.Commands;
 /// <summary>Where `imc adc` commands put plots and statistics.</summary>
 public class AdcOutputSettings : ImcSettings
 {
+    public override bool RunsNetworks => false;
+
     public override IEnumerable<FileUse?> Files() => base.Files().Append(FileUse.Out(Json, "--json"));
 
     [CommandOption("--out <DIR>")]

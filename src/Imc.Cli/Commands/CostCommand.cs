@@ -9,6 +9,8 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class CostSettings : ImcSettings
 {
+    public override bool RunsNetworks => false;
+
     public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Hardware, "--hw"), FileUse.In(Checkpoint, "--checkpoint"), FileUse.Out(Json, "--json") };
 
     [CommandOption("--hw <CONFIG>")]

@@ -12,6 +12,9 @@ public class ImcSettings : CommandSettings
     /// </summary>
     public virtual IEnumerable<FileUse?> Files() => Array.Empty<FileUse?>();
 
+    /// <summary>Whether the command runs networks (so how its convolutions run concerns it): not for pricing or ADC curves.</summary>
+    public virtual bool RunsNetworks => true;
+
     [CommandOption("--threads <N>")]
     [Description("Compute threads (default: the CPUs this process may use, from its affinity and cgroup limit). Give each of several processes sharing a machine its share.")]
     public int? Threads { get; init; }
