@@ -156,13 +156,14 @@ public sealed class IdealAdc : IAdc
     readonly Tensor? _lowColumns;   // [J] when the columns' low codes differ
     readonly bool _kernels;
 
-    /// <param name="kernels">Whether the one-pass CPU kernel may convert (see <see cref="ComputeTarget"/>); else torch's operations.</param>
-    public IdealAdc(int bits, double[] lowCodes, Device? device = null, bool kernels = true)
+    /// <param name="target">Where the codes live and whether the CPU kernel may round them (default: the CPU, with kernels).</param>
+    public IdealAdc(int bits, double[] lowCodes, ComputeTarget? target = null)
     {
         Bits = bits;
         LowCodes = lowCodes;
-        _kernels = kernels;
-        if (lowCodes.Distinct().Count() > 1) _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray(), device: device).DetachFromDisposeScope();
+        _kernels = (target ?? ComputeTarget.Cpu).Kernels;
+        if (lowCodes.Distinct().Count() > 1)
+            _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray(), device: target?.Device).DetachFromDisposeScope();
     }
 
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();

@@ -25,7 +25,7 @@ public static class AdcFactory
     public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes, ComputeTarget? target = null)
     {
         target ??= ComputeTarget.Cpu;
-        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target.Device, target.Kernels);
+        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);

@@ -14,8 +14,8 @@ public class IdealAdcTests
         // Sums in LSBs around and past the code range, with exact half-LSB ties.
         var x = (randn(count, generator: new Generator(3)) * (float)Math.Pow(2, bits - 1) + (float)(lowCode + Math.Pow(2, bits - 1))).view(1, -1, 1);
         x.narrow(1, 0, 6).copy_(tensor(new[] { 0.5f, 1.5f, -0.5f, (float)lowCode - 0.5f, (float)(lowCode + Math.Pow(2, bits)) - 0.5f, 2.4999999f }).view(1, 6, 1));
-        using var kernel = new IdealAdc(bits, new[] { lowCode }, kernels: true);
-        using var torchOps = new IdealAdc(bits, new[] { lowCode }, kernels: false);
+        using var kernel = new IdealAdc(bits, new[] { lowCode }, ComputeTarget.Cpu);
+        using var torchOps = new IdealAdc(bits, new[] { lowCode }, ComputeTarget.Cpu with { Kernels = false });
         var a = kernel.Convert(x.clone());
         var b = torchOps.Convert(x.clone());
         Assert.True(a.equal(b).all().item<bool>());
