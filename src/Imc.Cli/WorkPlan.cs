@@ -17,14 +17,17 @@ namespace ImcSharp.Cli;
 public static class WorkPlan
 {
     public const int ProbeImages = 256;
-    /// <summary>Training images that set a probe network's ranges (its accuracy does not matter, its work does).</summary>
+    /// <summary>
+    /// Training images that set a probe network's ranges (its accuracy does not matter, its work does).
+    /// </summary>
     const int ProbeCalibrationImages = 64;
     public static readonly TimeSpan ConfirmAbove = TimeSpan.FromHours(1);
 
     /// <summary>The measured cost of one chip: programming it (s) and one test image on it (s).</summary>
     public sealed record ChipCost(double ProgramSeconds, double PerImageSeconds)
     {
-        public TimeSpan For(long chips, long images) => TimeSpan.FromSeconds(chips * (ProgramSeconds + PerImageSeconds * images));
+        public TimeSpan For(long chips, long images) =>
+            TimeSpan.FromSeconds(chips * (ProgramSeconds + PerImageSeconds * images));
     }
 
     /// <summary>Times chip <paramref name="firstChip"/> of a converted, calibrated model.</summary>
@@ -67,9 +70,12 @@ public static class WorkPlan
     public static void Confirm(TimeSpan estimate, bool yes, string what, string smaller)
     {
         if (estimate > ConfirmAbove && !yes)
-            throw new ImcInputException($"{what}: about {Show(estimate)} estimated: add --yes to start a run over an hour, or {smaller}");
+            throw new ImcInputException(
+                $"{what}: about {Show(estimate)} estimated: add --yes to start a run over an hour, or {smaller}");
     }
 
     public static string Show(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{t.TotalHours:F1} h" : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:F0} min" : $"{Math.Max(1, t.TotalSeconds):F0} s";
+        t.TotalHours >= 1 ? $"{t.TotalHours:F1} h"
+        : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:F0} min"
+        : $"{Math.Max(1, t.TotalSeconds):F0} s";
 }

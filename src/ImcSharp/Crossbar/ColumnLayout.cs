@@ -6,11 +6,18 @@ namespace ImcSharp.Crossbar;
 /// <summary>How the converted columns of a tile relate to the signal columns: where the subtraction happens.</summary>
 public enum ColumnArrangement
 {
-    /// <summary>Analog subtraction: each converted column is a signal column (a pair's or a weight's difference), J = N S.</summary>
+    /// <summary>
+    /// Analog subtraction: each converted column is a signal column (a pair's or a weight's difference), J = N S.
+    /// </summary>
     Signed,
-    /// <summary>Digital subtraction of differential pairs: plus columns 0..NS-1, then their minus columns NS..2NS-1.</summary>
+    /// <summary>
+    /// Digital subtraction of differential pairs: plus columns 0..NS-1, then their minus columns NS..2NS-1.
+    /// </summary>
     Pairs,
-    /// <summary>Digital subtraction against references (offset mapping): weight columns 0..NS-1, then one reference per slice, NS..NS+S-1.</summary>
+    /// <summary>
+    /// Digital subtraction against references (offset mapping): weight columns 0..NS-1, then one reference per slice,
+    /// NS..NS+S-1.
+    /// </summary>
     References,
 }
 
@@ -39,14 +46,20 @@ public sealed record ColumnLayout(ColumnArrangement Arrangement, int Outputs, in
         _ => SignalColumns + Slices,
     };
 
-    /// <summary>Whether each physical column is converted on its own, from its unsigned current or charge (digital subtraction).</summary>
+    /// <summary>
+    /// Whether each physical column is converted on its own, from its unsigned current or charge (digital subtraction).
+    /// </summary>
     public bool Unsigned => Arrangement != ColumnArrangement.Signed;
 
     /// <summary>Whether the subtracted columns are one reference per slice shared by every output.</summary>
     public bool SharedReference => Arrangement == ColumnArrangement.References;
 
-    /// <summary>The weight slice of converted column j: signal and plus columns j mod S, minus columns (j - NS) mod S, references j - NS.</summary>
-    public int SliceOf(int j) => j < SignalColumns ? j % Slices : SharedReference ? j - SignalColumns : (j - SignalColumns) % Slices;
+    /// <summary>
+    /// The weight slice of converted column j: signal and plus columns j mod S, minus columns (j - NS) mod S,
+    /// references j - NS.
+    /// </summary>
+    public int SliceOf(int j) =>
+        j < SignalColumns ? j % Slices : SharedReference ? j - SignalColumns : (j - SignalColumns) % Slices;
 
     /// <summary>[J] the slice of every converted column.</summary>
     public int[] ColumnSlices() => Enumerable.Range(0, ConvertedColumns).Select(SliceOf).ToArray();

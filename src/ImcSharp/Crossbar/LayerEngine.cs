@@ -8,8 +8,8 @@ namespace ImcSharp.Crossbar;
 /// become input vectors, the input quantizer, the weight matrix's width K, the bias, whether the
 /// CPU kernels may run, and an optional probe of the pre-ADC partial sums.
 /// </summary>
-public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVectors Vectors, QuantizedInput Input, long Inputs,
-    Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
+public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVectors Vectors, QuantizedInput Input,
+    long Inputs, Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
 
 /// <summary>
 /// The one place a layer's hardware path runs, in chunks of samples so its temporaries stay
@@ -19,7 +19,9 @@ public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVect
 /// </summary>
 public static class LayerEngine
 {
-    /// <summary>Bytes of intermediate data per chunk of samples (quantized inputs or per-tile sums of a convolution).</summary>
+    /// <summary>
+    /// Bytes of intermediate data per chunk of samples (quantized inputs or per-tile sums of a convolution).
+    /// </summary>
     const long ChunkBytes = 12L << 20;
     /// <summary>Bytes of partial sums per pass of a matmul layer's chunk through the chip.</summary>
     const long PartialSumBytes = 24L << 20;
@@ -33,13 +35,17 @@ public static class LayerEngine
     {
         int chips = chip?.Chips ?? 1;
         if (x.size(0) % chips != 0)
-            throw new ArgumentException($"{layer.Name}: {x.size(0)} samples for {chips} chips: expected a block of samples per chip");
+            throw new ArgumentException(
+                $"{layer.Name}: {x.size(0)} samples for {chips} chips: expected a block of samples per chip");
         long n = x.size(0) / chips;
         var core = layer.Hardware.Core;
         var geometry = layer.Vectors as ConvGeometry;
         // The quantized reference convolves too when float32 can sum its integers exactly.
-        var conv = chip is not null || QuantizedReference.ChannelsPerConvolution(core, layer.Input.Signed, geometry) > 0 ? geometry : null;
-        // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without unfolding).
+        bool convolve = chip is not null
+            || QuantizedReference.ChannelsPerConvolution(core, layer.Input.Signed, geometry) > 0;
+        var conv = convolve ? geometry : null;
+        // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without
+        // unfolding).
         int phases = core.Phases(layer.Input.Signed);
         long width = conv is not null && chip is not null ? (long)phases * chip.ConvertedColumns * chip.Tiles
             : Math.Max(layer.Inputs, chip is null ? 1 : phases * chip.ConvertedColumns);
@@ -49,14 +55,18 @@ public static class LayerEngine
         // Either way each chip is chunked as it is alone, so it draws the same noise.
         if (chips > 1 && chips * n > chunk)
         {
-            var parts = chip!.Members.Select((m, k) => Chunks(layer, m, x.narrow(0, k * n, n), chunk, wq, conv)).ToArray();
-            return cat(parts, 0);
+            var parts = chip!.Members.Select((m, k) => Chunks(layer, m, x.narrow(0, k * n, n), chunk, wq, conv));
+            return cat(parts.ToArray(), 0);
         }
         return Chunks(layer, chip, x, chunk, wq, conv);
     }
 
-    /// <summary>The hardware path on <paramref name="chip"/> (null: quantized reference) in chunks of <paramref name="chunk"/> samples per chip.</summary>
-    static Tensor Chunks(LayerWiring layer, ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq, ConvGeometry? conv)
+    /// <summary>
+    /// The hardware path on <paramref name="chip"/> (null: quantized reference) in chunks of <paramref name="chunk"/>
+    /// samples per chip.
+    /// </summary>
+    static Tensor Chunks(LayerWiring layer, ProgrammedLayer? chip, Tensor x, long chunk, (Tensor Wq, double Scale) wq,
+        ConvGeometry? conv)
     {
         int chips = chip?.Chips ?? 1;
         long n = x.size(0) / chips;
@@ -69,7 +79,8 @@ public static class LayerEngine
             using var scope = NewDisposeScope();
             var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
-            var xq = InputEncoding.Quantize(conv is null ? layer.Vectors.ToRows(xs) : xs, input.Scale, core.InputBits, input.Signed, layer.Kernels);
+            var values = conv is null ? layer.Vectors.ToRows(xs) : xs;
+            var xq = InputEncoding.Quantize(values, input.Scale, core.InputBits, input.Signed, layer.Kernels);
             Tensor y;
             if (chip is null)
             {

@@ -13,7 +13,9 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public static class OffsetTrim
 {
-    /// <summary>Measures and sets the chip's output offset when its ADC config asks for a trim (once per chip).</summary>
+    /// <summary>
+    /// Measures and sets the chip's output offset when its ADC config asks for a trim (once per chip).
+    /// </summary>
     public static void Apply(ProgrammedLayer chip)
     {
         if (!chip.Hardware.Adc.OffsetTrim || chip.OutputOffset is not null) return;

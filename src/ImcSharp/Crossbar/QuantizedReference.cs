@@ -31,12 +31,13 @@ public static class QuantizedReference
     /// y for integer inputs <paramref name="xq"/>: a convolution's images [B, N, Ho, Wo] from input
     /// images when <paramref name="conv"/> is given, else rows [M, N] from input vectors [M, K].
     /// </summary>
-    public static Tensor Product(Tensor xq, (Tensor Wq, double Scale) wq, double inputScale, CoreConfig core, bool signedInputs,
-        ConvGeometry? conv)
+    public static Tensor Product(Tensor xq, (Tensor Wq, double Scale) wq, double inputScale, CoreConfig core,
+        bool signedInputs, ConvGeometry? conv)
     {
         if (conv is null)
             // float64 keeps every integer product and sum exact; the sums fit float32 exactly.
-            return xq.to_type(ScalarType.Float64).matmul(wq.Wq.to_type(ScalarType.Float64).t()).to_type(ScalarType.Float32)
+            return xq.to_type(ScalarType.Float64).matmul(wq.Wq.to_type(ScalarType.Float64).t())
+                .to_type(ScalarType.Float32)
                 .mul_((float)(wq.Scale * inputScale));
         // Integer sums below 2^24 per group of channels: float32 adds them exactly in any order; the
         // groups' exact sums added in float64 and rounded once give the float64 product's result.
@@ -50,7 +51,8 @@ public static class QuantizedReference
             for (long c0 = 0; c0 < conv.Channels; c0 += group)
             {
                 long count = Math.Min(group, conv.Channels - c0);
-                var part = conv.IntegerImages(xq.narrow(1, c0, count), kernel.narrow(1, c0, count)).to_type(ScalarType.Float64);
+                var part = conv.IntegerImages(xq.narrow(1, c0, count), kernel.narrow(1, c0, count))
+                    .to_type(ScalarType.Float64);
                 sum = sum is null ? part : sum.add_(part);
             }
             images = sum!.to_type(ScalarType.Float32);

@@ -13,7 +13,9 @@ public interface IModelKind
     string Name { get; }
     /// <summary>Other accepted spellings ("lenet-5"), matched without regard to case.</summary>
     IReadOnlyList<string> Aliases => Array.Empty<string>();
-    /// <summary>A freshly initialised network for <paramref name="spec"/>; weights from torch's global generator.</summary>
+    /// <summary>
+    /// A freshly initialised network for <paramref name="spec"/>; weights from torch's global generator.
+    /// </summary>
     nn.Module<Tensor, Tensor> Build(ModelSpec spec);
 }
 
@@ -36,7 +38,8 @@ public static class ModelKinds
 public sealed class MlpKind : IModelKind
 {
     public string Name => "mlp";
-    public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new Mlp(s.InChannels * s.Height * s.Width, new[] { 256, 128 }, s.Classes);
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s) =>
+        new Mlp(s.InChannels * s.Height * s.Width, new[] { 256, 128 }, s.Classes);
 }
 
 public sealed class LeNet5Kind : IModelKind

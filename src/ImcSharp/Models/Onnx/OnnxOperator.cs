@@ -14,23 +14,31 @@ public interface IOnnxOperator
     /// <summary>The ONNX op_type it implements ("Conv", "Relu", ...).</summary>
     string OpType { get; }
 
-    /// <summary>At import: registers the node's weight layer or constant on the network (default: nothing; no values yet).</summary>
+    /// <summary>
+    /// At import: registers the node's weight layer or constant on the network (default: nothing; no values yet).
+    /// </summary>
     void Import(OnnxImport import, OnnxNode node) { }
 
     /// <summary>At run time: the node's output from its inputs (<see cref="OnnxNode.Value"/>).</summary>
     Tensor Compute(OnnxNode node);
 }
 
-/// <summary>The ONNX operators, registered by name (see <see cref="Registry{T}"/>); matched as ONNX spells them.</summary>
+/// <summary>
+/// The ONNX operators, registered by name (see <see cref="Registry{T}"/>); matched as ONNX spells them.
+/// </summary>
 public static class OnnxOperators
 {
     public static Registry<IOnnxOperator> All { get; } = new("ONNX operator", o => o.OpType);
 
-    /// <summary>The operator of <paramref name="opType"/>, exactly as spelled (ONNX names are case-sensitive).</summary>
+    /// <summary>
+    /// The operator of <paramref name="opType"/>, exactly as spelled (ONNX names are case-sensitive).
+    /// </summary>
     public static bool TryGet(string opType, out IOnnxOperator op) => All.TryGet(opType, out op) && op.OpType == opType;
 }
 
-/// <summary>A node at import: its network's initializers and registration (see <see cref="IOnnxOperator.Import"/>).</summary>
+/// <summary>
+/// A node at import: its network's initializers and registration (see <see cref="IOnnxOperator.Import"/>).
+/// </summary>
 public sealed class OnnxImport
 {
     readonly OnnxNetwork _network;
@@ -43,10 +51,13 @@ public sealed class OnnxImport
     public HashSet<string> Used { get; } = new();
 
     /// <summary>Registers the node's weight layer under a name made from <paramref name="initializer"/>.</summary>
-    public void Register(OnnxNode node, string initializer, nn.Module<Tensor, Tensor> module) => _network.Register(node.Proto, initializer, module);
+    public void Register(OnnxNode node, string initializer, nn.Module<Tensor, Tensor> module) =>
+        _network.Register(node.Proto, initializer, module);
     /// <summary>Registers a constant the graph uses by <paramref name="valueName"/>.</summary>
     public void AddConstant(string valueName, Tensor t) => _network.AddConstant(valueName, t);
-    /// <summary>Pads a convolution applies before its layer (ONNX's asymmetric pads), as torch's pad takes them.</summary>
+    /// <summary>
+    /// Pads a convolution applies before its layer (ONNX's asymmetric pads), as torch's pad takes them.
+    /// </summary>
     public void PadBefore(OnnxNode node, long[] pads) => _network.ConvPads[node.Proto.Output[0]] = pads;
     /// <summary>The constant <paramref name="name"/> as a tensor, or null when it is not a constant.</summary>
     public Tensor? Constant(string name) => Initializers.TryGetValue(name, out var t) ? OnnxTensors.ToTensor(t) : null;
@@ -57,7 +68,8 @@ public sealed class OnnxNode
 {
     readonly OnnxNetwork _network;
     readonly Func<string, Tensor> _value;
-    internal OnnxNode(OnnxNetwork network, NodeProto proto, Func<string, Tensor> value) => (_network, Proto, _value) = (network, proto, value);
+    internal OnnxNode(OnnxNetwork network, NodeProto proto, Func<string, Tensor> value) =>
+        (_network, Proto, _value) = (network, proto, value);
 
     public NodeProto Proto { get; }
     /// <summary>Input <paramref name="i"/>'s value.</summary>

@@ -16,7 +16,10 @@ namespace ImcSharp.Nn.Aware;
 /// </summary>
 public static class AdcGate
 {
-    /// <summary>The gate G [T, B, N] of partial sums p [T, P*B, J] (see the class summary); in one pass on the CPU (<see cref="GateKernel"/>, the same numbers).</summary>
+    /// <summary>
+    /// The gate G [T, B, N] of partial sums p [T, P*B, J] (see the class summary); in one pass on the CPU (<see
+    /// cref="GateKernel"/>, the same numbers).
+    /// </summary>
     public static Tensor Of(ProgrammedLayer layer, Tensor p, AdcGradient mode, bool signedInputs)
     {
         var core = layer.Hardware.Core;
@@ -24,14 +27,22 @@ public static class AdcGate
         long B = p.size(1) / P;
         var table = layer.Adc.SlopeTable(mode);
         // Weights as float32 fractions of their sum, as torch divides the tensors.
-        float[] Normalized(float[] w) { float sum = 0; foreach (var v in w) sum += Math.Abs(v); return w.Select(v => Math.Abs(v) / sum).ToArray(); }
+        float[] Normalized(float[] w)
+        {
+            float sum = 0;
+            foreach (var v in w) sum += Math.Abs(v);
+            return w.Select(v => Math.Abs(v) / sum).ToArray();
+        }
         var ws = Normalized(WeightSlicing.SliceWeightValues(core));
         var wc = Normalized(InputEncoding.PhaseWeightValues(core, signedInputs));
-        if (layer.Target.UsesKernels && GateKernel.Supported && table.device_type == DeviceType.CPU && DenseKernel.Applies(p) && p.is_contiguous() && p.size(2) <= 1 << 14)
+        if (layer.Target.UsesKernels && GateKernel.Supported && table.device_type == DeviceType.CPU
+            && DenseKernel.Applies(p) && p.is_contiguous() && p.size(2) <= 1 << 14)
         {
             var lows = layer.Adc.LowCodes;
-            var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.size(2)).ToArray() : lows.Select(v => (float)(v - 1)).ToArray();
-            return GateKernel.Gate(table, p, shift, P, N, S, layer.Columns.Unsigned, layer.Columns.SharedReference, ws, wc);
+            var shift = lows.Length == 1 ? Enumerable.Repeat((float)(lows[0] - 1), (int)p.size(2)).ToArray()
+                : lows.Select(v => (float)(v - 1)).ToArray();
+            var columns = layer.Columns;
+            return GateKernel.Gate(table, p, shift, P, N, S, columns.Unsigned, columns.SharedReference, ws, wc);
         }
         var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target.UsesKernels);
         // Per signal column (a pair's mean, a weight column's against its reference).
@@ -57,7 +68,8 @@ public static class AdcGate
     {
         readonly List<Tensor> _gates = new();
 
-        public void Observe(Tensor partialSums) => _gates.Add(Of(chip, partialSums, mode, signedInputs).DetachFromDisposeScope());
+        public void Observe(Tensor partialSums) =>
+            _gates.Add(Of(chip, partialSums, mode, signedInputs).DetachFromDisposeScope());
 
         /// <summary>The gates so far, joined along the rows (in the caller's dispose scope).</summary>
         public Tensor Gate => _gates.Count == 1 ? _gates[0].alias() : cat(_gates, 1);

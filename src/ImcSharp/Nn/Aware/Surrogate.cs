@@ -23,7 +23,8 @@ public static class Surrogate
         var (input, bias, vectors) = (layer.Input, layer.Bias, layer.Vectors);
         var conv = vectors as ConvGeometry;
         // Clipping and quantizing act per element: on the images of a convolution, before its receptive fields.
-        var xt = StraightThrough.Inputs(conv is null ? vectors.ToRows(x) : x, input.Scale, core.InputBits, input.Signed, layer.Kernels);
+        var values = conv is null ? vectors.ToRows(x) : x;
+        var xt = StraightThrough.Inputs(values, input.Scale, core.InputBits, input.Signed, layer.Kernels);
         var wt = StraightThrough.Weights(weightMatrix, core.WeightBits, layer.Kernels);
         long outputs = weightMatrix.size(0);
         var terms = new List<(Tensor, Tensor?)>();
@@ -34,7 +35,8 @@ public static class Surrogate
             for (int t = 0; t < tiles; t++)
             {
                 var (c0, count) = conv.TileChannels(t, core.Rows);
-                var kernel = tiles == 1 ? wt.view(outputs, -1, conv.KernelH, conv.KernelW) : conv.TileKernel(wt, t, core.Rows);
+                var kernel = tiles == 1 ? wt.view(outputs, -1, conv.KernelH, conv.KernelW)
+                    : conv.TileKernel(wt, t, core.Rows);
                 var yt = conv.Convolve(count == conv.Channels ? xt : xt.narrow(1, c0, count), kernel);
                 terms.Add((yt, gate[t].view(x.size(0), h, wd, -1).permute(0, 3, 1, 2)));
             }
