@@ -80,8 +80,9 @@ public sealed class ApproxAdcCommand : Command<ApproxAdcSettings>
         {
             using var test = testAll.Take(m.TestImages > 0 ? Math.Min(m.TestImages, testAll.Count) : testAll.Count);
             if (WorkPlan.ProbeUntrained(m.Model, train, test, design) is not { } chip) return;
-            total += chip.For(run.ChipEvaluations(m), test.Count);
-            evaluations += run.ChipEvaluations(m);
+            long count = run.ChipEvaluations(m);
+            total += chip.For(count, test.Count);
+            evaluations += count;
         }
         AnsiConsole.MarkupLine(Markup.Escape($"plan: {evaluations:N0} chip evaluations in all: about {WorkPlan.Show(total)}, training on top (a chip of each model timed here on {run.ArrayModes[0].Name})"));
         WorkPlan.Confirm(total, s.Yes, $"{evaluations:N0} chip evaluations", "run --quick, or give fewer chips or test_images in the spec");

@@ -30,24 +30,6 @@ public static class AnalogMvm
     public static Tensor Forward(ProgrammedLayer layer, Tensor xq, bool signedInputs, Action<Tensor>? probe = null) =>
         Convert(layer, PartialSums(layer, xq, signedInputs), xq.size(0) / layer.Chips, signedInputs, probe);
 
-    /// <summary>Rows [start, start + count) of every chip's block of a stack's rows [K B, ..]: [K count, ..].</summary>
-    public static Tensor ChipRows(Tensor x, int chips, long start, long count)
-    {
-        if (chips == 1) return x.narrow(0, start, count);
-        var perChip = x.view(new long[] { chips, x.size(0) / chips }.Concat(x.Sizes()[1..]).ToArray());
-        return perChip.narrow(1, start, count).reshape(new[] { chips * count }.Concat(x.Sizes()[1..]).ToArray());
-    }
-
-    /// <summary>Chunks of a stack's rows (each [K count_i, ..], see <see cref="ChipRows"/>) back to chip-by-chip order [K sum count_i, ..].</summary>
-    public static Tensor JoinChipRows(IReadOnlyList<Tensor> chunks, int chips)
-    {
-        if (chunks.Count == 1) return chunks[0];
-        if (chips == 1) return cat(chunks.ToArray(), 0);
-        var rest = chunks[0].Sizes()[1..];
-        var joined = cat(chunks.Select(c => c.view(new long[] { chips, c.size(0) / chips }.Concat(rest).ToArray())).ToArray(), 1);
-        return joined.view(new long[] { -1 }.Concat(rest).ToArray());
-    }
-
     /// <summary>
     /// A convolution's output [B L, N] (rows: sample, then output pixel) for integer input images
     /// <paramref name="xq"/> [B, C, H, W]: the same model as <see cref="Forward"/> on the unfolded

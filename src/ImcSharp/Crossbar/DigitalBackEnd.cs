@@ -35,7 +35,7 @@ public static unsafe class DigitalBackEnd
         if (IntegerFormApplies(layer, phaseWeights)) sum = IntegerForm(layer, p, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
         else
         {
-            var y = Subtract(layer, layer.Adc.Convert(p));        // [K T, P*B, N*S]
+            var y = layer.Columns.Subtract(layer.Adc.Convert(p));        // [K T, P*B, N*S]
             // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
             var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
             if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));
@@ -47,8 +47,6 @@ public static unsafe class DigitalBackEnd
         return sum.view(K * B, N);
     }
 
-    /// <summary>Converted columns [.., J] to signal columns [.., N*S] (<see cref="ColumnLayout.Subtract"/>).</summary>
-    public static Tensor Subtract(ProgrammedLayer layer, Tensor converted) => layer.Columns.Subtract(converted);
 
     /// <summary>
     /// x [K, n, ..] summed over its second axis one term after another, x[:, 0] + x[:, 1] + ..., as an
@@ -97,7 +95,7 @@ public static unsafe class DigitalBackEnd
             return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb, rounding);
         }
         var codes = layer.Adc.Convert(sums);
-        var d = Subtract(layer, codes).view(K * T, P, B, N, S);
+        var d = layer.Columns.Subtract(codes).view(K * T, P, B, N, S);
         var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));          // [K T, P, B, N], exact
         if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
         var sum = SumInOrder(perTile.view(K, T, B, N));

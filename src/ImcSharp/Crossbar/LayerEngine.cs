@@ -5,11 +5,11 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// What a layer hands the engine besides its chip: its name (for errors), hardware, how samples
-/// become input vectors, the input quantizer, the weight matrix's width K, the bias, whether the
-/// CPU kernels may run, and an optional probe of the pre-ADC partial sums.
+/// become input vectors, the input quantizer, the bias, whether the CPU kernels may run, and an
+/// optional probe of the pre-ADC partial sums.
 /// </summary>
 public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVectors Vectors, QuantizedInput Input,
-    long Inputs, Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
+    Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
 
 /// <summary>
 /// The one place a layer's hardware path runs, in chunks of samples so its temporaries stay
@@ -47,8 +47,9 @@ public static class LayerEngine
         // Per input vector: its K values (unfolded) and the P J partial sums of each tile (T of them without
         // unfolding).
         int phases = core.Phases(layer.Input.Signed);
+        long inputs = chip?.Inputs ?? wq.Wq.size(1);                                              // K
         long width = conv is not null && chip is not null ? (long)phases * chip.ConvertedColumns * chip.Tiles
-            : Math.Max(layer.Inputs, chip is null ? 1 : phases * chip.ConvertedColumns);
+            : Math.Max(inputs, chip is null ? 1 : phases * chip.ConvertedColumns);
         long chunk = Math.Max(1, ChunkBytes / (4 * width * Math.Max(1, layer.Vectors.RowsPerSample(x))));
         // A stack of K chips runs as one batch while all its chips' samples fit one chunk (small layers,
         // where one chip alone leaves the cores idle between small operations); otherwise chip by chip.
@@ -77,7 +78,7 @@ public static class LayerEngine
             NativeRuntime.CollectFinalizable();
             // Free each chunk's temporaries before the next: memory stays cache-sized and is reused.
             using var scope = NewDisposeScope();
-            var xs = chunk >= n ? x : AnalogMvm.ChipRows(x, chips, start, Math.Min(chunk, n - start));
+            var xs = chunk >= n ? x : ChipRows(x, chips, start, Math.Min(chunk, n - start));
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
             var values = conv is null ? layer.Vectors.ToRows(xs) : xs;
             var xq = InputEncoding.Quantize(values, input.Scale, core.InputBits, input.Signed, layer.Kernels);
@@ -102,7 +103,7 @@ public static class LayerEngine
             if (bias is not null) y.add_(bias);
             outs.Add(layer.Vectors.FromRows(y, xs).MoveToOuterDisposeScope());
         }
-        return AnalogMvm.JoinChipRows(outs, chips);
+        return JoinChipRows(outs, chips);
     }
 
     /// <summary>
@@ -120,9 +121,31 @@ public static class LayerEngine
         for (long start = 0; start < rows; start += pass)
         {
             using var scope = NewDisposeScope();
-            var part = AnalogMvm.ChipRows(xq, chips, start, Math.Min(pass, rows - start));
+            var part = ChipRows(xq, chips, start, Math.Min(pass, rows - start));
             outs.Add(AnalogMvm.Forward(chip, part, layer.Input.Signed, layer.Probe).MoveToOuterDisposeScope());
         }
-        return AnalogMvm.JoinChipRows(outs, chips);
+        return JoinChipRows(outs, chips);
+    }
+
+    /// <summary>Rows [start, start + count) of every chip's block of a stack's rows [K B, ..]: [K count, ..].</summary>
+    static Tensor ChipRows(Tensor x, int chips, long start, long count)
+    {
+        if (chips == 1) return x.narrow(0, start, count);
+        var perChip = x.view(new long[] { chips, x.size(0) / chips }.Concat(x.Sizes()[1..]).ToArray());
+        return perChip.narrow(1, start, count).reshape(new[] { chips * count }.Concat(x.Sizes()[1..]).ToArray());
+    }
+
+    /// <summary>
+    /// Chunks of a stack's rows (each [K count_i, ..], see <see cref="ChipRows"/>) back to chip-by-chip order [K sum
+    /// count_i, ..].
+    /// </summary>
+    static Tensor JoinChipRows(IReadOnlyList<Tensor> chunks, int chips)
+    {
+        if (chunks.Count == 1) return chunks[0];
+        if (chips == 1) return cat(chunks.ToArray(), 0);
+        var rest = chunks[0].Sizes()[1..];
+        var perChip = chunks.Select(c => c.view(new long[] { chips, c.size(0) / chips }.Concat(rest).ToArray()));
+        var joined = cat(perChip.ToArray(), 1);
+        return joined.view(new long[] { -1 }.Concat(rest).ToArray());
     }
 }

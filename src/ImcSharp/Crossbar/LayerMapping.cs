@@ -26,16 +26,19 @@ public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
     public int AdcsPerArray => (Core.SignalColumnsPerArray + Core.AdcShare - 1) / Core.AdcShare;
     /// <summary>ADCs of the signal columns (one side of a differential pair under digital subtraction).</summary>
     public int SignalAdcs => Arrays * AdcsPerArray;
-    public bool SharedReference => Core.Mapping == WeightMapping.Offset;
-    public bool DigitalSubtraction => Core.Subtract == Subtraction.Digital;
     /// <summary>Physical columns in use per tile: a differential pair is two columns; offset mapping adds one reference column per slice.</summary>
-    public long PhysicalColumns => SharedReference ? SignalColumns + Slices : 2L * SignalColumns;
+    public long PhysicalColumns => Core.Mapping == WeightMapping.Offset ? SignalColumns + Slices : 2L * SignalColumns;
     /// <summary>Columns converted per tile and input cycle: N S (analog subtraction), 2 N S (pairs) or N S + S (offset, digital).</summary>
     public int ConvertedColumns => Columns.ConvertedColumns;
     /// <summary>The columns of a tile as the ADCs and the digital back end see them.</summary>
     public ColumnLayout Columns => ColumnLayout.Of(Core, (int)Outputs);
     /// <summary>ADC instances of the layer.</summary>
-    public int Adcs => !DigitalSubtraction ? SignalAdcs : SharedReference ? SignalAdcs + Tiles * Slices : 2 * SignalAdcs;
+    public int Adcs => Columns.Arrangement switch
+    {
+        ColumnArrangement.Signed => SignalAdcs,
+        ColumnArrangement.References => SignalAdcs + Tiles * Slices,
+        _ => 2 * SignalAdcs,
+    };
 
     /// <summary>
     /// The ADC instance converting each column [T, ConvertedColumns]: signal column j of tile t in
@@ -49,8 +52,8 @@ public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
         var j = arange(SignalColumns, ScalarType.Int64).unsqueeze(0);
         var ids = (t * ArraysPerTile + j.div(spa, rounding_mode: RoundingMode.floor)) * AdcsPerArray
                   + j.remainder(spa).div(Core.AdcShare, rounding_mode: RoundingMode.floor);
-        if (!DigitalSubtraction) return ids;
-        var other = SharedReference ? arange(Tiles * Slices, ScalarType.Int64).view(Tiles, Slices) + SignalAdcs : ids + SignalAdcs;
+        if (!Columns.Unsigned) return ids;
+        var other = Columns.SharedReference ? arange(Tiles * Slices, ScalarType.Int64).view(Tiles, Slices) + SignalAdcs : ids + SignalAdcs;
         return cat(new[] { ids, other }, 1);
     }
 }

@@ -25,5 +25,5 @@ public sealed record ModelSpec(string Name, int InChannels, int Height, int Widt
     /// <summary>Builds a freshly initialised model; weights come from torch's global generator.</summary>
     public nn.Module<Tensor, Tensor> Build() => Name == OnnxName
         ? OnnxNetwork.FromGraph(Onnx ?? throw new ImcInputException("an imported ONNX model spec without its graph"), "checkpoint graph")
-        : ModelKinds.Find(Name)?.Build(this) ?? throw new ImcInputException("model", Name, $"expected one of {string.Join(", ", Names)}");
+        : ModelKinds.Find(Canonical(Name))!.Build(this);
 }

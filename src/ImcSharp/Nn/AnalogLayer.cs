@@ -207,7 +207,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>What the engine needs of this layer besides its chip.</summary>
-    LayerWiring Wiring => new(LayerName, Hardware, Vectors, Input, WeightMatrix().size(1), bias, CpuKernels,
+    LayerWiring Wiring => new(LayerName, Hardware, Vectors, Input, bias, CpuKernels,
         PartialSumProbe is { } p ? t => p(this, t) : null);
 
     QuantizedInput Input => new(InputScale, InputSigned);
