@@ -12,7 +12,11 @@ namespace ImcSharp;
 /// </summary>
 public sealed record ComputeTarget(Device Device, bool Kernels = true)
 {
+    /// <summary>The CPU, with ImcSharp's kernels where a stage has one (the fused implementations).</summary>
     public static ComputeTarget Cpu { get; } = new(CPU);
+
+    /// <summary>The CPU with every stage's reference implementation: torch's operations, the same numbers.</summary>
+    public static ComputeTarget Reference { get; } = new(CPU, Kernels: false);
 
     /// <summary>The device a model computes on: its parameters' (the CPU for a model without any).</summary>
     public static Device Of(nn.Module model) => model.parameters().FirstOrDefault()?.device ?? CPU;

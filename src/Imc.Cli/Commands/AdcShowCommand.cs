@@ -67,7 +67,7 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
         using var scope = TorchSharp.torch.NewDisposeScope();
         // A loaded population belongs to the factory's cache; only a drawn one is ours to dispose.
         using var drawn = cfg.Kind == Converters.PopulationArchitecture.Name ? null : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
-        var pop = drawn ?? AdcFactory.LoadPopulation(cfg.Population!);
+        var pop = drawn ?? AdcFactory.LoadPopulation(cfg.Params<Config.PopulationFiles>().File!);
         var lin = Characterization.Measure(pop);
         var report = AdcReport.Of(name, cfg.Kind, pop, lin,
             cfg.Calibration == Config.CalibrationKind.None ? null : Calibration.Cost(cfg.Calibration, cfg.Bits));

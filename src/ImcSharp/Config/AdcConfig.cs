@@ -131,14 +131,6 @@ public sealed record AdcConfig
     public AdcVariation Variation { get; init; } = new();
     /// <summary>Parameter records by block name; an architecture's block that is absent has its record's defaults.</summary>
     public IReadOnlyDictionary<string, object> Parameters { get; init; } = new Dictionary<string, object>(StringComparer.Ordinal);
-    /// <summary>Population file (from `imc adc import`) for kind = population; relative to the config file.</summary>
-    public string? Population { get; init; }
-    /// <summary>
-    /// A Monte Carlo pool to combine with <see cref="Population"/>'s corners: a chip takes one
-    /// corner's mean curve and each of its ADCs adds one pool instance's deviation from the pool's
-    /// mean curve (local mismatch measured once, corners measured once). Relative to the config file.
-    /// </summary>
-    public string? LocalPopulation { get; init; }
     /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
     /// <summary>How a signed sum reaches a unipolar ADC under analog subtraction (<see cref="AdcBias"/>).</summary>

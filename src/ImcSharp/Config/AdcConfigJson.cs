@@ -9,7 +9,8 @@ namespace ImcSharp.Config;
 /// every key is a shared field or a registered architecture's block (anything else is an unknown
 /// key), and each block is read strictly into its record. On writing, only the block of the
 /// config's own architecture is written, with its defaults filled in, so a design reads the same
-/// however it was written (content fingerprints compare designs, not files).
+/// however it was written (content fingerprints compare designs, not files). The population
+/// kind's record (<see cref="PopulationFiles"/>) is the exception: its files keep their flat keys.
 /// </summary>
 public sealed class AdcConfigJson : JsonConverter<AdcConfig>
 {
@@ -59,10 +60,17 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         // Another architecture's block would be silently ignored: the designer meant something by it.
         foreach (var block in parameters.Keys.Where(b => b != chosen.Block))
             throw Fail(block, $"is a parameter block of another ADC kind; kind '{s.Kind}' reads {(chosen.Block is { } own ? $"'{own}'" : "no block")}: remove it or set kind");
+        if (s.Population is not null || s.LocalPopulation is not null)
+        {
+            if (chosen.ParameterType != typeof(PopulationFiles))
+                throw Fail(s.Population is not null ? "population" : "local_population",
+                    $"is read only by kind population, not '{s.Kind}': remove it or set kind");
+            parameters[chosen.Block!] = new PopulationFiles { File = s.Population, Local = s.LocalPopulation };
+        }
         return new AdcConfig
         {
-            Kind = s.Kind, Bits = s.Bits, Range = s.Range, Variation = s.Variation, Parameters = parameters, Population = s.Population,
-            LocalPopulation = s.LocalPopulation, Calibration = s.Calibration, Bias = s.Bias, OffsetTrim = s.OffsetTrim, Corners = s.Corners,
+            Kind = s.Kind, Bits = s.Bits, Range = s.Range, Variation = s.Variation, Parameters = parameters,
+            Calibration = s.Calibration, Bias = s.Bias, OffsetTrim = s.OffsetTrim, Corners = s.Corners,
         };
     }
 
@@ -71,12 +79,15 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
     /// <summary>Writes the shared fields and the kind's own block, its defaults filled in.</summary>
     public override void Write(Utf8JsonWriter writer, AdcConfig value, JsonSerializerOptions options)
     {
+        AdcKinds.TryGet(value.Kind, out var arch);
+        var files = arch?.ParameterType == typeof(PopulationFiles) ? value.Params<PopulationFiles>() : null;
         var node = JsonSerializer.SerializeToNode(new Shared
         {
-            Kind = value.Kind, Bits = value.Bits, Range = value.Range, Variation = value.Variation, Population = value.Population,
-            LocalPopulation = value.LocalPopulation, Calibration = value.Calibration, Bias = value.Bias, OffsetTrim = value.OffsetTrim, Corners = value.Corners,
+            Kind = value.Kind, Bits = value.Bits, Range = value.Range, Variation = value.Variation, Population = files?.File,
+            LocalPopulation = files?.Local, Calibration = value.Calibration, Bias = value.Bias, OffsetTrim = value.OffsetTrim,
+            Corners = value.Corners,
         }, options)!.AsObject();
-        if (AdcKinds.TryGet(value.Kind, out var arch) && arch.Block is { } block)
+        if (arch is not null && files is null && arch.Block is { } block)
         {
             var record = value.Parameters.TryGetValue(block, out var given) ? given : Activator.CreateInstance(arch.ParameterType!)!;
             node[block] = JsonSerializer.SerializeToNode(record, arch.ParameterType!, options);

@@ -110,10 +110,7 @@ public sealed record HardwareConfig
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: hardware config not found");
         var cfg = Parse(File.ReadAllText(path), path);
-        // A population file named in the config is found relative to the config file.
-        string? Relative(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", p);
-        cfg = cfg with { Adc = cfg.Adc with { Population = Relative(cfg.Adc.Population), LocalPopulation = Relative(cfg.Adc.LocalPopulation) } };
-        return cfg;
+        return cfg with { Adc = PopulationFiles.RelativeTo(cfg.Adc, path) };
     }
 
     /// <summary>Reads and validates a config from JSON text; <paramref name="source"/> names it in errors.</summary>
@@ -149,7 +146,8 @@ public sealed record HardwareConfig
         // The default solver leaves the fingerprint as it was before solvers were named: cached results stay valid.
         if (Array.Solver == ArraySolver.FirstOrder)
             foreach (var array in new[] { node["array"], node["defaults"]?["array"] }) array?.AsObject().Remove("solver");
-        foreach (var (key, file) in new[] { ("population_content", Adc.Population), ("local_population_content", Adc.LocalPopulation) })
+        var files = PopulationFiles.Of(Adc);
+        foreach (var (key, file) in new[] { ("population_content", files?.File), ("local_population_content", files?.Local) })
             if (file is not null && File.Exists(file)) node[key] = IO.RunKey.HashFile(file);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
     }

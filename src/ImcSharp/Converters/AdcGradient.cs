@@ -52,15 +52,15 @@ public static class AdcSlope
     /// <summary>
     /// Gradient gate for values <paramref name="lsbUnits"/> [.., J] (column LSBs) of ADCs whose code 0
     /// sits at <paramref name="lowCodes"/> (per column of the last axis, or one for all):
-    /// table[clamp(round(x - low + 1), 0, last)] (ties to even). <paramref name="kernels"/>: in one
-    /// pass on the CPU (<see cref="SlopeLookupKernel"/>, the same numbers) where it applies;
+    /// table[clamp(round(x - low + 1), 0, last)] (ties to even). Where <paramref name="target"/> uses
+    /// kernels: in one pass on the CPU (<see cref="SlopeLookupKernel"/>, the same numbers) where it applies;
     /// otherwise torch's operations.
     /// </summary>
-    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes, bool kernels = false)
+    public static Tensor Lookup(Tensor table, Tensor lsbUnits, double[] lowCodes, ComputeTarget? target = null)
     {
         long last = table.size(0) - 1;
         bool uniform = lowCodes.Distinct().Count() == 1;
-        if (kernels && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
+        if (target?.UsesKernels == true && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
             return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());
         var shifted = uniform ? lsbUnits.sub(lowCodes[0] - 1)
             : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray(), device: lsbUnits.device));

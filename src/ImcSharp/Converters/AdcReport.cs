@@ -50,8 +50,7 @@ public static class AdcConfigFile
             node.Remove("description");
             var adcNode = node["adc"] is JsonObject inner ? inner : node;
             var cfg = adcNode.Deserialize<AdcConfig>(Json.Strict) ?? throw new ImcInputException($"{path}: empty ADC config");
-            if (cfg.Population is { } pop && !Path.IsPathRooted(pop))
-                cfg = cfg with { Population = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "", pop) };
+            cfg = PopulationFiles.RelativeTo(cfg, path);
             var e = new ConfigErrors();
             cfg.Validate(e, node["adc"] is JsonObject ? "adc." : "");
             e.ThrowIfAny(path);

@@ -49,7 +49,7 @@ public static class AnalogMvm
         int P = core.Phases(signedInputs), K = layer.Chips;
         long B = xq.size(0) / K;
         // Digits per phase as images [P*B, C, H, W]: phase-major, like the rows of the unfolded path.
-        Tensor Digits(Tensor x) => InputEncoding.PhaseImages(x, core, signedInputs, layer.Target.UsesKernels);
+        Tensor Digits(Tensor x) => InputEncoding.PhaseImages(x, core, signedInputs, layer.Target);
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
         var stage = IArrayStage.Of(layer.Hardware.Array);
         return K == 1 ? stage.ConvPartialSums(layer, Digits(xq), conv)

@@ -32,7 +32,7 @@ public static unsafe class DigitalBackEnd
         int K = layer.Chips, T = layer.Tiles, KT = K * T, S = layer.Slices, N = layer.Outputs;
         Tensor sum;
         // Several slices of integer codes: each tile's sum is an exact integer (the integer form converts too).
-        if (IntegerFormApplies(layer, phaseWeights)) sum = IntegerForm(layer, p, P, B, phaseWeights, layer.Target.UsesKernels).view(K, B, N);
+        if (IntegerFormApplies(layer, phaseWeights)) sum = IntegerForm(layer, p, P, B, phaseWeights).view(K, B, N);
         else
         {
             var y = layer.Columns.Subtract(layer.Adc.Convert(p));        // [K T, P*B, N*S]
@@ -82,14 +82,14 @@ public static unsafe class DigitalBackEnd
 
     /// <summary>
     /// Partial sums [K T, P B, J] through the layer's ADCs to the output [K B, N] (see the class
-    /// summary), with torch's operations or, on the CPU with <paramref name="kernels"/>, in one pass
+    /// summary), with torch's operations or, where the chip's target uses kernels, in one pass
     /// that also converts when the ADCs round uniformly (<see cref="Converters.IAdc.UniformRounding"/>).
     /// </summary>
-    public static Tensor IntegerForm(ProgrammedLayer layer, Tensor sums, int P, long B, float[] phaseWeights, bool kernels)
+    public static Tensor IntegerForm(ProgrammedLayer layer, Tensor sums, int P, long B, float[] phaseWeights)
     {
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices;
         double lsb = layer.Ranges[0].Lsb;
-        if (kernels && DenseKernel.Applies(sums) && sums.is_contiguous() && (long)N * S <= MaxSignalColumns)
+        if (layer.Target.UsesKernels && DenseKernel.Applies(sums) && sums.is_contiguous() && (long)N * S <= MaxSignalColumns)
         {
             var rounding = layer.Adc.UniformRounding;
             return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb, rounding);

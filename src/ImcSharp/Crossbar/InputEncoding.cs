@@ -18,13 +18,13 @@ public static class InputEncoding
 
     /// <summary>
     /// Integer inputs xq = clamp(round(x / scale), -q or 0, q) (q = <see cref="QuantMax"/>, ties to
-    /// even), in x's layout. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
-    /// the same numbers) where it applies; otherwise torch's operations.
+    /// even), in x's layout. Where <paramref name="target"/> uses kernels: one pass on the CPU
+    /// (<see cref="QuantizeKernel"/>, the same numbers) where it applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
+    public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed, ComputeTarget? target = null)
     {
         double q = QuantMax(inputBits, signed);
-        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.Quantize(x, (float)scale, signed ? (float)-q : 0f, (float)q);
+        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.Quantize(x, (float)scale, signed ? (float)-q : 0f, (float)q);
         return (x / scale).round_().clamp_(signed ? -q : 0, q);
     }
 
@@ -73,14 +73,14 @@ public static class InputEncoding
     /// <summary>
     /// Integer input images xq [B, C, H, W] as the digit images of each phase, [P B, C, H, W]
     /// (phase, then sample): <see cref="PhaseDigits"/> of <see cref="Digits"/>; xq itself when one
-    /// phase applies it whole. <paramref name="kernels"/>: one pass on the CPU (<see cref="DigitsKernel"/>,
-    /// the same numbers) where it applies; otherwise torch's operations.
+    /// phase applies it whole. Where <paramref name="target"/> uses kernels: one pass on the CPU
+    /// (<see cref="DigitsKernel"/>, the same numbers) where it applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor PhaseImages(Tensor xq, CoreConfig core, bool signed, bool kernels = false)
+    public static Tensor PhaseImages(Tensor xq, CoreConfig core, bool signed, ComputeTarget? target = null)
     {
         int P = core.Phases(signed);
         if (P == 1) return xq;
-        if (kernels && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
+        if (target?.UsesKernels == true && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
         return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.size(0) }.Concat(xq.Sizes()[1..]).ToArray());
     }
 

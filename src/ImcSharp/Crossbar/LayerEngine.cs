@@ -5,11 +5,11 @@ namespace ImcSharp.Crossbar;
 
 /// <summary>
 /// What a layer hands the engine besides its chip: its name (for errors), hardware, how samples
-/// become input vectors, the input quantizer, the bias, whether the CPU kernels may run, and an
-/// optional probe of the pre-ADC partial sums.
+/// become input vectors, the input quantizer, the bias, where it computes (whether the CPU kernels
+/// may run), and an optional probe of the pre-ADC partial sums.
 /// </summary>
 public sealed record LayerWiring(string Name, LayerHardware Hardware, IInputVectors Vectors, QuantizedInput Input,
-    Tensor? Bias, bool Kernels, Action<Tensor>? Probe = null);
+    Tensor? Bias, ComputeTarget Target, Action<Tensor>? Probe = null);
 
 /// <summary>
 /// The one place a layer's hardware path runs, in chunks of samples so its temporaries stay
@@ -81,7 +81,7 @@ public static class LayerEngine
             var xs = chunk >= n ? x : ChipRows(x, chips, start, Math.Min(chunk, n - start));
             // Quantization acts per element: a convolution's images are quantized before their receptive fields.
             var values = conv is null ? layer.Vectors.ToRows(xs) : xs;
-            var xq = InputEncoding.Quantize(values, input.Scale, core.InputBits, input.Signed, layer.Kernels);
+            var xq = InputEncoding.Quantize(values, input.Scale, core.InputBits, input.Signed, layer.Target);
             Tensor y;
             if (chip is null)
             {

@@ -75,18 +75,18 @@ public sealed class ProgrammedLayer : IDisposable
     /// onto a chip whose random draws come from <paramref name="chipSeed"/>; draws shared by the
     /// whole chip (the ADCs' global corner) come from <paramref name="globalSeed"/>.
     /// <paramref name="ranges"/>: calibrated ADC ranges per slice (one entry: all slices), else the config's.
-    /// Programmed on the CPU, then held on the device of <paramref name="wq"/>; <paramref name="kernels"/>
-    /// lets the CPU kernels run (see <see cref="ComputeTarget"/>). <paramref name="previous"/>: the
+    /// Programmed on the CPU, then held on <paramref name="target"/>'s device (default: <paramref name="wq"/>'s,
+    /// with the CPU kernels; see <see cref="ComputeTarget"/>). <paramref name="previous"/>: the
     /// layer's chip before reprogramming; when it is the same chip (seeds, corner, design, ranges,
     /// shape and target), its ADC bank is taken over rather than drawn again: the converters do not
     /// change when weights are rewritten, and their temporal noise goes on from where it was.
     /// </summary>
     public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null,
-        IReadOnlyList<SliceRange>? ranges = null, bool kernels = true, ProgrammedLayer? previous = null)
+        IReadOnlyList<SliceRange>? ranges = null, ComputeTarget? target = null, ProgrammedLayer? previous = null)
     {
         using var scope = NewDisposeScope();
         _members = new[] { this };
-        Target = new ComputeTarget(wq.device, kernels);
+        Target = target ?? new ComputeTarget(wq.device);
         // Every draw from CPU generators: the same seed gives the same chip on any device.
         wq = wq.cpu();
         Hardware = hw;
@@ -116,7 +116,7 @@ public sealed class ProgrammedLayer : IDisposable
 
         ChipSeed = chipSeed;
         if (previous is not null && previous._ownsAdc && previous.ChipSeed == chipSeed && previous.AdcContext.GlobalSeed == (globalSeed ?? chipSeed)
-            && previous.AdcContext.Corner == corner && previous.Hardware == hw && previous.Target.Kernels == kernels
+            && previous.AdcContext.Corner == corner && previous.Hardware == hw && previous.Target.Kernels == Target.Kernels
             && previous.Target.Device.type == Target.Device.type && previous.Target.Device.index == Target.Device.index
             && previous.Inputs == Inputs && previous.Outputs == Outputs && previous.Ranges.SequenceEqual(Ranges))
         {
@@ -216,12 +216,12 @@ public sealed class ProgrammedLayer : IDisposable
     /// </summary>
     public void AddReadNoise(Tensor p, Tensor variance)
     {
-        if (Chips == 1) { ReadNoise.AddScaled(p, variance, fused: Target.UsesKernels); return; }
+        if (Chips == 1) { ReadNoise.AddScaled(p, variance, Target); return; }
         for (int k = 0; k < Chips; k++)
         {
             using var pk = p.narrow(0, (long)k * Tiles, Tiles);
             using var vk = variance.narrow(0, (long)k * Tiles, Tiles);
-            _members[k].ReadNoise.AddScaled(pk, vk, fused: Target.UsesKernels);
+            _members[k].ReadNoise.AddScaled(pk, vk, Target);
         }
     }
 

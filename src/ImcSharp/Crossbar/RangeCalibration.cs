@@ -33,7 +33,7 @@ public static class RangeCalibration
     /// the strided ones kept, so memory stays bounded whatever the calibration set.
     /// </summary>
     public static List<SliceRange> Calibrate(string layer, LayerHardware hardware, Tensor weightMatrix, Tensor x, QuantizedInput input,
-        IInputVectors vectors, bool kernels)
+        IInputVectors vectors, ComputeTarget target)
     {
         using var scope = NewDisposeScope();
         var core = hardware.Core;
@@ -43,7 +43,7 @@ public static class RangeCalibration
         // Quantized per element on the samples and unfolded chunk by chunk: the same input vectors as
         // quantizing the unfolded rows (padding zeros stay zero), without every receptive field of the
         // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
-        var xs = InputEncoding.Quantize(x, input.Scale, core.InputBits, input.Signed, kernels);
+        var xs = InputEncoding.Quantize(x, input.Scale, core.InputBits, input.Signed, target);
         long L = vectors.RowsPerSample(x);                                                               // input vectors per sample
         // Tile by tile from the images (ConvGeometry.TileSums) when that gives the same sums: integers below 2^24, exact in any order.
         var conv = vectors as ConvGeometry;

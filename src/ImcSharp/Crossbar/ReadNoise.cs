@@ -25,26 +25,28 @@ public sealed class ReadNoiseStream(ulong key)
     /// In place: p += sqrt(v) z for the next numel(p) draws z of the stream, in memory order;
     /// <paramref name="variance"/> (same shape) holds each element's noise variance (>= 0).
     /// The physics: independent per-read cell noise on a bit line sums to N(0, sum_r x_r^2 sigma_r^2).
-    /// Fused: one pass over CPU memory. Otherwise (any device): the draws are made on the CPU, moved
-    /// and added by tensor operations, with the same rounding (p + sqrt(v) z), so the same numbers.
+    /// Where <paramref name="target"/> uses kernels (default: the CPU's): one pass over CPU memory.
+    /// Otherwise (any device): the scaled draws sqrt(v) z are made on the CPU, moved and added by a
+    /// tensor operation, with the same rounding, so the same numbers. Not torch's sqrt: on the CPU
+    /// it may go through a vector math library that is 1 ulp off on some processors (AMD Zen 5).
     /// </summary>
-    public void AddScaled(Tensor p, Tensor variance, bool fused = true)
+    public void AddScaled(Tensor p, Tensor variance, ComputeTarget? target = null)
     {
         if (p.dtype != ScalarType.Float32 || !p.is_contiguous())
             throw new ArgumentException($"read noise: expected a contiguous float32 tensor, got {p.dtype}");
         long n = p.numel();
         long start = Interlocked.Add(ref _next, n) - n;
         if (n == 0) return;
-        if (fused && p.device_type == DeviceType.CPU)
+        if ((target ?? ComputeTarget.Cpu).UsesKernels && p.device_type == DeviceType.CPU)
         {
             using var v = variance.to_type(ScalarType.Float32).expand(p.Sizes()).contiguous();
             Gaussian.AddScaled(p, v, key, start);
             return;
         }
         using var scope = NewDisposeScope();
-        var z = zeros(p.Sizes());
-        Gaussian.AddScaled(z, ones(p.Sizes()), key, start);
-        p.add_(variance.to_type(ScalarType.Float32).sqrt().mul(z.to(p.device)));
+        var noise = zeros(p.Sizes());
+        Gaussian.AddScaled(noise, variance.to_type(ScalarType.Float32).cpu().expand(p.Sizes()).contiguous(), key, start);
+        p.add_(noise.to(p.device));
     }
 }
 

@@ -41,14 +41,14 @@ public static class WeightSlicing
     /// <summary>
     /// The weights' quantization residual Quantize(W) s - W (float32, no gradient): what the training
     /// surrogate adds to its weights so their value is the quantized one while their gradient stays
-    /// the identity (see <c>Nn.Aware.StraightThrough.Weights</c>). <paramref name="kernels"/>: max|W| and the
-    /// residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers) where it
+    /// the identity (see <c>Nn.Aware.StraightThrough.Weights</c>). Where <paramref name="target"/> uses
+    /// kernels: max|W| and the residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers) where it
     /// applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor QuantizationResidual(Tensor w, int weightBits, bool kernels = false)
+    public static Tensor QuantizationResidual(Tensor w, int weightBits, ComputeTarget? target = null)
     {
         using var g = no_grad();
-        if (kernels && DenseKernel.Applies(w))
+        if (target?.UsesKernels == true && DenseKernel.Applies(w))
         {
             float q = (float)QuantMax(weightBits), scale = (float)Scale(QuantizeKernel.MaxAbs(w), weightBits);
             return QuantizeKernel.Residual(w, scale, -q, q);

@@ -119,7 +119,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         var previous = _chip;
         var programmed = chips.Select(c =>
         {
-            var chip = new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, CpuKernels,
+            var chip = new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, Target,
                 chips.Count == 1 ? previous : null);
             OffsetTrim.Apply(chip);
             return chip;
@@ -192,7 +192,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (InputRange is null) CalibrateInput(x);
         if (AdcRangesPending)
         {
-            AdcRanges = RangeCalibration.Calibrate(LayerName, Hardware, WeightMatrix(), x, Input, Vectors, CpuKernels);
+            AdcRanges = RangeCalibration.Calibrate(LayerName, Hardware, WeightMatrix(), x, Input, Vectors, Target);
             DropChip();
         }
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
@@ -207,10 +207,13 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>What the engine needs of this layer besides its chip.</summary>
-    LayerWiring Wiring => new(LayerName, Hardware, Vectors, Input, bias, CpuKernels,
+    LayerWiring Wiring => new(LayerName, Hardware, Vectors, Input, bias, Target,
         PartialSumProbe is { } p ? t => p(this, t) : null);
 
     QuantizedInput Input => new(InputScale, InputSigned);
+
+    /// <summary>Where this layer computes: its weights' device, the CPU kernels as <see cref="CpuKernels"/> says.</summary>
+    ComputeTarget Target => new(weight.device, CpuKernels);
 
     void DropChip()
     {

@@ -71,5 +71,32 @@ public class HardwareConfigTests
         Assert.Equal(AdcRangeMode.Absolute, cfg.For("fc2").Adc.Range.Mode);
         Assert.Equal(1e-5, cfg.For("fc2").Adc.Range.Max);
     }
-}
 
+    /// <summary>
+    /// A population design's files live in the population kind's record, are written under their flat keys as before
+    /// (so written designs and fingerprints read the same), and resolve against the folder of the config naming them.
+    /// </summary>
+    [Fact]
+    public void PopulationFilesAreTheKindsRecordWrittenUnderTheirFlatKeys()
+    {
+        var dir = Directory.CreateTempSubdirectory("imc-pop-files").FullName;
+        var path = Path.Combine(dir, "hw.json");
+        File.WriteAllText(path, """
+            { "core": { "subtract": "digital" },
+              "adc": { "kind": "population", "bits": 7, "population": "corners.json", "local_population": "pool.json" } }
+            """);
+        var hw = HardwareConfig.Load(path);
+        var files = PopulationFiles.Of(hw.Adc)!;
+        Assert.Equal(Path.Combine(dir, "corners.json"), files.File);
+        Assert.Equal(Path.Combine(dir, "pool.json"), files.Local);
+        var written = System.Text.Json.Nodes.JsonNode.Parse(ImcSharp.IO.Json.Serialize(hw.Adc))!.AsObject();
+        Assert.Equal(files.File, (string?)written["population"]);
+        Assert.Equal(files.Local, (string?)written["local_population"]);
+        Assert.Equal(hw.Adc, System.Text.Json.JsonSerializer.Deserialize<AdcConfig>(written.ToJsonString(), ImcSharp.IO.Json.Strict));
+        // Another kind writes "population": null, as before, and reads it back as no files.
+        var sar = new AdcConfig { Kind = "sar" };
+        var sarJson = ImcSharp.IO.Json.Serialize(sar);
+        Assert.Contains("\"population\": null", sarJson);
+        Assert.Null(PopulationFiles.Of(System.Text.Json.JsonSerializer.Deserialize<AdcConfig>(sarJson, ImcSharp.IO.Json.Strict)!));
+    }
+}

@@ -49,11 +49,14 @@ public class PluginContractTests
         }.Validated("contract design");
     }
 
-    static AdcConfig Adc(string kind) => new()
+    static AdcConfig Adc(string kind)
     {
-        Kind = kind, Bits = kind == "sense-amp" ? 1 : 5, Population = kind == PopulationArchitecture.Name ? Population.Value : null,
-        Range = new AdcRange { Mode = AdcRangeMode.Auto, Fraction = 0.5 },
-    };
+        var adc = new AdcConfig
+        {
+            Kind = kind, Bits = kind == "sense-amp" ? 1 : 5, Range = new AdcRange { Mode = AdcRangeMode.Auto, Fraction = 0.5 },
+        };
+        return kind == PopulationArchitecture.Name ? adc.With(new PopulationFiles { File = Population.Value }) : adc;
+    }
 
     /// <summary>A forward on a tiny layer (70 inputs over three tiles, 6 outputs), torch path against the kernels: finite, the same.</summary>
     static void ForwardBothWays(LayerHardware hw, string what)
@@ -64,7 +67,7 @@ public class PluginContractTests
         var y = new Tensor[2];
         for (int k = 0; k < 2; k++)
         {
-            using var chip = new ProgrammedLayer(wq, scale, hw, 3, kernels: k == 0);
+            using var chip = new ProgrammedLayer(wq, scale, hw, 3, target: k == 0 ? ComputeTarget.Cpu : ComputeTarget.Reference);
             OffsetTrim.Apply(chip);
             y[k] = AnalogMvm.Forward(chip, xq, false).MoveToOuterDisposeScope();
         }

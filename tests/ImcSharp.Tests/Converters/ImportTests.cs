@@ -158,7 +158,7 @@ public class ImportTests
         var hw = new LayerHardware
         {
             Core = new CoreConfig { Rows = 64, Columns = 64, WeightBits = 8, BitsPerCell = 1, InputBits = 8 },
-            Adc = new AdcConfig { Kind = "population", Bits = 7, Population = popPath },
+            Adc = new AdcConfig { Kind = "population", Bits = 7 }.With(new PopulationFiles { File = popPath }),
         };
         var (wq, ws) = WeightSlicing.Quantize(randn(10, 64), 8);
         using var chip = new ProgrammedLayer(wq, ws, hw, 1, 5);

@@ -21,8 +21,8 @@ public class SlopeLookupTests
         // Sums across and past the range, with exact ties x - low + 1 = k + 1/2 in the first row.
         var x = randn(new long[] { 3, 1001, columns }, generator: new Generator(8)).mul_(14f);
         x[0, 0] = tensor(Enumerable.Range(0, columns).Select(j => (float)(low[perColumn ? j : 0] - 1 + j - 2.5)).ToArray());
-        var kernel = AdcSlope.Lookup(table, x, low, kernels: true);
-        var torchOps = AdcSlope.Lookup(table, x, low, kernels: false);
+        var kernel = AdcSlope.Lookup(table, x, low, ComputeTarget.Cpu);
+        var torchOps = AdcSlope.Lookup(table, x, low, ComputeTarget.Reference);
         Assert.True(TensorAssert.Same(kernel, torchOps));
         // Inside the range the identity gate is 1 and outside 0: both occur here.
         if (mode == AdcGradient.Identity)
@@ -42,7 +42,7 @@ public class SlopeLookupTests
         var x = zeros(5, 9);
         x[2, 3] = tensor(float.NaN);
         x[4, 8] = tensor(float.NaN);   // the scalar tail of a row
-        var g = AdcSlope.Lookup(table, x, low, kernels: true);
+        var g = AdcSlope.Lookup(table, x, low, ComputeTarget.Cpu);
         Assert.Equal(0f, g[2, 3].item<float>());
         Assert.Equal(0f, g[4, 8].item<float>());
         Assert.Equal(1f, g[0, 0].item<float>());

@@ -35,7 +35,7 @@ public class GateTests
         var gates = new Tensor[2];
         for (int k = 0; k < 2; k++)
         {
-            using var chip = new ProgrammedLayer(wq, ws, hw, 7, kernels: k == 0);
+            using var chip = new ProgrammedLayer(wq, ws, hw, 7, target: k == 0 ? ComputeTarget.Cpu : ComputeTarget.Reference);
             using var collector = new AdcGate.Collector(chip, mode, true);
             AnalogMvm.Forward(chip, xq, true, collector.Observe);
             gates[k] = collector.Gate.MoveToOuterDisposeScope();

@@ -40,8 +40,8 @@ public class InputEncodingTests
         // 5 x 3 x 17 x 19 = 4845 values: every integer, a tail shorter than a vector.
         var xq = Integers(inputBits, signed, 5 * 3 * 17 * 19).view(5, 3, 17, 19);
         if (channelsLast) xq = xq.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        var kernel = InputEncoding.PhaseImages(xq, core, signed, kernels: true);
-        var torchOps = InputEncoding.PhaseImages(xq, core, signed, kernels: false);
+        var kernel = InputEncoding.PhaseImages(xq, core, signed, ComputeTarget.Cpu);
+        var torchOps = InputEncoding.PhaseImages(xq, core, signed, ComputeTarget.Reference);
         int P = core.Phases(signed);
         Assert.Equal(new long[] { P * 5, 3, 17, 19 }, kernel.shape);
         Assert.True(TensorAssert.Same(kernel, torchOps));
@@ -70,7 +70,7 @@ public class InputEncodingTests
         var hw = HardwareFixtures.Exact(WeightMapping.Differential, InputMode.BitSerial, rows: 32, subtract: subtract);
         var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 9, inputs }, generator: new Generator(5)), 8);
         ProgrammedLayer Chip(bool kernels) => ProgrammedLayer.Stack(Enumerable.Range(0, chips)
-            .Select(k => new ProgrammedLayer(wq, ws, hw, (ulong)k + 1, kernels: kernels)).ToList());
+            .Select(k => new ProgrammedLayer(wq, ws, hw, (ulong)k + 1, target: kernels ? ComputeTarget.Cpu : ComputeTarget.Reference)).ToList());
         using var withKernels = Chip(true);
         using var withTorch = Chip(false);
         var xq = Integers(hw.Core.InputBits, true, chips * 11 * inputs).view(chips * 11, inputs);

@@ -27,8 +27,8 @@ public class InputQuantizationTests
         var ties = new[] { 0.5, 1.5, 2.5, -0.5, -1.5, q + 5, -q - 5 }.Select(t => (float)(t * step)).ToArray();
         x.view(-1).narrow(0, 0, ties.Length).copy_(tensor(ties));
         if (channelsLast) x = ChannelsLast(x);
-        var kernel = InputEncoding.Quantize(x, step, bits, signed, kernels: true);
-        var torchOps = InputEncoding.Quantize(x, step, bits, signed, kernels: false);
+        var kernel = InputEncoding.Quantize(x, step, bits, signed, ComputeTarget.Cpu);
+        var torchOps = InputEncoding.Quantize(x, step, bits, signed, ComputeTarget.Reference);
         Assert.True(TensorAssert.Same(kernel, torchOps));
         Assert.Equal(x.stride(), kernel.stride());
         Assert.Equal(new[] { 0f, 2f, 2f, signed ? -0f : 0f, signed ? -2f : 0f, (float)q, signed ? (float)-q : 0f },
@@ -43,12 +43,12 @@ public class InputQuantizationTests
         using var scope = NewDisposeScope();
         double q = InputEncoding.QuantMax(bits, signed), step = 0.0371;
         var x = ChannelsLast(randn(new long[] { 5, 11, 9, 13 }, generator: new Generator(12)).mul_((float)(q * step)));
-        var kernel = StraightThrough.SurrogateInputs(x, step, bits, signed, kernels: true);
+        var kernel = StraightThrough.SurrogateInputs(x, step, bits, signed, ComputeTarget.Cpu);
         // What the surrogate computed before it had a kernel: clamp, then add the quantization residual.
         var c = x.clamp(signed ? -q * step : 0, q * step);
         var torchOps = c + InputEncoding.Quantize(c, step, bits, signed).mul_(step).sub_(c);
         Assert.True(TensorAssert.Same(kernel, torchOps));
-        Assert.True(TensorAssert.Same(StraightThrough.SurrogateInputs(x, step, bits, signed, kernels: false), torchOps));
+        Assert.True(TensorAssert.Same(StraightThrough.SurrogateInputs(x, step, bits, signed, ComputeTarget.Reference), torchOps));
         Assert.Equal(x.stride(), kernel.stride());
         // The value is the quantized input, clipped ones included (some are, on both sides when signed).
         Assert.True(TensorAssert.Same(kernel, InputEncoding.Quantize(x, step, bits, signed).mul_(step)));
@@ -71,9 +71,9 @@ public class InputQuantizationTests
         if (sameLayout) g = ChannelsLast(g);
         var xr = x.clone().requires_grad_(true);
         xr.clamp(signed ? -q * step : 0, q * step).backward(new[] { g });
-        var kernel = StraightThrough.ClippedGradient(x, g, step, bits, signed, kernels: true);
+        var kernel = StraightThrough.ClippedGradient(x, g, step, bits, signed, ComputeTarget.Cpu);
         Assert.True(TensorAssert.Same(kernel, xr.grad!));
-        Assert.True(TensorAssert.Same(StraightThrough.ClippedGradient(x, g, step, bits, signed, kernels: false), xr.grad!));
+        Assert.True(TensorAssert.Same(StraightThrough.ClippedGradient(x, g, step, bits, signed, ComputeTarget.Reference), xr.grad!));
         Assert.Equal(0f, Flat(kernel)[7].item<float>());
         Assert.Equal(Flat(g)[8].item<float>(), Flat(kernel)[8].item<float>());
         Assert.Equal(Flat(g)[9].item<float>(), Flat(kernel)[9].item<float>());
@@ -86,7 +86,7 @@ public class InputQuantizationTests
         using var scope = NewDisposeScope();
         var x = randn(64, 40, generator: new Generator(2)).narrow(1, 3, 20);   // rows with a stride past their end
         Assert.False(DenseKernel.IsDense(x.shape, x.stride()));
-        var q = InputEncoding.Quantize(x, 0.05, 6, true, kernels: true);
+        var q = InputEncoding.Quantize(x, 0.05, 6, true, ComputeTarget.Cpu);
         Assert.True(TensorAssert.Same(q, (x.contiguous() / 0.05).round_().clamp_(-31, 31)));
     }
 

@@ -83,6 +83,22 @@ public class ReadNoiseTests
         Assert.True(TensorAssert.Same(quiet, full(100, 2f)), "zero variance must add nothing");
     }
 
+    /// <summary>The reference (draws, then tensor operations) adds exactly the fused pass's noise, from the same position.</summary>
+    [Fact]
+    public void TheReferenceAddsTheFusedPassesNoiseBitForBit()
+    {
+        using var scope = NewDisposeScope();
+        var variance = rand(3, 1000, generator: new Generator(5)).mul_(4);
+        var (fused, reference) = (full(new long[] { 3, 1000 }, 1.5f), full(new long[] { 3, 1000 }, 1.5f));
+        var (a, b) = (new ReadNoiseStream(9), new ReadNoiseStream(9));
+        a.AddScaled(zeros(77), zeros(77), ComputeTarget.Cpu);
+        b.AddScaled(zeros(77), zeros(77), ComputeTarget.Reference);
+        a.AddScaled(fused, variance, ComputeTarget.Cpu);
+        b.AddScaled(reference, variance, ComputeTarget.Reference);
+        Assert.True(TensorAssert.Same(fused, reference));
+        Assert.False(TensorAssert.Same(fused, full(new long[] { 3, 1000 }, 1.5f)), "no noise was added");
+    }
+
     [Fact]
     public void DrawsAcrossA32BitSegmentBoundaryDoNotRepeat()
     {

@@ -38,7 +38,7 @@ public class ShiftAndAddTests
         var xq = Inputs(13, 40, signed);
         foreach (bool kernels in new[] { true, false })
         {
-            using var chip = new ProgrammedLayer(wq, ws, hw, 1, kernels: kernels);
+            using var chip = new ProgrammedLayer(wq, ws, hw, 1, target: kernels ? ComputeTarget.Cpu : ComputeTarget.Reference);
             Assert.True(DigitalBackEnd.IntegerFormApplies(chip, InputEncoding.PhaseWeightValues(hw.Core, signed)));
             Assert.True(TensorAssert.Same(AnalogMvm.Forward(chip, xq, signed), xq.matmul(wq.t())));
         }
@@ -59,7 +59,7 @@ public class ShiftAndAddTests
         var hw = BitSerial(mapping, subtract, new AdcConfig { Bits = 6, Range = new AdcRange { Fraction = 0.3 } });
         var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 21, 40 }, generator: new Generator(4)), 8);
         var xq = Inputs(chips * 37, 40, true);
-        ProgrammedLayer Chip(bool kernels) => ProgrammedLayer.Stack(Enumerable.Range(0, chips).Select(k => new ProgrammedLayer(wq, ws, hw, (ulong)k + 5, kernels: kernels)).ToList());
+        ProgrammedLayer Chip(bool kernels) => ProgrammedLayer.Stack(Enumerable.Range(0, chips).Select(k => new ProgrammedLayer(wq, ws, hw, (ulong)k + 5, target: kernels ? ComputeTarget.Cpu : ComputeTarget.Reference)).ToList());
         using var withKernel = Chip(true);
         using var withTorch = Chip(false);
         Assert.NotEqual(1.0, withKernel.Ranges[0].Lsb);
@@ -107,13 +107,13 @@ public class ShiftAndAddTests
         var (wq, ws) = WeightSlicing.Quantize(randn(new long[] { 21, 40 }, generator: new Generator(11)), 8);
         var xq = Inputs(29, 40, true);
         var lossy = Hw(new AdcConfig { Bits = 6, Range = new AdcRange { Fraction = 0.3 } });
-        using var withKernel = new ProgrammedLayer(wq, ws, lossy, 3, kernels: true);
-        using var withTorch = new ProgrammedLayer(wq, ws, lossy, 3, kernels: false);
+        using var withKernel = new ProgrammedLayer(wq, ws, lossy, 3, target: ComputeTarget.Cpu);
+        using var withTorch = new ProgrammedLayer(wq, ws, lossy, 3, target: ComputeTarget.Reference);
         Assert.Equal(2, withKernel.Slices);
         Assert.True(DigitalBackEnd.IntegerFormApplies(withKernel, InputEncoding.PhaseWeightValues(lossy.Core, true)));
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(withKernel, xq, true), AnalogMvm.Forward(withTorch, xq, true)));
         var lossless = Hw(new AdcConfig { Bits = 10, Range = new AdcRange { Mode = AdcRangeMode.Exact } });
-        using var exact = new ProgrammedLayer(wq, ws, lossless, 3, kernels: true);
+        using var exact = new ProgrammedLayer(wq, ws, lossless, 3, target: ComputeTarget.Cpu);
         Assert.True(DigitalBackEnd.IntegerFormApplies(exact, InputEncoding.PhaseWeightValues(lossless.Core, true)));
         Assert.True(TensorAssert.Same(AnalogMvm.Forward(exact, xq, true), xq.matmul(wq.t())));
     }

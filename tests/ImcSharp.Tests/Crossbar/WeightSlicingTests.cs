@@ -63,13 +63,13 @@ public class WeightSlicingTests
         var w = randn(new long[] { 37, 61 }, generator: new Generator(5)).mul_(0.3f);
         var (wq, ws) = WeightSlicing.Quantize(w, weightBits);
         var torchOps = wq.mul(ws) - w;
-        var kernel = WeightSlicing.QuantizationResidual(w, weightBits, kernels: true);
+        var kernel = WeightSlicing.QuantizationResidual(w, weightBits, ComputeTarget.Cpu);
         Assert.True(TensorAssert.Same(kernel, torchOps));
         Assert.True(TensorAssert.Same(WeightSlicing.QuantizationResidual(w, weightBits), torchOps));
         Assert.True((w + kernel).sub(wq.mul(ws)).abs().max().item<float>() <= 1e-6f * (float)ws * (1 << weightBits));
         Assert.Equal(w.abs().max().item<float>(), ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w));
         w[3, 59] = float.NaN;
         Assert.True(float.IsNaN(ImcSharp.Crossbar.QuantizeKernel.MaxAbs(w)));
-        Assert.True(WeightSlicing.QuantizationResidual(w, weightBits, kernels: true).isnan().all().item<bool>());
+        Assert.True(WeightSlicing.QuantizationResidual(w, weightBits, ComputeTarget.Cpu).isnan().all().item<bool>());
     }
 }

@@ -169,14 +169,14 @@ public class AwareGradientTests
             var wr = w.clone().requires_grad_(true);
             var br = b.clone().requires_grad_(true);
             Tensor xt;
-            if (nodes) xt = StraightThrough.Inputs(xr, step, 6, signed, kernels);
+            if (nodes) xt = StraightThrough.Inputs(xr, step, 6, signed, kernels ? ComputeTarget.Cpu : ComputeTarget.Reference);
             else
             {
                 var c = xr.clamp(signed ? -q * step : 0, q * step);
                 xt = c + (InputEncoding.Quantize(c.detach(), step, 6, signed).mul_(step) - c.detach());
             }
             Tensor wt;
-            if (nodes) wt = StraightThrough.Weights(wr, 4, kernels);
+            if (nodes) wt = StraightThrough.Weights(wr, 4, kernels ? ComputeTarget.Cpu : ComputeTarget.Reference);
             else
             {
                 var (wq, ws) = WeightSlicing.Quantize(wr.detach(), 4);

@@ -21,10 +21,7 @@ public abstract class AdcArchitecture : IAdcKind
     public virtual bool HasNativeRange => false;
 
     /// <summary>Checks the architecture's own fields; the shared ones are checked by <see cref="AdcConfig.Validate"/>.</summary>
-    public virtual void Validate(AdcConfig cfg, ConfigErrors e, string at)
-    {
-        if (cfg.LocalPopulation is not null) e.Add(at + "local_population", cfg.LocalPopulation, "combines with a corners file: needs kind population");
-    }
+    public virtual void Validate(AdcConfig cfg, ConfigErrors e, string at) { }
 
     public virtual AdcConfig AtBits(AdcConfig cfg, int previousBits) => cfg;
     public virtual AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg;

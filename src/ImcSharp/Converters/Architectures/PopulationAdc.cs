@@ -7,21 +7,22 @@ namespace ImcSharp.Converters;
 /// <summary>
 /// A population file (from `imc adc import` or `imc adc show --save-population`) supplies measured
 /// or simulated instances: a chip takes one of the file's corners (global) and draws its
-/// instances from that corner (local); with <see cref="AdcConfig.LocalPopulation"/>, the corner's
+/// instances from that corner (local); with a local pool (<see cref="PopulationFiles.Local"/>), the corner's
 /// mean curve plus each drawn pool instance's deviation from the pool's mean curve. The shared
 /// variation then applies on top. Taken as counting from zero input (it was measured from zero);
 /// its physical range is the file's measured input range. Priced as a SAR.
 /// </summary>
-public sealed class PopulationArchitecture : AdcArchitecture
+public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
 {
     public const string Name = "population";
     public override string Kind => Name;
+    public override string Block => Name;
     public override bool IsUnipolar => true;
     public override bool HasNativeRange => true;
 
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
-        if (string.IsNullOrEmpty(cfg.Population))
+        if (string.IsNullOrEmpty(P(cfg).File))
             e.Add(at + "population", null, "kind population needs the path of a population file (from `imc adc import`)");
     }
 
@@ -30,14 +31,15 @@ public sealed class PopulationArchitecture : AdcArchitecture
 
     public override Tensor Draw(AdcConfig cfg, int instances, Generator global, Generator local, int? corner)
     {
-        var pop = AdcFactory.LoadPopulation(cfg.Population!);
-        if (pop.Bits != cfg.Bits) throw new ImcInputException($"{cfg.Population}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
+        var files = P(cfg);
+        var pop = AdcFactory.LoadPopulation(files.File!);
+        if (pop.Bits != cfg.Bits) throw new ImcInputException($"{files.File}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
         int corners = pop.CornerNames.Length;
         int chosen = corner is int c ? c % corners : (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
         var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == chosen).Select(i => (long)i).ToArray());
         if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
         Tensor drawn;
-        if (cfg.LocalPopulation is { } poolPath)
+        if (files.Local is { } poolPath)
         {
             var pool = AdcFactory.LoadPopulation(poolPath);
             if (pool.Bits != cfg.Bits) throw new ImcInputException($"{poolPath}: local population has {pool.Bits} bits but adc.bits = {cfg.Bits}");
@@ -62,10 +64,10 @@ public sealed class PopulationArchitecture : AdcArchitecture
         return where(count.gt(sorted.size(0) / 2.0), sum / count.clamp_min(1), majority);
     }
 
-    public override string[]? CornerNames(AdcConfig cfg) => AdcFactory.LoadPopulation(cfg.Population!).CornerNames;
+    public override string[]? CornerNames(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).CornerNames;
 
-    public override PopulationInfo? Physical(AdcConfig cfg) => AdcFactory.LoadPopulation(cfg.Population!).Info
-        ?? throw new ImcInputException($"{cfg.Population}: adc.range.mode native needs the population's physical input range (input_min, input_max); re-import it with `imc adc import`");
+    public override PopulationInfo? Physical(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).Info
+        ?? throw new ImcInputException($"{P(cfg).File}: adc.range.mode native needs the population's physical input range (input_min, input_max); re-import it with `imc adc import`");
 
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Energy(cfg.Bits, t);
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Area(cfg.Bits, t);

@@ -44,7 +44,7 @@ public static class AdcGate
             var columns = layer.Columns;
             return GateKernel.Gate(table, p, shift, P, N, S, columns.Unsigned, columns.SharedReference, ws, wc);
         }
-        var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target.UsesKernels);
+        var g = AdcSlope.Lookup(table, p, layer.Adc.LowCodes, layer.Target);
         // Per signal column (a pair's mean, a weight column's against its reference).
         g = layer.Columns.SignalGate(g);
         Tensor perSlice;

@@ -20,29 +20,29 @@ public static class StraightThrough
     /// The value of the training surrogate's inputs (see <see cref="Inputs"/>): with
     /// c = clamp(x, -q s or 0, q s), c + (Quantize(c) s - c), i.e. the quantized input Quantize(x) s
     /// (to float32 rounding), as float32 operations on c, so that a gradient may be taken as the
-    /// identity on c. <paramref name="kernels"/>: one pass on the CPU (<see cref="QuantizeKernel"/>,
-    /// the same numbers) where it applies; otherwise torch's operations.
+    /// identity on c. Where <paramref name="target"/> uses kernels: one pass on the CPU
+    /// (<see cref="QuantizeKernel"/>, the same numbers) where it applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed, bool kernels = false)
+    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed, ComputeTarget? target = null)
     {
         double q = InputEncoding.QuantMax(inputBits, signed);
         var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
-        if (kernels && DenseKernel.Applies(x)) return QuantizeKernel.ClippedValue(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
+        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.ClippedValue(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
         var c = x.clamp(low, high);
-        return c + InputEncoding.Quantize(c, scale, inputBits, signed).mul_(scale).sub_(c);
+        return c + InputEncoding.Quantize(c, scale, inputBits, signed, ComputeTarget.Reference).mul_(scale).sub_(c);
     }
 
     /// <summary>
     /// The gradient of the clip to the input range: <paramref name="grad"/> where -q s (or 0) &lt;= x &lt;= q s,
-    /// +0 elsewhere (and for NaN), as torch's gradient of clamp, in x's layout. <paramref name="kernels"/>:
-    /// one pass on the CPU where x and the gradient are dense (after a copy of the gradient into x's
+    /// +0 elsewhere (and for NaN), as torch's gradient of clamp, in x's layout. Where <paramref name="target"/>
+    /// uses kernels: one pass on the CPU where x and the gradient are dense (after a copy of the gradient into x's
     /// layout when they differ: a tiled layer's input gradient comes back contiguous, its images
     /// channels-last); otherwise torch's operations.
     /// </summary>
-    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, bool kernels = false)
+    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, ComputeTarget? target = null)
     {
         var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
-        if (kernels && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
+        if (target?.UsesKernels == true && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
         return where(x.ge(low).logical_and_(x.le(high)), grad, zeros(1, dtype: grad.dtype, device: grad.device));
     }
 
@@ -51,16 +51,16 @@ public static class StraightThrough
     /// gradient 1 inside the input range [-q s or 0, q s] and 0 outside (clipped inputs get none):
     /// the value and gradient of clamp(x) + (Quantize(clamp(x)) s - clamp(x)).detach(), bit for bit.
     /// </summary>
-    public static Tensor Inputs(Tensor x, double scale, int inputBits, bool signed, bool kernels) =>
-        QuantizedInputs.apply(x, scale, inputBits, signed, kernels);
+    public static Tensor Inputs(Tensor x, double scale, int inputBits, bool signed, ComputeTarget target) =>
+        QuantizedInputs.apply(x, scale, inputBits, signed, target);
 
     /// <summary>
     /// The surrogate's weights W + (Quantize(W) s - W).detach(): the quantized weights, gradient the
     /// identity, passed through by autograd's add in libtorch (a node's call back into .NET cost more
     /// on small weights; the residual is one pass, <see cref="WeightSlicing.QuantizationResidual"/>).
     /// </summary>
-    public static Tensor Weights(Tensor w, int weightBits, bool kernels) =>
-        w.add(WeightSlicing.QuantizationResidual(w.detach(), weightBits, kernels), One);
+    public static Tensor Weights(Tensor w, int weightBits, ComputeTarget target) =>
+        w.add(WeightSlicing.QuantizationResidual(w.detach(), weightBits, target), One);
 
     /// <summary>add's alpha, made once: TorchSharp makes a finalizable scalar of every number it is given.</summary>
     static readonly Scalar One = 1.ToScalar();
@@ -94,18 +94,18 @@ public static class StraightThrough
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
             var x = (Tensor)vars[0];
-            var (scale, bits, signed, kernels) = ((double)vars[1], (int)vars[2], (bool)vars[3], (bool)vars[4]);
+            var (scale, bits, signed, target) = ((double)vars[1], (int)vars[2], (bool)vars[3], (ComputeTarget)vars[4]);
             ctx.save_for_backward(new List<Tensor> { x });
-            ctx.save_data("quantizer", (scale, bits, signed, kernels));
-            return SurrogateInputs(x, scale, bits, signed, kernels);
+            ctx.save_data("quantizer", (scale, bits, signed, target));
+            return SurrogateInputs(x, scale, bits, signed, target);
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
         {
             var x = ctx.get_saved_variables()[0];
-            var (scale, bits, signed, kernels) = ((double, int, bool, bool))ctx.get_data("quantizer");
+            var (scale, bits, signed, target) = ((double, int, bool, ComputeTarget))ctx.get_data("quantizer");
             // One entry per argument of apply; none for the settings.
-            return new List<Tensor> { ClippedGradient(x, grad, scale, bits, signed, kernels), null!, null!, null!, null! };
+            return new List<Tensor> { ClippedGradient(x, grad, scale, bits, signed, target), null!, null!, null!, null! };
         }
     }
 

@@ -24,8 +24,8 @@ public static class Surrogate
         var conv = vectors as ConvGeometry;
         // Clipping and quantizing act per element: on the images of a convolution, before its receptive fields.
         var values = conv is null ? vectors.ToRows(x) : x;
-        var xt = StraightThrough.Inputs(values, input.Scale, core.InputBits, input.Signed, layer.Kernels);
-        var wt = StraightThrough.Weights(weightMatrix, core.WeightBits, layer.Kernels);
+        var xt = StraightThrough.Inputs(values, input.Scale, core.InputBits, input.Signed, layer.Target);
+        var wt = StraightThrough.Weights(weightMatrix, core.WeightBits, layer.Target);
         long outputs = weightMatrix.size(0);
         var terms = new List<(Tensor, Tensor?)>();
         if (conv is not null)
