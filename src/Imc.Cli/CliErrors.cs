@@ -30,19 +30,23 @@ public static partial class CliErrors
 
     static (int, string) Describe(Exception e, string[] args) => e switch
     {
-        ImcInputException { Setting: { } setting } x => (BadInput, $"{Option(setting, args)} {ImcInputException.Show(x.Value)}: {x.Expected}"),
+        ImcInputException { Setting: { } setting } x =>
+            (BadInput, $"{Option(setting, args)} {ImcInputException.Show(x.Value)}: {x.Expected}"),
         ImcInputException x => (BadInput, x.Message),
         OperationCanceledException => (Interrupted, InterruptedHint),
         CommandParseException x => (BadInput, Parse(x.Message, args)),
         CommandRuntimeException x => (BadInput, Parse(x.Message, args)),
         UnauthorizedAccessException x => (BadInput, x.Message),
         IOException x => (BadInput, x.Message),
-        TypeInitializationException { InnerException: { } inner } => (InternalError, "the tensor engine failed to load: " + FirstLine(inner.Message)),
+        TypeInitializationException { InnerException: { } inner } =>
+            (InternalError, "the tensor engine failed to load: " + FirstLine(inner.Message)),
         AggregateException { InnerException: { } inner } => Describe(inner, args),
         _ => (InternalError, $"{e.GetType().Name}: {FirstLine(e.Message)} (set IMC_DEBUG=1 for details)"),
     };
 
-    /// <summary>The option a library setting is given by: "--" and its kebab-case name, except where the CLI names it otherwise.</summary>
+    /// <summary>
+    /// The option a library setting is given by: "--" and its kebab-case name, except where the CLI names it otherwise.
+    /// </summary>
     static string Option(string setting, string[] args) => setting switch
     {
         "learning_rate" => "--lr",
@@ -53,7 +57,8 @@ public static partial class CliErrors
 
     /// <summary>The command words before the first option: "train", "adc show".</summary>
     static string CommandOf(string[] args) => string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2)
-        .Where(a => a is "train" or "eval" or "adc" or "show" or "import" or "cost" or "sweep" or "merge" or "experiment" or "approx-adc" or "demo"));
+        .Where(a => a is "train" or "eval" or "adc" or "show" or "import" or "cost" or "sweep" or "merge"
+            or "experiment" or "approx-adc" or "demo"));
 
     /// <summary>
     /// Spectre's parse messages in the CLI's words: the option as typed (--epoch, not 'epoch'), the
@@ -66,13 +71,17 @@ public static partial class CliErrors
         var help = cmd.Length > 0 ? $"`imc {cmd} --help`" : "`imc --help`";
         if (UnknownOption().Match(message) is { Success: true } u)
         {
-            var typed = args.FirstOrDefault(a => a.TrimStart('-').Split('=')[0] == u.Groups[1].Value && a.StartsWith('-')) ?? "--" + u.Groups[1].Value;
-            return $"unknown option {typed.Split('=')[0]}{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; see {help} for the options";
+            var typed = args.FirstOrDefault(a => a.TrimStart('-').Split('=')[0] == u.Groups[1].Value
+                && a.StartsWith('-')) ?? "--" + u.Groups[1].Value;
+            return $"unknown option {typed.Split('=')[0]}{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; see {help} " +
+                "for the options";
         }
         if (UnknownCommand().Match(message) is { Success: true } c)
-            return $"unexpected argument '{c.Groups[1].Value}'{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; see {help}";
+            return $"unexpected argument '{c.Groups[1].Value}'{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; " +
+                $"see {help}";
         if (NoMatch().Match(message) is { Success: true } m)
-            return $"unexpected extra argument '{m.Groups[1].Value}'{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; see {help}";
+            return $"unexpected extra argument '{m.Groups[1].Value}'{(cmd.Length > 0 ? $" for `imc {cmd}`" : "")}; " +
+                $"see {help}";
         if (Convert().Match(message) is { Success: true } v)
         {
             var value = v.Groups[1].Value;

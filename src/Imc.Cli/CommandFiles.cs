@@ -2,11 +2,15 @@ using System.Runtime.InteropServices;
 
 namespace ImcSharp.Cli;
 
-/// <summary>A file a command reads (an input) or writes (an output), with the option or argument that names it.</summary>
+/// <summary>
+/// A file a command reads (an input) or writes (an output), with the option or argument that names it.
+/// </summary>
 public sealed record FileUse(string Path, string Option, bool Output)
 {
-    public static FileUse? In(string? path, string option) => string.IsNullOrEmpty(path) ? null : new(path, option, false);
-    public static FileUse? Out(string? path, string option) => string.IsNullOrEmpty(path) ? null : new(path, option, true);
+    public static FileUse? In(string? path, string option) =>
+        string.IsNullOrEmpty(path) ? null : new(path, option, false);
+    public static FileUse? Out(string? path, string option) =>
+        string.IsNullOrEmpty(path) ? null : new(path, option, true);
 }
 
 /// <summary>
@@ -24,18 +28,26 @@ public static class CommandFiles
         foreach (var o in outputs)
             foreach (var i in files.Where(f => !f.Output))
                 if (SameFile(o.Path, i.Path))
-                    throw new ImcInputException($"{o.Option} {o.Path}: is the input {i.Option} ({i.Path}): writing it would replace that file; name another output");
+                    throw new ImcInputException(
+                        $"{o.Option} {o.Path}: is the input {i.Option} ({i.Path}): writing it would replace that " +
+                        "file; name another output");
         for (int a = 0; a < outputs.Count; a++)
             for (int b = a + 1; b < outputs.Count; b++)
                 if (SameFile(outputs[a].Path, outputs[b].Path))
-                    throw new ImcInputException($"{outputs[a].Option} {outputs[a].Path} and {outputs[b].Option} {outputs[b].Path}: are the same file: each output needs its own");
+                    throw new ImcInputException(
+                        $"{outputs[a].Option} {outputs[a].Path} and {outputs[b].Option} {outputs[b].Path}: are the " +
+                        "same file: each output needs its own");
     }
 
-    /// <summary>Whether two paths name one file: the same full path, or (both existing) the same device and inode, which a link shares.</summary>
+    /// <summary>
+    /// Whether two paths name one file: the same full path, or (both existing) the same device and inode, which a link
+    /// shares.
+    /// </summary>
     public static bool SameFile(string a, string b)
     {
         string fa = Resolve(a), fb = Resolve(b);
-        if (string.Equals(fa, fb, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) return true;
+        if (string.Equals(fa, fb, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase
+            : StringComparison.Ordinal)) return true;
         return File.Exists(fa) && File.Exists(fb) && Identity(fa) is { } ia && Identity(fb) is { } ib && ia == ib;
     }
 
@@ -47,7 +59,10 @@ public static class CommandFiles
         catch (IOException) { return full; }
     }
 
-    /// <summary>(st_dev, st_ino) of a file, from stat(2) (Linux: the first two 64-bit fields on x86-64 and arm64); null where unavailable.</summary>
+    /// <summary>
+    /// (st_dev, st_ino) of a file, from stat(2) (Linux: the first two 64-bit fields on x86-64 and arm64); null where
+    /// unavailable.
+    /// </summary>
     static (ulong Device, ulong Inode)? Identity(string path)
     {
         if (!OperatingSystem.IsLinux()) return null;

@@ -19,7 +19,8 @@ public static class ConsoleProgress
         AnsiConsole.Progress()
             .AutoClear(hideCompleted)
             .HideCompleted(hideCompleted)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
+                new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
@@ -39,7 +40,8 @@ public static class ConsoleProgress
     }
 
     /// <summary>A timestamped line from a long job's log.</summary>
-    public static void Log(string line) => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}");
+    public static void Log(string line) =>
+        AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(line)}");
 
     static ProgressSink PlainSink()
     {

@@ -17,7 +17,8 @@ public static class OnnxCrossCheck
     public const int Samples = 4;
 
     /// <summary>Largest absolute output difference and the largest |ONNX Runtime output|.</summary>
-    public static (double MaxAbsDifference, double Scale) Compare(string modelPath, nn.Module<Tensor, Tensor> network, int c, int h, int w)
+    public static (double MaxAbsDifference, double Scale) Compare(string modelPath, nn.Module<Tensor, Tensor> network,
+        int c, int h, int w)
     {
         using var session = new InferenceSession(modelPath);
         var (name, meta) = session.InputMetadata.First();
@@ -32,12 +33,16 @@ public static class OnnxCrossCheck
             int n = Math.Min(batch, Samples - s0);
             using var part = x.narrow(0, s0, n).contiguous();
             var data = part.data<float>().ToArray();
-            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(name, new DenseTensor(data, new[] { n, c, h, w })) });
+            using var results =
+                session.Run(
+                new[] { NamedOnnxValue.CreateFromTensor(name, new DenseTensor(data, new[] { n, c, h, w })) });
             var ort = results.First().AsEnumerable<float>().ToArray();
             using var ours = network.call(part).contiguous();
             var mine = ours.data<float>().ToArray();
             if (mine.Length != ort.Length)
-                throw new ImcInputException($"{modelPath}: ImcSharp gives {mine.Length} outputs for {n} images, ONNX Runtime {ort.Length}: the graph is misread");
+                throw new ImcInputException(
+                    $"{modelPath}: ImcSharp gives {mine.Length} outputs for {n} images, ONNX Runtime {ort.Length}: " +
+                    "the graph is misread");
             for (int i = 0; i < ort.Length; i++)
             {
                 maxDiff = Math.Max(maxDiff, Math.Abs((double)mine[i] - ort[i]));

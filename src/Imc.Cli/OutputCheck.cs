@@ -13,9 +13,12 @@ public sealed class OutputCheck : ICommandInterceptor
 {
     static readonly string[] FileOptions = { "Json", "Results", "SavePopulation", "OutputFile" };
     static readonly string[] DirectoryOptions = { "Out", "Plot" };
-    static readonly (string Property, string Option)[] InputFiles = { ("Checkpoint", "--checkpoint"), ("Hardware", "--hw"), ("Init", "--init"), ("Config", "--config") };
+    static readonly (string Property, string Option)[] InputFiles =
+        { ("Checkpoint", "--checkpoint"), ("Hardware", "--hw"), ("Init", "--init"), ("Config", "--config") };
 
-    /// <summary>Whether the next command says that convolutions run as GEMMs here (once a process; the tests turn it off).</summary>
+    /// <summary>
+    /// Whether the next command says that convolutions run as GEMMs here (once a process; the tests turn it off).
+    /// </summary>
     public static bool WarnAboutConvolutionKernels { get; set; } = true;
 
     public void Intercept(CommandContext context, CommandSettings settings)
@@ -24,17 +27,21 @@ public sealed class OutputCheck : ICommandInterceptor
         if (settings is Commands.ImcSettings { LowMemory: true }) NativeRuntime.ReleaseConvolutionPrimitives();
         NativeRuntime.ConfigureThreads((settings as Commands.ImcSettings)?.Threads);
         if (settings is Commands.ImcSettings { Device: var device }) ComputeTarget.Parse(device);
-        if (WarnAboutConvolutionKernels && settings is not Commands.ImcSettings { RunsNetworks: false } && !Convolution2d.KernelsHealthy)
+        if (WarnAboutConvolutionKernels && settings is not Commands.ImcSettings { RunsNetworks: false }
+            && !Convolution2d.KernelsHealthy)
         {
             WarnAboutConvolutionKernels = false;
-            Console.Error.WriteLine($"imc: warning: libtorch's convolution kernels fail a self-check on this CPU ({Convolution2d.KernelFailure}): " +
+            Console.Error.WriteLine(
+                $"imc: warning: libtorch's convolution kernels fail a self-check on this " +
+                $"CPU ({Convolution2d.KernelFailure}): " +
                 "convolutions run as GEMMs over unfolded inputs; the same results, slower (see the README, Exactness)");
         }
         var type = settings.GetType();
         string? Value(string name) => type.GetProperty(name)?.GetValue(settings) as string;
         foreach (var (prop, option) in InputFiles)
             if (Value(prop) is { Length: > 0 } f && !File.Exists(f))
-                throw new ImcInputException(Directory.Exists(f) ? $"{option} {f}: is a directory: expected a file" : $"{option} {f}: file not found");
+                throw new ImcInputException(Directory.Exists(f) ? $"{option} {f}: is a directory: expected a file"
+                    : $"{option} {f}: file not found");
         foreach (var name in FileOptions)
             if (Value(name) is { Length: > 0 } f) WritableFile(f, name == "OutputFile" ? "--out" : "--" + Kebab(name));
         foreach (var name in DirectoryOptions)
@@ -46,10 +53,13 @@ public sealed class OutputCheck : ICommandInterceptor
 
     static string Kebab(string name) => IO.Json.Name(name);
 
-    /// <summary>The file can be created (or replaced) where it is named: not a directory, its folder creatable and writable.</summary>
+    /// <summary>
+    /// The file can be created (or replaced) where it is named: not a directory, its folder creatable and writable.
+    /// </summary>
     public static void WritableFile(string path, string option)
     {
-        if (Directory.Exists(path)) throw new ImcInputException($"{option} {path}: is a directory: expected a file name");
+        if (Directory.Exists(path)) throw new ImcInputException(
+            $"{option} {path}: is a directory: expected a file name");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Probe(dir, path, option);
     }

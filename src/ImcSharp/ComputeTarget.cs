@@ -39,10 +39,13 @@ public sealed record ComputeTarget(Device Device, bool Kernels = true)
         {
             if (!cuda.is_available())
                 throw new ImcInputException("device", name,
-                    "CUDA is not available to TorchSharp here: ImcSharp ships with TorchSharp-cpu; to run on a GPU, reference the TorchSharp CUDA package of the same version (TorchSharp-cuda-linux or TorchSharp-cuda-windows) in place of TorchSharp-cpu, on a machine with an NVIDIA driver");
+                    "CUDA is not available to TorchSharp here: ImcSharp ships with TorchSharp-cpu; to run on a GPU, " +
+                        "reference the TorchSharp CUDA package of the same version (TorchSharp-cuda-linux or " +
+                        "TorchSharp-cuda-windows) in place of TorchSharp-cpu, on a machine with an NVIDIA driver");
             var device = new Device(n);
             if (device.index >= cuda.device_count())
-                throw new ImcInputException("device", name, $"expected a CUDA device index below {cuda.device_count()}");
+                throw new ImcInputException("device", name,
+                    $"expected a CUDA device index below {cuda.device_count()}");
             return device;
         }
         throw new ImcInputException("device", name, "expected cpu, cuda or cuda:N");

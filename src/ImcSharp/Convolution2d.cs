@@ -23,14 +23,19 @@ public static class Convolution2d
 {
     static readonly Lazy<bool> Healthy = new(CheckKernels);
 
-    /// <summary>Whether libtorch's own convolution kernels passed <see cref="SelfCheck"/> in this process (checked once, on first use).</summary>
+    /// <summary>
+    /// Whether libtorch's own convolution kernels passed <see cref="SelfCheck"/> in this process (checked once, on
+    /// first use).
+    /// </summary>
     public static bool KernelsHealthy => Healthy.Value;
 
     /// <summary>conv2d(x [B, C, H, W], weight [N, C / groups, kh, kw]) with bias [N] or none.</summary>
-    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation, long groups = 1)
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation,
+        long groups = 1)
     {
         if (x.device_type != DeviceType.CPU || Healthy.Value)
-            return nn.functional.conv2d(x, weight, bias, strides: stride, padding: padding, dilation: dilation, groups: groups);
+            return nn.functional.conv2d(x, weight, bias, strides: stride, padding: padding, dilation: dilation,
+                groups: groups);
         return Gemm(x, weight, bias, stride, padding, dilation, groups);
     }
 
@@ -39,7 +44,8 @@ public static class Convolution2d
     /// samples at a time (ConvGeometry.BlockBytes of receptive fields a block; autograd follows
     /// the blocks, their strided copies and their concatenation).
     /// </summary>
-    public static Tensor Gemm(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation, long groups = 1)
+    public static Tensor Gemm(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation,
+        long groups = 1)
     {
         long b = x.size(0), n = weight.size(0), kh = weight.size(2), kw = weight.size(3);
         var conv = new Crossbar.ConvGeometry(x.size(1), kh, kw, stride, padding, dilation);
@@ -70,7 +76,8 @@ public static class Convolution2d
         using var g = enable_grad();
         var random = new Generator(1);
         foreach (var (c, n, k, s, channelsLast) in new (long, long, long, long, bool)[]
-                 { (20, 6, 3, 1, false), (3, 6, 3, 1, false), (48, 20, 3, 2, false), (16, 1024, 1, 1, true), (6, 16, 5, 1, false) })
+                 { (20, 6, 3, 1, false), (3, 6, 3, 1, false), (48, 20, 3, 2, false), (16, 1024, 1, 1, true),
+                     (6, 16, 5, 1, false) })
         {
             var x = rand(new long[] { 4, c, 10, 10 }, generator: random);
             if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
@@ -96,7 +103,9 @@ public static class Convolution2d
     static double Relative(Tensor a, Tensor reference) =>
         (a.to_type(ScalarType.Float64) - reference).abs().max().item<double>() / reference.abs().max().item<double>();
 
-    /// <summary>Why libtorch's kernels were not used (the self-check's first failure), or null where they were.</summary>
+    /// <summary>
+    /// Why libtorch's kernels were not used (the self-check's first failure), or null where they were.
+    /// </summary>
     public static string? KernelFailure { get; private set; }
 
     /// <summary>
@@ -148,7 +157,10 @@ public static class Convolution2d
     static bool SetMkldnn(bool enabled)
     {
         try { SetUserEnabledMkldnn(GlobalContext(), enabled); return true; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException) { return false; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
     }
 
     // at::globalContext() and at::Context::setUserEnabledNNPACK(bool): C++ entry points of

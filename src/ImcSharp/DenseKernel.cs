@@ -21,7 +21,8 @@ internal static unsafe class DenseKernel
 
     /// <summary>Whether a kernel can walk <paramref name="x"/>: CPU, float32, dense, with 256-bit vectors.</summary>
     public static bool Applies(Tensor x) =>
-        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && IsDense(x.Sizes(), x.Strides());
+        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+            && IsDense(x.Sizes(), x.Strides());
 
     /// <summary>
     /// Whether strides <paramref name="stride"/> of shape <paramref name="shape"/> place the elements
@@ -76,6 +77,8 @@ internal static unsafe class DenseKernel
         return (even, odd);
     }
 
-    /// <summary>The address of the lowest element of dense <paramref name="x"/> (its first: dense strides are positive).</summary>
+    /// <summary>
+    /// The address of the lowest element of dense <paramref name="x"/> (its first: dense strides are positive).
+    /// </summary>
     public static float* Data(Tensor x) => (float*)NativeData.Pointer(x, dense: true);
 }

@@ -13,7 +13,8 @@ public sealed class ImcInputException : Exception
     public ImcInputException(string message, Exception inner) : base(message, inner) { }
 
     /// <summary>"{setting} = {value}: {expected}".</summary>
-    public ImcInputException(string setting, object? value, string expected) : base($"{setting} = {Show(value)}: {expected}")
+    public ImcInputException(string setting, object? value, string expected)
+        : base($"{setting} = {Show(value)}: {expected}")
     {
         Setting = setting;
         Value = value;

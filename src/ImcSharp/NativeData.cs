@@ -16,14 +16,17 @@ internal static unsafe class NativeData
 
     public static nint Address(Tensor t) => (nint)Pointer(t);
 
-    /// <param name="dense">Accept any gapless layout (<see cref="DenseKernel.IsDense"/>), not only the contiguous one.</param>
+    /// <param name="dense">Accept any gapless layout (<see cref="DenseKernel.IsDense"/>), not only the contiguous
+    /// one.</param>
     public static void* Pointer(Tensor t, bool dense = false)
     {
-        if (t.device_type != DeviceType.CPU) throw new ArgumentException($"native data: expected a CPU tensor, got one on {t.device}");
+        if (t.device_type != DeviceType.CPU) throw new ArgumentException(
+            $"native data: expected a CPU tensor, got one on {t.device}");
         if (dense ? !DenseKernel.IsDense(t.Sizes(), t.Strides()) : !t.is_contiguous())
             throw new ArgumentException($"native data: expected a {(dense ? "dense" : "contiguous")} tensor");
         var p = THSTensor_data(t.Handle);
-        if (p == 0 && t.numel() > 0) throw new InvalidOperationException("native data: libtorch returned no data pointer");
+        if (p == 0 && t.numel() > 0) throw new InvalidOperationException(
+            "native data: libtorch returned no data pointer");
         return (void*)p;
     }
 }

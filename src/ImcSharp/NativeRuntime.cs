@@ -48,11 +48,14 @@ public static class NativeRuntime
         if (threads is < 1) throw new ImcInputException("threads", threads, "expected an integer >= 1");
         // More threads than CPUs only time-share them: 1,000 on 2 CPUs ran 18x slower.
         if (threads > Environment.ProcessorCount)
-            throw new ImcInputException("threads", threads, $"expected at most {Environment.ProcessorCount}, the CPUs this process may use");
-        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
+            throw new ImcInputException("threads", threads,
+                $"expected at most {Environment.ProcessorCount}, the CPUs this process may use");
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null
+            && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
         {
             // libgomp reads the native environment when libtorch loads it: set it there, not only in .NET's copy.
-            try { SetEnv("GOMP_SPINCOUNT", DefaultSpinCount, 0); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+            try { SetEnv("GOMP_SPINCOUNT", DefaultSpinCount,
+                0); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
         }
         int n = threads ?? Environment.ProcessorCount;
         TorchSharp.torch.set_num_threads(n);
@@ -68,7 +71,8 @@ public static class NativeRuntime
     /// </summary>
     public static bool ReleaseConvolutionPrimitives()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("ONEDNN_PRIMITIVE_CACHE_CAPACITY") is not null) return false;
+        if (!OperatingSystem.IsLinux()
+            || Environment.GetEnvironmentVariable("ONEDNN_PRIMITIVE_CACHE_CAPACITY") is not null) return false;
         // oneDNN reads the native environment when it first builds a primitive: set it there, not only in .NET's copy.
         try { return SetEnv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0", 0) == 0; }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
@@ -96,7 +100,10 @@ public static class NativeRuntime
         _lastCollection = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
-    /// <summary>The least time between two collections of <see cref="CollectFinalizable"/>: it bounds their cost to a few percent.</summary>
+    /// <summary>
+    /// The least time between two collections of <see cref="CollectFinalizable"/>: it bounds their cost to a few
+    /// percent.
+    /// </summary>
     public static TimeSpan CollectionInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>

@@ -16,7 +16,9 @@ public static class Seeds
     const ulong CornerAdd = 0x2545F4914F6CDD1DUL;
     const ulong NoiseXor = 0xD1B54A32D192ED03UL;
 
-    /// <summary>Layer <paramref name="layer"/> of chip <paramref name="chip"/> (its cells; layer -1: the chip's global draw).</summary>
+    /// <summary>
+    /// Layer <paramref name="layer"/> of chip <paramref name="chip"/> (its cells; layer -1: the chip's global draw).
+    /// </summary>
     public static ulong Chip(long chip, int layer) => unchecked((ulong)chip * Golden + (ulong)layer * MixA + MixB);
 
     /// <summary>Global corner <paramref name="corner"/>: distinct from every chip seed's stream.</summary>
@@ -38,7 +40,9 @@ public static class Seeds
     /// <summary>The shuffle and augmentation of epoch <paramref name="epoch"/>.</summary>
     public static ulong Epoch(long seed, int epoch) => unchecked((ulong)(seed * 1_000_003 + epoch * 7919 + 17));
 
-    /// <summary>Global and local draws of chip <paramref name="chip"/> of a population drawn from a config (`imc adc show`).</summary>
+    /// <summary>
+    /// Global and local draws of chip <paramref name="chip"/> of a population drawn from a config (`imc adc show`).
+    /// </summary>
     public static (ulong Global, ulong Local) Population(long seed, int chip) =>
         (unchecked((ulong)seed * Golden + (ulong)chip), unchecked((ulong)seed * MixA + (ulong)chip + 1));
 }

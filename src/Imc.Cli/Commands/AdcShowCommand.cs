@@ -29,7 +29,8 @@ public class AdcOutputSettings : ImcSettings
 
 public sealed class AdcShowSettings : AdcOutputSettings
 {
-    public override IEnumerable<FileUse?> Files() => base.Files().Concat(new[] { FileUse.In(Config, "CONFIG"), FileUse.Out(SavePopulation, "--save-population") });
+    public override IEnumerable<FileUse?> Files() =>
+        base.Files().Concat(new[] { FileUse.In(Config, "CONFIG"), FileUse.Out(SavePopulation, "--save-population") });
 
     [CommandArgument(0, "<CONFIG>")]
     [Description("ADC config (e.g. configs/adc/sar.json), or a hardware config whose adc is shown.")]
@@ -50,7 +51,8 @@ public sealed class AdcShowSettings : AdcOutputSettings
     public long Seed { get; init; } = 1;
 
     [CommandOption("--save-population <PATH>")]
-    [Description("Also write the drawn population as a population file (a synthetic export with the config's corners), usable by adc.kind population.")]
+    [Description("Also write the drawn population as a population file (a synthetic export with the config's " +
+        "corners), usable by adc.kind population.")]
     public string? SavePopulation { get; init; }
 
 }
@@ -66,7 +68,9 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
         var (name, cfg) = AdcConfigFile.Load(s.Config);
         using var scope = TorchSharp.torch.NewDisposeScope();
         // A loaded population belongs to the factory's cache; only a drawn one is ours to dispose.
-        using var drawn = cfg.Kind == Converters.PopulationArchitecture.Name ? null : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
+        using var drawn =
+            cfg.Kind == Converters.PopulationArchitecture.Name ? null
+            : AdcPopulation.Generate(cfg, s.Chips, s.PerChip, s.Seed);
         var pop = drawn ?? AdcFactory.LoadPopulation(cfg.Params<Config.PopulationFiles>().File!);
         var lin = Characterization.Measure(pop);
         var report = AdcReport.Of(name, cfg.Kind, pop, lin,
@@ -92,16 +96,21 @@ public sealed class AdcShowCommand : Command<AdcShowSettings>
 
     internal static void Print(AdcReport r, IEnumerable<string> files)
     {
-        var t = new Table().Title($"[bold]{Markup.Escape(r.Name)}[/]: {r.Kind}, {r.Bits} bits, {r.Instances} instances, {r.Corners} corner(s)/chip(s)")
+        var t = new Table()
+            .Title($"[bold]{Markup.Escape(r.Name)}[/]: {r.Kind}, {r.Bits} bits, {r.Instances} instances, {r.Corners} " +
+            "corner(s)/chip(s)")
             .AddColumn("metric").AddColumn("mean").AddColumn("sigma").AddColumn("min").AddColumn("max");
-        void Row(string n, MetricStats m, string f = "F3") => t.AddRow(n, m.Mean.ToString(f), m.Sigma.ToString(f), m.Min.ToString(f), m.Max.ToString(f));
+        void Row(string n, MetricStats m, string f = "F3") =>
+            t.AddRow(n, m.Mean.ToString(f), m.Sigma.ToString(f), m.Min.ToString(f), m.Max.ToString(f));
         Row("max |INL| end-point (LSB)", r.InlMaxAbsPerInstance);
         Row("max |DNL| (LSB)", r.DnlMaxAbsPerInstance);
         Row("offset error (LSB)", r.OffsetErrorLsb);
         Row("gain error (relative)", r.GainError, "F4");
         Row("ENOB (bits, sine)", r.Enob, "F2");
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine($"worst INL {r.InlMaxAbsLsb:F3} LSB (best-fit {r.InlBestFitMaxAbsLsb:F3}), worst DNL {r.DnlMaxAbsLsb:F3} LSB, missing codes {r.MissingCodes}");
+        AnsiConsole.MarkupLine(
+            $"worst INL {r.InlMaxAbsLsb:F3} LSB (best-fit {r.InlBestFitMaxAbsLsb:F3}), worst DNL {r.DnlMaxAbsLsb:F3} " +
+            $"LSB, missing codes {r.MissingCodes}");
         foreach (var f in files) AnsiConsole.MarkupLine($"  wrote {Markup.Escape(f)}");
     }
 }

@@ -11,7 +11,8 @@ public sealed class CostSettings : ImcSettings
 {
     public override bool RunsNetworks => false;
 
-    public override IEnumerable<FileUse?> Files() => new[] { FileUse.In(Hardware, "--hw"), FileUse.In(Checkpoint, "--checkpoint"), FileUse.Out(Json, "--json") };
+    public override IEnumerable<FileUse?> Files() =>
+        new[] { FileUse.In(Hardware, "--hw"), FileUse.In(Checkpoint, "--checkpoint"), FileUse.Out(Json, "--json") };
 
     [CommandOption("--hw <CONFIG>")]
     [Description("Hardware config (JSON), with an optional cost section (node, supply, cycle time, activities).")]
@@ -52,11 +53,14 @@ public sealed class CostCommand : Command<CostSettings>
         if (s.Published)
         {
             var checks = PublishedAdcs.Check();
-            var t = new Table().Title("[bold]ADC model vs published designs[/]").AddColumn("design").AddColumn("published pJ").AddColumn("model pJ")
+            var t = new Table().Title("[bold]ADC model vs published designs[/]").AddColumn("design")
+                .AddColumn("published pJ").AddColumn("model pJ")
                 .AddColumn("error").AddColumn("published mm2").AddColumn("model mm2").AddColumn("error");
             foreach (var c in checks)
-                t.AddRow(Markup.Escape(c.Published.Source), (c.Published.EnergyPerConversionJ * 1e12).ToString("F2"), (c.ModelEnergyJ * 1e12).ToString("F2"),
-                    $"{c.EnergyError * 100:+0;-0}%", c.Published.AreaMm2?.ToString("F4") ?? "-", c.ModelAreaMm2?.ToString("F4") ?? "-",
+                t.AddRow(Markup.Escape(c.Published.Source), (c.Published.EnergyPerConversionJ * 1e12).ToString("F2"),
+                    (c.ModelEnergyJ * 1e12).ToString("F2"),
+                    $"{c.EnergyError * 100:+0;-0}%", c.Published.AreaMm2?.ToString("F4") ?? "-",
+                        c.ModelAreaMm2?.ToString("F4") ?? "-",
                     c.AreaError is { } a ? $"{a * 100:+0;-0}%" : "-");
             AnsiConsole.Write(t);
             if (s.Json is not null) IO.Json.WriteFile(s.Json, checks);
@@ -64,11 +68,13 @@ public sealed class CostCommand : Command<CostSettings>
         }
         if (string.IsNullOrEmpty(s.Hardware)) throw new ImcInputException("--hw CONFIG is required");
         var config = Config.HardwareConfig.Load(s.Hardware);
-        var spec = s.Checkpoint is not null ? Training.Checkpoint.ReadInfo(s.Checkpoint).Spec : Spec(s.Model, s.Dataset);
+        var spec = s.Checkpoint is not null ? Training.Checkpoint.ReadInfo(s.Checkpoint).Spec
+            : Spec(s.Model, s.Dataset);
         var cost = CoreCostModel.Price(spec.Name, Nn.LayerShapes.Of(spec), config);
         Print(cost);
         if (s.Plot is not null)
-            foreach (var f in Reporting.CostPlots.EnergyBreakdown(Path.Combine(s.Plot, $"{cost.Model}-{cost.Hardware}-energy"), cost))
+            foreach (var f in Reporting.CostPlots.EnergyBreakdown(Path.Combine(s.Plot,
+                $"{cost.Model}-{cost.Hardware}-energy"), cost))
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
         if (s.Json is not null) IO.Json.WriteFile(s.Json, cost);
         return 0;
@@ -89,20 +95,30 @@ public sealed class CostCommand : Command<CostSettings>
     public static void Print(NetworkCost c)
     {
         var t = new Table().Title($"[bold]{c.Model} on {Markup.Escape(c.Hardware)}[/]: energy per inference")
-            .AddColumn("layer").AddColumn("ADCs").AddColumn("conv.").AddColumn("arrays").AddColumn("drivers").AddColumn("ADC").AddColumn("calib.")
+            .AddColumn("layer").AddColumn("ADCs").AddColumn("conv.").AddColumn("arrays").AddColumn("drivers")
+                .AddColumn("ADC").AddColumn("calib.")
             .AddColumn("digital").AddColumn("mm2");
         foreach (var l in c.Layers)
-            t.AddRow(l.Name, l.Digital ? "digital" : l.Adcs.ToString(), l.ConversionsPerInference.ToString(), E(l.Energy.Arrays), E(l.Energy.Drivers),
-                E(l.Energy.Adc), E(l.Energy.Calibration), E(l.Energy.ShiftAdd + l.Energy.Buffers + l.Energy.Accumulation + l.Energy.DigitalLayers), l.Area.Total.ToString("F3"));
+            t.AddRow(l.Name, l.Digital ? "digital" : l.Adcs.ToString(), l.ConversionsPerInference.ToString(),
+                E(l.Energy.Arrays), E(l.Energy.Drivers),
+                E(l.Energy.Adc), E(l.Energy.Calibration),
+                    E(l.Energy.ShiftAdd + l.Energy.Buffers + l.Energy.Accumulation + l.Energy.DigitalLayers),
+                    l.Area.Total.ToString("F3"));
         var e = c.Energy;
-        t.AddRow("total", c.Layers.Sum(l => l.Adcs).ToString(), c.ConversionsPerInference.ToString(), E(e.Arrays), E(e.Drivers), E(e.Adc), E(e.Calibration),
+        t.AddRow("total", c.Layers.Sum(l => l.Adcs).ToString(), c.ConversionsPerInference.ToString(), E(e.Arrays),
+            E(e.Drivers), E(e.Adc), E(e.Calibration),
             E(e.ShiftAdd + e.Buffers + e.Accumulation + e.DigitalLayers), c.AreaMm2.ToString("F3"));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine("(digital = shift-and-add, accumulation, buffers and digital layers)");
-        AnsiConsole.MarkupLine($"energy per inference [bold]{E(c.EnergyPerInferenceJ)}[/], area [bold]{c.AreaMm2:F4} mm2[/]; ADCs with calibration: " +
-                               $"[bold]{c.AdcEnergyShare * 100:F1}%[/] of core compute energy, [bold]{c.AdcAreaShare * 100:F1}%[/] of area " +
-                               $"(calibration alone {c.CalibrationEnergyShare * 100:F1}% / {c.CalibrationAreaShare * 100:F1}%)");
-        AnsiConsole.MarkupLine($"throughput {c.ThroughputInferencesPerS:N0} inferences/s (pipelined), latency {c.LatencyS * 1e6:F2} us, " +
+        AnsiConsole.MarkupLine(
+            $"energy per inference [bold]{E(c.EnergyPerInferenceJ)}[/], area [bold]{c.AreaMm2:F4} mm2[/]; ADCs with " +
+            "calibration: " +
+                               $"[bold]{c.AdcEnergyShare * 100:F1}%[/] of core compute energy, " +
+                                   $"[bold]{c.AdcAreaShare * 100:F1}%[/] of area " +
+                               $"(calibration alone {c.CalibrationEnergyShare * 100:F1}% " +
+                                   $"/ {c.CalibrationAreaShare * 100:F1}%)");
+        AnsiConsole.MarkupLine(
+            $"throughput {c.ThroughputInferencesPerS:N0} inferences/s (pipelined), latency {c.LatencyS * 1e6:F2} us, " +
                                $"{c.TopsPerW:F2} TOPS/W, {c.TopsPerMm2:F3} TOPS/mm2 ({c.Macs:N0} MACs)");
     }
 }

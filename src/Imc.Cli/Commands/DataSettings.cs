@@ -9,7 +9,8 @@ public class DataSettings : ImcSettings
     public override IEnumerable<FileUse?> Files() => base.Files().Append(FileUse.Out(Json, "--json"));
 
     [CommandOption("--dataset <NAME>")]
-    [Description("fashion-mnist (default), mnist, cifar10, or imagefolder (--data DIR of class-named subfolders of PNG/JPEG images, resized to the model input).")]
+    [Description("fashion-mnist (default), mnist, cifar10, or imagefolder (--data DIR of class-named subfolders of " +
+        "PNG/JPEG images, resized to the model input).")]
     [DefaultValue("fashion-mnist")]
     public string Dataset { get; init; } = "fashion-mnist";
 

@@ -34,16 +34,19 @@ public sealed class EvalSettings : DataSettings
     public long FirstChip { get; init; }
 
     [CommandOption("--corners <G>")]
-    [Description("With --hw: global corners; chip k is drawn in corner k mod G and each corner is reported on its own.")]
+    [Description("With --hw: global corners; chip k is drawn in corner k mod G and each corner is reported on its " +
+        "own.")]
     [DefaultValue(5)]
     public int Corners { get; init; } = 5;
 
     [CommandOption("--yes")]
-    [Description("Start a hardware evaluation estimated to take over an hour (the plan line says how long, from one chip timed before the run).")]
+    [Description("Start a hardware evaluation estimated to take over an hour (the plan line says how long, from one " +
+        "chip timed before the run).")]
     public bool Yes { get; init; }
 
     [CommandOption("--results <JSONL>")]
-    [Description("With --hw: append each finished chip here; a rerun with the same file skips finished chips (resume).")]
+    [Description("With --hw: append each finished chip here; a rerun with the same file skips finished chips " +
+        "(resume).")]
     public string? Results { get; init; }
 
     [CommandOption("--plot <DIR>")]
@@ -57,21 +60,28 @@ public sealed class EvalSettings : DataSettings
 }
 
 /// <summary>JSON result of `imc eval`.</summary>
-public sealed record EvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, double TestLoss,
+public sealed record EvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy,
+    double TestLoss,
     long Samples, double Seconds, string Checkpoint);
 
 /// <summary>JSON result of `imc eval --hw`: test_accuracy is the mean over chips.</summary>
-public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, long Samples,
-    double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double? FloatAccuracy, double? QuantizedAccuracy,
-    AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots, string? WorstCornerName = null);
+public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy,
+    long Samples,
+    double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double? FloatAccuracy,
+        double? QuantizedAccuracy,
+    AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots,
+        string? WorstCornerName = null);
 
 public sealed class EvalCommand : Command<EvalSettings>
 {
     public override int Execute(CommandContext context, EvalSettings s, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(s.Checkpoint)) throw new ImcInputException("--checkpoint PATH is required");
-        CliErrors.InterruptedHint = s.Results is null ? "interrupted (give --results FILE to keep finished chips)" : $"interrupted; finished chips are in {s.Results}: rerun the same command to continue";
-        if (s.TestLimit < 0) throw new ImcInputException($"--test-limit {s.TestLimit}: expected an integer >= 0 (0 = all)");
+        CliErrors.InterruptedHint =
+            s.Results is null ? "interrupted (give --results FILE to keep finished chips)"
+            : $"interrupted; finished chips are in {s.Results}: rerun the same command to continue";
+        if (s.TestLimit < 0) throw new ImcInputException(
+            $"--test-limit {s.TestLimit}: expected an integer >= 0 (0 = all)");
         if (s.Hardware is not null)
         {
             var hw = RunHardware(s);
@@ -93,11 +103,13 @@ public sealed class EvalCommand : Command<EvalSettings>
         };
         mc.Validate();
         if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");
-        if (s.CalibrationImages < 1) throw new ImcInputException($"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
+        if (s.CalibrationImages < 1) throw new ImcInputException(
+            $"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
         var sw = Stopwatch.StartNew();
         var config = Config.HardwareConfig.Load(s.Hardware!);
         // A design with named corners (or a population's) has exactly those: chips cycle through them.
-        mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc), Key = ChipEvaluation.KeyFor(s.Checkpoint, config, s.CalibrationImages) };
+        mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc),
+            Key = ChipEvaluation.KeyFor(s.Checkpoint, config, s.CalibrationImages) };
         var dataset = DatasetCatalog.Canonical(s.Dataset);
         var (info, model) = Checkpoint.Load(s.Checkpoint, device: ComputeTarget.Parse(s.Device));
         using (model)
@@ -105,17 +117,25 @@ public sealed class EvalCommand : Command<EvalSettings>
             var shape = InputShape(info);
             using var test = TrainCommand.Load(dataset, s.Data, Split.Test, s.TestLimit, shape);
             CheckShape(s.Checkpoint, info, test, dataset);
-            ChipEvaluation.Deploy(model, info, config, () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+            ChipEvaluation.Deploy(model, info, config,
+                () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
             var estimate = WorkPlan.Probe(model, test, info.Normalization, s.FirstChip).For(s.Chips, test.Count);
-            AnsiConsole.MarkupLine(Markup.Escape($"plan: {s.Chips} chips x {test.Count} images on {config.Name}: about {WorkPlan.Show(estimate)} (from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
-            WorkPlan.Confirm(estimate, s.Yes, $"--chips {s.Chips} x {test.Count} images", "give fewer --chips or a --test-limit");
+            AnsiConsole.MarkupLine(
+                Markup.Escape(
+                $"plan: {s.Chips} chips x {test.Count} images on {config.Name}: about {WorkPlan.Show(estimate)} " +
+                $"(from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
+            WorkPlan.Confirm(estimate, s.Yes, $"--chips {s.Chips} x {test.Count} images",
+                "give fewer --chips or a --test-limit");
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
-            var plots = s.Plot is null ? new List<string>() : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
+            var plots = s.Plot is null ? new List<string>()
+                : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",
                 new[] { ("chips", (IReadOnlyList<double>)r.PerChip.Select(c => c.Accuracy).ToList()) },
                 new[] { ("quantized (ideal core)", r.QuantizedAccuracy!.Value) });
-            return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean, test.Count,
-                sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy, r.QuantizedAccuracy, r.Accuracy, r.PerChip,
+            return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean,
+                test.Count,
+                sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy,
+                    r.QuantizedAccuracy, r.Accuracy, r.PerChip,
                 r.Corners, r.WorstCorner, plots, r.WorstCornerName);
         }
     }
@@ -126,12 +146,17 @@ public sealed class EvalCommand : Command<EvalSettings>
     static void CheckShape(string checkpoint, CheckpointInfo info, ImageSet test, string dataset)
     {
         if (test.Classes != info.Spec.Classes)
-            throw new ImcInputException($"{checkpoint}: model has {info.Spec.Classes} classes but {test.Name} has {test.Classes}: expected the same classes");
+            throw new ImcInputException(
+                $"{checkpoint}: model has {info.Spec.Classes} classes but {test.Name} has {test.Classes}: expected " +
+                "the same classes");
         if (test.Channels != info.Spec.InChannels || test.Height != info.Spec.Height || test.Width != info.Spec.Width)
-            throw new ImcInputException($"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
+            throw new ImcInputException(
+                $"{checkpoint}: model expects {info.Spec.InChannels}x{info.Spec.Height}x{info.Spec.Width} inputs " +
+                $"but {dataset} has {test.Channels}x{test.Height}x{test.Width}");
     }
 
-    public static EvalReport Run(string checkpoint, string dataset, string? dataDir, int testLimit, string device = "cpu")
+    public static EvalReport Run(string checkpoint, string dataset, string? dataDir, int testLimit,
+        string device = "cpu")
     {
         var sw = Stopwatch.StartNew();
         var (info, model) = Checkpoint.Load(checkpoint, device: ComputeTarget.Parse(device));
@@ -139,8 +164,10 @@ public sealed class EvalCommand : Command<EvalSettings>
         {
             using var test = TrainCommand.Load(dataset, dataDir, Split.Test, testLimit, InputShape(info));
             CheckShape(checkpoint, info, test, dataset);
-            var r = ConsoleProgress.Run(p => Evaluator.Evaluate(model, test, info.Normalization, progress: p, phase: "test"));
-            return new EvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy, r.Loss, r.Samples,
+            var r = ConsoleProgress.Run(p =>
+                Evaluator.Evaluate(model, test, info.Normalization, progress: p, phase: "test"));
+            return new EvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy, r.Loss,
+                r.Samples,
                 sw.Elapsed.TotalSeconds, checkpoint);
         }
     }

@@ -8,20 +8,26 @@ namespace ImcSharp.Cli.Commands;
 
 public sealed class TrainSettings : DataSettings
 {
-    /// <summary>Inputs --hw and --init; outputs --json and the checkpoint it writes into --out (its own resume point, so no input of its own).</summary>
+    /// <summary>
+    /// Inputs --hw and --init; outputs --json and the checkpoint it writes into --out (its own resume point, so no
+    /// input of its own).
+    /// </summary>
     public override IEnumerable<FileUse?> Files()
     {
         foreach (var f in base.Files()) yield return f;
         yield return FileUse.In(Hardware, "--hw");
         yield return FileUse.In(Init, "--init");
         string? model = null;
-        try { model = ToOptions().Model; } catch (ImcInputException) { }     // an unreadable --init is reported when the run loads it
+        // an unreadable --init is reported when the run loads it
+        try { model = ToOptions().Model; } catch (ImcInputException) { }
         if (model is not null)
-            yield return FileUse.Out(Trainer.CheckpointPath(Out, new TrainOptions { Model = model }, Hardware is null ? null : new AwareOptions()), "--out (checkpoint)");
+            yield return FileUse.Out(Trainer.CheckpointPath(Out, new TrainOptions { Model = model }, Hardware is null
+                ? null : new AwareOptions()), "--out (checkpoint)");
     }
 
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8 or resnet20; with --init, the checkpoint's network (an imported one: onnx).")]
+    [Description("mlp, lenet5 (default), vgg8 or resnet20; with --init, the checkpoint's network (an imported one: " +
+        "onnx).")]
     public string? Model { get; init; }
 
     [CommandOption("--epochs <N>")]
@@ -82,7 +88,8 @@ public sealed class TrainSettings : DataSettings
     public bool Resume { get; init; }
 
     [CommandOption("--hw <CONFIG>")]
-    [Description("Peripheral-aware training: run every step's forward pass on chips of this hardware config (checkpoint <model>-aware.ckpt).")]
+    [Description("Peripheral-aware training: run every step's forward pass on chips of this hardware config " +
+        "(checkpoint <model>-aware.ckpt).")]
     public string? Hardware { get; init; }
 
     [CommandOption("--init <CKPT>")]
@@ -109,7 +116,8 @@ public sealed class TrainSettings : DataSettings
     public int? TrainCorner { get; init; }
 
     [CommandOption("--image-size <CxHxW>")]
-    [Description("With --dataset imagefolder: the input images are resized to (default 3x32x32; 1 channel = grayscale).")]
+    [Description("With --dataset imagefolder: the input images are resized to (default 3x32x32; 1 channel = " +
+        "grayscale).")]
     public string? ImageSize { get; init; }
 
     /// <summary>The parsed --image-size, or null.</summary>
@@ -117,7 +125,8 @@ public sealed class TrainSettings : DataSettings
     {
         if (ImageSize is null) return null;
         var p = ImageSize.ToLowerInvariant().Split('x');
-        if (p.Length == 3 && int.TryParse(p[0], out var c) && int.TryParse(p[1], out var h) && int.TryParse(p[2], out var w) && c is 1 or 3 && h > 0 && w > 0)
+        if (p.Length == 3 && int.TryParse(p[0], out var c) && int.TryParse(p[1], out var h)
+            && int.TryParse(p[2], out var w) && c is 1 or 3 && h > 0 && w > 0)
             return (c, h, w);
         throw new ImcInputException($"--image-size '{ImageSize}': expected CxHxW with C = 1 or 3, e.g. 3x32x32");
     }
@@ -140,7 +149,8 @@ public sealed class TrainSettings : DataSettings
 
     public TrainOptions ToOptions() => new()
     {
-        Model = Models.ModelSpec.Canonical(Model ?? (Init is not null && File.Exists(Init) ? Checkpoint.ReadInfo(Init).Spec.Name : "lenet5")),
+        Model = Models.ModelSpec.Canonical(Model
+            ?? (Init is not null && File.Exists(Init) ? Checkpoint.ReadInfo(Init).Spec.Name : "lenet5")),
         Dataset = DatasetCatalog.Canonical(Dataset),
         Epochs = Epochs,
         BatchSize = BatchSize,
@@ -161,22 +171,27 @@ public sealed class TrainSettings : DataSettings
     public static T Parse<T>(string option, string value) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var v) && Enum.IsDefined(v)
             ? v
-            : throw new ImcInputException($"{option} '{value}' is not known: expected one of {string.Join(", ", Enum.GetNames<T>().Select(IO.Json.Name))}");
+            : throw new ImcInputException(
+                $"{option} '{value}' is not known: expected one " +
+                $"of {string.Join(", ", Enum.GetNames<T>().Select(IO.Json.Name))}");
 }
 
 /// <summary>JSON result of `imc train`.</summary>
-public sealed record TrainReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy, double Seconds,
+public sealed record TrainReport(string Model, string Dataset, int Epochs, long Seed, double TestAccuracy,
+    double Seconds,
     double ImagesPerSecond, string Checkpoint, bool Resumed, List<EpochRecord> History);
 
 public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
-        CliErrors.InterruptedHint = $"interrupted; finished steps are in the checkpoint in {s.Out}: rerun with --resume to continue";
+        CliErrors.InterruptedHint =
+            $"interrupted; finished steps are in the checkpoint in {s.Out}: rerun with --resume to continue";
         var options = s.ToOptions();
         options.Validate();
         if (s.Hardware is null && (s.Init is not null))
-            throw new ImcInputException("--init needs --hw: it starts peripheral-aware training from a float checkpoint");
+            throw new ImcInputException(
+                "--init needs --hw: it starts peripheral-aware training from a float checkpoint");
         var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken, s.ToAware(), s.ImageShape());
         Tables.Training(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
@@ -184,7 +199,8 @@ public sealed class TrainCommand : Command<TrainSettings>
     }
 
     /// <summary>Loads the data and trains; shared with `imc demo`.</summary>
-    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume, CancellationToken cancel = default, AwareOptions? aware = null,
+    public static TrainReport Run(TrainOptions options, string? dataDir, string outDir, bool resume,
+        CancellationToken cancel = default, AwareOptions? aware = null,
         (int, int, int)? imageShape = null)
     {
         using var train = Load(options.Dataset, dataDir, Split.Train, options.TrainLimit, imageShape);

@@ -129,9 +129,14 @@ public sealed record AdcConfig
     public AdcRange Range { get; init; } = new();
     /// <summary>Variation every architecture shares: global and local gain and offset, temporal noise.</summary>
     public AdcVariation Variation { get; init; } = new();
-    /// <summary>Parameter records by block name; an architecture's block that is absent has its record's defaults.</summary>
-    public IReadOnlyDictionary<string, object> Parameters { get; init; } = new Dictionary<string, object>(StringComparer.Ordinal);
-    /// <summary>Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).</summary>
+    /// <summary>
+    /// Parameter records by block name; an architecture's block that is absent has its record's defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, object> Parameters { get; init; } =
+        new Dictionary<string, object>(StringComparer.Ordinal);
+    /// <summary>
+    /// Digital correction: none, two-point (offset/gain trim per column) or lut (code mapping per column).
+    /// </summary>
     public CalibrationKind Calibration { get; init; } = CalibrationKind.None;
     /// <summary>How a signed sum reaches a unipolar ADC under analog subtraction (<see cref="AdcBias"/>).</summary>
     public AdcBias Bias { get; init; } = AdcBias.None;
@@ -142,27 +147,38 @@ public sealed record AdcConfig
     /// a mid-scale error on a biased signed sum, a free-running count, column offsets.
     /// </summary>
     public bool OffsetTrim { get; init; }
-    /// <summary>Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.</summary>
+    /// <summary>
+    /// Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.
+    /// </summary>
     public List<AdcCorner> Corners { get; init; } = new();
 
     /// <summary>The architecture <see cref="Kind"/> names.</summary>
     public IAdcKind Architecture => AdcKinds.Get(Kind);
 
-    /// <summary>This config's parameter record of type <typeparamref name="T"/> (its defaults when the block is absent).</summary>
+    /// <summary>
+    /// This config's parameter record of type <typeparamref name="T"/> (its defaults when the block is absent).
+    /// </summary>
     public T Params<T>() where T : class, new() =>
         Parameters.TryGetValue(AdcKinds.BlockOf(typeof(T)), out var p) ? (T)p : new T();
 
     /// <summary>The same config with <paramref name="parameters"/> as its record of that type.</summary>
     public AdcConfig With<T>(T parameters) where T : class
     {
-        var d = new Dictionary<string, object>(Parameters, StringComparer.Ordinal) { [AdcKinds.BlockOf(typeof(T))] = parameters };
+        var d = new Dictionary<string,
+            object>(Parameters, StringComparer.Ordinal) { [AdcKinds.BlockOf(typeof(T))] = parameters };
         return this with { Parameters = d };
     }
 
-    /// <summary>Oscillator, integrator and single-slope converters count from zero input: code 0 is zero current (charge); so is an imported population (measured from zero).</summary>
+    /// <summary>
+    /// Oscillator, integrator and single-slope converters count from zero input: code 0 is zero current (charge); so is
+    /// an imported population (measured from zero).
+    /// </summary>
     public bool IsUnipolar => Architecture.IsUnipolar;
 
-    /// <summary>The same design at another resolution: models in LSB terms scale by themselves; an architecture with physical scales keeps itself matched (an oscillator's window).</summary>
+    /// <summary>
+    /// The same design at another resolution: models in LSB terms scale by themselves; an architecture with physical
+    /// scales keeps itself matched (an oscillator's window).
+    /// </summary>
     public AdcConfig WithBits(int bits) => Architecture.AtBits(this with { Bits = bits }, Bits);
 
     /// <summary>The same ADC with every global (per-chip) sigma set to zero.</summary>
@@ -173,9 +189,12 @@ public sealed record AdcConfig
     });
 
     /// <summary>The nominal ADC: no global, local or temporal variation (the design's mean curve).</summary>
-    public AdcConfig Nominal() => Architecture.Nominal(WithoutGlobalVariation() with { Variation = new AdcVariation() });
+    public AdcConfig Nominal() =>
+        Architecture.Nominal(WithoutGlobalVariation() with { Variation = new AdcVariation() });
 
-    /// <summary>Two configs are the same design when they read the same: the parameter records compare by content.</summary>
+    /// <summary>
+    /// Two configs are the same design when they read the same: the parameter records compare by content.
+    /// </summary>
     public bool Equals(AdcConfig? other) => other is not null && IO.Json.Serialize(this) == IO.Json.Serialize(other);
     /// <summary>The hash of what the config reads (see <see cref="Equals(AdcConfig?)"/>).</summary>
     public override int GetHashCode() => IO.Json.Serialize(this).GetHashCode(StringComparison.Ordinal);
@@ -192,21 +211,30 @@ public sealed record AdcConfig
         var mode = IO.Json.Name(r.Mode.ToString());
         bool calibrated = r.Mode == AdcRangeMode.Calibrated;
         void Unused(string field, object value, string readBy) =>
-            e.Add(at + "range." + field, value, $"is read only by {readBy}, not {mode}{(calibrated ? $" with method {IO.Json.Name(r.Method.ToString())}" : "")}: remove it or change the range");
+            e.Add(at + "range." + field, value,
+                $"is read only by {readBy}, " +
+                $"not {mode}{(calibrated ? $" with method {IO.Json.Name(r.Method.ToString())}" : "")}: remove it or " +
+                "change the range");
         if (r.Mode != AdcRangeMode.Absolute)
         {
             if (r.Min is { } min) Unused("min", min, "range mode absolute");
             if (r.Max is { } max) Unused("max", max, "range mode absolute");
         }
-        if (r.Mode != AdcRangeMode.Auto && r.Fraction != defaults.Fraction) Unused("fraction", r.Fraction, "range mode auto");
+        if (r.Mode != AdcRangeMode.Auto && r.Fraction != defaults.Fraction) Unused("fraction", r.Fraction,
+            "range mode auto");
         if (!(calibrated && r.Method == RangeMethod.Percentile) && r.Percentile != defaults.Percentile)
             Unused("percentile", r.Percentile, "range mode calibrated with method percentile");
-        if (!calibrated && r.Method != defaults.Method) Unused("method", IO.Json.Name(r.Method.ToString()), "range mode calibrated");
+        if (!calibrated && r.Method != defaults.Method) Unused("method", IO.Json.Name(r.Method.ToString()),
+            "range mode calibrated");
         if (!calibrated && r.Asymmetric) Unused("asymmetric", true, "range mode calibrated with method mse");
-        if (!calibrated && r.PerSlice != defaults.PerSlice) Unused("per_slice", false, "range mode calibrated (the other modes give every slice the same range)");
+        if (!calibrated && r.PerSlice != defaults.PerSlice) Unused("per_slice", false,
+            "range mode calibrated (the other modes give every slice the same range)");
     }
 
-    /// <summary>Checks every field, then hands the config to its architecture; errors are named with the prefix <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Checks every field, then hands the config to its architecture; errors are named with the prefix
+    /// <paramref name="at"/>.
+    /// </summary>
     public void Validate(ConfigErrors e, string at)
     {
         if (!AdcKinds.TryGet(Kind, out var arch))
@@ -221,8 +249,10 @@ public sealed record AdcConfig
             e.Add(at + "range.percentile", Range.Percentile, "expected 0 < percentile <= 100");
         if (Range.Mode == AdcRangeMode.Absolute)
         {
-            if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute", "needs both min and max (physical units)");
-            else if (!(Range.Max > Range.Min)) e.Add(at + "range.max", Range.Max, $"must exceed range.min ({Range.Min})");
+            if (Range.Min is null || Range.Max is null) e.Add(at + "range", "absolute",
+                "needs both min and max (physical units)");
+            else if (!(Range.Max > Range.Min)) e.Add(at + "range.max", Range.Max,
+                $"must exceed range.min ({Range.Min})");
         }
         ValidateUnusedRangeFields(e, at);
         e.Sigma(at + "variation.gain_sigma_global", Variation.GainSigmaGlobal);
@@ -232,15 +262,21 @@ public sealed record AdcConfig
         e.Sigma(at + "variation.noise_sigma", Variation.NoiseSigma);
         for (int i = 0; i < Corners.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(Corners[i].Name)) e.Add($"{at}corners[{i}].name", Corners[i].Name, "every corner needs a name");
-            if (!(Corners[i].Gain > -1)) e.Add($"{at}corners[{i}].gain", Corners[i].Gain, "expected a relative gain error above -1");
+            if (string.IsNullOrWhiteSpace(Corners[i].Name)) e.Add($"{at}corners[{i}].name", Corners[i].Name,
+                "every corner needs a name");
+            if (!(Corners[i].Gain > -1)) e.Add($"{at}corners[{i}].gain", Corners[i].Gain,
+                "expected a relative gain error above -1");
             // Results are reported per corner name: two corners of one name would merge in every table.
             int first = Corners.FindIndex(c => c.Name == Corners[i].Name);
             if (first < i && !string.IsNullOrWhiteSpace(Corners[i].Name))
-                e.Add($"{at}corners[{i}].name", Corners[i].Name, $"corner names must be unique: corners[{first}] has it too");
+                e.Add($"{at}corners[{i}].name", Corners[i].Name,
+                    $"corner names must be unique: corners[{first}] has it too");
         }
         if (Range.Mode == AdcRangeMode.Native && !arch.HasNativeRange)
-            e.Add(at + "range.mode", "native", $"needs a converter with a physical input range ({string.Join(", ", AdcKinds.Names.Where(n => AdcKinds.Get(n).HasNativeRange))}); {Kind} has none");
+            e.Add(at + "range.mode", "native",
+                $"needs a converter with a physical input " +
+                $"range ({string.Join(", ", AdcKinds.Names.Where(n => AdcKinds.Get(n).HasNativeRange))}); {Kind} has " +
+                "none");
         if (Range.Mode == AdcRangeMode.Calibrated && Range.Asymmetric && Range.Method != RangeMethod.Mse)
             e.Add(at + "range.asymmetric", true, "an asymmetric range is chosen by method mse");
         arch.Validate(this, e, at);

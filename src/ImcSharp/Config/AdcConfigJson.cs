@@ -29,12 +29,19 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         public List<AdcCorner> Corners { get; init; } = new();
     }
 
-    static readonly string[] SharedKeys = { "kind", "bits", "range", "variation", "population", "local_population", "calibration", "bias", "offset_trim", "corners" };
+    static readonly string[] SharedKeys =
+        { "kind", "bits", "range", "variation", "population", "local_population", "calibration", "bias", "offset_trim",
+        "corners" };
 
-    /// <summary>A failure inside the ADC object, with the field it concerns (<see cref="IO.Json.InputError"/> appends it to the path).</summary>
+    /// <summary>
+    /// A failure inside the ADC object, with the field it concerns (<see cref="IO.Json.InputError"/> appends it to the
+    /// path).
+    /// </summary>
     static JsonException Fail(string field, string message) => new(message) { Data = { ["field"] = field } };
 
-    /// <summary>Reads the shared fields and the chosen kind's block; another kind's block or an unknown key is an error.</summary>
+    /// <summary>
+    /// Reads the shared fields and the chosen kind's block; another kind's block or an unknown key is an error.
+    /// </summary>
     public override AdcConfig Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var doc = JsonDocument.ParseValue(ref reader);
@@ -47,19 +54,25 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
             if (SharedKeys.Contains(p.Name)) shared[p.Name] = JsonNode.Parse(p.Value.GetRawText());
             else if (blocks.TryGetValue(p.Name, out var type))
             {
-                try { parameters[p.Name] = p.Value.Deserialize(type, options) ?? throw new JsonException("expected an object"); }
+                try { parameters[p.Name] =
+                    p.Value.Deserialize(type, options) ?? throw new JsonException("expected an object"); }
                 catch (JsonException e) { throw Fail(p.Name + Inner(e), IO.Json.Explain(e.Message)); }
             }
             else
-                throw Fail(p.Name, $"unknown key '{p.Name}'; expected one of: {string.Join(", ", SharedKeys.Concat(blocks.Keys.OrderBy(k => k, StringComparer.Ordinal)))}");
+                throw Fail(p.Name,
+                    $"unknown key '{p.Name}'; expected one " +
+                    $"of: {string.Join(", ", SharedKeys.Concat(blocks.Keys.OrderBy(k => k, StringComparer.Ordinal)))}");
         }
         Shared s;
         try { s = shared.Deserialize<Shared>(options)!; }
         catch (JsonException e) { throw Fail(Inner(e).TrimStart('.'), IO.Json.Explain(e.Message)); }
-        if (!AdcKinds.TryGet(s.Kind, out var chosen)) throw Fail("kind", $"'{s.Kind}' is not known: expected one of: {string.Join(", ", AdcKinds.Names)}");
+        if (!AdcKinds.TryGet(s.Kind, out var chosen)) throw Fail("kind",
+            $"'{s.Kind}' is not known: expected one of: {string.Join(", ", AdcKinds.Names)}");
         // Another architecture's block would be silently ignored: the designer meant something by it.
         foreach (var block in parameters.Keys.Where(b => b != chosen.Block))
-            throw Fail(block, $"is a parameter block of another ADC kind; kind '{s.Kind}' reads {(chosen.Block is { } own ? $"'{own}'" : "no block")}: remove it or set kind");
+            throw Fail(block,
+                $"is a parameter block of another ADC kind; kind '{s.Kind}' " +
+                $"reads {(chosen.Block is { } own ? $"'{own}'" : "no block")}: remove it or set kind");
         if (s.Population is not null || s.LocalPopulation is not null)
         {
             if (chosen.ParameterType != typeof(PopulationFiles))
@@ -83,13 +96,17 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         var files = arch?.ParameterType == typeof(PopulationFiles) ? value.Params<PopulationFiles>() : null;
         var node = JsonSerializer.SerializeToNode(new Shared
         {
-            Kind = value.Kind, Bits = value.Bits, Range = value.Range, Variation = value.Variation, Population = files?.File,
-            LocalPopulation = files?.Local, Calibration = value.Calibration, Bias = value.Bias, OffsetTrim = value.OffsetTrim,
+            Kind = value.Kind, Bits = value.Bits, Range = value.Range, Variation = value.Variation,
+                Population = files?.File,
+            LocalPopulation = files?.Local, Calibration = value.Calibration, Bias = value.Bias,
+                OffsetTrim = value.OffsetTrim,
             Corners = value.Corners,
         }, options)!.AsObject();
         if (arch is not null && files is null && arch.Block is { } block)
         {
-            var record = value.Parameters.TryGetValue(block, out var given) ? given : Activator.CreateInstance(arch.ParameterType!)!;
+            var record =
+                value.Parameters.TryGetValue(block, out var given) ? given
+                : Activator.CreateInstance(arch.ParameterType!)!;
             node[block] = JsonSerializer.SerializeToNode(record, arch.ParameterType!, options);
         }
         node.WriteTo(writer, options);

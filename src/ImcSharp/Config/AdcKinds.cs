@@ -14,7 +14,10 @@ public interface IAdcKind
     string? Block { get; }
     /// <summary>The parameter record's type (a record with a parameterless constructor); null: none.</summary>
     Type? ParameterType { get; }
-    /// <summary>Counts from zero input: code 0 is zero current or charge (needs digital subtraction or a mid-scale bias on a signed sum).</summary>
+    /// <summary>
+    /// Counts from zero input: code 0 is zero current or charge (needs digital subtraction or a mid-scale bias on a
+    /// signed sum).
+    /// </summary>
     bool IsUnipolar { get; }
     /// <summary>Has a physical input range of its own (<c>range.mode: native</c>).</summary>
     bool HasNativeRange { get; }
@@ -39,9 +42,12 @@ public static class AdcKinds
     public static Registry<IAdcKind> All { get; } = new("ADC architecture", k => k.Kind, (kind, others) =>
     {
         // Architectures that share a parameter block must read it into the same record.
-        var clash = others.FirstOrDefault(o => o.Block is not null && o.Block == kind.Block && o.ParameterType != kind.ParameterType);
+        var clash = others.FirstOrDefault(o => o.Block is not null && o.Block == kind.Block
+            && o.ParameterType != kind.ParameterType);
         if (clash is not null)
-            throw new InvalidOperationException($"ADC architectures '{clash.Kind}' and '{kind.Kind}' use block '{kind.Block}' with different parameter types");
+            throw new InvalidOperationException(
+                $"ADC architectures '{clash.Kind}' and '{kind.Kind}' use block '{kind.Block}' with different " +
+                "parameter types");
     });
 
     static IEnumerable<IAdcKind> Kinds => All.Items;
@@ -52,15 +58,19 @@ public static class AdcKinds
     /// <summary>The architecture of <paramref name="kind"/>, if registered.</summary>
     public static bool TryGet(string kind, out IAdcKind architecture) => All.TryGet(kind, out architecture);
 
-    /// <summary>The architecture of <paramref name="kind"/>, or one error naming <c>adc.kind</c> and the known kinds.</summary>
+    /// <summary>
+    /// The architecture of <paramref name="kind"/>, or one error naming <c>adc.kind</c> and the known kinds.
+    /// </summary>
     public static IAdcKind Get(string kind) => All.Get(kind, "adc.kind");
 
     /// <summary>Parameter blocks by JSON key, with their record type.</summary>
     public static IReadOnlyDictionary<string, Type> Blocks =>
-        Kinds.Where(k => k.Block is not null).GroupBy(k => k.Block!).ToDictionary(g => g.Key, g => g.First().ParameterType!, StringComparer.Ordinal);
+        Kinds.Where(k => k.Block is not null).GroupBy(k => k.Block!).ToDictionary(g => g.Key,
+            g => g.First().ParameterType!, StringComparer.Ordinal);
 
     /// <summary>The block a parameter record type is stored under.</summary>
     public static string BlockOf(Type parameterType) =>
         Kinds.FirstOrDefault(k => k.ParameterType == parameterType)?.Block
-        ?? throw new InvalidOperationException($"{parameterType.Name} is not the parameter record of a registered ADC architecture");
+        ?? throw new InvalidOperationException(
+            $"{parameterType.Name} is not the parameter record of a registered ADC architecture");
 }

@@ -1,6 +1,8 @@
 namespace ImcSharp.Config;
 
-/// <summary>The names of the array modes ImcSharp ships (<c>array.mode</c>); others register in <see cref="ArrayModes"/>.</summary>
+/// <summary>
+/// The names of the array modes ImcSharp ships (<c>array.mode</c>); others register in <see cref="ArrayModes"/>.
+/// </summary>
 public static class ArrayMode
 {
     /// <summary>Current mode (column currents) and charge mode (charge sharing).</summary>
@@ -28,10 +30,14 @@ public static class ArrayModes
     public static IArrayMode Of(ArrayConfig array) => All.Get(array.Mode, "array.mode");
 }
 
-/// <summary>The name of the array solver ImcSharp ships (<c>array.solver</c>); others register in <see cref="ArraySolvers"/>.</summary>
+/// <summary>
+/// The name of the array solver ImcSharp ships (<c>array.solver</c>); others register in <see cref="ArraySolvers"/>.
+/// </summary>
 public static class ArraySolver
 {
-    /// <summary>The first-order column model: linear in the digits, gains and IR drop folded in at programming.</summary>
+    /// <summary>
+    /// The first-order column model: linear in the digits, gains and IR drop folded in at programming.
+    /// </summary>
     public const string FirstOrder = "first-order";
 }
 
@@ -48,7 +54,9 @@ public interface IArraySolver
     void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at) { }
 }
 
-/// <summary>The array solvers, registered by name (see <see cref="Registry{T}"/>): a new one is a class and a config value.</summary>
+/// <summary>
+/// The array solvers, registered by name (see <see cref="Registry{T}"/>): a new one is a class and a config value.
+/// </summary>
 public static class ArraySolvers
 {
     /// <summary>The registry; a program adds its own with <c>ArraySolvers.All.Register(...)</c>.</summary>
@@ -68,9 +76,14 @@ public static class ArraySolvers
 /// </summary>
 public sealed record ArrayConfig
 {
-    /// <summary>The array mode: current (column currents) or charge (charge sharing); see <see cref="ArrayModes"/>.</summary>
+    /// <summary>
+    /// The array mode: current (column currents) or charge (charge sharing); see <see cref="ArrayModes"/>.
+    /// </summary>
     public string Mode { get; init; } = ArrayMode.Current;
-    /// <summary>The solver of the columns' sums (<see cref="ArraySolvers"/>): first-order (the model above) unless another is named.</summary>
+    /// <summary>
+    /// The solver of the columns' sums (<see cref="ArraySolvers"/>): first-order (the model above) unless another is
+    /// named.
+    /// </summary>
     public string Solver { get; init; } = ArraySolver.FirstOrder;
     /// <summary>Current mode: read voltage of a full-scale input digit (V).</summary>
     public double ReadVoltage { get; init; } = 0.2;
@@ -85,7 +98,9 @@ public sealed record ArrayConfig
     /// <summary>Charge mode: per-column offset from charge injection, sigma (V).</summary>
     public double OffsetSigma { get; init; }
 
-    /// <summary>Checks every field, then the mode and the solver; errors are named with the prefix <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Checks every field, then the mode and the solver; errors are named with the prefix <paramref name="at"/>.
+    /// </summary>
     public void Validate(ConfigErrors e, string at, CellConfig cell)
     {
         e.Positive(at + "read_voltage", ReadVoltage);
@@ -105,8 +120,11 @@ public sealed record ArrayConfig
         else solver.Validate(this, cell, e, at);
         if (CellKinds.All.TryGet(cell.Kind, out var kind) && !kind.WorksIn(mode.Mode))
             e.Add("cell.kind", cell.Kind, $"{cell.Kind} cells do not sum in {mode.Mode} mode: use cells of " +
-                  string.Join(", ", CellKinds.All.Names.Where(n => CellKinds.All.TryGet(n, out var k) && k.WorksIn(mode.Mode))) + $", or another array.mode");
+                  string.Join(", ",
+                      CellKinds.All.Names.Where(n => CellKinds.All.TryGet(n, out var k) && k.WorksIn(mode.Mode)))
+                      + $", or another array.mode");
         if (WireResistance > 0 && CellKinds.All.TryGet(cell.Kind, out var k2) && !k2.HasConductance)
-            e.Add(at + "wire_resistance", WireResistance, "the IR-drop model needs cells with absolute conductances (RRAM)");
+            e.Add(at + "wire_resistance", WireResistance,
+                "the IR-drop model needs cells with absolute conductances (RRAM)");
     }
 }

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
 namespace ImcSharp.Config;
 
-/// <summary>The names of the cell technologies ImcSharp ships (<c>cell.kind</c>); others register in <see cref="CellKinds"/>.</summary>
+/// <summary>
+/// The names of the cell technologies ImcSharp ships (<c>cell.kind</c>); others register in <see cref="CellKinds"/>.
+/// </summary>
 public static class CellKind
 {
     /// <summary>Exact levels, no error.</summary>
@@ -60,7 +63,9 @@ public sealed record CellConfig
     public double GMax { get; init; } = 50e-6;
     /// <summary>RRAM: programming error sigma at the top level, as a fraction of G_max.</summary>
     public double ProgrammingSigma { get; init; }
-    /// <summary>RRAM: programming error sigma at level 0, as a fraction of G_max (linear in the level between).</summary>
+    /// <summary>
+    /// RRAM: programming error sigma at level 0, as a fraction of G_max (linear in the level between).
+    /// </summary>
     public double ProgrammingSigmaAtGmin { get; init; }
     /// <summary>RRAM: per-read noise sigma relative to the cell's conductance (fraction).</summary>
     public double ReadNoise { get; init; }
@@ -76,8 +81,11 @@ public sealed record CellConfig
     public double UnitCapacitance { get; init; } = 1e-15;
     /// <summary>Capacitor: mismatch, sigma of dC/C (fraction).</summary>
     public double CapacitorSigma { get; init; }
-    /// <summary>Parameters of a technology registered from outside ImcSharp (its own record, read by the technology); null for the shipped ones.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary>
+    /// Parameters of a technology registered from outside ImcSharp (its own record, read by the technology); null for
+    /// the shipped ones.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public System.Text.Json.JsonElement? Parameters { get; init; }
 
     /// <summary>Nominal cells: exact levels, no programming or read noise, no stuck cells, no mismatch.</summary>
@@ -87,7 +95,10 @@ public sealed record CellConfig
         CurrentSigma = 0, CapacitorSigma = 0,
     };
 
-    /// <summary>Checks every field and hands the block to its technology; errors are named with the prefix <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Checks every field and hands the block to its technology; errors are named with the prefix
+    /// <paramref name="at"/>.
+    /// </summary>
     public void Validate(ConfigErrors e, string at, CoreConfig core)
     {
         e.Positive(at + "g_min", GMin, allowZero: true);
@@ -98,15 +109,19 @@ public sealed record CellConfig
         e.Sigma(at + "read_noise", ReadNoise);
         e.Probability(at + "stuck_on_rate", StuckOnRate);
         e.Probability(at + "stuck_off_rate", StuckOffRate);
-        if (StuckOnRate + StuckOffRate > 1) e.Add(at + "stuck_off_rate", StuckOffRate, "stuck_on_rate + stuck_off_rate must not exceed 1");
+        if (StuckOnRate + StuckOffRate > 1) e.Add(at + "stuck_off_rate", StuckOffRate,
+            "stuck_on_rate + stuck_off_rate must not exceed 1");
         e.Positive(at + "cell_current", CellCurrent);
         e.Sigma(at + "current_sigma", CurrentSigma);
         e.Positive(at + "unit_capacitance", UnitCapacitance);
         e.Sigma(at + "capacitor_sigma", CapacitorSigma);
-        if (!CellKinds.All.TryGet(Kind, out var kind)) e.Add(at + "kind", Kind, $"expected one of: {string.Join(", ", CellKinds.All.Names)}");
+        if (!CellKinds.All.TryGet(Kind, out var kind)) e.Add(at + "kind", Kind,
+            $"expected one of: {string.Join(", ", CellKinds.All.Names)}");
         else kind.Validate(this, e, at, core);
         // The shipped technologies read the fields above; a parameters block would be ignored.
         if (Parameters is not null && Kind is CellKind.Ideal or CellKind.Rram or CellKind.Sram or CellKind.Capacitor)
-            e.Add(at + "parameters", "{...}", $"only a technology registered from outside ImcSharp reads a parameters block; '{Kind}' reads the cell's own fields (g_min, programming_sigma, ...)");
+            e.Add(at + "parameters", "{...}",
+                $"only a technology registered from outside ImcSharp reads a parameters block; '{Kind}' reads the " +
+                "cell's own fields (g_min, programming_sigma, ...)");
     }
 }

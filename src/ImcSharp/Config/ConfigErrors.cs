@@ -2,14 +2,18 @@ using System.Globalization;
 
 namespace ImcSharp.Config;
 
-/// <summary>Collects validation failures; the first becomes one clear error naming the field and the allowed range.</summary>
+/// <summary>
+/// Collects validation failures; the first becomes one clear error naming the field and the allowed range.
+/// </summary>
 public sealed class ConfigErrors
 {
     readonly List<string> _errors = new();
     /// <summary>The errors so far, one line each ("field = value: expected").</summary>
     public IReadOnlyList<string> Errors => _errors;
 
-    /// <summary>Records that <paramref name="field"/> = <paramref name="value"/> is wrong, and what was expected.</summary>
+    /// <summary>
+    /// Records that <paramref name="field"/> = <paramref name="value"/> is wrong, and what was expected.
+    /// </summary>
     public void Add(string field, object? value, string expected) =>
         _errors.Add($"{field} = {Format(value)}: {expected}");
 
@@ -35,7 +39,8 @@ public sealed class ConfigErrors
     /// <summary>Requires a standard deviation: finite and at least zero.</summary>
     public void Sigma(string field, double value)
     {
-        if (!double.IsFinite(value) || value < 0 || value > 10) Add(field, value, "expected a standard deviation in 0..10 (negative sigma is meaningless)");
+        if (!double.IsFinite(value) || value < 0 || value > 10) Add(field, value,
+            "expected a standard deviation in 0..10 (negative sigma is meaningless)");
     }
 
     /// <summary>Requires a probability: 0 &lt;= value &lt;= 1.</summary>
@@ -44,11 +49,14 @@ public sealed class ConfigErrors
         if (double.IsNaN(value) || value < 0 || value > 1) Add(field, value, "expected a probability in 0..1");
     }
 
-    /// <summary>Throws one <see cref="ImcInputException"/> naming <paramref name="source"/> and every error, if there are any.</summary>
+    /// <summary>
+    /// Throws one <see cref="ImcInputException"/> naming <paramref name="source"/> and every error, if there are any.
+    /// </summary>
     public void ThrowIfAny(string source)
     {
         if (_errors.Count > 0)
-            throw new ImcInputException($"{source}: {_errors[0]}" + (_errors.Count > 1 ? $" (and {_errors.Count - 1} more)" : ""));
+            throw new ImcInputException($"{source}: {_errors[0]}"
+                + (_errors.Count > 1 ? $" (and {_errors.Count - 1} more)" : ""));
     }
 
     static string Format(object? v) => v switch

@@ -90,7 +90,8 @@ public sealed record CoreConfig
         if (Mapping == WeightMapping.Differential && Columns < 2)
             e.Add(at + "columns", Columns, "differential mapping needs at least 2 columns (one pair)");
         if (BitsPerCell >= 1 && WeightBits % BitsPerCell != 0)
-            e.Add(at + "weight_bits", WeightBits, $"must be a multiple of {at}bits_per_cell ({BitsPerCell}) so weights divide into slices");
+            e.Add(at + "weight_bits", WeightBits,
+                $"must be a multiple of {at}bits_per_cell ({BitsPerCell}) so weights divide into slices");
         if (InputMode == InputMode.BitSerial)
         {
             e.Range(at + "input_slice_bits", InputSliceBits, 1, InputBits);

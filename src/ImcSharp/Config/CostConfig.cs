@@ -9,7 +9,10 @@ namespace ImcSharp.Config;
 /// </summary>
 public sealed record CostConfig
 {
-    /// <summary>Technology node (nm); energies scale with C V^2, areas with the node squared (digital) or linearly (matching-limited analog).</summary>
+    /// <summary>
+    /// Technology node (nm); energies scale with C V^2, areas with the node squared (digital) or linearly
+    /// (matching-limited analog).
+    /// </summary>
     public double NodeNm { get; init; } = 32;
     /// <summary>Core supply (V) of the periphery.</summary>
     public double Supply { get; init; } = 0.9;
@@ -21,7 +24,9 @@ public sealed record CostConfig
     public double InputActivity { get; init; } = 0.5;
     /// <summary>Mean programmed cell level as a fraction of the top level (trained weights are mostly small).</summary>
     public double CellActivity { get; init; } = 0.25;
-    /// <summary>Cell footprint in F^2 (1T1R RRAM ~ 12-40 F^2; 8T SRAM ~ 150 F^2; MOM capacitor cell ~ 200 F^2).</summary>
+    /// <summary>
+    /// Cell footprint in F^2 (1T1R RRAM ~ 12-40 F^2; 8T SRAM ~ 150 F^2; MOM capacitor cell ~ 200 F^2).
+    /// </summary>
     public double? CellAreaF2 { get; init; }
     /// <summary>Bits of each input and output value moved through the tile buffers.</summary>
     public int BufferBits { get; init; } = 8;

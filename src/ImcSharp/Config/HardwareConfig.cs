@@ -25,7 +25,8 @@ public sealed record LayerHardware
     public LayerHardware With(VariationLevels levels) => levels switch
     {
         VariationLevels.LocalOnly => this with { Adc = Adc.WithoutGlobalVariation() },
-        VariationLevels.Nominal => this with { Cell = Cell.Nominal(), Array = Array with { OffsetSigma = 0 }, Adc = Adc.Nominal() },
+        VariationLevels.Nominal =>
+            this with { Cell = Cell.Nominal(), Array = Array with { OffsetSigma = 0 }, Adc = Adc.Nominal() },
         _ => this,
     };
 
@@ -37,13 +38,19 @@ public sealed record LayerHardware
         Cell.Validate(e, "cell.", Core);
         Array.Validate(e, "array.", Cell);
         Adc.Validate(e, "adc.");
-        if (Core.Subtract == Subtraction.Analog && Adc.IsUnipolar && Adc.Bias == AdcBias.None && !(Adc.Range.Mode == AdcRangeMode.Absolute && Adc.Range.Min >= 0))
-            e.Add("adc.kind", Json.Name(Adc.Kind), "is unipolar (code 0 at zero input) but core.subtract = analog sends it a signed sum: " +
-                "set core.subtract to digital (each column converted on its own), or state adc.bias = mid-scale (an offset current of half the range)");
+        if (Core.Subtract == Subtraction.Analog && Adc.IsUnipolar && Adc.Bias == AdcBias.None
+            && !(Adc.Range.Mode == AdcRangeMode.Absolute && Adc.Range.Min >= 0))
+            e.Add("adc.kind", Json.Name(Adc.Kind),
+                "is unipolar (code 0 at zero input) but core.subtract = analog sends it a signed sum: " +
+                "set core.subtract to digital (each column converted on its own), or state adc.bias = mid-scale (an " +
+                    "offset current of half the range)");
         if (Adc.Range.Mode == AdcRangeMode.Native && Core.Subtract != Subtraction.Digital)
-            e.Add("adc.range.mode", "native", "a converter's native range starts at zero input: it needs core.subtract = digital (unsigned column sums)");
+            e.Add("adc.range.mode", "native",
+                "a converter's native range starts at zero input: it needs core.subtract = digital (unsigned column " +
+                "sums)");
         if (Core.Subtract == Subtraction.Digital && Adc.Bias != AdcBias.None)
-            e.Add("adc.bias", Json.Name(Adc.Bias), "applies to core.subtract = analog: with digital subtraction every column's sum is unsigned");
+            e.Add("adc.bias", Json.Name(Adc.Bias),
+                "applies to core.subtract = analog: with digital subtraction every column's sum is unsigned");
         e.ThrowIfAny(source);
         return this;
     }
@@ -101,7 +108,9 @@ public sealed record HardwareConfig
         }
     }
 
-    /// <summary>Whether <paramref name="layer"/> stays digital (named, or first/last when those are kept digital).</summary>
+    /// <summary>
+    /// Whether <paramref name="layer"/> stays digital (named, or first/last when those are kept digital).
+    /// </summary>
     public bool IsDigital(string layer, bool isFirst, bool isLast) =>
         DigitalLayers.Contains(layer) || (isFirst && KeepFirstDigital) || (isLast && KeepLastDigital);
 
@@ -120,7 +129,8 @@ public sealed record HardwareConfig
         try
         {
             Json.RejectNullElements(json, source);
-            cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Json.Strict) ?? throw new ImcInputException($"{source}: expected a JSON object");
+            cfg = JsonSerializer.Deserialize<HardwareConfig>(json, Json.Strict)
+                ?? throw new ImcInputException($"{source}: expected a JSON object");
         }
         catch (JsonException e)
         {
@@ -145,11 +155,15 @@ public sealed record HardwareConfig
         foreach (var key in new[] { "cost", "name", "description" }) node.Remove(key);
         // The default solver leaves the fingerprint as it was before solvers were named: cached results stay valid.
         if (Array.Solver == ArraySolver.FirstOrder)
-            foreach (var array in new[] { node["array"], node["defaults"]?["array"] }) array?.AsObject().Remove("solver");
+            foreach (var array in new[] { node["array"], node["defaults"]?["array"] }) array?.AsObject()
+                .Remove("solver");
         var files = PopulationFiles.Of(Adc);
-        foreach (var (key, file) in new[] { ("population_content", files?.File), ("local_population_content", files?.Local) })
+        foreach (var (key, file) in new[] { ("population_content", files?.File),
+            ("local_population_content", files?.Local) })
             if (file is not null && File.Exists(file)) node[key] = IO.RunKey.HashFile(file);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
+        return Convert.ToHexString(
+            System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Json.Options))))[..8].ToLowerInvariant();
     }
 
     static void Merge(JsonObject target, JsonObject patch)

@@ -29,7 +29,8 @@ public sealed class Registry<T> where T : class
             if (_byName is not null) return _byName;
             var d = new Dictionary<string, T>(StringComparer.OrdinalIgnoreCase);
             foreach (var t in typeof(Registry<T>).Assembly.GetTypes()
-                         .Where(t => !t.IsAbstract && typeof(T).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
+                         .Where(t => !t.IsAbstract && typeof(T).IsAssignableFrom(t)
+                             && t.GetConstructor(Type.EmptyTypes) is not null)
                          .OrderBy(t => t.FullName, StringComparer.Ordinal))
                 Add(d, (T)Activator.CreateInstance(t)!);
             return _byName = d;
@@ -39,7 +40,8 @@ public sealed class Registry<T> where T : class
     void Add(Dictionary<string, T> d, T item)
     {
         _check?.Invoke(item, d.Values);
-        if (!d.TryAdd(_name(item), item)) throw new InvalidOperationException($"two {_what} models named '{_name(item)}'");
+        if (!d.TryAdd(_name(item), item)) throw new InvalidOperationException(
+            $"two {_what} models named '{_name(item)}'");
     }
 
     /// <summary>Adds a model defined outside ImcSharp (its name must be new).</summary>
@@ -49,10 +51,12 @@ public sealed class Registry<T> where T : class
     }
 
     /// <summary>The registered names, in ordinal order.</summary>
-    public IReadOnlyList<string> Names { get { lock (_gate) return ByName.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList(); } }
+    public IReadOnlyList<string> Names { get { lock (_gate) return ByName.Keys.OrderBy(k => k, StringComparer.Ordinal)
+        .ToList(); } }
 
     /// <summary>Every registered model, in the order of <see cref="Names"/>.</summary>
-    public IReadOnlyList<T> Items { get { lock (_gate) return ByName.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList(); } }
+    public IReadOnlyList<T> Items { get { lock (_gate) return ByName.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        .Select(kv => kv.Value).ToList(); } }
 
     /// <summary>The model named <paramref name="name"/> (any case), if registered.</summary>
     public bool TryGet(string name, out T item)
@@ -60,7 +64,9 @@ public sealed class Registry<T> where T : class
         lock (_gate) return ByName.TryGetValue(name, out item!);
     }
 
-    /// <summary>The model named <paramref name="name"/>, or one error naming <paramref name="setting"/> and the known names.</summary>
+    /// <summary>
+    /// The model named <paramref name="name"/>, or one error naming <paramref name="setting"/> and the known names.
+    /// </summary>
     public T Get(string name, string setting) => TryGet(name, out var item) ? item
         : throw new ImcInputException(setting, name, $"expected one of: {string.Join(", ", Names)}");
 }

@@ -9,7 +9,8 @@ namespace ImcSharp.Config;
 public static class TechnologyScaling
 {
     /// <summary>Energy scale d from a figure at <paramref name="referenceNm"/> and 0.9 V.</summary>
-    public static double Energy(double nodeNm, double supply, double referenceNm) => nodeNm / referenceNm * (supply / 0.9) * (supply / 0.9);
+    public static double Energy(double nodeNm, double supply, double referenceNm) =>
+        nodeNm / referenceNm * (supply / 0.9) * (supply / 0.9);
 
     /// <summary>Area scale s from a figure at <paramref name="referenceNm"/>.</summary>
     public static double Area(double nodeNm, double referenceNm) => nodeNm / referenceNm * (nodeNm / referenceNm);

@@ -8,12 +8,15 @@ namespace ImcSharp.Converters;
 /// What an ADC bank needs to know about the columns it reads: which physical ADC converts each
 /// converted column and where the chip's random draws come from.
 /// </summary>
-/// <param name="InstanceIds">[T, J] index of the physical ADC that converts each converted column (J: signal columns with analog subtraction, physical columns with digital).</param>
+/// <param name="InstanceIds">[T, J] index of the physical ADC that converts each converted column (J: signal columns
+/// with analog subtraction, physical columns with digital).</param>
 /// <param name="Instances">Number of physical ADCs of this layer on the chip.</param>
 /// <param name="GlobalSeed">Chip-level seed: global (corner) draws are shared by every layer of a chip.</param>
 /// <param name="LocalSeed">Seed of this layer's instances (local mismatch).</param>
-/// <param name="Corner">Global corner (index modulo the config's named corners or a population's corners); null draws one from <paramref name="GlobalSeed"/>.</param>
-public sealed record AdcContext(Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0, int? Corner = null);
+/// <param name="Corner">Global corner (index modulo the config's named corners or a population's corners); null draws
+/// one from <paramref name="GlobalSeed"/>.</param>
+public sealed record AdcContext(Tensor InstanceIds, int Instances, ulong GlobalSeed = 0, ulong LocalSeed = 0,
+    int? Corner = null);
 
 /// <summary>
 /// The code-to-level map of the ADCs of one weight slice, in signal units: level_k = Low + k Lsb,
@@ -47,7 +50,8 @@ public interface IAdc : IDisposable
     bool IntegerLevels => false;
     /// <summary>
     /// (lo, hi) when every column converts as code = min(max(floor(x + 0.5), lo), hi), the ideal
-    /// ADC on one integer low code, so a kernel may convert as it reads (see <see cref="Crossbar.DigitalBackEnd"/>); else null.
+    /// ADC on one integer low code, so a kernel may convert as it reads (see <see cref="Crossbar.DigitalBackEnd"/>);
+    /// else null.
     /// </summary>
     (float Low, float High)? UniformRounding => null;
 }
@@ -84,10 +88,14 @@ public static class AdcScales
         }
     }
 
-    /// <summary>The converter's own physical input range (A or V): an oscillator's [0, full scale], a population's measured range.</summary>
+    /// <summary>
+    /// The converter's own physical input range (A or V): an oscillator's [0, full scale], a population's measured
+    /// range.
+    /// </summary>
     public static (double Min, double Max) NativeRange(AdcConfig cfg)
     {
-        var info = AdcArchitecture.Of(cfg).Physical(cfg) ?? throw new ImcInputException($"adc.kind {cfg.Kind}: has no physical input range of its own");
+        var info = AdcArchitecture.Of(cfg).Physical(cfg)
+            ?? throw new ImcInputException($"adc.kind {cfg.Kind}: has no physical input range of its own");
         return (info.InputMin, info.InputMax);
     }
 
@@ -106,11 +114,14 @@ public static class AdcScales
         var mag = unipolar ? x.clamp_min(0) : x.abs();
         SliceRange Symmetric(double hi) => unipolar ? new SliceRange(0, hi / top) : new SliceRange(-hi, hi / half);
         if (range.Method == RangeMethod.Percentile)
-            return Symmetric(Math.Max(mag.kthvalue(Rank(mag.numel(), range.Percentile / 100), 0).values.item<double>(), 1e-9));
+            return Symmetric(Math.Max(mag.kthvalue(Rank(mag.numel(), range.Percentile / 100), 0).values.item<double>(),
+                1e-9));
         // The search reads many quantiles: the order statistics of a list sorted once (kthvalue made a pass each).
         var sortedMag = mag.sort().Values;
         // Quantiles crowd towards the top, where clipping trades against resolution.
-        double[] Quantiles(double perHalving) => Enumerable.Range(0, (int)(10 * perHalving) + 1).Select(i => 1 - Math.Pow(0.5, i / perHalving)).Append(1.0).Where(q => q >= 0.5).ToArray();
+        double[] Quantiles(double perHalving) =>
+            Enumerable.Range(0, (int)(10 * perHalving) + 1).Select(i => 1 - Math.Pow(0.5, i / perHalving)).Append(1.0)
+            .Where(q => q >= 0.5).ToArray();
         var tops = Quantiles(6).Select(q => Math.Max(Quantile(sortedMag, q), 1e-9)).Distinct().ToArray();
         // The symmetric (or unipolar) ranges are candidates in every search: an asymmetric range is never worse.
         var candidates = tops.Select(Symmetric).ToList();
@@ -137,7 +148,9 @@ public static class AdcScales
         return candidates.MinBy(Error)!;
     }
 
-    /// <summary>The rank k = ceil(q n), at least 1, of quantile <paramref name="q"/> among <paramref name="n"/> values.</summary>
+    /// <summary>
+    /// The rank k = ceil(q n), at least 1, of quantile <paramref name="q"/> among <paramref name="n"/> values.
+    /// </summary>
     static long Rank(long n, double q) => Math.Clamp((long)Math.Ceiling(q * n), 1, n);
 
     /// <summary>The k-th smallest of sorted values (k = <see cref="Rank"/>): what kthvalue(k) gives.</summary>
@@ -156,14 +169,16 @@ public sealed class IdealAdc : IAdc
     readonly Tensor? _lowColumns;   // [J] when the columns' low codes differ
     readonly bool _kernels;
 
-    /// <param name="target">Where the codes live and whether the CPU kernel may round them (default: the CPU, with kernels).</param>
+    /// <param name="target">Where the codes live and whether the CPU kernel may round them (default: the CPU, with
+    /// kernels).</param>
     public IdealAdc(int bits, double[] lowCodes, ComputeTarget? target = null)
     {
         Bits = bits;
         LowCodes = lowCodes;
         _kernels = (target ?? ComputeTarget.Cpu).Kernels;
         if (lowCodes.Distinct().Count() > 1)
-            _lowColumns = tensor(lowCodes.Select(v => (float)v).ToArray(), device: target?.Device).DetachFromDisposeScope();
+            _lowColumns =
+                tensor(lowCodes.Select(v => (float)v).ToArray(), device: target?.Device).DetachFromDisposeScope();
     }
 
     readonly Dictionary<AdcGradient, Tensor> _slopes = new();
@@ -174,14 +189,19 @@ public sealed class IdealAdc : IAdc
             return _slopes.TryGetValue(mode, out var t) ? t : _slopes[mode] = AdcSlope.Table(Bits, mode);
     }
 
-    /// <summary>The one low code of every column when it is an integer (within 1e-9, then taken as that integer: auto, exact and unipolar ranges); else null.</summary>
-    double? IntegerLowCode => _lowColumns is null && Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 ? Math.Round(LowCodes[0]) : null;
+    /// <summary>
+    /// The one low code of every column when it is an integer (within 1e-9, then taken as that integer: auto, exact and
+    /// unipolar ranges); else null.
+    /// </summary>
+    double? IntegerLowCode =>
+        _lowColumns is null && Math.Abs(LowCodes[0] - Math.Round(LowCodes[0])) < 1e-9 ? Math.Round(LowCodes[0]) : null;
 
     public (float Low, float High)? UniformRounding =>
         IntegerLowCode is { } low ? ((float)low, (float)(low + Math.Pow(2, Bits) - 1)) : null;
 
     /// <summary>Integer low codes give integer levels.</summary>
-    public bool IntegerLevels => _lowColumns is null ? IntegerLowCode is not null : LowCodes.All(v => (float)v == Math.Round(v));
+    public bool IntegerLevels =>
+        _lowColumns is null ? IntegerLowCode is not null : LowCodes.All(v => (float)v == Math.Round(v));
 
     public void Dispose()
     {

@@ -10,8 +10,10 @@ namespace ImcSharp.Converters;
 /// </summary>
 public static class AdcFactory
 {
-    // Loaded populations by full path, with the file's write time and length when read: a file written again is read again.
-    static readonly Dictionary<string, (DateTime Written, long Length, AdcPopulation Population)> PopulationCache = new();
+    // Loaded populations by full path, with the file's write time and length when read: a file written again is read
+    // again.
+    static readonly Dictionary<string, (DateTime Written, long Length, AdcPopulation Population)> PopulationCache =
+        new();
 
     /// <summary>
     /// The ADC bank of one layer on one chip; <paramref name="lowCodes"/> places each converted
@@ -25,16 +27,21 @@ public static class AdcFactory
     public static IAdc Build(AdcConfig cfg, AdcContext ctx, double[] lowCodes, ComputeTarget? target = null)
     {
         target ??= ComputeTarget.Cpu;
-        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0 && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target);
+        if (cfg.Kind == IdealArchitecture.Name && cfg.Variation.NoiseSigma == 0
+            && cfg.Corners.Count == 0) return new IdealAdc(cfg.Bits, lowCodes, target);
         using var scope = NewDisposeScope();
         using var global = new Generator(ctx.GlobalSeed);
         using var local = new Generator(ctx.LocalSeed);
         var thresholds = AdcArchitecture.Thresholds(cfg, ctx.Instances, global, local, ctx.Corner);
         var levels = cfg.Calibration == CalibrationKind.None ? null : Calibration.Levels(thresholds, cfg.Calibration);
-        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma, Seeds.ConversionNoise(ctx.LocalSeed), target);
+        return new ThresholdAdc(cfg.Bits, lowCodes, thresholds, levels, ctx.InstanceIds, cfg.Variation.NoiseSigma,
+            Seeds.ConversionNoise(ctx.LocalSeed), target);
     }
 
-    /// <summary>Names of the global corners chips of this config are grouped in (named corners, a population's), or null for random draws.</summary>
+    /// <summary>
+    /// Names of the global corners chips of this config are grouped in (named corners, a population's), or null for
+    /// random draws.
+    /// </summary>
     public static string[]? CornerNames(AdcConfig cfg) =>
         cfg.Corners.Count > 0 ? cfg.Corners.Select(c => c.Name).ToArray()
         : AdcArchitecture.Of(cfg).CornerNames(cfg);
@@ -46,8 +53,10 @@ public static class AdcFactory
         {
             var info = new FileInfo(full);
             var stamp = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
-            if (PopulationCache.TryGetValue(full, out var cached) && (cached.Written, cached.Length) == stamp) return cached.Population;
-            // The replaced population is not disposed here: a caller may still hold it (it is freed with its last reference).
+            if (PopulationCache.TryGetValue(full, out var cached)
+                && (cached.Written, cached.Length) == stamp) return cached.Population;
+            // The replaced population is not disposed here: a caller may still hold it (it is freed with its last
+            // reference).
             var pop = PopulationFile.Load(full);
             PopulationCache[full] = (stamp.Item1, stamp.Item2, pop);
             return pop;

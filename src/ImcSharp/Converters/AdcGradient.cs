@@ -9,7 +9,9 @@ namespace ImcSharp.Converters;
 /// <summary>The straight-through estimator used for an ADC in the backward pass.</summary>
 public enum AdcGradient
 {
-    /// <summary>d code / d input = 1 inside the ADC's input range, 0 outside (clipped values get no gradient).</summary>
+    /// <summary>
+    /// d code / d input = 1 inside the ADC's input range, 0 outside (clipped values get no gradient).
+    /// </summary>
     Identity,
     /// <summary>The local slope of the population's mean transfer curve (codes per LSB), 0 outside the range.</summary>
     MeanSlope,
@@ -41,7 +43,8 @@ public static class AdcSlope
         {
             var t = sortedThresholds ?? AdcModels.Ideal(bits).unsqueeze(0);
             Tensor MeanCode(Tensor at) =>
-                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.size(0), -1).contiguous(), right: true).to_type(ScalarType.Float64).mean(new long[] { 0 });
+                searchsorted(t.contiguous(), at.unsqueeze(0).expand(t.size(0), -1).contiguous(), right: true)
+                    .to_type(ScalarType.Float64).mean(new long[] { 0 });
             table = (MeanCode(u + Half) - MeanCode(u - Half)) / (2 * Half);
             table[0] = 0;
             table[-1] = 0;
@@ -60,12 +63,15 @@ public static class AdcSlope
     {
         long last = table.size(0) - 1;
         bool uniform = lowCodes.Distinct().Count() == 1;
-        if (target?.UsesKernels == true && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous() && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
-            return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) } : lowCodes.Select(v => (float)(v - 1)).ToArray());
+        if (target?.UsesKernels == true && table.device_type == DeviceType.CPU && lsbUnits.is_contiguous()
+            && DenseKernel.Applies(lsbUnits) && SlopeLookupKernel.Supported)
+            return SlopeLookupKernel.Lookup(table, lsbUnits, uniform ? new[] { (float)(lowCodes[0] - 1) }
+                : lowCodes.Select(v => (float)(v - 1)).ToArray());
         var shifted = uniform ? lsbUnits.sub(lowCodes[0] - 1)
             : lsbUnits.sub(tensor(lowCodes.Select(v => (float)(v - 1)).ToArray(), device: lsbUnits.device));
         // A NaN sum (a diverged network) takes entry 0, no gradient, as in the kernel: not an index out of range.
-        return table.to(lsbUnits.device).take(shifted.round_().nan_to_num_(0).clamp_(0, last).to_type(ScalarType.Int64));
+        return table.to(lsbUnits.device)
+            .take(shifted.round_().nan_to_num_(0).clamp_(0, last).to_type(ScalarType.Int64));
     }
 }
 
@@ -90,7 +96,9 @@ internal static unsafe class SlopeLookupKernel
         float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
         long n = x.numel();
         int columns = shift.Length == 1 ? 1 : (int)x.Sizes()[^1];
-        if (shift.Length != 1 && shift.Length != columns) throw new ArgumentException($"slope lookup: {shift.Length} low codes for {columns} columns");
+        if (shift.Length != 1
+            && shift.Length != columns) throw new ArgumentException(
+            $"slope lookup: {shift.Length} low codes for {columns} columns");
         // Blocks of whole rows when the shift is per column, so a block starts at column 0.
         long block = columns == 1 ? 1 << 16 : Math.Max(1, (1 << 16) / columns) * columns;
         long tasks = (n + block - 1) / block;
@@ -136,7 +144,8 @@ internal static unsafe class SlopeLookupKernel
         int j = 0;
         for (; j + 8 <= columns; j += 8)
         {
-            var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + j) - Vector256.Load(shift + j)), zero), top);
+            var r = Vector256.Min(Avx.Max(Vector256.Round(Vector256.Load(x + j) - Vector256.Load(shift + j)), zero),
+                top);
             Avx2.GatherVector256(table, Vector256.ConvertToInt32(r), 4).Store(g + j);
         }
         for (; j < columns; j++) g[j] = Entry(x[j], shift[j], table, last);

@@ -25,7 +25,8 @@ public static class AdcModels
         double gCorner = 0, oCorner = 0;
         if (cfg.Corners.Count > 0)
         {
-            int k = corner is int c ? c % cfg.Corners.Count : (int)randint(0, cfg.Corners.Count, new long[] { 1 }, generator: global).item<long>();
+            int k = corner is int c ? c % cfg.Corners.Count
+                : (int)randint(0, cfg.Corners.Count, new long[] { 1 }, generator: global).item<long>();
             (gCorner, oCorner) = (cfg.Corners[k].Gain, cfg.Corners[k].Offset);
         }
         double gGlob = Normal(global) * v.GainSigmaGlobal, oGlob = Normal(global) * v.OffsetSigmaGlobal;

@@ -26,7 +26,8 @@ public sealed class AdcPopulation : IDisposable
     public AdcPopulation(int bits, Tensor thresholds, int[]? corner = null, string[]? cornerNames = null)
     {
         if (thresholds.dim() != 2 || thresholds.size(1) != (1L << bits) - 1)
-            throw new ArgumentException($"thresholds must be [instances, {(1L << bits) - 1}] for {bits} bits", nameof(thresholds));
+            throw new ArgumentException($"thresholds must be [instances, {(1L << bits) - 1}] for {bits} bits",
+                nameof(thresholds));
         Bits = bits;
         Thresholds = thresholds.to_type(ScalarType.Float64).DetachFromDisposeScope();
         Corner = corner ?? new int[Instances];
@@ -50,8 +51,10 @@ public sealed class AdcPopulation : IDisposable
             using var l = new Generator(ls);
             parts.Add(AdcArchitecture.Thresholds(cfg, perChip, g, l, named > 0 ? c % named : null));
         }
-        var corner = Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();
-        var names = named > 0 ? cfg.Corners.Take(Math.Min(chips, named)).Select(k => k.Name).ToArray() : Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray();
+        var corner =
+            Enumerable.Range(0, chips).SelectMany(c => Enumerable.Repeat(named > 0 ? c % named : c, perChip)).ToArray();
+        var names = named > 0 ? cfg.Corners.Take(Math.Min(chips, named)).Select(k => k.Name).ToArray()
+            : Enumerable.Range(0, chips).Select(c => $"chip {c}").ToArray();
         var info = AdcArchitecture.Of(cfg).Physical(cfg);
         return new AdcPopulation(cfg.Bits, cat(parts, 0), corner, names) { Info = info };
     }

@@ -35,7 +35,8 @@ public sealed record AdcTechnology(double NodeNm, double Supply)
     /// <summary>s: area scale of digital gates and comparators.</summary>
     public double AreaScale => Config.TechnologyScaling.Area(NodeNm, 28);
 
-    public static double DigitalScale(double nodeNm, double supply) => Config.TechnologyScaling.Energy(nodeNm, supply, 28);
+    public static double DigitalScale(double nodeNm, double supply) =>
+        Config.TechnologyScaling.Energy(nodeNm, supply, 28);
 
     /// <summary>C_u(N) = C_u,8 2^max(0, N-8): the unit capacitor grows to keep mid-scale DNL within spec.</summary>
     public static double UnitCapacitance(int bits) => UnitCapacitance8 * Math.Pow(2, Math.Max(0, bits - 8));

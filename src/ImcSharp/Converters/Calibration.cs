@@ -8,7 +8,8 @@ namespace ImcSharp.Converters;
 /// <param name="StorageBitsPerAdc">Trim coefficients or LUT entries stored per ADC.</param>
 /// <param name="ExtraBits">Extra resolution the corrected output carries.</param>
 /// <param name="OpsPerConversion">Digital operations per conversion (multiply, add, lookup).</param>
-public sealed record CalibrationCost(string Kind, long StorageBitsPerAdc, int ExtraBits, int OpsPerConversion, string Description);
+public sealed record CalibrationCost(string Kind, long StorageBitsPerAdc, int ExtraBits, int OpsPerConversion,
+    string Description);
 
 /// <summary>
 /// Digital correction of measured ADCs: maps each code to the input it most likely came from.
@@ -58,7 +59,8 @@ public static class Calibration
     public static CalibrationCost Cost(CalibrationKind kind, int bits) => kind switch
     {
         CalibrationKind.TwoPoint => new("two-point", 2L * (bits + 6), 2, 2,
-            "offset and gain trim per column: two coefficients (N+6 bits each), one multiply and one add per conversion"),
+            "offset and gain trim per column: two coefficients (N+6 bits each), one multiply and one add per " +
+                "conversion"),
         CalibrationKind.Lut => new("lut", (1L << bits) * (bits + 2), 2, 1,
             "code-mapping table per column: 2^N entries of N+2 bits, one lookup per conversion"),
         _ => new("none", 0, 0, 0, "uncalibrated: nominal code-to-level map"),

@@ -3,7 +3,9 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Converters;
 
-/// <summary>Static and dynamic linearity of one population, per instance (tensors [instances] or [instances, codes]).</summary>
+/// <summary>
+/// Static and dynamic linearity of one population, per instance (tensors [instances] or [instances, codes]).
+/// </summary>
 public sealed record Linearity(
     Tensor Thresholds,       // [I, M] estimated transitions (LSB), from the cumulative histogram
     Tensor Dnl,              // [I, 2^N] per code (LSB), IEEE 1241: widths over the mean inner width, end codes 0
@@ -40,17 +42,24 @@ public static class Characterization
         // beyond full scale and must not be clipped by the test ramp.
         var finiteT = pop.Sorted().masked_select(pop.Sorted().isfinite());
         // (At most one full scale either way: a wild outlier must not make the ramp unbounded.)
-        double start = Math.Max(-codes, Math.Min(-1.0, finiteT.numel() > 0 ? Math.Floor(finiteT.min().item<double>()) - 1 : -1.0));
-        double stop = Math.Min(2.0 * codes, Math.Max(codes, finiteT.numel() > 0 ? Math.Ceiling(finiteT.max().item<double>()) + 1 : codes));
+        double start =
+            Math.Max(-codes, Math.Min(-1.0, finiteT.numel() > 0 ? Math.Floor(finiteT.min().item<double>()) - 1 : -1.0));
+        double stop =
+            Math.Min(2.0 * codes,
+            Math.Max(codes, finiteT.numel() > 0 ? Math.Ceiling(finiteT.max().item<double>()) + 1 : codes));
         double dx = 1.0 / samplesPerCode;
         long n = (long)Math.Round((stop - start) / dx);
-        var ramp = (arange(n, ScalarType.Float64) * dx + start + dx / 2).unsqueeze(0).expand(pop.Instances, n).contiguous();
+        var ramp = (arange(n, ScalarType.Float64) * dx + start + dx / 2).unsqueeze(0).expand(pop.Instances, n)
+            .contiguous();
         var code = pop.Convert(ramp);                                                     // [I, n]
-        var hist = zeros(new long[] { pop.Instances, codes }, ScalarType.Float64).scatter_add_(1, code.clamp(0, codes - 1), ones_like(ramp));
-        var below = hist.cumsum(1).narrow(1, 0, m);                                      // samples with code < k, k = 1..M
+        var hist = zeros(new long[] { pop.Instances, codes }, ScalarType.Float64).scatter_add_(1,
+            code.clamp(0, codes - 1), ones_like(ramp));
+        // samples with code < k, k = 1..M
+        var below = hist.cumsum(1).narrow(1, 0, m);
         var t = below * dx + start;
         var sorted = pop.Sorted();
-        var reach = sorted.isfinite();                                                    // [I, M] reachable transitions
+        // [I, M] reachable transitions
+        var reach = sorted.isfinite();
         var reachF = reach.to_type(ScalarType.Float64);
         var k = arange(1, m + 1, ScalarType.Float64).unsqueeze(0).expand(pop.Instances, m);
         var big = full_like(k, 1e9);
@@ -71,15 +80,21 @@ public static class Characterization
         var inner = reach.narrow(1, 1, m - 1).logical_and(reach.narrow(1, 0, m - 1));
         var widths = tr.narrow(1, 1, m - 1) - tr.narrow(1, 0, m - 1);
         var innerF = inner.to_type(ScalarType.Float64);
-        var meanWidth = m > 1 ? (widths * innerF).sum(1, keepdim: true) / innerF.sum(1, keepdim: true).clamp_min(1) : ones(pop.Instances, 1, ScalarType.Float64);
+        var meanWidth =
+            m > 1 ? (widths * innerF).sum(1, keepdim: true) / innerF.sum(1, keepdim: true).clamp_min(1)
+            : ones(pop.Instances, 1, ScalarType.Float64);
         var dnlInner = (widths / meanWidth.clamp_min(1e-12) - 1).mul_(innerF);
-        var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner, zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
+        var dnl = cat(new[] { zeros(pop.Instances, 1, ScalarType.Float64), dnlInner,
+            zeros(pop.Instances, 1, ScalarType.Float64) }, 1);
         // Least-squares line through the reachable (k, T_k).
         var count = reachF.sum(1, keepdim: true).clamp_min(1);
         var kMean = (k * reachF).sum(1, keepdim: true) / count;
         var tMean = (tr * reachF).sum(1, keepdim: true) / count;
         var kVar = ((k - kMean).square() * reachF).sum(1, keepdim: true);
-        var fitSlope = m > 1 ? where(kVar.gt(0), ((k - kMean) * (tr - tMean) * reachF).sum(1, keepdim: true) / kVar.clamp_min(1e-12), ones_like(first)) : ones_like(first);
+        var fitSlope =
+            m > 1 ? where(kVar.gt(0),
+            ((k - kMean) * (tr - tMean) * reachF).sum(1, keepdim: true) / kVar.clamp_min(1e-12), ones_like(first))
+            : ones_like(first);
         var inlBest = ((tr - (tMean + (k - kMean) * fitSlope)) / fitSlope).mul_(reachF);
         // Missing codes: inner codes between reachable transitions that no ramp sample hit.
         var missing = hist.narrow(1, 1, m - 1).eq(0).logical_and(inner).sum(1);
@@ -94,7 +109,8 @@ public static class Characterization
 
     static Linearity MoveToOuter(this Linearity l)
     {
-        foreach (var x in new[] { l.Thresholds, l.Dnl, l.InlEndPoint, l.InlBestFit, l.MissingCodes, l.OffsetError, l.GainError, l.Enob, l.UnreachedCodes, l.CodesAtLowest })
+        foreach (var x in new[] { l.Thresholds, l.Dnl, l.InlEndPoint, l.InlBestFit, l.MissingCodes, l.OffsetError,
+            l.GainError, l.Enob, l.UnreachedCodes, l.CodesAtLowest })
             x.MoveToOuterDisposeScope();
         return l;
     }
@@ -123,6 +139,7 @@ public static class Characterization
     public static MetricStats Stats(Tensor perInstance)
     {
         var v = perInstance.to_type(ScalarType.Float64);
-        return new MetricStats(v.mean().item<double>(), v.numel() > 1 ? v.std().item<double>() : 0, v.min().item<double>(), v.max().item<double>(), v.abs().max().item<double>());
+        return new MetricStats(v.mean().item<double>(), v.numel() > 1 ? v.std().item<double>() : 0,
+            v.min().item<double>(), v.max().item<double>(), v.abs().max().item<double>());
     }
 }

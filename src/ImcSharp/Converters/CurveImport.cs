@@ -5,89 +5,35 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Converters;
 
-public enum CsvLayout { Long, Wide }
-public enum OutputConversion { Code, Frequency, Delay }
-/// <summary>A cell of the output column that is not a number (a simulator's "eval err"): an error, a skipped point, or a saturated output (the top code).</summary>
-public enum MissingCells { Error, Skip, Saturate }
-public enum CurveInterpolation { Linear, Pchip }
-/// <summary>How the converter turns its continuous count into a code: nearest (code k from k - 1/2) or floor (a counter truncates: code k from k).</summary>
-public enum CodeRounding { Nearest, Floor }
-/// <summary>Whether the output rises or falls with the input (a delay falls as the current rises); a falling code is mirrored (2^N - 1 - code).</summary>
-public enum CurveDirection { Increasing, Decreasing }
-
-/// <summary>
-/// How to read a characterization CSV exported by a circuit simulator or a lab setup.
-/// Long layout: one row per point, with an input column, an output column and optional corner
-/// and Monte Carlo columns (global and local level). Wide layout: the input column, then one
-/// output column per corner (or per instance, <see cref="WideColumnsAreCorners"/> = false).
-/// The output becomes a continuous code value c(x): a code as is; a frequency f as
-/// f * Window - SubtractCounts; a delay d as d * Clock - SubtractCounts (mirrored, 2^N - 1 - c,
-/// for a decreasing <see cref="Direction"/>). Transition k sits where c(x) first crosses k - 1/2
-/// (<see cref="Rounding"/> nearest) or k (floor: a counter truncates), between points by linear
-/// or monotone cubic (PCHIP, Fritsch-Carlson) interpolation. A curve already at or above the
-/// transition at its first point gives -inf (the code is produced at the lowest input). Nominal
-/// LSB: (InputMax - InputMin)/(2^N - 1), code 0 at InputMin (defaults: the data's input range).
-/// Rows whose <see cref="PassColumn"/> is not "pass" are dropped.
-/// </summary>
-public sealed record ImportSpec
-{
-    public string File { get; init; } = "";
-    public CsvLayout Layout { get; init; } = CsvLayout.Long;
-    public int Bits { get; init; } = 7;
-    public string Input { get; init; } = "";
-    public List<string> Outputs { get; init; } = new();
-    public string? Corner { get; init; }
-    public string? Instance { get; init; }
-    public bool WideColumnsAreCorners { get; init; } = true;
-    public OutputConversion Conversion { get; init; } = OutputConversion.Code;
-    public double Window { get; init; } = 1e-6;
-    public double Clock { get; init; } = 1e9;
-    public double SubtractCounts { get; init; }
-    public double? InputMin { get; init; }
-    public double? InputMax { get; init; }
-    /// <summary>Accept curves that stop short of the top code (those codes become unreachable).</summary>
-    public bool AllowUnreachedCodes { get; init; }
-    public string? OutputPopulation { get; init; }
-    public MissingCells Missing { get; init; } = MissingCells.Error;
-    public CurveInterpolation Interpolation { get; init; } = CurveInterpolation.Linear;
-    public CodeRounding Rounding { get; init; } = CodeRounding.Nearest;
-    /// <summary>Null: the curves must rise with the input (a falling one is an error asking for this field).</summary>
-    public CurveDirection? Direction { get; init; }
-    /// <summary>A Pass/Fail column (e.g. a Monte Carlo run's spec check): rows not marked pass are dropped.</summary>
-    public string? PassColumn { get; init; }
-    /// <summary>Unit of the input column (A, V, C), stored with the population.</summary>
-    public string? Units { get; init; }
-}
-
-/// <summary>What the importer did, for the user to check.</summary>
-public sealed record ImportReport(string File, string Layout, int Rows, int Instances, int Corners, string[] CornerNames,
-    double InputMin, double InputMax, double LsbPhysical, int NonMonotonicCurves, int UnreachedCodes, int MinPointsPerCurve,
-    int MissingCells = 0, int FailedRows = 0, List<string>? ShortCurves = null, int CodesAtLowestInput = 0);
-
 public static class CurveImport
 {
     public static (AdcPopulation Population, ImportReport Report) Import(ImportSpec spec, string specPath)
     {
         string where = specPath;
         if (string.IsNullOrEmpty(spec.File)) throw new ImcInputException($"{where}: file: expected the CSV file name");
-        if (string.IsNullOrEmpty(spec.Input)) throw new ImcInputException($"{where}: input: expected the name of the input column");
-        if (spec.Bits < 1 || spec.Bits > 16) throw new ImcInputException($"{where}: bits = {spec.Bits}: expected 1..16");
+        if (string.IsNullOrEmpty(spec.Input)) throw new ImcInputException(
+            $"{where}: input: expected the name of the input column");
+        if (spec.Bits < 1
+            || spec.Bits > 16) throw new ImcInputException($"{where}: bits = {spec.Bits}: expected 1..16");
         if (spec.Layout == CsvLayout.Long && spec.Outputs.Count != 1)
-            throw new ImcInputException($"{where}: outputs: the long layout needs exactly one output column, found {spec.Outputs.Count}");
+            throw new ImcInputException(
+                $"{where}: outputs: the long layout needs exactly one output column, found {spec.Outputs.Count}");
         var e = new Config.ConfigErrors();
         e.Positive("window", spec.Window);
         e.Positive("clock", spec.Clock);
         e.Finite("subtract_counts", spec.SubtractCounts);
         if (spec.InputMin is { } lo) e.Finite("input_min", lo);
         if (spec.InputMax is { } hi) e.Finite("input_max", hi);
-        if (spec.InputMin is { } a && spec.InputMax is { } b && !(b > a)) e.Add("input_max", b, $"expected > input_min ({a})");
+        if (spec.InputMin is { } a && spec.InputMax is { } b && !(b > a)) e.Add("input_max", b,
+            $"expected > input_min ({a})");
         e.ThrowIfAny(where);
         var csvPath = CsvPath(spec, specPath);
         var (header, rows) = ReadCsv(csvPath);
         int Col(string name, string field)
         {
             int i = Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
-            if (i < 0) throw new ImcInputException($"{csvPath}: column '{name}' (from {field}) not found; the header has: {string.Join(", ", header)}");
+            if (i < 0) throw new ImcInputException(
+                $"{csvPath}: column '{name}' (from {field}) not found; the header has: {string.Join(", ", header)}");
             return i;
         }
         int inCol = Col(spec.Input, "input");
@@ -97,7 +43,8 @@ public static class CurveImport
         var failedValues = new SortedSet<string>(StringComparer.Ordinal);
         bool Failed(string[] row)
         {
-            if (passCol < 0 || string.Equals(Cell(row, passCol), "pass", StringComparison.OrdinalIgnoreCase)) return false;
+            if (passCol < 0
+                || string.Equals(Cell(row, passCol), "pass", StringComparison.OrdinalIgnoreCase)) return false;
             failed++;
             if (failedValues.Count < 5) failedValues.Add(Cell(row, passCol));
             return true;
@@ -106,7 +53,8 @@ public static class CurveImport
         double? Output(string[] row, int col, int r)
         {
             var cell = Cell(row, col);
-            if (cell.Length == 0 || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || spec.Missing == MissingCells.Error)
+            if (cell.Length == 0 || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+                || spec.Missing == MissingCells.Error)
                 return Number(row, col, r, header, csvPath);
             missing++;
             return spec.Missing == MissingCells.Skip ? null : double.PositiveInfinity;
@@ -136,7 +84,8 @@ public static class CurveImport
         {
             var outCols = spec.Outputs.Count > 0 ? spec.Outputs.Select(o => Col(o, "outputs")).ToList()
                 : Enumerable.Range(0, header.Length).Where(i => i != inCol).ToList();
-            if (outCols.Count == 0) throw new ImcInputException($"{csvPath}: no output columns besides the input '{spec.Input}'");
+            if (outCols.Count == 0) throw new ImcInputException(
+                $"{csvPath}: no output columns besides the input '{spec.Input}'");
             foreach (var c in outCols)
             {
                 var pts = new List<(double, double)>();
@@ -152,17 +101,23 @@ public static class CurveImport
         }
         if (curves.Count == 0 || curves.All(c => c.Points.Count == 0))
             throw new ImcInputException(failed > 0
-                ? $"{csvPath}: no data points: all {failed} rows fail pass_column '{spec.PassColumn}' (it keeps rows marked 'pass'; found {string.Join(", ", failedValues.Select(v => $"'{v}'"))})"
+                ? $"{csvPath}: no data points: all {failed} rows fail pass_column '{spec.PassColumn}' (it keeps rows " +
+                    $"marked 'pass'; found {string.Join(", ", failedValues.Select(v => $"'{v}'"))})"
                 : $"{csvPath}: no data points: no row has a number in the output column(s)");
         foreach (var c in curves)
             if (c.Points.Count < 2)
-                throw new ImcInputException($"{csvPath}: curve corner '{c.Corner}' instance '{c.Instance}' has {c.Points.Count} point(s): expected at least 2");
+                throw new ImcInputException(
+                    $"{csvPath}: curve corner '{c.Corner}' instance '{c.Instance}' has {c.Points.Count} point(s): " +
+                    "expected at least 2");
         int most = curves.Max(c => c.Points.Count);
-        var shortCurves = curves.Where(c => c.Points.Count < most).Select(c => $"{c.Corner}/{c.Instance} ({c.Points.Count} of {most} points)").ToList();
+        var shortCurves =
+            curves.Where(c => c.Points.Count < most)
+            .Select(c => $"{c.Corner}/{c.Instance} ({c.Points.Count} of {most} points)").ToList();
 
         double xmin = spec.InputMin ?? curves.Min(c => c.Points.Min(p => p.X));
         double xmax = spec.InputMax ?? curves.Max(c => c.Points.Max(p => p.X));
-        if (!(xmax > xmin)) throw new ImcInputException($"{csvPath}: input range [{xmin}, {xmax}] is empty: expected input_max > input_min");
+        if (!(xmax > xmin)) throw new ImcInputException(
+            $"{csvPath}: input range [{xmin}, {xmax}] is empty: expected input_max > input_min");
         double lsb = (xmax - xmin) / m;
         var cornerNames = curves.Select(c => c.Corner).Distinct().ToArray();
         var data = new double[curves.Count * m];
@@ -170,12 +125,17 @@ public static class CurveImport
         double shift = spec.Rounding == CodeRounding.Floor ? 0 : 0.5;
         for (int i = 0; i < curves.Count; i++)
         {
-            var pts = curves[i].Points.OrderBy(p => p.X).Select(p => (p.X, C: double.IsPositiveInfinity(p.Y) ? m + 1.0 : ToCode(spec, p.Y))).ToArray();
+            var pts = curves[i].Points.OrderBy(p => p.X)
+                .Select(p => (p.X, C: double.IsPositiveInfinity(p.Y) ? m + 1.0 : ToCode(spec, p.Y))).ToArray();
             bool falling = pts[^1].C < pts[0].C;
             if (falling != (spec.Direction == CurveDirection.Decreasing))
                 throw new ImcInputException(spec.Direction is null
-                    ? $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' falls as the input rises (code value {pts[0].C:F2} at the first point, {pts[^1].C:F2} at the last); set direction: decreasing to mirror it (code 2^N - 1 - c)"
-                    : $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' {(falling ? "falls" : "rises")} as the input rises but direction is {Json.Name(spec.Direction.Value)}");
+                    ? $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' falls as the " +
+                        $"input rises (code value {pts[0].C:F2} at the first point, {pts[^1].C:F2} at the last); set " +
+                        "direction: decreasing to mirror it (code 2^N - 1 - c)"
+                    : $"{csvPath}: curve corner '{curves[i].Corner}' " +
+                        $"instance '{curves[i].Instance}' {(falling ? "falls" : "rises")} as the input rises but " +
+                        $"direction is {Json.Name(spec.Direction.Value)}");
             if (falling) pts = pts.Select(p => (p.X, C: m - p.C)).ToArray();
             if (pts.Zip(pts.Skip(1)).Any(z => z.Second.C < z.First.C)) nonMonotonic++;
             var slopes = spec.Interpolation == CurveInterpolation.Pchip ? PchipSlopes(pts) : null;
@@ -188,15 +148,20 @@ public static class CurveImport
                         if (pts[j].C >= target && pts[j - 1].C < target)
                         {
                             // First crossing, between the two points around it.
-                            t = slopes is null ? pts[j - 1].X + (target - pts[j - 1].C) / (pts[j].C - pts[j - 1].C) * (pts[j].X - pts[j - 1].X)
+                            t = slopes is null
+                                ? pts[j - 1].X + (target - pts[j - 1].C) / (pts[j].C - pts[j - 1].C)
+                                * (pts[j].X - pts[j - 1].X)
                                 : HermiteCrossing(pts[j - 1], pts[j], slopes[j - 1], slopes[j], target);
                             break;
                         }
                 if (double.IsPositiveInfinity(t))
                 {
                     if (!spec.AllowUnreachedCodes)
-                        throw new ImcInputException($"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' never reaches code {k} " +
-                            $"(its largest output maps to code value {pts.Max(p => p.C):F2}); check the conversion, or set allow_unreached_codes");
+                        throw new ImcInputException(
+                            $"{csvPath}: curve corner '{curves[i].Corner}' instance '{curves[i].Instance}' never " +
+                            $"reaches code {k} " +
+                            $"(its largest output maps to code value {pts.Max(p => p.C):F2}); check the conversion, " +
+                                "or set allow_unreached_codes");
                     unreached++;
                 }
                 data[i * m + (k - 1)] = double.IsFinite(t) ? (t - xmin) / lsb : t;
@@ -205,10 +170,14 @@ public static class CurveImport
         var corner = curves.Select(c => Array.IndexOf(cornerNames, c.Corner)).ToArray();
         var pop = new AdcPopulation(spec.Bits, tensor(data).view(curves.Count, m), corner, cornerNames)
         {
-            Info = new PopulationInfo(spec.Units, xmin, xmax, Json.Name(spec.Conversion), Json.Name(spec.Rounding), Json.Name(spec.Direction ?? CurveDirection.Increasing)),
+            Info = new PopulationInfo(spec.Units, xmin, xmax, Json.Name(spec.Conversion), Json.Name(spec.Rounding),
+                Json.Name(spec.Direction ?? CurveDirection.Increasing)),
         };
-        var report = new ImportReport(csvPath, spec.Layout.ToString().ToLowerInvariant(), rows.Count, curves.Count, cornerNames.Length, cornerNames,
-            xmin, xmax, lsb, nonMonotonic, unreached, curves.Min(c => c.Points.Count), missing, failed, shortCurves, atLowest);
+        var report =
+            new ImportReport(csvPath, spec.Layout.ToString().ToLowerInvariant(), rows.Count, curves.Count,
+            cornerNames.Length, cornerNames,
+            xmin, xmax, lsb, nonMonotonic, unreached, curves.Min(c => c.Points.Count), missing, failed, shortCurves,
+                atLowest);
         return (pop, report);
     }
 
@@ -222,7 +191,8 @@ public static class CurveImport
         int n = p.Length;
         var h = new double[n - 1];
         var d = new double[n - 1];
-        for (int i = 0; i < n - 1; i++) { h[i] = p[i + 1].X - p[i].X; d[i] = h[i] > 0 ? (p[i + 1].C - p[i].C) / h[i] : 0; }
+        for (int i = 0; i < n - 1; i++) { h[i] = p[i + 1].X - p[i].X; d[i] =
+            h[i] > 0 ? (p[i + 1].C - p[i].C) / h[i] : 0; }
         var m = new double[n];
         for (int i = 1; i < n - 1; i++)
         {
@@ -244,14 +214,18 @@ public static class CurveImport
         return m;
     }
 
-    /// <summary>Where the cubic Hermite piece from a to b (slopes ma, mb) first reaches <paramref name="target"/> (a.C &lt; target &lt;= b.C): bisection, 60 halvings.</summary>
+    /// <summary>
+    /// Where the cubic Hermite piece from a to b (slopes ma, mb) first reaches <paramref name="target"/> (a.C &lt;
+    /// target &lt;= b.C): bisection, 60 halvings.
+    /// </summary>
     static double HermiteCrossing((double X, double C) a, (double X, double C) b, double ma, double mb, double target)
     {
         double h = b.X - a.X;
         double At(double u)
         {
             double u2 = u * u, u3 = u2 * u;
-            return (2 * u3 - 3 * u2 + 1) * a.C + (u3 - 2 * u2 + u) * h * ma + (-2 * u3 + 3 * u2) * b.C + (u3 - u2) * h * mb;
+            return (2 * u3 - 3 * u2 + 1) * a.C + (u3 - 2 * u2 + u) * h * ma + (-2 * u3 + 3 * u2) * b.C + (u3 - u2) * h
+                * mb;
         }
         double lo = 0, hi = 1;
         for (int i = 0; i < 60; i++)
@@ -275,7 +249,8 @@ public static class CurveImport
     {
         var cell = Cell(row, col);
         if (cell.Length == 0) return null;
-        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
+        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            && double.IsFinite(v)) return v;
         // Row numbers count the header as row 1, as a spreadsheet shows them.
         throw new ImcInputException($"{path}: row {r + 2}, column '{header[col]}': '{cell}' is not a number");
     }
@@ -291,11 +266,14 @@ public static class CurveImport
         if (!System.IO.File.Exists(path)) throw new ImcInputException($"{path}: CSV file not found");
         var lines = System.IO.File.ReadAllLines(path).ToList();      // detects and drops a UTF-8/16 BOM
         while (lines.Count > 0 && lines[^1].Trim().Length == 0) lines.RemoveAt(lines.Count - 1);
-        if (lines.Count == 0) throw new ImcInputException($"{path}: the file is empty: expected a header row and data rows");
+        if (lines.Count == 0) throw new ImcInputException(
+            $"{path}: the file is empty: expected a header row and data rows");
         char sep = DetectSeparator(lines[0]);
         var header = SplitCsvLine(lines[0], sep, path, 1);
         if (lines.Count == 1) throw new ImcInputException($"{path}: only a header row: expected data rows below it");
-        return (header, lines.Skip(1).Select((l, i) => l.Trim().Length == 0 ? Array.Empty<string>() : SplitCsvLine(l, sep, path, i + 2)).ToList());
+        return (header,
+            lines.Skip(1).Select((l, i) => l.Trim().Length == 0 ? Array.Empty<string>()
+            : SplitCsvLine(l, sep, path, i + 2)).ToList());
     }
 
     static char DetectSeparator(string header)
@@ -325,17 +303,20 @@ public static class CurveImport
                 else quoted = false;
             }
             else if (ch == '"' && field.ToString().Trim().Length == 0) { quoted = wasQuoted = true; field.Clear(); }
-            else if (ch == sep) { fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim()); field.Clear(); wasQuoted = false; }
+            else if (ch == sep) { fields.Add(wasQuoted ? field.ToString()
+                : field.ToString().Trim()); field.Clear(); wasQuoted = false; }
             else if (!(wasQuoted && char.IsWhiteSpace(ch))) field.Append(ch);
         }
-        if (quoted) throw new ImcInputException($"{path}: row {row}: a quoted field is not closed (expected a closing \")");
+        if (quoted) throw new ImcInputException(
+            $"{path}: row {row}: a quoted field is not closed (expected a closing \")");
         fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim());
         return fields.ToArray();
     }
 
     /// <summary>The CSV file a spec names, relative to the spec's folder.</summary>
     public static string CsvPath(ImportSpec spec, string specPath) =>
-        Path.IsPathRooted(spec.File) ? spec.File : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", spec.File);
+        Path.IsPathRooted(spec.File) ? spec.File
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath)) ?? "", spec.File);
 
     public static ImportSpec ReadSpec(string path) => Json.ReadFile<ImportSpec>(path, Json.Strict, "import spec");
 }

@@ -31,7 +31,9 @@ internal static unsafe class RoundClampKernel
         for (; i < n; i++) x[i] = Code(x[i], lo, hi);
     }
 
-    /// <summary>The codes of eight sums (the conversion's vector form; other kernels that convert as they read use it too).</summary>
+    /// <summary>
+    /// The codes of eight sums (the conversion's vector form; other kernels that convert as they read use it too).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Code(Vector256<float> x, Vector256<float> low, Vector256<float> high) =>
         Vector256.Min(Vector256.Max(Vector256.Floor(x + Vector256.Create(0.5f)), low), high);

@@ -33,7 +33,9 @@ internal sealed unsafe class ThresholdGrid : IDisposable
 {
     /// <summary>Sub-cells per LSB of the packed fast path.</summary>
     const int Fine = 2048, FineBits = 11;
-    /// <summary>Packed position codes: no threshold, and a cell the words cannot describe (more than two thresholds).</summary>
+    /// <summary>
+    /// Packed position codes: no threshold, and a cell the words cannot describe (more than two thresholds).
+    /// </summary>
     const int NoThreshold = 4095, Overflow = 4094;
 
     readonly float _origin;          // o - 1: floor(x) - (o - 1) is x's cell
@@ -52,7 +54,8 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     public long Cells { get; }
     public long Columns { get; }
 
-    ThresholdGrid(float origin, long cells, long columns, int record, Tensor records, Tensor? words, Tensor? levels, float offset)
+    ThresholdGrid(float origin, long cells, long columns, int record, Tensor records, Tensor? words, Tensor? levels,
+        float offset)
     {
         _origin = origin;
         Cells = cells;
@@ -60,7 +63,8 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         _record = record;
         _offset = offset;
         _cellStride = record * Group;
-        // Column c sits in group c / 64 at lane c mod 64; a group holds cells x (1 + K) x 64 records and cells x 64 words.
+        // Column c sits in group c / 64 at lane c mod 64; a group holds cells x (1 + K) x 64 records and cells x 64
+        // words.
         var recordStart = empty(columns, ScalarType.Int32);
         var wordStart = empty(columns, ScalarType.Int32);
         int* rs = (int*)Pointer(recordStart), ws = (int*)Pointer(wordStart);
@@ -70,7 +74,8 @@ internal sealed unsafe class ThresholdGrid : IDisposable
             rs[c] = (int)(group * cells * _cellStride + lane);
             ws[c] = (int)(group * cells * Group + lane - (long)origin * Group);
         }
-        _owned = new[] { records, recordStart, wordStart }.Concat(new[] { words, levels }.OfType<Tensor>()).Select(t => t.contiguous().DetachFromDisposeScope()).ToArray();
+        _owned = new[] { records, recordStart, wordStart }.Concat(new[] { words, levels }.OfType<Tensor>())
+            .Select(t => t.contiguous().DetachFromDisposeScope()).ToArray();
         _records = (float*)Pointer(_owned[0]);
         _recordStart = (int*)Pointer(_owned[1]);
         _wordStart = (int*)Pointer(_owned[2]);
@@ -85,7 +90,10 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         foreach (var t in _owned) t.Dispose();
     }
 
-    /// <summary>Columns whose records are stored together (cell-major within the group): 8 neighbouring columns in one cell share a cache line.</summary>
+    /// <summary>
+    /// Columns whose records are stored together (cell-major within the group): 8 neighbouring columns in one cell
+    /// share a cache line.
+    /// </summary>
     const int Group = 64;
 
     /// <summary>
@@ -95,11 +103,13 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     /// <paramref name="maxDepth"/> thresholds, or when the table would not fit 32-bit indices.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static ThresholdGrid? TryBuild(Tensor sortedColumns, double offset, Tensor? levels = null, int maxDepth = 8, long maxCells = 1 << 16)
+    public static ThresholdGrid? TryBuild(Tensor sortedColumns, double offset, Tensor? levels = null, int maxDepth = 8,
+        long maxCells = 1 << 16)
     {
         if (!Avx2.IsSupported || sortedColumns.device_type != DeviceType.CPU) return null;
         using var scope = NewDisposeScope();
-        // One pass over the tables in place (a per-chip table built from a few dozen tensor ops cost more than converting a batch).
+        // One pass over the tables in place (a per-chip table built from a few dozen tensor ops cost more than
+        // converting a batch).
         var t = sortedColumns.to_type(ScalarType.Float32).contiguous();
         long c = t.size(0), m = t.size(1);
         float* th = (float*)Pointer(t);
@@ -162,7 +172,8 @@ internal sealed unsafe class ThresholdGrid : IDisposable
         // The packed words need base < 256 (at most 255 thresholds: 8 bits), and 2048 x on the cell
         // range must be an exact float (below 2^24).
         bool packable = m <= 255 && (Math.Abs(lo) + cells + 2) * Fine < 1 << 24;
-        return new ThresholdGrid((float)lo - 1, cells, c, (int)record, records, packable ? Words(r, groups * cells, depth) : null,
+        return new ThresholdGrid((float)lo - 1, cells, c, (int)record, records, packable
+            ? Words(r, groups * cells, depth) : null,
             levels?.to_type(ScalarType.Float32).t(), (float)offset);
     }
 
@@ -199,7 +210,9 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     public Tensor ConvertInPlace(Tensor x)
     {
         if (x.dtype != ScalarType.Float32 || !x.is_contiguous() || x.dim() != 3 || x.size(0) * x.size(2) != Columns)
-            throw new ArgumentException($"threshold grid: expected contiguous float32 [T, rows, N] with T N = {Columns}, got {x.dtype} [{string.Join(", ", x.Sizes())}]");
+            throw new ArgumentException(
+                $"threshold grid: expected contiguous float32 [T, rows, N] with T N = {Columns}, " +
+                $"got {x.dtype} [{string.Join(", ", x.Sizes())}]");
         long tiles = x.size(0), rows = x.size(1), n = x.size(2);
         if (x.numel() == 0) return x;
         nint data = (nint)NativeData.Pointer(x);
@@ -247,22 +260,31 @@ internal sealed unsafe class ThresholdGrid : IDisposable
                 else
                 {
                     // s = floor(2048 x) on the clamped range: cell = s >> 11, f = s mod 2048.
-                    var s = Avx.ConvertToVector256Int32WithTruncation(Avx.Floor(Avx.Min(Avx.Max(Avx.Multiply(v, fine), lowestFine), highestFine)));
-                    var i = Avx2.Add(Avx2.LoadVector256(wordStart + j), Avx2.ShiftLeftLogical(Avx2.ShiftRightArithmetic(s, FineBits), 6));
+                    var s = Avx.ConvertToVector256Int32WithTruncation(
+                        Avx.Floor(Avx.Min(Avx.Max(Avx.Multiply(v, fine), lowestFine), highestFine)));
+                    var i = Avx2.Add(Avx2.LoadVector256(wordStart + j),
+                        Avx2.ShiftLeftLogical(Avx2.ShiftRightArithmetic(s, FineBits), 6));
                     // Eight scalar loads: faster than the AVX2 gather instruction on the machines measured.
-                    var w = Vector256.Create(words[i.GetElement(0)], words[i.GetElement(1)], words[i.GetElement(2)], words[i.GetElement(3)], words[i.GetElement(4)], words[i.GetElement(5)], words[i.GetElement(6)], words[i.GetElement(7)]);
+                    var w = Vector256.Create(words[i.GetElement(0)], words[i.GetElement(1)], words[i.GetElement(2)],
+                        words[i.GetElement(3)], words[i.GetElement(4)], words[i.GetElement(5)], words[i.GetElement(6)],
+                        words[i.GetElement(7)]);
                     var f = Avx2.And(s, fraction);
                     var q1 = Avx2.And(Avx2.ShiftRightLogical(w, 8), low12);
                     var q2 = Avx2.ShiftRightLogical(w, 20);
-                    var undecided = Avx2.Or(Avx2.Or(Avx2.CompareEqual(f, q1), Avx2.CompareEqual(f, q2)), Avx2.CompareEqual(q1, overflow));
+                    var undecided =
+                        Avx2.Or(Avx2.Or(Avx2.CompareEqual(f, q1), Avx2.CompareEqual(f, q2)),
+                        Avx2.CompareEqual(q1, overflow));
                     code = Avx.TestZ(undecided, undecided)
-                        ? Avx2.Subtract(Avx2.Subtract(Avx2.And(w, low8), Avx2.CompareGreaterThan(f, q1)), Avx2.CompareGreaterThan(f, q2))   // true = -1
+                        // true = -1
+                        ? Avx2.Subtract(Avx2.Subtract(Avx2.And(w, low8), Avx2.CompareGreaterThan(f, q1)),
+                            Avx2.CompareGreaterThan(f, q2))
                         : Exact(v, records, recordStart + j);
                 }
                 // Calibrated levels are stored code-major ([2^N, C]) for the same locality.
                 var level = levels is null
                     ? Avx.Add(Avx.ConvertToVector256Single(code), offset)
-                    : Avx2.GatherVector256(levels, Avx2.Add(Avx2.Add(Vector256.Create(column + j), lane), Avx2.MultiplyLow(code, columns)), 4);
+                    : Avx2.GatherVector256(levels,
+                        Avx2.Add(Avx2.Add(Vector256.Create(column + j), lane), Avx2.MultiplyLow(code, columns)), 4);
                 Avx.Store(x + j, level);
             }
             for (; j < n; j++)   // the last n mod 8 values: the full records, one value at a time
@@ -282,8 +304,10 @@ internal sealed unsafe class ThresholdGrid : IDisposable
     Vector256<int> Exact(Vector256<float> v, float* records, int* recordStart)
     {
         // Cell in float (clamped before the int conversion, so huge values cannot overflow), then the record index.
-        var cell = Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(Avx.Floor(v), Vector256.Create(_origin)), Vector256.Create(_origin + (Cells - 1))));
-        var at = Avx2.Add(Avx2.LoadVector256(recordStart), Avx2.MultiplyLow(Avx2.Subtract(cell, Vector256.Create((int)_origin)), Vector256.Create(_cellStride)));
+        var cell = Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(Avx.Floor(v), Vector256.Create(_origin)),
+            Vector256.Create(_origin + (Cells - 1))));
+        var at = Avx2.Add(Avx2.LoadVector256(recordStart),
+            Avx2.MultiplyLow(Avx2.Subtract(cell, Vector256.Create((int)_origin)), Vector256.Create(_cellStride)));
         var code = Avx2.GatherVector256(records, at, 4);
         for (int k = 1; k < _record; k++)
         {

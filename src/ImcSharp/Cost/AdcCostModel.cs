@@ -3,8 +3,11 @@ using ImcSharp.Converters;
 
 namespace ImcSharp.Cost;
 
-/// <summary>Energy (J per conversion) and area (m^2 per ADC instance) of one ADC, with the calibration's share.</summary>
-public sealed record AdcCost(double EnergyPerConversion, double Area, double CalibrationEnergyPerConversion, double CalibrationArea, double SampleRate)
+/// <summary>
+/// Energy (J per conversion) and area (m^2 per ADC instance) of one ADC, with the calibration's share.
+/// </summary>
+public sealed record AdcCost(double EnergyPerConversion, double Area, double CalibrationEnergyPerConversion,
+    double CalibrationArea, double SampleRate)
 {
     public double TotalEnergy => EnergyPerConversion + CalibrationEnergyPerConversion;
     public double TotalArea => Area + CalibrationArea;
@@ -13,7 +16,8 @@ public sealed record AdcCost(double EnergyPerConversion, double Area, double Cal
 /// <summary>
 /// ADC energy and area by architecture, resolution N, sample rate f_s and node. Each architecture
 /// is priced bottom-up from what it switches per conversion (its own formula, beside its model in
-/// Converters/Architectures, from the building blocks in <see cref="AdcTechnology"/>), then floored by the survey envelope:
+/// Converters/Architectures, from the building blocks in <see cref="AdcTechnology"/>), then floored by the survey
+/// envelope:
 ///   E = max(E_arch, E_Walden, E_Schreier),  E_Walden = FOM_W,env 2^N,
 ///   E_Schreier = 10^((6.02 N + 1.76 - FOM_S,env) / 10) / 2   (from FOM_S = SNDR + 10 log10(f_s / 2P)),
 ///   E_arch = (switching energy) (1 + f_s / f_c),  f_c = f_c,28 (28 nm / node)
@@ -31,7 +35,8 @@ public static class AdcCostModel
     public const double CornerHz28 = 1e9;
     public const double LayoutOverhead = 3.0;
     // Digital calibration: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V):
-    // 8-bit add 0.03 pJ, 8-bit multiply 0.2 pJ; small register-file read ~ 2 fJ/bit (28 nm, 1/8 of an 8 kB SRAM's 0.16 pJ/bit).
+    // 8-bit add 0.03 pJ, 8-bit multiply 0.2 pJ; small register-file read ~ 2 fJ/bit (28 nm, 1/8 of an 8 kB SRAM's 0.16
+    // pJ/bit).
     public const double Add8Energy45 = 0.03e-12;
     public const double Mult8Energy45 = 0.2e-12;
     public const double RegisterFileReadPerBit = 2e-15;
@@ -40,9 +45,13 @@ public static class AdcCostModel
 
     /// <summary>Envelope energy per conversion at N bits (J).</summary>
     public static double Envelope(int bits) =>
-        Math.Max(WaldenFomEnvelope * Math.Pow(2, bits), Math.Pow(10, (6.02 * bits + 1.76 - SchreierFomEnvelope) / 10) / 2);
+        Math.Max(WaldenFomEnvelope * Math.Pow(2, bits),
+            Math.Pow(10, (6.02 * bits + 1.76 - SchreierFomEnvelope) / 10) / 2);
 
-    /// <summary>Energy per conversion (J) of one ADC, without calibration: its architecture's switching energy, the speed penalty, the envelope floor.</summary>
+    /// <summary>
+    /// Energy per conversion (J) of one ADC, without calibration: its architecture's switching energy, the speed
+    /// penalty, the envelope floor.
+    /// </summary>
     public static double Energy(AdcConfig adc, double sampleRate, double nodeNm, double supply)
     {
         double arch = AdcArchitecture.Of(adc).SwitchingEnergy(adc, new AdcTechnology(nodeNm, supply));
@@ -50,7 +59,9 @@ public static class AdcCostModel
         return Math.Max(arch * (1 + sampleRate / corner), Envelope(adc.Bits));
     }
 
-    /// <summary>Area (m^2) of one ADC instance, without calibration: its architecture's core area with the layout overhead.</summary>
+    /// <summary>
+    /// Area (m^2) of one ADC instance, without calibration: its architecture's core area with the layout overhead.
+    /// </summary>
     public static double Area(AdcConfig adc, double nodeNm) =>
         AdcArchitecture.Of(adc).CoreArea(adc, new AdcTechnology(nodeNm, 0.9)) * LayoutOverhead;
 
@@ -60,7 +71,8 @@ public static class AdcCostModel
     /// the output bias, the add into the shift-and-add), 2 (N+6)-bit coefficient registers;
     /// LUT = one (N+2)-bit register-file read per conversion, 2^N (N+2) bits of storage.
     /// </summary>
-    public static (double Energy, double Area) CalibrationCost(CalibrationKind kind, int bits, double nodeNm, double supply)
+    public static (double Energy, double Area) CalibrationCost(CalibrationKind kind, int bits, double nodeNm,
+        double supply)
     {
         var c = Converters.Calibration.Cost(kind, bits);
         double d45 = TechnologyScaling.Energy(nodeNm, supply, 45), s = TechnologyScaling.Area(nodeNm, 28);

@@ -6,34 +6,44 @@ using static TorchSharp.torch;
 namespace ImcSharp.Cost;
 
 /// <summary>Energy (J per inference) by component.</summary>
-public sealed record EnergyBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd, double Accumulation, double Buffers, double DigitalLayers)
+public sealed record EnergyBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd,
+    double Accumulation, double Buffers, double DigitalLayers)
 {
     /// <summary>Core compute energy: what the analog cores spend on the MVMs themselves.</summary>
     public double Core => Arrays + Drivers + Adc + Calibration + ShiftAdd;
     public double Total => Core + Accumulation + Buffers + DigitalLayers;
-    public static EnergyBreakdown operator +(EnergyBreakdown a, EnergyBreakdown b) => new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
-        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Accumulation + b.Accumulation, a.Buffers + b.Buffers, a.DigitalLayers + b.DigitalLayers);
+    public static EnergyBreakdown operator +(EnergyBreakdown a, EnergyBreakdown b) =>
+        new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
+        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Accumulation + b.Accumulation, a.Buffers + b.Buffers,
+            a.DigitalLayers + b.DigitalLayers);
     public static readonly EnergyBreakdown Zero = new(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /// <summary>Area (mm^2) by component.</summary>
-public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd, double Buffers)
+public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd,
+    double Buffers)
 {
     public double Total => Arrays + Drivers + Adc + Calibration + ShiftAdd + Buffers;
-    public static AreaBreakdown operator +(AreaBreakdown a, AreaBreakdown b) => new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
+    public static AreaBreakdown operator +(AreaBreakdown a, AreaBreakdown b) =>
+        new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
         a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Buffers + b.Buffers);
     public static readonly AreaBreakdown Zero = new(0, 0, 0, 0, 0, 0);
 }
 
 /// <summary>One weight layer: its mapping, conversions and cost per inference.</summary>
-public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference, long Macs, int Tiles, int Arrays, int Adcs,
-    long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS, EnergyBreakdown Energy, AreaBreakdown Area);
+public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference,
+    long Macs, int Tiles, int Arrays, int Adcs,
+    long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS,
+        EnergyBreakdown Energy, AreaBreakdown Area);
 
 /// <summary>The cost of one network inference on a design.</summary>
-/// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's part).</remarks>
-public sealed record NetworkCost(string Model, string Hardware, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
+/// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's
+/// part).</remarks>
+public sealed record NetworkCost(string Model, string Hardware, double EnergyPerInferenceJ, double AreaMm2,
+    double AdcEnergyShare, double AdcAreaShare,
     double CalibrationEnergyShare, double CalibrationAreaShare,
-    double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS, double TopsPerW, double TopsPerMm2,
+    double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS,
+        double TopsPerW, double TopsPerMm2,
     EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions);
 
 /// <summary>
@@ -43,7 +53,8 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 ///   conversions = V T C N S; ADC sample rate f_s = m / t_cycle; ADCs = T ceil(N S / cols) ceil(cols / m)
 ///   arrays (current mode): E = V C sum_cells a_in V_read^2 G_avg t_read, G_avg = G_min + a_cell (G_max - G_min)
 ///   arrays (charge mode):  E = V C sum_cells a_in a_cell C_u V_dd^2 + V C columns C_par V_dd^2
-///   drivers: per row and cycle, the row wire (0.2 fF per crossed cell) charged to the drive voltage, plus a DAC of c bits in DAC mode
+///   drivers: per row and cycle, the row wire (0.2 fF per crossed cell) charged to the drive voltage, plus a DAC of c
+///   bits in DAC mode
 ///   shift-and-add: one add per conversion; tile accumulation: one 32-bit add per output per extra tile;
 ///   buffers: every input and output value read/written once (SRAM, 0.16 pJ/bit at 45 nm).
 /// Latency of a layer: V C m t_cycle (its tiles run in parallel); pipelined throughput: 1 / slowest layer.
@@ -51,7 +62,10 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 /// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
 /// (45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8-bit multiply 0.2 pJ, 8 kB SRAM 64-bit read 10 pJ).
 /// </summary>
-/// <summary>A weight layer as the cost model sees it: K inputs, N outputs, the input vectors it multiplies per sample (output pixels of a convolution).</summary>
+/// <summary>
+/// A weight layer as the cost model sees it: K inputs, N outputs, the input vectors it multiplies per sample (output
+/// pixels of a convolution).
+/// </summary>
 public sealed record LayerShape(string Name, long Inputs, long Outputs, long VectorsPerSample);
 
 public static class CoreCostModel
@@ -67,8 +81,12 @@ public static class CoreCostModel
     const double AdderAreaPerBit28 = 1.5e-12;
     const double BufferAreaPerBit28 = 0.3e-12;
 
-    /// <summary>Cell footprint in F^2 (cost.cell_area_f2 overrides), by the cell technology: 1T1R RRAM 30 F^2, 8T SRAM 200 F^2, SRAM + MOM capacitor 300 F^2.</summary>
-    public static double CellAreaF2(CellConfig cell, CostConfig cost) => cost.CellAreaF2 ?? Memory.CellTechnology.Of(cell).AreaF2;
+    /// <summary>
+    /// Cell footprint in F^2 (cost.cell_area_f2 overrides), by the cell technology: 1T1R RRAM 30 F^2, 8T SRAM 200 F^2,
+    /// SRAM + MOM capacitor 300 F^2.
+    /// </summary>
+    public static double CellAreaF2(CellConfig cell, CostConfig cost) =>
+        cost.CellAreaF2 ?? Memory.CellTechnology.Of(cell).AreaF2;
 
     /// <summary>
     /// Prices a network on <paramref name="config"/> from its weight layers' shapes, in order
@@ -83,16 +101,20 @@ public static class CoreCostModel
         {
             var l = layers[i];
             bool digital = config.IsDigital(l.Name, i == 0, i == layers.Count - 1);
-            costs.Add(digital ? Digital(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.Cost) : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost));
+            costs.Add(digital ? Digital(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.Cost)
+                : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost));
         }
         var energy = costs.Aggregate(EnergyBreakdown.Zero, (a, c) => a + c.Energy);
         var area = costs.Aggregate(AreaBreakdown.Zero, (a, c) => a + c.Area);
         long macs = costs.Sum(c => c.Macs);
         double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
         double throughput = 1 / slowest;
-        return new NetworkCost(name, config.Name, energy.Total, area.Total, (energy.Adc + energy.Calibration) / energy.Core,
-            (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total, energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
-            2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs, config.Cost);
+        return new NetworkCost(name, config.Name, energy.Total, area.Total,
+            (energy.Adc + energy.Calibration) / energy.Core,
+            (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total,
+                energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
+            2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs,
+                config.Cost);
     }
 
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
@@ -100,14 +122,16 @@ public static class CoreCostModel
         long macs = k * n * vectors;
         double d45 = TechnologyScaling.Energy(cost.NodeNm, cost.Supply, 45);
         var energy = EnergyBreakdown.Zero with { DigitalLayers = macs * DigitalMacEnergy45 * d45 };
-        return new LayerCost(name, true, k, n, vectors, macs, 0, 0, 0, 0, 0, 0, macs / DigitalMacsPerSecond, energy, AreaBreakdown.Zero);
+        return new LayerCost(name, true, k, n, vectors, macs, 0, 0, 0, 0, 0, 0, macs / DigitalMacsPerSecond, energy,
+            AreaBreakdown.Zero);
     }
 
     public static LayerCost Analog(string name, long k, long n, long vectors, LayerHardware hw, CostConfig cost)
     {
         var core = hw.Core;
         var map = new Crossbar.LayerMapping(core, k, n);
-        int tiles = map.Tiles, s = map.Slices, c = core.Cycles, arraysPerTile = map.ArraysPerTile, arrays = map.Arrays, adcs = map.Adcs;
+        int tiles = map.Tiles, s = map.Slices, c = core.Cycles, arraysPerTile = map.ArraysPerTile, arrays =
+            map.Arrays, adcs = map.Adcs;
         long physColumns = map.PhysicalColumns, convertedColumns = map.ConvertedColumns;
         long conversions = vectors * tiles * c * convertedColumns;
         double sampleRate = core.AdcShare / cost.CycleTime;
@@ -132,20 +156,27 @@ public static class CoreCostModel
         double shiftAddE = conversions * AdcCostModel.Add8Energy45 * accBits / 8.0 * d45;
         double accumulationE = vectors * n * Math.Max(0, tiles - 1) * Add32Energy45 * d45;
         double buffersE = vectors * (k + n) * cost.BufferBits * SramEnergyPerBit45 * d45;
-        // Offset trim: one register per output column and one subtraction per output and vector, in the digital back end.
+        // Offset trim: one register per output column and one subtraction per output and vector, in the digital back
+        // end.
         double trimE = hw.Adc.OffsetTrim ? vectors * n * Add32Energy45 * d45 : 0;
         double trimArea = hw.Adc.OffsetTrim ? n * (double)accBits * AdderAreaPerBit28 * s28 : 0;
-        var energy = new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion, conversions * adc.CalibrationEnergyPerConversion + trimE,
+        var energy =
+            new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion,
+            conversions * adc.CalibrationEnergyPerConversion + trimE,
             shiftAddE, accumulationE, buffersE, 0);
 
         double f = cost.NodeNm * 1e-9;
         double cellArea = arrays * (double)core.Rows * core.Columns * CellAreaF2(hw.Cell, cost) * f * f;
-        double driverArea = arrays * (double)core.Rows * (DriverAreaPerRow28 + (core.InputMode == InputMode.Dac ? core.CycleBits * DacAreaPerBit28 : 0)) * s28;
+        double driverArea =
+            arrays * (double)core.Rows
+            * (DriverAreaPerRow28 + (core.InputMode == InputMode.Dac ? core.CycleBits * DacAreaPerBit28 : 0)) * s28;
         double adderArea = adcs * accBits * AdderAreaPerBit28 * s28;
         double bufferArea = 2.0 * (k + n) * cost.BufferBits * BufferAreaPerBit28 * s28;
         const double mm2 = 1e6;
-        var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2, (adcs * adc.CalibrationArea + trimArea) * mm2, adderArea * mm2, bufferArea * mm2);
+        var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2,
+            (adcs * adc.CalibrationArea + trimArea) * mm2, adderArea * mm2, bufferArea * mm2);
         double latency = vectors * c * core.AdcShare * cost.CycleTime;
-        return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions, adc.TotalEnergy, sampleRate, latency, energy, area);
+        return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions,
+            adc.TotalEnergy, sampleRate, latency, energy, area);
     }
 }

@@ -35,8 +35,10 @@ public static class AnalogMvm
     /// <paramref name="xq"/> [B, C, H, W]: the same model as <see cref="Forward"/> on the unfolded
     /// input vectors, with the array stage's convolution (<see cref="IArrayStage.ConvPartialSums"/>).
     /// </summary>
-    public static Tensor ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs, Action<Tensor>? probe) =>
-        Convert(layer, ConvPartialSums(layer, xq, conv, signedInputs), xq.size(0) / layer.Chips * conv.Pixels(xq), signedInputs, probe);
+    public static Tensor ForwardConv(ProgrammedLayer layer, Tensor xq, ConvGeometry conv, bool signedInputs,
+        Action<Tensor>? probe) =>
+        Convert(layer, ConvPartialSums(layer, xq, conv, signedInputs), xq.size(0) / layer.Chips * conv.Pixels(xq),
+            signedInputs, probe);
 
     /// <summary>
     /// A convolution's partial sums [K T, P*B*L, J] for integer input images <paramref name="xq"/>
@@ -53,16 +55,21 @@ public static class AnalogMvm
         // A stack: each chip convolves its own images with its own tile kernels; the partial sums go on as one batch.
         var stage = IArrayStage.Of(layer.Hardware.Array);
         return K == 1 ? stage.ConvPartialSums(layer, Digits(xq), conv)
-            : cat(layer.Members.Select((chip, k) => stage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv)).ToArray(), 0);
+            : cat(layer.Members.Select((chip, k) => stage.ConvPartialSums(chip, Digits(xq.narrow(0, k * B, B)), conv))
+                .ToArray(), 0);
     }
 
-    /// <summary>Partial sums [T, P*B, J], seen by the probe, through the digital back end: [B, N] (a stack's [K T, P*B, J] give [K B, N]).</summary>
+    /// <summary>
+    /// Partial sums [T, P*B, J], seen by the probe, through the digital back end: [B, N] (a stack's [K T, P*B, J] give
+    /// [K B, N]).
+    /// </summary>
     static Tensor Convert(ProgrammedLayer layer, Tensor p, long B, bool signedInputs, Action<Tensor>? probe)
     {
         var core = layer.Hardware.Core;
         // The probe reads the sums before conversion: an ADC may convert in place.
         probe?.Invoke(p);
-        return DigitalBackEnd.Output(layer, p, core.Phases(signedInputs), B, InputEncoding.PhaseWeightValues(core, signedInputs));
+        return DigitalBackEnd.Output(layer, p, core.Phases(signedInputs), B,
+            InputEncoding.PhaseWeightValues(core, signedInputs));
     }
 
     /// <summary>
@@ -89,13 +96,16 @@ public static class AnalogMvm
             if (P == 1) x = perTile;
             else
             {
-                var digits = C == 1 ? perTile.unsqueeze(1) : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
+                var digits =
+                    C == 1 ? perTile.unsqueeze(1)
+                    : InputEncoding.Digits(perTile.contiguous(), core, signedInputs, cycleAxis: 1);
                 x = InputEncoding.PhaseDigits(digits, core, signedInputs).reshape(KT, P * B, rows);
             }
         }
         var stage = IArrayStage.Of(layer.Hardware.Array);
         if (layer.Chips == 1 || stage.TakesStacks) return stage.PartialSums(layer, x);
         int T = layer.Tiles;
-        return cat(layer.Members.Select((chip, k) => stage.PartialSums(chip, x.narrow(0, (long)k * T, T))).ToArray(), 0);
+        return cat(layer.Members.Select((chip, k) => stage.PartialSums(chip, x.narrow(0, (long)k * T, T))).ToArray(),
+            0);
     }
 }

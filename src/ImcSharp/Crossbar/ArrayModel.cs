@@ -22,7 +22,9 @@ public abstract class ArrayModel : IArrayMode
     /// <summary>Per-column gain [T, 1, cols] from the column's own cells, or null for 1.</summary>
     public abstract Tensor? ColumnGain(LayerHardware hw, CellState cells);
 
-    /// <summary>Per-column additive offset [T, cols, 1] in signal units drawn from <paramref name="gen"/>, or null.</summary>
+    /// <summary>
+    /// Per-column additive offset [T, cols, 1] in signal units drawn from <paramref name="gen"/>, or null.
+    /// </summary>
     public virtual Tensor? ColumnOffset(LayerHardware hw, int tiles, int columns, double unit, Generator gen) => null;
 
     /// <summary>Voltage the row drivers swing (V).</summary>
@@ -31,7 +33,10 @@ public abstract class ArrayModel : IArrayMode
     /// <summary>Energy (J) of one cell in one input cycle, at the cost config's input and cell activity.</summary>
     public abstract double CellEnergy(LayerHardware hw, CostConfig cost);
 
-    /// <summary>Capacitance (F) each physical column charges to the drive voltage per input cycle beyond its cells (a bit line's parasitic).</summary>
+    /// <summary>
+    /// Capacitance (F) each physical column charges to the drive voltage per input cycle beyond its cells (a bit line's
+    /// parasitic).
+    /// </summary>
     public virtual double ColumnCapacitance(LayerHardware hw) => 0;
 
     public static ArrayModel Of(ArrayConfig array) => (ArrayModel)ArrayModes.Of(array);

@@ -19,6 +19,9 @@ public static class ArrayPhysics
     public static double FullScaleUnits(CoreConfig core) =>
         core.Rows * (Math.Pow(2, core.CycleBits) - 1) * ((1 << core.BitsPerCell) - 1);
 
-    /// <summary>Per-column gain [T, 1, cols] from the column's own cells (IR drop, charge sharing), or null for 1.</summary>
-    public static Tensor? ColumnGain(LayerHardware hw, CellState cells) => ArrayModel.Of(hw.Array).ColumnGain(hw, cells);
+    /// <summary>
+    /// Per-column gain [T, 1, cols] from the column's own cells (IR drop, charge sharing), or null for 1.
+    /// </summary>
+    public static Tensor? ColumnGain(LayerHardware hw, CellState cells) =>
+        ArrayModel.Of(hw.Array).ColumnGain(hw, cells);
 }

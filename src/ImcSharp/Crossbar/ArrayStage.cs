@@ -15,7 +15,8 @@ public interface IArrayStage : IArraySolver
 {
     /// <summary>The stage <paramref name="array"/> names.</summary>
     static IArrayStage Of(ArrayConfig array) => ArraySolvers.Of(array) as IArrayStage
-        ?? throw new ImcInputException("array.solver", array.Solver, "is registered but computes no partial sums (not an IArrayStage)");
+        ?? throw new ImcInputException("array.solver", array.Solver,
+            "is registered but computes no partial sums (not an IArrayStage)");
 
     /// <summary>
     /// Partial sums [T, P*B, J] in each converted column's ADC LSBs (see <see cref="AnalogMvm.PartialSums"/>)

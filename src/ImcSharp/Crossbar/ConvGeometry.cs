@@ -15,7 +15,8 @@ namespace ImcSharp.Crossbar;
 /// sums are the same on every CPU. libtorch's oneDNN convolutions are not a safe base for that:
 /// on an AMD EPYC (family 26) some return wrong values (see <see cref="Convolution2d"/>).
 /// </summary>
-public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, long[] Stride, long[] Padding, long[] Dilation)
+public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, long[] Stride, long[] Padding,
+    long[] Dilation)
     : IInputVectors
 {
     Tensor IInputVectors.ToRows(Tensor x) => Unfold(x);
@@ -41,11 +42,13 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public Tensor Unfold(Tensor x)
     {
         var (h, w) = Output(x);
-        var xp = Padding[0] == 0 && Padding[1] == 0 ? x : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
+        var xp = Padding[0] == 0 && Padding[1] == 0 ? x
+            : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
         long b = x.size(0), c = x.size(1);
         var st = xp.Strides();
         return xp.as_strided(new[] { b, h, w, c, KernelH, KernelW },
-                new[] { st[0], Stride[0] * st[2], Stride[1] * st[3], st[1], Dilation[0] * st[2], Dilation[1] * st[3] }, xp.storage_offset())
+                new[] { st[0], Stride[0] * st[2], Stride[1] * st[3], st[1], Dilation[0] * st[2], Dilation[1] * st[3] },
+                    xp.storage_offset())
             .reshape(b * h * w, c * KernelH * KernelW);
     }
 
@@ -57,14 +60,17 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public Tensor Fields(Tensor x)
     {
         var (h, w) = Output(x);
-        var xp = Padding[0] == 0 && Padding[1] == 0 ? x : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
+        var xp = Padding[0] == 0 && Padding[1] == 0 ? x
+            : nn.functional.pad(x, new[] { Padding[1], Padding[1], Padding[0], Padding[0] });
         long b = x.size(0), c = x.size(1);
         var st = xp.Strides();
         var fields = empty(new[] { b, c, KernelH, KernelW, h, w }, dtype: x.dtype, device: x.device);
         long[] size = { b, c, h, w }, stride = { st[0], st[1], Stride[0] * st[2], Stride[1] * st[3] };
         for (long i = 0; i < KernelH; i++)
             for (long j = 0; j < KernelW; j++)
-                fields.select(2, i).select(2, j).copy_(xp.as_strided(size, stride, xp.storage_offset() + i * Dilation[0] * st[2] + j * Dilation[1] * st[3]));
+                fields.select(2, i).select(2, j)
+                    .copy_(xp.as_strided(size, stride,
+                    xp.storage_offset() + i * Dilation[0] * st[2] + j * Dilation[1] * st[3]));
         return fields.view(b, c * KernelH * KernelW, h * w);
     }
 
@@ -133,13 +139,15 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         // another layout (a network's input, a digital layer's output) are laid out so first, a copy
         // of the C input channels instead of one of the cols output columns per pixel.
         // One channel is both layouts in memory; its strides say which (channel stride 1: channels-last).
-        bool channelsLast = x.size(1) == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
+        bool channelsLast =
+            x.size(1) == 1 ? x.stride(1) == 1 && x.is_contiguous() : x.permute(0, 2, 3, 1).is_contiguous();
         if (!channelsLast)
             x = x.size(1) == 1 ? x.contiguous().as_strided(x.Sizes(), new[] { x.size(2) * x.size(3), 1, x.size(3), 1 })
                 : x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         if (tiles == 1)
         {
-            // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs' layout.
+            // Channels-last images (what analog layers hand on) convolve to channels-last sums: already the ADCs'
+            // layout.
             var y = Convolve(x, kernels[0]).permute(0, 2, 3, 1);
             return (y.is_contiguous() ? y : y.contiguous()).view(1, b * h * w, cols);
         }
@@ -181,7 +189,10 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         return ToImages(rows, x);
     }
 
-    /// <summary>Rows of <paramref name="result"/> [B L, N] = receptive fields of x times <paramref name="matrix"/> [c kh kw, N], a block of samples at a time.</summary>
+    /// <summary>
+    /// Rows of <paramref name="result"/> [B L, N] = receptive fields of x times <paramref name="matrix"/> [c kh kw, N],
+    /// a block of samples at a time.
+    /// </summary>
     void ProductsInto(Tensor result, Tensor x, Tensor matrix)
     {
         long b = x.size(0), block = SamplesPerBlock(x, x.size(1)), l = result.size(0) / Math.Max(1, b);
@@ -194,7 +205,10 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         }
     }
 
-    /// <summary>The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per column).</summary>
+    /// <summary>
+    /// The kernels [cols, count, kh, kw] of every tile of a programmed matrix [T, cols, R] (one row of cells per
+    /// column).
+    /// </summary>
     public Tensor[] TileKernels(Tensor byColumn)
     {
         long tiles = byColumn.size(0), cols = byColumn.size(1), rows = byColumn.size(2);

@@ -37,7 +37,8 @@ public static unsafe class DigitalBackEnd
         {
             var y = layer.Columns.Subtract(layer.Adc.Convert(p));        // [K T, P*B, N*S]
             // Shift-and-add: slices (2^(b s) LSB_s, contiguous innermost), then phases, then tiles (of each chip).
-            var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);   // [K T, P, B, N]
+            // [K T, P, B, N]
+            var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);
             if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));
             sum = SumInOrder(perSlice.view(K, T * P, B, N));
             double lsb = layer.Ranges[0].Lsb;
@@ -66,7 +67,10 @@ public static unsafe class DigitalBackEnd
     /// <summary>Integers below this are exact in float32.</summary>
     const double ExactBelow = 1 << 24;
 
-    /// <summary>Whether the integer form applies to this layer with phase weights <paramref name="phaseWeights"/>: several slices, integer levels, one LSB, sums below 2^24.</summary>
+    /// <summary>
+    /// Whether the integer form applies to this layer with phase weights <paramref name="phaseWeights"/>: several
+    /// slices, integer levels, one LSB, sums below 2^24.
+    /// </summary>
     public static bool IntegerFormApplies(ProgrammedLayer layer, float[] phaseWeights)
     {
         int S = layer.Slices;
@@ -89,15 +93,19 @@ public static unsafe class DigitalBackEnd
     {
         int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices;
         double lsb = layer.Ranges[0].Lsb;
-        if (layer.Target.UsesKernels && DenseKernel.Applies(sums) && sums.is_contiguous() && (long)N * S <= MaxSignalColumns)
+        if (layer.Target.UsesKernels && DenseKernel.Applies(sums) && sums.is_contiguous()
+            && (long)N * S <= MaxSignalColumns)
         {
             var rounding = layer.Adc.UniformRounding;
-            return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb, rounding);
+            return Kernel(layer, rounding is null ? layer.Adc.Convert(sums) : sums, P, B, phaseWeights, (float)lsb,
+                rounding);
         }
         var codes = layer.Adc.Convert(sums);
         var d = layer.Columns.Subtract(codes).view(K * T, P, B, N, S);
-        var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));          // [K T, P, B, N], exact
-        if (P > 1) perTile = perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
+        // [K T, P, B, N], exact
+        var perTile = d.matmul(WeightSlicing.SliceWeights(layer.Hardware.Core, codes.device));
+        if (P > 1) perTile =
+            perTile.mul_(tensor(phaseWeights, device: codes.device).view(1, P, 1, 1)).sum(new long[] { 1 });
         var sum = SumInOrder(perTile.view(K, T, B, N));
         if (lsb != 1.0) sum = sum.mul_(lsb);
         return sum.reshape(K * B, N);
@@ -106,10 +114,13 @@ public static unsafe class DigitalBackEnd
     /// <summary>Signal columns a kernel task sums in a buffer on its stack.</summary>
     const int MaxSignalColumns = 1 << 14;
 
-    /// <param name="rounding">When set, <paramref name="codes"/> are the sums before conversion, rounded here as <see cref="Converters.IdealAdc"/> does.</param>
-    static unsafe Tensor Kernel(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, float lsb, (float Low, float High)? rounding)
+    /// <param name="rounding">When set, <paramref name="codes"/> are the sums before conversion, rounded here as
+    /// <see cref="Converters.IdealAdc"/> does.</param>
+    static unsafe Tensor Kernel(ProgrammedLayer layer, Tensor codes, int P, long B, float[] phaseWeights, float lsb,
+        (float Low, float High)? rounding)
     {
-        int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices, NS = layer.SignalColumns, J = layer.ConvertedColumns;
+        int K = layer.Chips, T = layer.Tiles, N = layer.Outputs, S = layer.Slices, NS = layer.SignalColumns, J =
+            layer.ConvertedColumns;
         var result = empty(new long[] { K * B, N });
         float* y = (float*)NativeData.Pointer(codes), output = (float*)NativeData.Pointer(result);
         var slice = WeightSlicing.SliceWeightValues(layer.Hardware.Core);
@@ -128,7 +139,8 @@ public static unsafe class DigitalBackEnd
                 {
                     // The phases' rows of this tile and sample: (k T + t) P B + c B + b.
                     float* first = y + (((k * T + t) * P) * B + b) * J;
-                    if (rounding is { } r) Accumulate(new Rounded(r.Low, r.High), acc, first, B * J, P, phase, NS, S, digital, shared);
+                    if (rounding is { } r) Accumulate(new Rounded(r.Low, r.High), acc, first, B * J, P, phase, NS, S,
+                        digital, shared);
                     else Accumulate(new Converted(), acc, first, B * J, P, phase, NS, S, digital, shared);
                     int n = 0;
                     if (S == 2 && Avx2.IsSupported)
@@ -170,7 +182,10 @@ public static unsafe class DigitalBackEnd
         public float Load(float x) => x;
     }
 
-    /// <summary>Sums converted by the ideal ADC's own operations (<see cref="Converters.RoundClampKernel.Code(float, float, float)"/>), so the same codes.</summary>
+    /// <summary>
+    /// Sums converted by the ideal ADC's own operations
+    /// (<see cref="Converters.RoundClampKernel.Code(float, float, float)"/>), so the same codes.
+    /// </summary>
     readonly struct Rounded(float lo, float hi) : ICodes
     {
         readonly Vector256<float> _low = Vector256.Create(lo), _high = Vector256.Create(hi);
@@ -183,7 +198,8 @@ public static unsafe class DigitalBackEnd
     /// stride (J codes each), 32 or 8 columns at a time in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Accumulate<TCodes>(TCodes codes, float* acc, float* first, long stride, int P, float[] w, int NS, int S, bool digital, bool shared)
+    static void Accumulate<TCodes>(TCodes codes, float* acc, float* first, long stride, int P, float[] w, int NS, int S,
+        bool digital, bool shared)
         where TCodes : struct, ICodes
     {
         int j = 0;
@@ -224,7 +240,8 @@ public static unsafe class DigitalBackEnd
                 for (int c = 0; c < P; c++)
                 {
                     float* row = first + c * stride + j;
-                    a0 += Vector256.Create(w[c]) * (digital ? codes.Load(row) - codes.Load(row + neg) : codes.Load(row));
+                    a0 += Vector256.Create(w[c])
+                        * (digital ? codes.Load(row) - codes.Load(row + neg) : codes.Load(row));
                 }
                 a0.Store(acc + j);
             }
@@ -235,7 +252,8 @@ public static unsafe class DigitalBackEnd
             for (int c = 0; c < P; c++)
             {
                 float* row = first + c * stride;
-                sum += w[c] * (!digital ? codes.Load(row[j]) : codes.Load(row[j]) - codes.Load(row[NS + (shared ? j % S : j)]));
+                sum += w[c] * (!digital ? codes.Load(row[j])
+                    : codes.Load(row[j]) - codes.Load(row[NS + (shared ? j % S : j)]));
             }
             acc[j] = sum;
         }

@@ -18,7 +18,9 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 internal static unsafe class DigitsKernel
 {
-    /// <summary>Whether the kernel can take inputs <paramref name="x"/> (dense CPU float32 with 256-bit vectors).</summary>
+    /// <summary>
+    /// Whether the kernel can take inputs <paramref name="x"/> (dense CPU float32 with 256-bit vectors).
+    /// </summary>
     public static bool Applies(Tensor x) => DenseKernel.Applies(x);
 
     /// <summary>
@@ -31,7 +33,8 @@ internal static unsafe class DigitsKernel
         if (b == 0 || xq.stride(0) * b != n) return null;
         int P = core.Phases(signed);
         var stride = xq.Strides();
-        var result = empty_strided(new[] { P * b }.Concat(xq.Sizes()[1..]).ToArray(), stride, dtype: ScalarType.Float32);
+        var result =
+            empty_strided(new[] { P * b }.Concat(xq.Sizes()[1..]).ToArray(), stride, dtype: ScalarType.Float32);
         float* src = DenseKernel.Data(xq), dst = DenseKernel.Data(result);
         var digits = new Digitizer(core, signed);
         DenseKernel.For(n, (start, count) => digits.Row(src + start, count, count, dst + start, n));
@@ -92,9 +95,11 @@ internal static unsafe class DigitsKernel
                 {
                     d = Vector256.ShiftRightLogical(u, c * k) & digitMask;
                     if (_signed && k == cycles - 1) d -= Vector256.GreaterThanOrEqual(d, half) & full;
-                    Vector256.ConvertToSingle(_negativePhase ? Vector256.Max(d, Vector256<int>.Zero) : d).Store(dst + k * phaseStride + j);
+                    Vector256.ConvertToSingle(_negativePhase ? Vector256.Max(d, Vector256<int>.Zero) : d)
+                        .Store(dst + k * phaseStride + j);
                 }
-                if (_negativePhase) Vector256.ConvertToSingle(Vector256.Max(-d, Vector256<int>.Zero)).Store(dst + cycles * phaseStride + j);
+                if (_negativePhase) Vector256.ConvertToSingle(Vector256.Max(-d, Vector256<int>.Zero))
+                    .Store(dst + cycles * phaseStride + j);
             }
             for (; j < width; j++)
             {

@@ -14,7 +14,8 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public static class InputEncoding
 {
-    public static double QuantMax(int inputBits, bool signed) => signed ? (1 << (inputBits - 1)) - 1 : (1 << inputBits) - 1;
+    public static double QuantMax(int inputBits, bool signed) =>
+        signed ? (1 << (inputBits - 1)) - 1 : (1 << inputBits) - 1;
 
     /// <summary>
     /// Integer inputs xq = clamp(round(x / scale), -q or 0, q) (q = <see cref="QuantMax"/>, ties to
@@ -24,7 +25,8 @@ public static class InputEncoding
     public static Tensor Quantize(Tensor x, double scale, int inputBits, bool signed, ComputeTarget? target = null)
     {
         double q = QuantMax(inputBits, signed);
-        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.Quantize(x, (float)scale, signed ? (float)-q : 0f, (float)q);
+        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.Quantize(x, (float)scale,
+            signed ? (float)-q : 0f, (float)q);
         return (x / scale).round_().clamp_(signed ? -q : 0, q);
     }
 
@@ -48,7 +50,9 @@ public static class InputEncoding
         var u = signed ? xq.remainder(Math.Pow(2, core.InputBits)) : xq;
         var shape = Enumerable.Repeat(1L, (int)xq.dim() + 1).ToArray();
         shape[cycleAxis] = cycles;
-        var powers = tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, -c * k)).ToArray(), device: xq.device).view(shape);
+        var powers =
+            tensor(Enumerable.Range(0, cycles).Select(k => (float)Math.Pow(2, -c * k)).ToArray(), device: xq.device)
+            .view(shape);
         var digits = u.unsqueeze(cycleAxis).mul(powers).floor_().remainder_(1 << c);
         if (signed)
         {
@@ -80,12 +84,18 @@ public static class InputEncoding
     {
         int P = core.Phases(signed);
         if (P == 1) return xq;
-        if (target?.UsesKernels == true && DigitsKernel.Applies(xq) && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
-        return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed).reshape(new[] { P * xq.size(0) }.Concat(xq.Sizes()[1..]).ToArray());
+        if (target?.UsesKernels == true && DigitsKernel.Applies(xq)
+            && DigitsKernel.Images(xq, core, signed) is { } digits) return digits;
+        return PhaseDigits(Digits(xq, core, signed).unsqueeze(0), core, signed)
+            .reshape(new[] { P * xq.size(0) }.Concat(xq.Sizes()[1..]).ToArray());
     }
 
-    /// <summary>Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a [phases] tensor.</summary>
-    public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null) => tensor(PhaseWeightValues(core, signed), device: device);
+    /// <summary>
+    /// Digital weight of each phase: 2^(c k) for cycle k, then -2^(c (cycles - 1)) for the negative phase, as a
+    /// [phases] tensor.
+    /// </summary>
+    public static Tensor PhaseWeights(CoreConfig core, bool signed, Device? device = null) =>
+        tensor(PhaseWeightValues(core, signed), device: device);
 
     /// <summary>The phase weights of <see cref="PhaseWeights"/> as numbers.</summary>
     public static float[] PhaseWeightValues(CoreConfig core, bool signed)

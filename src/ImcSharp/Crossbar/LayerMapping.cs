@@ -26,9 +26,15 @@ public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
     public int AdcsPerArray => (Core.SignalColumnsPerArray + Core.AdcShare - 1) / Core.AdcShare;
     /// <summary>ADCs of the signal columns (one side of a differential pair under digital subtraction).</summary>
     public int SignalAdcs => Arrays * AdcsPerArray;
-    /// <summary>Physical columns in use per tile: a differential pair is two columns; offset mapping adds one reference column per slice.</summary>
+    /// <summary>
+    /// Physical columns in use per tile: a differential pair is two columns; offset mapping adds one reference column
+    /// per slice.
+    /// </summary>
     public long PhysicalColumns => Core.Mapping == WeightMapping.Offset ? SignalColumns + Slices : 2L * SignalColumns;
-    /// <summary>Columns converted per tile and input cycle: N S (analog subtraction), 2 N S (pairs) or N S + S (offset, digital).</summary>
+    /// <summary>
+    /// Columns converted per tile and input cycle: N S (analog subtraction), 2 N S (pairs) or N S + S (offset,
+    /// digital).
+    /// </summary>
     public int ConvertedColumns => Columns.ConvertedColumns;
     /// <summary>The columns of a tile as the ADCs and the digital back end see them.</summary>
     public ColumnLayout Columns => ColumnLayout.Of(Core, (int)Outputs);
@@ -53,7 +59,8 @@ public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
         var ids = (t * ArraysPerTile + j.div(spa, rounding_mode: RoundingMode.floor)) * AdcsPerArray
                   + j.remainder(spa).div(Core.AdcShare, rounding_mode: RoundingMode.floor);
         if (!Columns.Unsigned) return ids;
-        var other = Columns.SharedReference ? arange(Tiles * Slices, ScalarType.Int64).view(Tiles, Slices) + SignalAdcs : ids + SignalAdcs;
+        var other = Columns.SharedReference ? arange(Tiles * Slices, ScalarType.Int64).view(Tiles, Slices) + SignalAdcs
+            : ids + SignalAdcs;
         return cat(new[] { ids, other }, 1);
     }
 }

@@ -34,7 +34,9 @@ public sealed class ProgrammedLayer : IDisposable
     public IReadOnlyList<ProgrammedLayer> Members => _members;
     readonly ProgrammedLayer[] _members;
     public int Slices => Hardware.Core.Slices;
-    /// <summary>Which converted column holds which slice, pair side or reference, and what is subtracted where.</summary>
+    /// <summary>
+    /// Which converted column holds which slice, pair side or reference, and what is subtracted where.
+    /// </summary>
     public ColumnLayout Columns { get; }
     public int SignalColumns => Columns.SignalColumns;
     /// <summary>Columns the ADCs convert per tile (see the class summary).</summary>
@@ -43,13 +45,23 @@ public sealed class ProgrammedLayer : IDisposable
     public int[] ColumnSlices { get; }
     /// <summary>The ADC range of each weight slice (signal units).</summary>
     public IReadOnlyList<SliceRange> Ranges { get; }
-    /// <summary>[S] digital weight of a slice's code in signal units: 2^(b s) x LSB_s (shift-and-add with the LSB folded in).</summary>
+    /// <summary>
+    /// [S] digital weight of a slice's code in signal units: 2^(b s) x LSB_s (shift-and-add with the LSB folded in).
+    /// </summary>
     public Tensor SliceWeights { get; }
-    /// <summary>[T, J, R]: signal (in the column's LSBs) per unit input of each converted column, gains folded in; one row per column.</summary>
+    /// <summary>
+    /// [T, J, R]: signal (in the column's LSBs) per unit input of each converted column, gains folded in; one row per
+    /// column.
+    /// </summary>
     public Tensor EffectiveByColumn { get; }
-    /// <summary>Analog subtraction with saturating columns: the two sides' absolute matrices [T, N*S, R], each clipped before the subtraction.</summary>
+    /// <summary>
+    /// Analog subtraction with saturating columns: the two sides' absolute matrices [T, N*S, R], each clipped before
+    /// the subtraction.
+    /// </summary>
     public (Tensor Positive, Tensor Negative)? Saturation { get; }
-    /// <summary>[J] clip level of each converted column's physical column (its LSBs), or null without saturation.</summary>
+    /// <summary>
+    /// [J] clip level of each converted column's physical column (its LSBs), or null without saturation.
+    /// </summary>
     public Tensor? Clip { get; }
     /// <summary>[T, J, R] per-read noise variance per unit input squared, or null.</summary>
     public Tensor? ReadVariance { get; }
@@ -81,7 +93,8 @@ public sealed class ProgrammedLayer : IDisposable
     /// shape and target), its ADC bank is taken over rather than drawn again: the converters do not
     /// change when weights are rewritten, and their temporal noise goes on from where it was.
     /// </summary>
-    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null, int? corner = null,
+    public ProgrammedLayer(Tensor wq, double weightScale, LayerHardware hw, ulong chipSeed, ulong? globalSeed = null,
+        int? corner = null,
         IReadOnlyList<SliceRange>? ranges = null, ComputeTarget? target = null, ProgrammedLayer? previous = null)
     {
         using var scope = NewDisposeScope();
@@ -109,14 +122,19 @@ public sealed class ProgrammedLayer : IDisposable
 
         SignalUnit = ArrayPhysics.SignalUnit(hw);
         var fallback = AdcScales.Default(hw.Adc, core.Subtract, SignalUnit.Unit, ArrayPhysics.FullScaleUnits(core));
-        Ranges = ranges is { Count: > 0 } r ? Enumerable.Range(0, S).Select(s => r[Math.Min(s, r.Count - 1)]).ToArray() : Enumerable.Repeat(fallback, S).ToArray();
+        Ranges = ranges is { Count: > 0 } r ? Enumerable.Range(0, S).Select(s => r[Math.Min(s, r.Count - 1)]).ToArray()
+            : Enumerable.Repeat(fallback, S).ToArray();
         var columnSlice = ColumnSlices = Columns.ColumnSlices();
         var perLsb = tensor(columnSlice.Select(s => (float)(1 / Ranges[s].Lsb)).ToArray());            // [J]
-        SliceWeights = tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb)).ToArray(), device: Target.Device).DetachFromDisposeScope();
+        SliceWeights =
+            tensor(Enumerable.Range(0, S).Select(s => (float)(Math.Pow(2, core.BitsPerCell * s) * Ranges[s].Lsb))
+            .ToArray(), device: Target.Device).DetachFromDisposeScope();
 
         ChipSeed = chipSeed;
-        if (previous is not null && previous._ownsAdc && previous.ChipSeed == chipSeed && previous.AdcContext.GlobalSeed == (globalSeed ?? chipSeed)
-            && previous.AdcContext.Corner == corner && previous.Hardware == hw && previous.Target.Kernels == Target.Kernels
+        if (previous is not null && previous._ownsAdc && previous.ChipSeed == chipSeed
+            && previous.AdcContext.GlobalSeed == (globalSeed ?? chipSeed)
+            && previous.AdcContext.Corner == corner && previous.Hardware == hw
+                && previous.Target.Kernels == Target.Kernels
             && previous.Target.Device.type == Target.Device.type && previous.Target.Device.index == Target.Device.index
             && previous.Inputs == Inputs && previous.Outputs == Outputs && previous.Ranges.SequenceEqual(Ranges))
         {
@@ -126,7 +144,9 @@ public sealed class ProgrammedLayer : IDisposable
         else
         {
             var ids = mapping.AdcInstanceIds();
-            AdcContext = new AdcContext(ids.DetachFromDisposeScope(), mapping.Adcs, globalSeed ?? chipSeed, Seeds.AdcLocal(chipSeed), corner);
+            AdcContext =
+                new AdcContext(ids.DetachFromDisposeScope(), mapping.Adcs, globalSeed ?? chipSeed,
+                Seeds.AdcLocal(chipSeed), corner);
             Adc = AdcFactory.Build(hw.Adc, AdcContext, columnSlice.Select(s => Ranges[s].LowCode).ToArray(), Target);
         }
 
@@ -137,18 +157,22 @@ public sealed class ProgrammedLayer : IDisposable
             return gain is null ? level : level * gain;
         }
         Tensor Side(CellState c, Tensor? gain, double baseline) => Expand(Raw(c, gain, baseline), sliced);
-        Tensor ByColumn(Tensor t) => t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
+        Tensor ByColumn(Tensor t) =>
+            t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
 
         if (Columns.Unsigned)
         {
             // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
-            EffectiveByColumn = ByColumn(cat(new[] { Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline) }, 2));
+            EffectiveByColumn =
+                ByColumn(cat(new[] { Raw(pos, gainPos, pos.Baseline), Raw(neg, gainNeg, neg.Baseline) }, 2));
         }
         else
         {
             // Level-0 cells (G_min) cancel between the two sides only when both columns have the same gain.
             bool unequalGains = gainPos is not null || gainNeg is not null;
-            EffectiveByColumn = ByColumn(Side(pos, gainPos, unequalGains ? pos.Baseline : 0) - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0));
+            EffectiveByColumn =
+                ByColumn(Side(pos, gainPos, unequalGains ? pos.Baseline : 0)
+                - Side(neg, gainNeg, unequalGains ? neg.Baseline : 0));
             if (hw.Array.MaxColumnCurrent is not null)
                 Saturation = (ByColumn(Side(pos, gainPos, pos.Baseline)), ByColumn(Side(neg, gainNeg, neg.Baseline)));
         }
@@ -159,18 +183,23 @@ public sealed class ProgrammedLayer : IDisposable
             var vp = gainPos is null ? sp.square() : sp.square() * gainPos.square();
             var vn = gainNeg is null ? sn.square() : sn.square() * gainNeg.square();
             var lsb2 = perLsb.square();
-            ReadVariance = (Columns.Unsigned ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
+            ReadVariance =
+                (Columns.Unsigned ? cat(new[] { vp, vn }, 2) : Expand(vp, sliced) + Expand(vn, sliced)).mul(lsb2)
+                .transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
         }
         if (ArrayModel.Of(hw.Array).ColumnOffset(hw, Tiles, ConvertedColumns, SignalUnit.Unit, gen) is { } offset)
             ColumnOffset = (offset * perLsb.view(1, -1, 1)).to(Target.Device).DetachFromDisposeScope();
         ReadNoise = new ReadNoiseStream(Seeds.ReadNoise(chipSeed));
     }
 
-    /// <summary>Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.</summary>
+    /// <summary>
+    /// Offset mapping's shared reference column [T, R, S] (or its gain [T, 1, S]) broadcast to every output's slices.
+    /// </summary>
     static Tensor Expand(Tensor side, SlicedWeights w)
     {
         if (!w.SharedReference || side.size(2) == w.SignalColumns) return side;
-        return side.unsqueeze(2).expand(side.size(0), side.size(1), w.Outputs, w.Slices).reshape(side.size(0), side.size(1), w.SignalColumns);
+        return side.unsqueeze(2).expand(side.size(0), side.size(1), w.Outputs, w.Slices).reshape(side.size(0),
+            side.size(1), w.SignalColumns);
     }
 
     /// <summary>
@@ -189,24 +218,31 @@ public sealed class ProgrammedLayer : IDisposable
     {
         var first = chips[0];
         foreach (var c in chips)
-            if (c.Chips != 1 || c.Hardware != first.Hardware || c.Inputs != first.Inputs || c.Outputs != first.Outputs || c.WeightScale != first.WeightScale
-                || !c.Ranges.SequenceEqual(first.Ranges) || c.Target.Kernels != first.Target.Kernels || c.Target.Device.type != first.Target.Device.type
+            if (c.Chips != 1 || c.Hardware != first.Hardware || c.Inputs != first.Inputs || c.Outputs != first.Outputs
+                || c.WeightScale != first.WeightScale
+                || !c.Ranges.SequenceEqual(first.Ranges) || c.Target.Kernels != first.Target.Kernels
+                    || c.Target.Device.type != first.Target.Device.type
                 || c.Target.Device.index != first.Target.Device.index)
-                throw new ArgumentException("a stack holds chips of one layer: same weights, hardware, ranges and device", nameof(chips));
+                throw new ArgumentException(
+                    "a stack holds chips of one layer: same weights, hardware, ranges and device", nameof(chips));
         _members = chips.ToArray();
         _ownsAdc = false;   // the chips own their banks; a stack's is never taken over by reprogramming
-        (Hardware, Target, WeightScale, Inputs, Outputs, Tiles) = (first.Hardware, first.Target, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
+        (Hardware, Target, WeightScale, Inputs, Outputs, Tiles) =
+            (first.Hardware, first.Target, first.WeightScale, first.Inputs, first.Outputs, first.Tiles);
         (Columns, ColumnSlices, Ranges) = (first.Columns, first.ColumnSlices, first.Ranges);
-        (AdcContext, SignalUnit, ChipSeed, ReadNoise) = (first.AdcContext, first.SignalUnit, first.ChipSeed, first.ReadNoise);
+        (AdcContext, SignalUnit, ChipSeed, ReadNoise) =
+            (first.AdcContext, first.SignalUnit, first.ChipSeed, first.ReadNoise);
         Tensor Cat(Func<ProgrammedLayer, Tensor> part) => cat(chips.Select(part).ToArray(), 0).DetachFromDisposeScope();
         // The matrices the array stage multiplies by, stacked: one batched product for every chip.
         SliceWeights = first.SliceWeights.alias().DetachFromDisposeScope();
         EffectiveByColumn = Cat(c => c.EffectiveByColumn);
-        if (first.Saturation is not null) Saturation = (Cat(c => c.Saturation!.Value.Positive), Cat(c => c.Saturation!.Value.Negative));
+        if (first.Saturation is not null) Saturation =
+            (Cat(c => c.Saturation!.Value.Positive), Cat(c => c.Saturation!.Value.Negative));
         Clip = first.Clip?.alias().DetachFromDisposeScope();
         if (first.ReadVariance is not null) ReadVariance = Cat(c => c.ReadVariance!);
         if (first.ColumnOffset is not null) ColumnOffset = Cat(c => c.ColumnOffset!);
-        if (first.OutputOffset is not null) OutputOffset = stack(chips.Select(c => c.OutputOffset!).ToArray()).DetachFromDisposeScope();
+        if (first.OutputOffset is not null) OutputOffset =
+            stack(chips.Select(c => c.OutputOffset!).ToArray()).DetachFromDisposeScope();
         Adc = new StackedAdc(chips.Select(c => c.Adc).ToArray(), first.Tiles);
     }
 
@@ -225,36 +261,9 @@ public sealed class ProgrammedLayer : IDisposable
         }
     }
 
-    /// <summary>The ADC banks of a stack's chips, each on its chip's block of tiles (evaluation only: no gradient table).</summary>
-    sealed class StackedAdc(IAdc[] banks, int tiles) : IAdc
-    {
-        public int Bits => banks[0].Bits;
-        public double[] LowCodes => banks[0].LowCodes;
-
-        public Tensor Convert(Tensor p)
-        {
-            for (int k = 0; k < banks.Length; k++)
-            {
-                using var block = p.narrow(0, (long)k * tiles, tiles);
-                using var converted = banks[k].Convert(block);
-                // A bank may convert in place (then there is nothing to copy) or return new codes.
-                bool inPlace = converted.device_type == DeviceType.CPU && block.device_type == DeviceType.CPU && converted.is_contiguous() && block.is_contiguous()
-                               && NativeData.Address(converted) == NativeData.Address(block);
-                if (!inPlace) block.copy_(converted);
-            }
-            return p;
-        }
-
-        public Tensor SlopeTable(AdcGradient mode) =>
-            throw new NotSupportedException("a stack of chips evaluates; training programs one chip at a time");
-
-        public bool IntegerLevels => banks.All(b => b.IntegerLevels);
-
-        public void Dispose() { }   // the chips own their banks
-    }
-
     // Per programmed matrix and kernel shape: the matrix's tile kernels (built on first use, freed with the chip).
-    readonly Dictionary<(object Matrix, long Channels, long KernelH, long KernelW), Tensor[]> _tileKernels = new(new MatrixKey());
+    readonly Dictionary<(object Matrix, long Channels, long KernelH, long KernelW), Tensor[]> _tileKernels =
+        new(new MatrixKey());
 
     /// <summary>
     /// The tile kernels of one of this chip's programmed matrices [T, J, R] for convolution
@@ -275,17 +284,21 @@ public sealed class ProgrammedLayer : IDisposable
 
     sealed class MatrixKey : IEqualityComparer<(object Matrix, long Channels, long KernelH, long KernelW)>
     {
-        public bool Equals((object Matrix, long Channels, long KernelH, long KernelW) a, (object Matrix, long Channels, long KernelH, long KernelW) b) =>
-            ReferenceEquals(a.Matrix, b.Matrix) && (a.Channels, a.KernelH, a.KernelW) == (b.Channels, b.KernelH, b.KernelW);
+        public bool Equals((object Matrix, long Channels, long KernelH, long KernelW) a,
+            (object Matrix, long Channels, long KernelH, long KernelW) b) =>
+            ReferenceEquals(a.Matrix, b.Matrix)
+                && (a.Channels, a.KernelH, a.KernelW) == (b.Channels, b.KernelH, b.KernelW);
         public int GetHashCode((object Matrix, long Channels, long KernelH, long KernelW) k) =>
-            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Matrix), k.Channels, k.KernelH, k.KernelW);
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Matrix), k.Channels,
+                k.KernelH, k.KernelW);
     }
 
     public void Dispose()
     {
         if (_members.Length > 1)
         {
-            foreach (var t in new[] { EffectiveByColumn, SliceWeights, Clip, ReadVariance, ColumnOffset, OutputOffset, Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
+            foreach (var t in new[] { EffectiveByColumn, SliceWeights, Clip, ReadVariance, ColumnOffset, OutputOffset,
+                Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
             foreach (var c in _members) c.Dispose();
             return;
         }

@@ -22,12 +22,14 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 internal static unsafe class QuantizeKernel
 {
-    public static Tensor Quantize(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Levels);
+    public static Tensor Quantize(Tensor x, float step, float lo, float hi) =>
+        Map(x, step, lo, hi, 0, 0, Output.Levels);
 
     public static Tensor ClippedValue(Tensor x, float step, float lo, float hi, float clipLow, float clipHigh) =>
         Map(x, step, lo, hi, clipLow, clipHigh, Output.ClippedValue);
 
-    public static Tensor Residual(Tensor x, float step, float lo, float hi) => Map(x, step, lo, hi, 0, 0, Output.Residual);
+    public static Tensor Residual(Tensor x, float step, float lo, float hi) =>
+        Map(x, step, lo, hi, 0, 0, Output.Residual);
 
     enum Output { Levels, ClippedValue, Residual }
 
@@ -35,12 +37,14 @@ internal static unsafe class QuantizeKernel
     {
         var result = DenseKernel.EmptyLike(x);
         float* src = DenseKernel.Data(x), dst = DenseKernel.Data(result);
-        DenseKernel.For(x.numel(), (start, n) => Run(src + start, dst + start, n, step, lo, hi, clipLow, clipHigh, output));
+        DenseKernel.For(x.numel(),
+            (start, n) => Run(src + start, dst + start, n, step, lo, hi, clipLow, clipHigh, output));
         return result;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Run(float* x, float* y, int n, float step, float lo, float hi, float clipLow, float clipHigh, Output output)
+    static void Run(float* x, float* y, int n, float step, float lo, float hi, float clipLow, float clipHigh,
+        Output output)
     {
         var s = Vector256.Create(step);
         var low = Vector256.Create(lo);
@@ -64,7 +68,10 @@ internal static unsafe class QuantizeKernel
         }
     }
 
-    /// <summary>max |x| over dense float32 x, NaN if any element is (torch's abs().max()); small tensors (a layer's weights): one thread.</summary>
+    /// <summary>
+    /// max |x| over dense float32 x, NaN if any element is (torch's abs().max()); small tensors (a layer's weights):
+    /// one thread.
+    /// </summary>
     public static float MaxAbs(Tensor x)
     {
         float* v = DenseKernel.Data(x);

@@ -14,7 +14,9 @@ public readonly record struct QuantizedInput(double Scale, bool Signed);
 /// </summary>
 public static class RangeCalibration
 {
-    /// <summary>What the calibrated ADC ranges depend on besides the network: a stored range is reused only on the same.</summary>
+    /// <summary>
+    /// What the calibrated ADC ranges depend on besides the network: a stored range is reused only on the same.
+    /// </summary>
     public static string Key(LayerHardware hardware)
     {
         var (r, core) = (hardware.Adc.Range, hardware.Core);
@@ -32,20 +34,25 @@ public static class RangeCalibration
     /// 2^16 for the error-minimising search. The sums are made in chunks of input vectors and only
     /// the strided ones kept, so memory stays bounded whatever the calibration set.
     /// </summary>
-    public static List<SliceRange> Calibrate(string layer, LayerHardware hardware, Tensor weightMatrix, Tensor x, QuantizedInput input,
+    public static List<SliceRange> Calibrate(string layer, LayerHardware hardware, Tensor weightMatrix, Tensor x,
+        QuantizedInput input,
         IInputVectors vectors, ComputeTarget target)
     {
         using var scope = NewDisposeScope();
         var core = hardware.Core;
-        var exact = hardware.With(VariationLevels.Nominal) with { Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = hardware.Adc.Bits, Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
+        var exact = hardware.With(VariationLevels.Nominal) with {
+            Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = hardware.Adc.Bits,
+            Range = new AdcRange { Mode = AdcRangeMode.Exact } } };
         var (wq, scale) = WeightSlicing.Quantize(weightMatrix.detach(), core.WeightBits);
         using var nominal = new ProgrammedLayer(wq, scale, exact, 0);
         // Quantized per element on the samples and unfolded chunk by chunk: the same input vectors as
         // quantizing the unfolded rows (padding zeros stay zero), without every receptive field of the
         // calibration set at once (ResNet-20's first convolutions on 1,000 images: 0.45 GB a copy).
         var xs = InputEncoding.Quantize(x, input.Scale, core.InputBits, input.Signed, target);
-        long L = vectors.RowsPerSample(x);                                                               // input vectors per sample
-        // Tile by tile from the images (ConvGeometry.TileSums) when that gives the same sums: integers below 2^24, exact in any order.
+        // input vectors per sample
+        long L = vectors.RowsPerSample(x);
+        // Tile by tile from the images (ConvGeometry.TileSums) when that gives the same sums: integers below 2^24,
+        // exact in any order.
         var conv = vectors as ConvGeometry;
         bool convolve = conv is not null && IntegerSums(nominal, InputEncoding.QuantMax(core.InputBits, input.Signed));
         var range = hardware.Adc.Range;
@@ -62,18 +69,22 @@ public static class RangeCalibration
         for (int s = 0; s < groups; s++)
         {
             int slice = s;
-            columnIds[s] = Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray();
+            columnIds[s] =
+                Enumerable.Range(0, nominal.ConvertedColumns).Where(j => !range.PerSlice
+                || nominal.ColumnSlices[j] == slice).Select(j => (long)j).ToArray();
             columns[s] = tensor(columnIds[s], device: x.device);
             long total = T * P * B * columnIds[s].Length;
             stride[s] = Math.Max(1, total / limit);
-            kept[s] = empty((total + stride[s] - 1) / stride[s], device: x.device);                 // flat indices 0, stride, 2 stride, ...
+            // flat indices 0, stride, 2 stride, ...
+            kept[s] = empty((total + stride[s] - 1) / stride[s], device: x.device);
         }
         for (long r0 = 0; r0 < B; r0 += chunk)
         {
             using var step = NewDisposeScope();
             long rows = Math.Min(chunk, B - r0);
             var images = xs.narrow(0, r0 / L, rows / L);
-            // [T, P*rows, J], signal units (LSB 1); the same rows from a convolution as from the unfolded input vectors.
+            // [T, P*rows, J], signal units (LSB 1); the same rows from a convolution as from the unfolded input
+            // vectors.
             var p = (convolve ? AnalogMvm.ConvPartialSums(nominal, images, conv!, input.Signed)
                 : AnalogMvm.PartialSums(nominal, vectors.ToRows(images), input.Signed)).contiguous();
             for (int s = 0; s < groups; s++)
@@ -81,7 +92,9 @@ public static class RangeCalibration
                 // Every stride-th sum of the whole set [T, P*B, js] (flat index f), in that order:
                 // gathered by position in p, [T, P*rows, J], rather than masking all of them.
                 var sums = stride[s] == 1 ? p.index_select(2, columns[s]).flatten()
-                    : p.view(-1).index_select(0, ComputeTarget.On(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.size(2)), p.device));
+                    : p.view(-1).index_select(0,
+                        ComputeTarget.On(KeptPositions(stride[s], T * P, B, r0, rows, columnIds[s], p.size(2)),
+                        p.device));
                 long n = sums.numel();
                 kept[s].narrow(0, filled[s], n).copy_(sums);
                 filled[s] += n;
@@ -89,8 +102,10 @@ public static class RangeCalibration
             NativeRuntime.CollectFinalizable();
         }
         for (int s = 0; s < groups; s++)
-            if (filled[s] != kept[s].size(0)) throw new InvalidOperationException($"{layer}: {filled[s]} calibration sums kept, expected {kept[s].size(0)}");
-        return Enumerable.Range(0, groups).Select(s => AdcScales.Calibrate(kept[s], range, hardware.Adc.Bits, nominal.Columns.Unsigned)).ToList();
+            if (filled[s] != kept[s].size(0)) throw new InvalidOperationException(
+                $"{layer}: {filled[s]} calibration sums kept, expected {kept[s].size(0)}");
+        return Enumerable.Range(0, groups)
+            .Select(s => AdcScales.Calibrate(kept[s], range, hardware.Adc.Bits, nominal.Columns.Unsigned)).ToList();
     }
 
     /// <summary>
@@ -101,7 +116,8 @@ public static class RangeCalibration
     static bool IntegerSums(ProgrammedLayer chip, double inputMax)
     {
         if (chip.ReadVariance is not null || chip.ColumnOffset is not null) return false;
-        var matrices = chip.Saturation is { } sat ? new[] { sat.Positive, sat.Negative } : new[] { chip.EffectiveByColumn };
+        var matrices =
+            chip.Saturation is { } sat ? new[] { sat.Positive, sat.Negative } : new[] { chip.EffectiveByColumn };
         foreach (var m in matrices)
         {
             using var scope = NewDisposeScope();
@@ -117,7 +133,8 @@ public static class RangeCalibration
     /// for the chunk's rows r in [r0, r0 + rows) and columns <paramref name="columns"/> (j: their
     /// index), in increasing f.
     /// </summary>
-    internal static unsafe Tensor KeptPositions(long stride, long tp, long B, long r0, long rows, long[] columns, long J)
+    internal static unsafe Tensor KeptPositions(long stride, long tp, long B, long r0, long rows, long[] columns,
+        long J)
     {
         long js = columns.Length, count = 0;
         for (long t = 0; t < tp; t++)

@@ -45,7 +45,8 @@ public sealed class ReadNoiseStream(ulong key)
         }
         using var scope = NewDisposeScope();
         var noise = zeros(p.Sizes());
-        Gaussian.AddScaled(noise, variance.to_type(ScalarType.Float32).cpu().expand(p.Sizes()).contiguous(), key, start);
+        Gaussian.AddScaled(noise, variance.to_type(ScalarType.Float32).cpu().expand(p.Sizes()).contiguous(), key,
+            start);
         p.add_(noise.to(p.device));
     }
 }
@@ -122,7 +123,8 @@ internal static unsafe class Gaussian
     {
         uint retry = 0;
         uint Next() => Hash(Hash(unchecked(k + n * Phi32)) ^ unchecked(++retry * 0x85EBCA6Bu));
-        double Uniform() => ((ulong)Next() << 21 ^ Next() >> 11) * (1.0 / (1UL << 53)) + 0.5 / (1UL << 53);   // in (0, 1)
+        // in (0, 1)
+        double Uniform() => ((ulong)Next() << 21 ^ Next() >> 11) * (1.0 / (1UL << 53)) + 0.5 / (1UL << 53);
         for (;;)
         {
             double x = hz * (double)Wn[iz];
@@ -144,10 +146,14 @@ internal static unsafe class Gaussian
         }
     }
 
-    /// <summary>Elements per task (a power of two, so no task crosses a 2^32-draw segment unless its start does).</summary>
+    /// <summary>
+    /// Elements per task (a power of two, so no task crosses a 2^32-draw segment unless its start does).
+    /// </summary>
     const long Block = 1 << 14;
 
-    /// <summary>p[i] += sqrt(v[i]) z(start + i) over contiguous float32 p and v, split over libtorch's threads.</summary>
+    /// <summary>
+    /// p[i] += sqrt(v[i]) z(start + i) over contiguous float32 p and v, split over libtorch's threads.
+    /// </summary>
     public static void AddScaled(Tensor p, Tensor v, ulong key, long start)
     {
         long n = p.numel();
@@ -174,7 +180,10 @@ internal static unsafe class Gaussian
         }
     }
 
-    /// <summary>Eight draws at a time while all eight take the fast path; returns where it stopped (a multiple of 8 from <paramref name="i0"/>).</summary>
+    /// <summary>
+    /// Eight draws at a time while all eight take the fast path; returns where it stopped (a multiple of 8 from
+    /// <paramref name="i0"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static long Vector(float* x, float* variance, long i0, long i1, uint k, uint n0)
     {

@@ -16,7 +16,9 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed record SlicedWeights(Tensor Positive, Tensor Negative, int Tiles, int Rows, int Outputs, int Slices)
 {
-    /// <summary>Offset mapping: <see cref="Negative"/> is one reference column per slice, [T, R, S], shared by all outputs.</summary>
+    /// <summary>
+    /// Offset mapping: <see cref="Negative"/> is one reference column per slice, [T, R, S], shared by all outputs.
+    /// </summary>
     public bool SharedReference { get; init; }
     public int SignalColumns => Outputs * Slices;
 }
@@ -36,13 +38,15 @@ public static class WeightSlicing
 
     static double QuantMax(int weightBits) => (1 << (weightBits - 1)) - 1;
 
-    static double Scale(double maxAbs, int weightBits) => maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / QuantMax(weightBits) : 1.0;
+    static double Scale(double maxAbs, int weightBits) =>
+        maxAbs > 0 || double.IsNaN(maxAbs) ? maxAbs / QuantMax(weightBits) : 1.0;
 
     /// <summary>
     /// The weights' quantization residual Quantize(W) s - W (float32, no gradient): what the training
     /// surrogate adds to its weights so their value is the quantized one while their gradient stays
     /// the identity (see <c>Nn.Aware.StraightThrough.Weights</c>). Where <paramref name="target"/> uses
-    /// kernels: max|W| and the residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers) where it
+    /// kernels: max|W| and the residual in a pass each on the CPU (<see cref="QuantizeKernel"/>, the same numbers)
+    /// where it
     /// applies; otherwise torch's operations.
     /// </summary>
     public static Tensor QuantizationResidual(Tensor w, int weightBits, ComputeTarget? target = null)
@@ -78,7 +82,8 @@ public static class WeightSlicing
         using var transposed = wq.to_type(ScalarType.Float32).cpu().t().contiguous();
         float* wt = (float*)NativeData.Pointer(transposed);
         for (long i = 0; i < (long)n * k; i++)
-            if (!(Math.Abs(wt[i]) < limit)) throw new ArgumentException($"weight slicing: integer weights of {core.WeightBits} bits expected, got {wt[i]}");
+            if (!(Math.Abs(wt[i]) < limit)) throw new ArgumentException(
+                $"weight slicing: integer weights of {core.WeightBits} bits expected, got {wt[i]}");
         var positive = empty(new long[] { tiles, r, columns });
         long padded = ((long)tiles * r - k) * columns;
         float* pos = (float*)NativeData.Pointer(positive);
@@ -152,7 +157,8 @@ public static class WeightSlicing
     }
 
     /// <summary>Digital weight of slice s: 2^(b s), as a [S] tensor.</summary>
-    public static Tensor SliceWeights(CoreConfig core, Device? device = null) => tensor(SliceWeightValues(core), device: device);
+    public static Tensor SliceWeights(CoreConfig core, Device? device = null) =>
+        tensor(SliceWeightValues(core), device: device);
 
     /// <summary>The slice weights of <see cref="SliceWeights"/> as numbers.</summary>
     public static float[] SliceWeightValues(CoreConfig core) =>

@@ -20,10 +20,13 @@ public static class Cifar10Reader
         var labels = new List<long>();
         foreach (var path in paths)
         {
-            if (!File.Exists(path)) throw new ImcInputException($"{path}: file not found (expected a CIFAR-10 binary batch)");
+            if (!File.Exists(path)) throw new ImcInputException(
+                $"{path}: file not found (expected a CIFAR-10 binary batch)");
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length == 0 || bytes.Length % RecordBytes != 0)
-                throw new ImcInputException($"{path}: {bytes.Length} bytes is not a whole number of {RecordBytes}-byte CIFAR-10 records (truncated or not CIFAR-10 binary)");
+                throw new ImcInputException(
+                    $"{path}: {bytes.Length} bytes is not a whole number of {RecordBytes}-byte CIFAR-10 records " +
+                    "(truncated or not CIFAR-10 binary)");
             for (int off = 0; off < bytes.Length; off += RecordBytes)
             {
                 byte label = bytes[off];

@@ -25,14 +25,18 @@ public static class DatasetCatalog
         _ => throw new ImcInputException("dataset", name, $"expected one of {string.Join(", ", Names)}"),
     };
 
-    /// <param name="shape">An image folder's target (C, H, W): the model's input (default <see cref="DefaultImageShape"/>); other datasets have their own.</param>
-    /// <param name="limit">The first <paramref name="limit"/> images only (0: all); IDX files are then read only that far.</param>
-    public static ImageSet Load(string dataset, string? dataDir, Split split, (int Channels, int Height, int Width)? shape = null, long limit = 0)
+    /// <param name="shape">An image folder's target (C, H, W): the model's input (default
+    /// <see cref="DefaultImageShape"/>); other datasets have their own.</param>
+    /// <param name="limit">The first <paramref name="limit"/> images only (0: all); IDX files are then read only that
+    /// far.</param>
+    public static ImageSet Load(string dataset, string? dataDir, Split split,
+        (int Channels, int Height, int Width)? shape = null, long limit = 0)
     {
         var name = Canonical(dataset);
         if (name is not ("cifar10" or "imagefolder")) return LoadIdx(name, ResolveDir(name, dataDir), split, limit);
         using var all = name == "cifar10" ? LoadCifar(ResolveDir(name, dataDir), split)
-            : ImageFolderReader.Load(ResolveDir(name, dataDir), split, (shape ?? DefaultImageShape).Channels, (shape ?? DefaultImageShape).Height, (shape ?? DefaultImageShape).Width);
+            : ImageFolderReader.Load(ResolveDir(name, dataDir), split, (shape ?? DefaultImageShape).Channels,
+                (shape ?? DefaultImageShape).Height, (shape ?? DefaultImageShape).Width);
         return all.Take(limit > 0 ? limit : all.Count);
     }
 
@@ -40,16 +44,25 @@ public static class DatasetCatalog
     {
         if (dataDir is not null)
         {
-            if (!Directory.Exists(dataDir)) throw new ImcInputException("data", dataDir, $"directory not found (expected the {name} files there)");
+            if (!Directory.Exists(dataDir)) throw new ImcInputException("data", dataDir,
+                $"directory not found (expected the {name} files there)");
             return dataDir;
         }
         if (name == "fashion-mnist")
         {
             if (!Directory.Exists(FashionMnistDir))
-                throw new ImcInputException($"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or give the directory holding its files");
+                throw new ImcInputException(
+                    $"Fashion-MNIST not found at {FashionMnistDir}: install it with `{FashionMnistInstall}`, or give " +
+                    "the directory holding its files");
             return FashionMnistDir;
         }
-        throw new ImcInputException("data", null, $"the directory holding {name}'s {(name == "cifar10" ? "CIFAR-10 binary batches" : name == "imagefolder" ? "class folders of PNG/JPEG images" : "IDX files")} is required");
+        var holds = name switch
+        {
+            "cifar10" => "CIFAR-10 binary batches",
+            "imagefolder" => "class folders of PNG/JPEG images",
+            _ => "IDX files",
+        };
+        throw new ImcInputException("data", null, $"the directory holding {name}'s {holds} is required");
     }
 
     static ImageSet LoadIdx(string name, string dir, Split split, long limit)
@@ -60,13 +73,17 @@ public static class DatasetCatalog
         var images = IdxReader.Read(imagesPath, limit);
         var labels = IdxReader.Read(labelsPath, limit);
         if (images.Shape.Length != 3)
-            throw new ImcInputException($"{imagesPath}: expected 3 dimensions [N, rows, cols], found {images.Shape.Length}");
+            throw new ImcInputException(
+                $"{imagesPath}: expected 3 dimensions [N, rows, cols], found {images.Shape.Length}");
         if (labels.Shape.Length != 1)
             throw new ImcInputException($"{labelsPath}: expected 1 dimension [N], found {labels.Shape.Length}");
         if (images.Declared != labels.Declared)
-            throw new ImcInputException($"{labelsPath}: {labels.Declared} labels but {imagesPath} has {images.Declared} images: expected equal counts");
+            throw new ImcInputException(
+                $"{labelsPath}: {labels.Declared} labels but {imagesPath} has {images.Declared} images: expected " +
+                "equal counts");
         int bad = Array.FindIndex(labels.Data, b => b > 9);
-        if (bad >= 0) throw new ImcInputException($"{labelsPath}: label {labels.Data[bad]} at index {bad}: expected 0..9");
+        if (bad >= 0) throw new ImcInputException(
+            $"{labelsPath}: label {labels.Data[bad]} at index {bad}: expected 0..9");
         var n = images.Shape[0];
         return new ImageSet(name,
             TorchSharp.torch.tensor(images.Data).view(n, 1, images.Shape[1], images.Shape[2]),
@@ -75,13 +92,15 @@ public static class DatasetCatalog
 
     static string FindIdx(string dir, string stem, string name)
     {
-        foreach (var candidate in new[] { stem + ".gz", stem, stem.Replace("-idx", ".idx") + ".gz", stem.Replace("-idx", ".idx") })
+        foreach (var candidate in new[] { stem + ".gz", stem, stem.Replace("-idx", ".idx") + ".gz",
+            stem.Replace("-idx", ".idx") })
         {
             var p = Path.Combine(dir, candidate);
             if (File.Exists(p)) return p;
         }
         var hint = name == "fashion-mnist" && dir == FashionMnistDir ? $"; reinstall with `{FashionMnistInstall}`" : "";
-        throw new ImcInputException($"{Path.Combine(dir, stem)}(.gz): file not found (expected the {name} IDX file){hint}");
+        throw new ImcInputException(
+            $"{Path.Combine(dir, stem)}(.gz): file not found (expected the {name} IDX file){hint}");
     }
 
     static ImageSet LoadCifar(string dir, Split split)

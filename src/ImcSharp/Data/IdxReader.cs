@@ -10,7 +10,10 @@ namespace ImcSharp.Data;
 /// </summary>
 public static class IdxReader
 {
-    /// <summary>The data read: <paramref name="Shape"/> with its first dimension cut to what was read; <paramref name="Declared"/> is the header's first dimension.</summary>
+    /// <summary>
+    /// The data read: <paramref name="Shape"/> with its first dimension cut to what was read;
+    /// <paramref name="Declared"/> is the header's first dimension.
+    /// </summary>
     public sealed record IdxArray(int[] Shape, byte[] Data, int Declared);
 
     /// <summary>
@@ -57,9 +60,12 @@ public static class IdxReader
         if (got < 4)
             throw new ImcInputException($"{source}: truncated: {got} bytes, expected at least a 4-byte IDX header");
         if (magic[0] != 0 || magic[1] != 0)
-            throw new ImcInputException($"{source}: wrong magic number 0x{magic[0]:X2}{magic[1]:X2}{magic[2]:X2}{magic[3]:X2}: expected an IDX file starting 0x0000 (e.g. 0x00000803 for images, 0x00000801 for labels)");
+            throw new ImcInputException(
+                $"{source}: wrong magic number 0x{magic[0]:X2}{magic[1]:X2}{magic[2]:X2}{magic[3]:X2}: expected an " +
+                "IDX file starting 0x0000 (e.g. 0x00000803 for images, 0x00000801 for labels)");
         if (magic[2] != 0x08)
-            throw new ImcInputException($"{source}: IDX data type 0x{magic[2]:X2} not supported: expected 0x08 (unsigned byte)");
+            throw new ImcInputException(
+                $"{source}: IDX data type 0x{magic[2]:X2} not supported: expected 0x08 (unsigned byte)");
         int dims = magic[3];
         if (dims < 1 || dims > 4)
             throw new ImcInputException($"{source}: IDX header declares {dims} dimensions: expected 1 to 4");
@@ -72,18 +78,21 @@ public static class IdxReader
         for (int d = 0; d < dims; d++)
         {
             shape[d] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 * d));
-            if (shape[d] <= 0) throw new ImcInputException($"{source}: dimension {d} is {shape[d]}: expected a positive size");
+            if (shape[d] <= 0) throw new ImcInputException(
+                $"{source}: dimension {d} is {shape[d]}: expected a positive size");
             count *= shape[d];
         }
         int declared = shape[0];
         long item = count / declared;
         int items = limit > 0 ? (int)Math.Min(limit, declared) : declared;
         long want = items * item;
-        if (want > Array.MaxLength) throw new ImcInputException($"{source}: {want} data bytes for shape [{string.Join(", ", shape)}]: more than one array holds");
+        if (want > Array.MaxLength) throw new ImcInputException(
+            $"{source}: {want} data bytes for shape [{string.Join(", ", shape)}]: more than one array holds");
         var data = new byte[want];
         got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         if (got < want)
-            throw new ImcInputException($"{source}: truncated: {got} data bytes, expected {want} for shape [{string.Join(", ", shape)}]");
+            throw new ImcInputException(
+                $"{source}: truncated: {got} data bytes, expected {want} for shape [{string.Join(", ", shape)}]");
         if (items == declared)
         {
             // The whole file was asked for: anything after the declared data is a malformed file.
@@ -91,7 +100,9 @@ public static class IdxReader
             var probe = new byte[4096];
             for (int r; (r = stream.Read(probe)) > 0;) trailing += r;
             if (trailing > 0)
-                throw new ImcInputException($"{source}: {trailing} unexpected trailing bytes after {count} data bytes for shape [{string.Join(", ", shape)}]");
+                throw new ImcInputException(
+                    $"{source}: {trailing} unexpected trailing bytes after {count} data bytes for " +
+                    $"shape [{string.Join(", ", shape)}]");
         }
         shape[0] = items;
         return new IdxArray(shape, data, declared);

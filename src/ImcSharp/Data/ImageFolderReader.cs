@@ -30,7 +30,9 @@ public static class ImageFolderReader
     {
         using var codec = SKCodec.Create(path, out var opened)
             ?? throw new ImcInputException($"{path}: not a readable PNG or JPEG image ({opened})");
-        var bitmap = new SKBitmap(codec.Info.WithAlphaType(codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul));
+        var bitmap =
+            new SKBitmap(codec.Info.WithAlphaType(codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque
+            : SKAlphaType.Unpremul));
         var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
         {
@@ -42,20 +44,29 @@ public static class ImageFolderReader
 
     public static ImageSet Load(string dir, Split split, int channels, int height, int width)
     {
-        if (channels is not (1 or 3)) throw new ImcInputException("image_channels", channels, "expected 1 (grayscale) or 3 (RGB)");
-        if (height < 1 || width < 1) throw new ImcInputException("image_size", $"{height}x{width}", "expected a positive height and width");
+        if (channels is not (1 or 3)) throw new ImcInputException("image_channels", channels,
+            "expected 1 (grayscale) or 3 (RGB)");
+        if (height < 1 || width < 1) throw new ImcInputException("image_size", $"{height}x{width}",
+            "expected a positive height and width");
         var root = SplitDir(dir, split);
-        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n is not ("train" or "test" or "val")).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var classes =
+            Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n is not ("train" or "test" or "val"))
+            .OrderBy(n => n, StringComparer.Ordinal).ToList();
         if (classes.Count == 0)
-            throw new ImcInputException($"{root}: no class folders: expected one subfolder of PNG/JPEG images per class (ImageFolder layout)");
+            throw new ImcInputException(
+                $"{root}: no class folders: expected one subfolder of PNG/JPEG images per class (ImageFolder layout)");
         if (classes.Count == 1)
-            throw new ImcInputException($"{root}: one class folder ('{classes[0]}'): a classifier needs at least two (one subfolder of images per class)");
+            throw new ImcInputException(
+                $"{root}: one class folder ('{classes[0]}'): a classifier needs at least two (one subfolder of " +
+                "images per class)");
         var files = new List<(string Path, int Label)>();
         for (int c = 0; c < classes.Count; c++)
         {
             var inClass = Directory.GetFiles(Path.Combine(root, classes[c]!))
-                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).OrderBy(f => f, StringComparer.Ordinal).ToList();
-            if (inClass.Count == 0) throw new ImcInputException($"{Path.Combine(root, classes[c]!)}: class '{classes[c]}' has no PNG/JPEG images");
+                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).OrderBy(f => f,
+                    StringComparer.Ordinal).ToList();
+            if (inClass.Count == 0) throw new ImcInputException(
+                $"{Path.Combine(root, classes[c]!)}: class '{classes[c]}' has no PNG/JPEG images");
             files.AddRange(inClass.Select(f => (f, c)));
         }
         long plane = (long)height * width;
@@ -64,9 +75,13 @@ public static class ImageFolderReader
         for (int i = 0; i < files.Count; i++)
         {
             using var decoded = Decode(files[i].Path);
-            using var converted = decoded.ColorType == SKColorType.Rgba8888 && decoded.AlphaType == SKAlphaType.Unpremul ? null : decoded.Copy(SKColorType.Rgba8888);
+            using var converted =
+                decoded.ColorType == SKColorType.Rgba8888 && decoded.AlphaType == SKAlphaType.Unpremul ? null
+                : decoded.Copy(SKColorType.Rgba8888);
             var source = converted ?? decoded;
-            using var resized = source.Width == width && source.Height == height ? null : source.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            using var resized =
+                source.Width == width && source.Height == height ? null
+                : source.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
             var img = resized ?? source;
             if (img is null) throw new ImcInputException($"{files[i].Path}: cannot be resized to {height}x{width}");
             var rgba = img.Bytes;   // row-major RGBA
@@ -74,7 +89,8 @@ public static class ImageFolderReader
             for (long p = 0; p < plane; p++)
             {
                 byte r = rgba[4 * p], g = rgba[4 * p + 1], b = rgba[4 * p + 2];
-                if (channels == 1) pixels[at + p] = (byte)Math.Clamp(Math.Round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255);
+                if (channels == 1) pixels[at + p] =
+                    (byte)Math.Clamp(Math.Round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255);
                 else
                 {
                     pixels[at + p] = r;
@@ -84,6 +100,7 @@ public static class ImageFolderReader
             }
         }
         return new ImageSet($"imagefolder {root}", torch.tensor(pixels).view(files.Count, channels, height, width),
-            torch.tensor(files.Select(f => (long)f.Label).ToArray()), classes.Count) { ClassNames = classes.Select(c => c!).ToArray() };
+            torch.tensor(files.Select(f => (long)f.Label).ToArray()),
+                classes.Count) { ClassNames = classes.Select(c => c!).ToArray() };
     }
 }

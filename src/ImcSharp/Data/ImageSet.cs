@@ -42,11 +42,16 @@ public sealed class ImageSet : IDisposable
 
     string? _fingerprint;
 
-    /// <summary>SHA-256 (16 hex digits) of the pixels and labels: results computed on this set are keyed by its content, not its path.</summary>
+    /// <summary>
+    /// SHA-256 (16 hex digits) of the pixels and labels: results computed on this set are keyed by its content, not its
+    /// path.
+    /// </summary>
     public string Fingerprint()
     {
         if (_fingerprint is not null) return _fingerprint;
-        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var h =
+            System.Security.Cryptography.IncrementalHash.CreateHash(
+            System.Security.Cryptography.HashAlgorithmName.SHA256);
         using (var px = Images.contiguous()) h.AppendData(px.bytes);
         using (var lb = Labels.contiguous()) h.AppendData(lb.bytes);
         return _fingerprint = Convert.ToHexString(h.GetHashAndReset())[..16].ToLowerInvariant();
@@ -61,7 +66,8 @@ public sealed class ImageSet : IDisposable
         var std = x.std(new long[] { 0, 2, 3 }).data<float>().ToArray();
         // Dividing by a zero spread gives infinities and then a NaN loss: nothing can be learned from constant pixels.
         for (int c = 0; c < std.Length; c++)
-            if (!(std[c] > 1e-6f)) throw new ImcInputException($"{Name}: the images are constant (pixel spread {std[c]} in channel {c}): nothing to learn from");
+            if (!(std[c] > 1e-6f)) throw new ImcInputException(
+                $"{Name}: the images are constant (pixel spread {std[c]} in channel {c}): nothing to learn from");
         return new Normalization(mean, std);
     }
 

@@ -38,10 +38,13 @@ public sealed record CornerStats(int Corner, int Chips, double Mean, double Min,
     public string Label => Name ?? Corner.ToString();
 }
 
-public sealed record ChipEvaluationResult(double? FloatAccuracy, double? QuantizedAccuracy, AccuracyStats Accuracy, List<ChipResult> PerChip,
+public sealed record ChipEvaluationResult(double? FloatAccuracy, double? QuantizedAccuracy, AccuracyStats Accuracy,
+    List<ChipResult> PerChip,
     List<CornerStats> Corners)
 {
-    /// <summary>Mean accuracy of the worst global corner: a corner collapse shows here even when the overall mean hides it.</summary>
+    /// <summary>
+    /// Mean accuracy of the worst global corner: a corner collapse shows here even when the overall mean hides it.
+    /// </summary>
     public double WorstCorner => Corners.Min(c => c.Mean);
     /// <summary>Name (or index) of that corner.</summary>
     public string WorstCornerName => Corners.MinBy(c => c.Mean)!.Label;
@@ -57,7 +60,10 @@ public sealed record MonteCarloOptions
 {
     public int Chips { get; init; } = 100;
     public int Corners { get; init; } = 5;
-    /// <summary>Names of the design's global corners (named ADC corners, a population's): chips then cycle through exactly these.</summary>
+    /// <summary>
+    /// Names of the design's global corners (named ADC corners, a population's): chips then cycle through exactly
+    /// these.
+    /// </summary>
     public string[]? CornerNames { get; init; }
     public int CornerCount => CornerNames is { Length: > 0 } n ? n.Length : Corners;
     public long FirstChip { get; init; }
@@ -71,7 +77,10 @@ public sealed record MonteCarloOptions
     /// <summary>Also evaluate the float and quantized-digital network for reference.</summary>
     public bool Reference { get; init; } = true;
     public int BatchSize { get; init; } = 500;
-    /// <summary>Device the chips compute on ("cpu", "cuda", "cuda:N"); chips are programmed on the CPU, so the same seed gives the same chips.</summary>
+    /// <summary>
+    /// Device the chips compute on ("cpu", "cuda", "cuda:N"); chips are programmed on the CPU, so the same seed gives
+    /// the same chips.
+    /// </summary>
     public string Device { get; init; } = "cpu";
     /// <summary>
     /// Chips evaluated together in one batched pass (<see cref="Nn.AnalogConversion.ProgramChips"/>):
@@ -105,7 +114,8 @@ public static class ChipEvaluation
     /// peripheral-aware checkpoint was trained with (its ADC ranges only where made for this ADC
     /// and core), the rest calibrated on <paramref name="calibrationImages"/> (called only then).
     /// </summary>
-    public static void Deploy(nn.Module<Tensor, Tensor> model, CheckpointInfo info, Config.HardwareConfig hw, Func<ImageSet> calibrationImages)
+    public static void Deploy(nn.Module<Tensor, Tensor> model, CheckpointInfo info, Config.HardwareConfig hw,
+        Func<ImageSet> calibrationImages)
     {
         AnalogConversion.Convert(model, hw);
         if (info.Calibration is { } stored) AnalogConversion.Apply(model, stored);
@@ -117,8 +127,12 @@ public static class ChipEvaluation
         else AnalogConversion.CalibrateAdcRanges(model, x);
     }
 
-    /// <summary>Monte Carlo accuracy of a checkpoint on a design: its stored calibration if it has one, else calibrated on training images.</summary>
-    public static ChipEvaluationResult EvaluateCheckpoint(string checkpoint, Config.HardwareConfig hw, ImageSet train, ImageSet test, MonteCarloOptions mc,
+    /// <summary>
+    /// Monte Carlo accuracy of a checkpoint on a design: its stored calibration if it has one, else calibrated on
+    /// training images.
+    /// </summary>
+    public static ChipEvaluationResult EvaluateCheckpoint(string checkpoint, Config.HardwareConfig hw, ImageSet train,
+        ImageSet test, MonteCarloOptions mc,
         int calibrationImages, ProgressSink? progress, CancellationToken cancel)
     {
         var (info, model) = Checkpoint.Load(checkpoint, device: ComputeTarget.Parse(mc.Device));
@@ -129,13 +143,20 @@ public static class ChipEvaluation
         }
     }
 
-    sealed record Line(SortedDictionary<string, string>? Key = null, long? Chip = null, int? Corner = null, double? Accuracy = null);
+    sealed record Line(SortedDictionary<string, string>? Key = null, long? Chip = null, int? Corner = null,
+        double? Accuracy = null);
 
-    /// <summary>The key of a results file for <paramref name="checkpoint"/> (its bytes) on <paramref name="hw"/> (its fingerprint), calibrated on N training images.</summary>
-    public static RunKey KeyFor(string checkpoint, Config.HardwareConfig hw, int calibrationImages, params (string Part, object Value)[] more) =>
-        RunKey.Of(new[] { ("checkpoint", (object)RunKey.HashFile(checkpoint)), ("design", hw.Fingerprint()), ("calibration_images", calibrationImages) }.Concat(more).ToArray());
+    /// <summary>
+    /// The key of a results file for <paramref name="checkpoint"/> (its bytes) on <paramref name="hw"/> (its
+    /// fingerprint), calibrated on N training images.
+    /// </summary>
+    public static RunKey KeyFor(string checkpoint, Config.HardwareConfig hw, int calibrationImages,
+        params (string Part, object Value)[] more) =>
+        RunKey.Of(new[] { ("checkpoint", (object)RunKey.HashFile(checkpoint)), ("design", hw.Fingerprint()),
+            ("calibration_images", calibrationImages) }.Concat(more).ToArray());
 
-    public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm, MonteCarloOptions mc,
+    public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm,
+        MonteCarloOptions mc,
         ProgressSink? progress = null, CancellationToken cancel = default)
     {
         mc.Validate();
@@ -170,23 +191,32 @@ public static class ChipEvaluation
             {
                 var r = new ChipResult(batch[i].Chip, evals[i].Accuracy, batch[i].Corner!.Value);
                 results[r.Chip] = r;
-                if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath, new Line(Chip: r.Chip, Corner: r.Corner, Accuracy: r.Accuracy));
+                if (mc.ResultsPath is not null) JsonLines.Append(mc.ResultsPath,
+                    new Line(Chip: r.Chip, Corner: r.Corner, Accuracy: r.Accuracy));
             }
         }
         var perChip = results.Values.ToList();
         var corners = perChip.GroupBy(c => c.Corner).OrderBy(g => g.Key)
-            .Select(g => new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy), mc.CornerNames?[g.Key % mc.CornerNames.Length])).ToList();
-        return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip, corners);
+            .Select(g =>
+                new CornerStats(g.Key, g.Count(), g.Average(c => c.Accuracy), g.Min(c => c.Accuracy),
+                mc.CornerNames?[g.Key % mc.CornerNames.Length])).ToList();
+        return new ChipEvaluationResult(fl, quant, AccuracyStats.Of(perChip.Select(c => c.Accuracy).ToList()), perChip,
+            corners);
     }
 
-    /// <summary>Chips already in the results file (its first line is the key of what produced them); a torn last line (killed mid-write) is dropped.</summary>
+    /// <summary>
+    /// Chips already in the results file (its first line is the key of what produced them); a torn last line (killed
+    /// mid-write) is dropped.
+    /// </summary>
     static Dictionary<long, ChipResult> ReadDone(MonteCarloOptions mc, ImageSet test)
     {
         var path = mc.ResultsPath!;
-        if (Directory.Exists(path)) throw new ImcInputException($"{path}: is a directory: expected a results file (.jsonl)");
+        if (Directory.Exists(path)) throw new ImcInputException(
+            $"{path}: is a directory: expected a results file (.jsonl)");
         var key = RunKey.Of((mc.Key ?? RunKey.Of()).Parts.Select(kv => (kv.Key, (object)kv.Value))
             .Append(("test_set", $"{test.Count} images {test.Fingerprint()}"))
-            .Append(("corners", mc.CornerNames is { Length: > 0 } n ? string.Join(",", n) : mc.CornerCount.ToString())).ToArray());
+            .Append(("corners", mc.CornerNames is { Length: > 0 } n ? string.Join(",", n) : mc.CornerCount.ToString()))
+                .ToArray());
         var lines = JsonLines.Read<Line>(path, "a chip result");
         if (lines.Count == 0)
         {
@@ -195,6 +225,7 @@ public static class ChipEvaluation
         }
         key.Check(lines[0].Key, path, "holds chip results of");
         return lines.Skip(1).Where(l => l.Chip is not null && l.Accuracy is not null)
-            .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key, g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
+            .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key,
+                g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
     }
 }

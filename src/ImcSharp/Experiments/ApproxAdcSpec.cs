@@ -54,7 +54,10 @@ public sealed record ApproxAdcSpec
     public string Name { get; init; } = "approx-adc";
     public string Dataset { get; init; } = "fashion-mnist";
     public long Seed { get; init; } = 7;
-    /// <summary>Training seeds: every network (float and aware) is trained once per seed and every goal is read per seed; empty: just <see cref="Seed"/>.</summary>
+    /// <summary>
+    /// Training seeds: every network (float and aware) is trained once per seed and every goal is read per seed; empty:
+    /// just <see cref="Seed"/>.
+    /// </summary>
     public List<long> Seeds { get; init; } = new();
     public IReadOnlyList<long> TrainingSeeds => Seeds.Count > 0 ? Seeds : new[] { Seed };
     public List<ExperimentModel> Models { get; init; } = new();
@@ -62,13 +65,17 @@ public sealed record ApproxAdcSpec
     public List<int> AdcBits { get; init; } = new() { 7 };
     public CalibrationKind Calibration { get; init; } = CalibrationKind.Lut;
     public int Chips { get; init; } = 100;
-    /// <summary>Chips per cell below the highest resolution (null: <see cref="Chips"/>); the headline figures use the highest.</summary>
+    /// <summary>
+    /// Chips per cell below the highest resolution (null: <see cref="Chips"/>); the headline figures use the highest.
+    /// </summary>
     public int? LowerResolutionChips { get; init; }
     public int Corners { get; init; } = 5;
     public ChipSampling Variation { get; init; } = ChipSampling.FreshChip;
     public AdcGradient Ste { get; init; } = AdcGradient.Identity;
     public int CalibrationImages { get; init; } = 1000;
-    /// <summary>Also train with local mismatch only (fresh-local) at the first resolution and compare corners.</summary>
+    /// <summary>
+    /// Also train with local mismatch only (fresh-local) at the first resolution and compare corners.
+    /// </summary>
     public bool VariationStudy { get; init; } = true;
     public QuickSubset Quick { get; init; } = new();
 
@@ -81,7 +88,9 @@ public sealed record ApproxAdcSpec
         spec = spec with
         {
             Source = path,
-            ArrayModes = spec.ArrayModes.Select(a => a with { Hardware = Path.IsPathRooted(a.Hardware) ? a.Hardware : Path.Combine(dir, a.Hardware) }).ToList(),
+            ArrayModes = spec.ArrayModes.Select(a =>
+                a with { Hardware = Path.IsPathRooted(a.Hardware) ? a.Hardware : Path.Combine(dir, a.Hardware) })
+                .ToList(),
         };
         spec.Validate();
         return spec;
@@ -100,9 +109,11 @@ public sealed record ApproxAdcSpec
             if (m.Chips is int c) e.Range($"models[{i}].chips", c, 1, 1_000_000);
             e.Range($"models[{i}].test_images", m.TestImages, 0, int.MaxValue);
         }
-        if (ArrayModes.Count == 0) e.Add("array_modes", "[]", "list at least one array mode (name and hardware config)");
+        if (ArrayModes.Count == 0) e.Add("array_modes", "[]",
+            "list at least one array mode (name and hardware config)");
         for (int i = 0; i < ArrayModes.Count; i++)
-            if (!File.Exists(ArrayModes[i].Hardware)) e.Add($"array_modes[{i}].hardware", ArrayModes[i].Hardware, "hardware config not found");
+            if (!File.Exists(ArrayModes[i].Hardware)) e.Add($"array_modes[{i}].hardware", ArrayModes[i].Hardware,
+                "hardware config not found");
         if (AdcBits.Count == 0) e.Add("adc_bits", "[]", "list at least one resolution");
         for (int i = 0; i < AdcBits.Count; i++) e.Range($"adc_bits[{i}]", AdcBits[i], 1, 16);
         e.Range("chips", Chips, 1, 1_000_000);
@@ -113,23 +124,28 @@ public sealed record ApproxAdcSpec
         foreach (var m in Quick.Models)
             if (!Models.Any(x => x.Model == m)) e.Add("quick.models", m, "must name a model listed in models");
         foreach (var a in Quick.ArrayModes ?? new())
-            if (!ArrayModes.Any(x => x.Name == a)) e.Add("quick.array_modes", a, "must name an array mode listed in array_modes");
+            if (!ArrayModes.Any(x => x.Name == a)) e.Add("quick.array_modes", a,
+                "must name an array mode listed in array_modes");
         if (Seeds.Distinct().Count() != Seeds.Count) e.Add("seeds", string.Join(",", Seeds), "list each seed once");
         // Duplicates would train and evaluate the same cell twice (hours), or collide in the tables.
         foreach (var (field, values) in new (string, IEnumerable<string>)[]
                  {
                      ("models", Models.Select(m => m.Model)), ("array_modes", ArrayModes.Select(a => a.Name)),
                      ("adc_bits", AdcBits.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                     ("quick.models", Quick.Models), ("quick.adc_bits", Quick.AdcBits.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                     ("quick.models", Quick.Models),
+                         ("quick.adc_bits",
+                         Quick.AdcBits.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))),
                      ("quick.array_modes", Quick.ArrayModes ?? new()),
                  })
             foreach (var twice in values.GroupBy(v => v).Where(g => g.Count() > 1))
                 e.Add(field, twice.Key, "is listed twice: list each once");
         // An empty list is not "all": omit the field to keep every array mode (null), or name some.
-        if (Quick.ArrayModes is { Count: 0 }) e.Add("quick.array_modes", "[]", "name at least one array mode, or leave the field out for all of them");
+        if (Quick.ArrayModes is { Count: 0 }) e.Add("quick.array_modes", "[]",
+            "name at least one array mode, or leave the field out for all of them");
         if (Quick.Models.Count == 0) e.Add("quick.models", "[]", "name at least one model");
         if (Quick.AdcBits.Count == 0) e.Add("quick.adc_bits", "[]", "list at least one resolution");
-        if (Calibration == CalibrationKind.None) e.Add("calibration", "none", "the calibrated row needs a calibration kind: two-point or lut");
+        if (Calibration == CalibrationKind.None) e.Add("calibration", "none",
+            "the calibrated row needs a calibration kind: two-point or lut");
         e.ThrowIfAny(Source);
     }
 
@@ -158,7 +174,8 @@ public sealed record ApproxAdcSpec
         LowerResolutionChips = null,
         Corners = Math.Min(Corners, Quick.Chips),
         VariationStudy = Quick.VariationStudy,
-        ArrayModes = Quick.ArrayModes is { } names ? ArrayModes.Where(a => names.Contains(a.Name)).ToList() : ArrayModes,
+        ArrayModes = Quick.ArrayModes is { } names ? ArrayModes.Where(a => names.Contains(a.Name)).ToList()
+            : ArrayModes,
         Seeds = Quick.Seeds ?? Seeds,
     };
 }

@@ -30,28 +30,38 @@ public static class Json
     /// <summary>One clear error for a JSON failure: the source, the field path, then what went wrong.</summary>
     public static ImcInputException InputError(JsonException e, string source, string fieldPrefix = "")
     {
-        var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0 ? fieldPrefix.TrimEnd('.') : "";
+        var field = e.Path is { Length: > 1 } p ? fieldPrefix + p.TrimStart('$', '.') : fieldPrefix.Length > 0
+            ? fieldPrefix.TrimEnd('.') : "";
         // A converter (the ADC config's) names the field inside the object it was reading.
         if (e.Data["field"] is string inner) field = field.Length > 0 ? field + "." + inner : inner;
         if (field.Length == 0) field = "(document)";
         var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-        return new ImcInputException($"{source}: {field}{line}: {(e.Data["field"] is string ? e.Message : Explain(FirstSentence(e.Message)))}");
+        return new ImcInputException(
+            $"{source}: {field}{line}: {(e.Data["field"] is string ? e.Message : Explain(FirstSentence(e.Message)))}");
     }
 
-    /// <summary>System.Text.Json's messages in the config's words: JSON names and allowed values, never .NET type names.</summary>
+    /// <summary>
+    /// System.Text.Json's messages in the config's words: JSON names and allowed values, never .NET type names.
+    /// </summary>
     public static string Explain(string message)
     {
         message = FirstSentence(message);
-        var unknown = System.Text.RegularExpressions.Regex.Match(message, @"The JSON property '([^']+)' could not be mapped to any \.NET member contained in type '([^']+)'");
+        var unknown =
+            System.Text.RegularExpressions.Regex.Match(message,
+            @"The JSON property '([^']+)' could not be mapped to any \.NET member contained in type '([^']+)'");
         if (unknown.Success)
         {
             var keys = FindType(unknown.Groups[2].Value) is { } t
-                ? t.GetProperties().Where(p => p.CanWrite && p.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).Length == 0)
-                    .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).OrderBy(n => n, StringComparer.Ordinal).ToList()
+                ? t.GetProperties().Where(p => p.CanWrite
+                    && p.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).Length == 0)
+                    .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).OrderBy(n => n,
+                        StringComparer.Ordinal).ToList()
                 : new List<string>();
-            return $"unknown key '{unknown.Groups[1].Value}'" + (keys.Count > 0 ? $"; expected one of: {string.Join(", ", keys)}" : "");
+            return $"unknown key '{unknown.Groups[1].Value}'"
+                + (keys.Count > 0 ? $"; expected one of: {string.Join(", ", keys)}" : "");
         }
-        var convert = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to ([\w.`\[\]+, =]+?)\.?$");
+        var convert =
+            System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to ([\w.`\[\]+, =]+?)\.?$");
         if (convert.Success)
         {
             var typeName = convert.Groups[1].Value;
@@ -59,34 +69,50 @@ public static class Json
             if (nullable.Success) typeName = nullable.Groups[1].Value;
             return typeName switch
             {
-                "System.Double" or "System.Single" => "expected a finite number (a JSON number; Infinity and NaN are not design values)",
+                "System.Double" or "System.Single" =>
+                    "expected a finite number (a JSON number; Infinity and NaN are not design values)",
                 "System.Int32" or "System.Int64" => "expected an integer",
                 "System.Boolean" => "expected true or false",
                 "System.String" => "expected a string",
-                _ when FindType(typeName) is { IsEnum: true } en => $"expected one of: {string.Join(", ", Enum.GetNames(en).Select(Name))}",
+                _ when FindType(typeName) is { IsEnum: true } en =>
+                    $"expected one of: {string.Join(", ", Enum.GetNames(en).Select(Name))}",
                 _ when typeName.Contains("List`1") || typeName.EndsWith("[]") => "expected a list",
                 _ when typeName.Contains("Dictionary`2") => "expected an object",
-                _ => "expected " + (FindType(typeName) is { } known && !known.IsPrimitive ? "an object" : "a different kind of value"),
+                _ => "expected "
+                    + (FindType(typeName) is { } known && !known.IsPrimitive ? "an object"
+                    : "a different kind of value"),
             };
         }
-        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)) return "the file is empty: expected a JSON object";
-        if (message.Contains("trailing comma", StringComparison.Ordinal)) return "a trailing comma before a closing bracket: JSON does not allow it";
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)) return "the file is " +
+            "empty: expected a JSON object";
+        if (message.Contains("trailing comma", StringComparison.Ordinal)) return "a trailing comma before a closing " +
+            "bracket: JSON does not allow it";
         if (message.Contains("is an invalid start of a value", StringComparison.Ordinal))
-            return message.TrimEnd('.') + " (JSON values are numbers, \"strings\", true, false, null, [lists] or {objects}; Infinity and NaN are not JSON)";
+            return message.TrimEnd('.')
+                + " (JSON values are numbers, \"strings\", true, false, null, [lists] or {objects}; Infinity and NaN " +
+                "are not JSON)";
         return message;
     }
 
     static Type? FindType(string fullName) =>
-        typeof(Json).Assembly.GetType(fullName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(fullName)).FirstOrDefault(t => t is not null);
+        typeof(Json).Assembly.GetType(fullName)
+            ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(fullName))
+            .FirstOrDefault(t => t is not null);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
 
-    /// <summary>Data files written by ImcSharp (populations): unknown keys are errors, but ±Infinity is a value (a code never reached).</summary>
-    public static readonly JsonSerializerOptions StrictData = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    /// <summary>
+    /// Data files written by ImcSharp (populations): unknown keys are errors, but ±Infinity is a value (a code never
+    /// reached).
+    /// </summary>
+    public static readonly JsonSerializerOptions StrictData =
+        new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
-    /// <summary>An enum value as it is written in JSON and on the command line (kebab case: fresh-chip, two-point).</summary>
+    /// <summary>
+    /// An enum value as it is written in JSON and on the command line (kebab case: fresh-chip, two-point).
+    /// </summary>
     public static string Name(string enumName) => JsonNamingPolicy.KebabCaseLower.ConvertName(enumName);
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum => Name(value.ToString());
 
@@ -119,9 +145,12 @@ public static class Json
     public static void RejectNullElements(string json, string source)
     {
         System.Text.Json.Nodes.JsonNode? root;
-        try { root = System.Text.Json.Nodes.JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }); }
+        try { root =
+            System.Text.Json.Nodes.JsonNode.Parse(json,
+            documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }); }
         catch (JsonException) { return; }
-        if (FirstNullElement(root, "") is { } at) throw new ImcInputException($"{source}: {at}: null in a list: expected a value");
+        if (FirstNullElement(root, "") is { } at) throw new ImcInputException(
+            $"{source}: {at}: null in a list: expected a value");
     }
 
     static string? FirstNullElement(System.Text.Json.Nodes.JsonNode? node, string at)
@@ -130,7 +159,8 @@ public static class Json
         {
             case System.Text.Json.Nodes.JsonObject o:
                 foreach (var (k, v) in o)
-                    if (k != "thresholds" && FirstNullElement(v, at.Length == 0 ? k : $"{at}.{k}") is { } found) return found;
+                    if (k != "thresholds"
+                        && FirstNullElement(v, at.Length == 0 ? k : $"{at}.{k}") is { } found) return found;
                 return null;
             case System.Text.Json.Nodes.JsonArray a:
                 for (int i = 0; i < a.Count; i++)

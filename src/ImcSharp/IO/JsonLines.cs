@@ -10,7 +10,8 @@ namespace ImcSharp.IO;
 /// </summary>
 public static class JsonLines
 {
-    static readonly JsonSerializerOptions Options = new(Json.Options) { WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions Options =
+        new(Json.Options) { WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static string Serialize<T>(T record) => JsonSerializer.Serialize(record, Options);
 
@@ -44,7 +45,8 @@ public static class JsonLines
             {
                 AtomicFile.WriteAllText(path, string.Concat(lines[..i].Select(l => l + "\n")));
             }
-            catch (JsonException e) { throw new ImcInputException($"{path}: line {i + 1} is not {what} ({e.Message})"); }
+            catch (JsonException e) { throw new ImcInputException(
+                $"{path}: line {i + 1} is not {what} ({e.Message})"); }
         }
         return list;
     }

@@ -9,28 +9,42 @@ namespace ImcSharp.IO;
 public sealed record RunKey(SortedDictionary<string, string> Parts)
 {
     public static RunKey Of(params (string Part, object Value)[] parts) =>
-        new(new SortedDictionary<string, string>(parts.ToDictionary(p => p.Part, p => System.Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture) ?? ""), StringComparer.Ordinal));
+        new(new SortedDictionary<string,
+            string>(parts.ToDictionary(p => p.Part,
+            p => System.Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+            StringComparer.Ordinal));
 
     /// <summary>Parts whose values differ (or are missing on one side), as "part: stored -> now".</summary>
     public List<string> Differences(IReadOnlyDictionary<string, string>? stored) =>
         Parts.Keys.Union(stored?.Keys ?? Enumerable.Empty<string>()).OrderBy(k => k, StringComparer.Ordinal)
-            .Where(k => (stored is null || !stored.TryGetValue(k, out var s) ? null : s) != (Parts.TryGetValue(k, out var v) ? v : null))
+            .Where(k => (stored is null || !stored.TryGetValue(k, out var s) ? null
+                : s) != (Parts.TryGetValue(k, out var v) ? v : null))
             .Select(k => $"{k}: {Show(stored, k)} -> {Show(Parts, k)}").ToList();
 
-    /// <summary>Throws unless <paramref name="stored"/> (read from <paramref name="path"/>) is this key; <paramref name="what"/> reads "{path}: {what} another setup".</summary>
+    /// <summary>
+    /// Throws unless <paramref name="stored"/> (read from <paramref name="path"/>) is this key; <paramref name="what"/>
+    /// reads "{path}: {what} another setup".
+    /// </summary>
     public void Check(IReadOnlyDictionary<string, string>? stored, string path, string what)
     {
         if (stored is null)
-            throw new ImcInputException($"{path}: has no record of what produced it (written by an older ImcSharp): delete it or choose another file");
+            throw new ImcInputException(
+                $"{path}: has no record of what produced it (written by an older ImcSharp): delete it or choose " +
+                "another file");
         var diff = Differences(stored);
         if (diff.Count > 0)
-            throw new ImcInputException($"{path}: {what} another setup ({string.Join("; ", diff)}): delete it or choose another file");
+            throw new ImcInputException(
+                $"{path}: {what} another setup ({string.Join("; ", diff)}): delete it or choose another file");
     }
 
-    static string Show(IReadOnlyDictionary<string, string>? d, string k) => d is not null && d.TryGetValue(k, out var v) ? v : "(none)";
+    static string Show(IReadOnlyDictionary<string, string>? d, string k) =>
+        d is not null && d.TryGetValue(k, out var v) ? v : "(none)";
 
-    /// <summary>First 16 hex digits of a SHA-256: enough to tell setups apart, short enough to read in an error.</summary>
-    public static string Hash(ReadOnlySpan<byte> bytes) => System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
+    /// <summary>
+    /// First 16 hex digits of a SHA-256: enough to tell setups apart, short enough to read in an error.
+    /// </summary>
+    public static string Hash(ReadOnlySpan<byte> bytes) =>
+        System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
 
     public static string HashFile(string path)
     {

@@ -57,7 +57,9 @@ public sealed class RunLock : IDisposable
                 {
                     var holder = Owner.Read(lockFile);
                     if (holder is { } h && h.IsAlive() && h.Pid != me.Pid)
-                        throw new ImcInputException($"{what}: in use by another run (PID {h.Pid}, since {h.Taken:yyyy-MM-dd HH:mm:ss} UTC); wait for it to finish or choose another output");
+                        throw new ImcInputException(
+                            $"{what}: in use by another run (PID {h.Pid}, since {h.Taken:yyyy-MM-dd HH:mm:ss} UTC); " +
+                            "wait for it to finish or choose another output");
                     // Stale: the holder is gone (or it is this process's own leftover). Take it over.
                     try { System.IO.File.Delete(lockFile); } catch (IOException) { }
                 }
@@ -80,28 +82,39 @@ public sealed class RunLock : IDisposable
         }
     }
 
-    /// <summary>A lock holder: PID, the process's start time as the OS reports it (PIDs are reused; the pair is not), and when the lock was taken.</summary>
+    /// <summary>
+    /// A lock holder: PID, the process's start time as the OS reports it (PIDs are reused; the pair is not), and when
+    /// the lock was taken.
+    /// </summary>
     readonly record struct Owner(int Pid, DateTime Started, DateTime Taken)
     {
-        public static Owner Current() => new(Environment.ProcessId, StartTime(Environment.ProcessId) ?? DateTime.UtcNow, DateTime.UtcNow);
+        public static Owner Current() =>
+            new(Environment.ProcessId, StartTime(Environment.ProcessId) ?? DateTime.UtcNow, DateTime.UtcNow);
 
         public override string ToString() =>
-            $"{Pid} {Started.ToString("o", CultureInfo.InvariantCulture)} {Taken.ToString("o", CultureInfo.InvariantCulture)}\n";
+            $"{Pid} {Started.ToString("o", CultureInfo.InvariantCulture)} " +
+            $"{Taken.ToString("o", CultureInfo.InvariantCulture)}\n";
 
         public static Owner? Read(string file)
         {
             try
             {
-                var parts = System.IO.File.ReadAllText(file).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                var parts = System.IO.File.ReadAllText(file).Split((char[]?)null,
+                    StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length < 2 || !int.TryParse(parts[0], out var pid)
-                    || !DateTime.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var started)) return null;
-                var taken = parts.Length > 2 && DateTime.TryParse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var tk) ? tk : started;
+                    || !DateTime.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind,
+                        out var started)) return null;
+                var taken = parts.Length > 2
+                    && DateTime.TryParse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind,
+                    out var tk) ? tk : started;
                 return new Owner(pid, started.ToUniversalTime(), taken.ToUniversalTime());
             }
             catch (IOException) { return null; }
         }
 
-        /// <summary>The process still runs and is the one that wrote the lock (same start time, to the second).</summary>
+        /// <summary>
+        /// The process still runs and is the one that wrote the lock (same start time, to the second).
+        /// </summary>
         public bool IsAlive() => StartTime(Pid) is { } t && Math.Abs((t - Started).TotalSeconds) < 2;
 
         static DateTime? StartTime(int pid)
@@ -111,7 +124,8 @@ public sealed class RunLock : IDisposable
                 using var p = Process.GetProcessById(pid);
                 return p.HasExited ? null : p.StartTime.ToUniversalTime();
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException
+                                      or System.ComponentModel.Win32Exception or NotSupportedException)
             {
                 return null;
             }

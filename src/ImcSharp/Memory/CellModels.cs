@@ -13,7 +13,8 @@ namespace ImcSharp.Memory;
 /// <param name="Conductance">Absolute conductance (S) per cell, for IR drop; null where not a conductance.</param>
 /// <param name="CapacitanceRatio">C_i / C_unit per cell (charge mode), null otherwise.</param>
 /// <param name="ReadSigma">Per-read noise sigma per cell in signal units, null when noiseless.</param>
-public sealed record CellState(Tensor Contribution, double Baseline, Tensor? Conductance, Tensor? CapacitanceRatio, Tensor? ReadSigma);
+public sealed record CellState(Tensor Contribution, double Baseline, Tensor? Conductance, Tensor? CapacitanceRatio,
+    Tensor? ReadSigma);
 
 /// <summary>Programs memory cells to weight digits, drawing the persistent per-cell errors once.</summary>
 public static class CellModels
@@ -24,7 +25,8 @@ public static class CellModels
     /// one class per kind in Memory/Cells): its fused kernel where <paramref name="target"/> runs
     /// kernels and the technology has one that suits the digits, else its reference form (the same cells).
     /// </summary>
-    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen, ComputeTarget? target = null)
+    public static CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen,
+        ComputeTarget? target = null)
     {
         var technology = CellTechnology.Of(cell);
         return (target?.UsesKernels == true ? technology.ProgramFused(cell, levels, digits, gen) : null)

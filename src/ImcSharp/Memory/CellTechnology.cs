@@ -40,7 +40,10 @@ public abstract class CellTechnology : ICellKind
     public virtual double UnitCurrent(CellConfig cell, ArrayConfig array, double inputSteps, int topLevel) =>
         array.ReadVoltage / inputSteps * (cell.GMax - cell.GMin) / topLevel;
 
-    /// <summary>Current mode: power (W) of one cell read at <paramref name="voltage"/>, at the cell's average activity: (G_min + a (G_max - G_min)) V^2.</summary>
+    /// <summary>
+    /// Current mode: power (W) of one cell read at <paramref name="voltage"/>, at the cell's average activity: (G_min +
+    /// a (G_max - G_min)) V^2.
+    /// </summary>
     public virtual double ReadPower(CellConfig cell, double voltage, CostConfig cost) =>
         (cell.GMin + cost.CellActivity * (cell.GMax - cell.GMin)) * voltage * voltage;
 

@@ -19,7 +19,8 @@ public sealed class LeNet5 : nn.Module<Tensor, Tensor>
         conv1 = new FloatConv2d(inChannels, 6, (5, 5), padding: (2, 2));
         conv2 = new FloatConv2d(6, 16, (5, 5));
         int h = (height / 2 - 4) / 2, w = (width / 2 - 4) / 2;
-        if (h < 1 || w < 1) throw new ImcInputException($"LeNet-5 needs inputs of at least 12x12, got {height}x{width}");
+        if (h < 1 || w < 1) throw new ImcInputException(
+            $"LeNet-5 needs inputs of at least 12x12, got {height}x{width}");
         fc1 = nn.Linear(16 * h * w, 120);
         fc2 = nn.Linear(120, 84);
         fc3 = nn.Linear(84, classes);

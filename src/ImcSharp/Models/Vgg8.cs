@@ -19,7 +19,8 @@ public sealed class Vgg8 : nn.Module<Tensor, Tensor>
     {
         features = new ModuleList<nn.Module<Tensor, Tensor>>();
         int c = inChannels;
-        foreach (var width in new[] { baseWidth, baseWidth, 2 * baseWidth, 2 * baseWidth, 4 * baseWidth, 4 * baseWidth })
+        foreach (var width in new[] { baseWidth, baseWidth, 2 * baseWidth, 2 * baseWidth, 4 * baseWidth,
+            4 * baseWidth })
         {
             features.Add(new FloatConv2d(c, width, (3, 3), padding: (1, 1), hasBias: false));
             features.Add(nn.BatchNorm2d(width));
@@ -42,6 +43,7 @@ public sealed class Vgg8 : nn.Module<Tensor, Tensor>
                 return layer % 4 == 2 ? nn.functional.max_pool2d(y, 2) : y;
             });
         }
-        return Steps.Then(h, x, v => fc2.call(nn.functional.relu(fc1.call(nn.functional.adaptive_avg_pool2d(v, 1).flatten(1)))));
+        return Steps.Then(h, x,
+            v => fc2.call(nn.functional.relu(fc1.call(nn.functional.adaptive_avg_pool2d(v, 1).flatten(1)))));
     }
 }

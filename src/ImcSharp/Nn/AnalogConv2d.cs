@@ -19,7 +19,8 @@ public sealed class AnalogConv2d : AnalogLayer
 
     /// <param name="groups">Grouped convolution (depthwise: groups = channels): each group's filters see only its
     /// channels, so the crossbar holds a block-diagonal weight matrix, zero cells outside the groups' blocks.</param>
-    public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, LayerHardware hardware, long groups = 1)
+    public AnalogConv2d(string name, Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation,
+        LayerHardware hardware, long groups = 1)
         : base(name, weight, bias, hardware)
     {
         _conv = new ConvGeometry(weight.size(1) * groups, weight.size(2), weight.size(3), stride, padding, dilation);
@@ -27,7 +28,9 @@ public sealed class AnalogConv2d : AnalogLayer
     }
 
 
-    /// <summary>[O, C kh kw] over the unfolded input (channel-major): the weights, or for groups their block diagonal.</summary>
+    /// <summary>
+    /// [O, C kh kw] over the unfolded input (channel-major): the weights, or for groups their block diagonal.
+    /// </summary>
     public override Tensor WeightMatrix()
     {
         var w = weight.view(weight.size(0), -1);

@@ -18,7 +18,8 @@ namespace ImcSharp.Nn;
 public static class AnalogConversion
 {
     // Layer type -> its analog layer (name, layer, hardware); checked in order, so a subclass maps before its base.
-    static readonly List<(Type Type, Func<string, nn.Module, LayerHardware, AnalogLayer> ToAnalog)> ConversionMap = new()
+    static readonly List<(Type Type, Func<string, nn.Module, LayerHardware, AnalogLayer> ToAnalog)> ConversionMap =
+        new()
     {
         (typeof(Linear), (name, m, hw) => new AnalogLinear(name, ((Linear)m).weight!, ((Linear)m).bias, hw)),
         (typeof(Conv2d), (name, m, hw) => MakeConv(name, (Conv2d)m, hw)),
@@ -49,7 +50,8 @@ public static class AnalogConversion
     /// </summary>
     public static T ToDigital<T>(T model) where T : nn.Module
     {
-        foreach (var (name, module) in model.named_modules().Where(m => m.module is AnalogLayer).Select(m => (m.name, m.module)).ToList())
+        foreach (var (name, module) in model.named_modules().Where(m => m.module is AnalogLayer)
+            .Select(m => (m.name, m.module)).ToList())
         {
             var (parent, child) = Locate(model, name);
             var analog = (AnalogLayer)module;
@@ -61,9 +63,13 @@ public static class AnalogConversion
 
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
-        var mapped = model.named_modules().Where(m => m.module is AnalogLayer || Converter(m.module) is not null).Select(m => (m.name, m.module)).ToList();
+        var mapped =
+            model.named_modules().Where(m => m.module is AnalogLayer || Converter(m.module) is not null)
+            .Select(m => (m.name, m.module)).ToList();
         // A mapped layer is converted whole: the layers inside it are its own business.
-        var weightLayers = mapped.Where(l => !mapped.Any(o => o.name.Length > 0 && l.name.StartsWith(o.name + ".", StringComparison.Ordinal))).ToList();
+        var weightLayers =
+            mapped.Where(l =>
+            !mapped.Any(o => o.name.Length > 0 && l.name.StartsWith(o.name + ".", StringComparison.Ordinal))).ToList();
         CheckLayerNames(config, weightLayers.Select(l => l.name).ToList());
         for (int i = 0; i < weightLayers.Count; i++)
         {
@@ -82,19 +88,24 @@ public static class AnalogConversion
         return model;
     }
 
-    /// <summary>A layer named in the config must be a weight layer of this model: a misspelt name would silently change nothing.</summary>
+    /// <summary>
+    /// A layer named in the config must be a weight layer of this model: a misspelt name would silently change nothing.
+    /// </summary>
     static void CheckLayerNames(HardwareConfig config, List<string> layers)
     {
         var known = string.Join(", ", layers);
         foreach (var name in config.Layers.Keys.Where(n => !layers.Contains(n)))
-            throw new ImcInputException($"{config.Source}: layers.{name}: the model has no weight layer '{name}'; its layers are: {known}");
+            throw new ImcInputException(
+                $"{config.Source}: layers.{name}: the model has no weight layer '{name}'; its layers are: {known}");
         foreach (var name in config.DigitalLayers.Where(n => !layers.Contains(n)))
-            throw new ImcInputException($"{config.Source}: digital_layers: the model has no weight layer '{name}'; its layers are: {known}");
+            throw new ImcInputException(
+                $"{config.Source}: digital_layers: the model has no weight layer '{name}'; its layers are: {known}");
     }
 
     static AnalogConv2d MakeConv(string name, Conv2d c, LayerHardware hw)
     {
-        if (c.padding_type is not null) throw new ImcInputException($"layer {name}: 'same'/'valid' padding modes are not supported; use explicit padding");
+        if (c.padding_type is not null) throw new ImcInputException(
+            $"layer {name}: 'same'/'valid' padding modes are not supported; use explicit padding");
         return new AnalogConv2d(name, c.weight!, c.bias, c.stride, c.padding!, c.dilation, hw, c.groups);
     }
 
@@ -108,7 +119,8 @@ public static class AnalogConversion
     /// from the chip itself, or from <paramref name="corner"/> when chips are grouped by corner
     /// (a population file's corners are then taken in order).
     /// </summary>
-    public static void Program(nn.Module model, long chip, int? corner = null) => ProgramChips(model, new[] { (chip, corner) });
+    public static void Program(nn.Module model, long chip, int? corner = null) =>
+        ProgramChips(model, new[] { (chip, corner) });
 
     /// <summary>
     /// Programs every analog layer onto several chips at once, each as <see cref="Program"/> would:
@@ -119,7 +131,10 @@ public static class AnalogConversion
     {
         var layers = Layers(model);
         for (int i = 0; i < layers.Count; i++)
-            layers[i].ProgramChips(chips.Select(c => new ChipSeeds(Seeds.Chip(c.Chip, i), c.Corner is int k ? Seeds.Corner(k) : Seeds.Chip(c.Chip, -1), c.Corner)).ToArray());
+            layers[i].ProgramChips(
+                chips.Select(c =>
+                new ChipSeeds(Seeds.Chip(c.Chip, i), c.Corner is int k ? Seeds.Corner(k) : Seeds.Chip(c.Chip, -1),
+                c.Corner)).ToArray());
     }
 
     /// <summary>Every analog layer's calibration by layer name (stored with peripheral-aware checkpoints).</summary>
@@ -138,11 +153,17 @@ public static class AnalogConversion
         foreach (var l in Layers(model)) l.Execution = execution;
     }
 
-    /// <summary>Whether an analog layer still lacks its input range or a calibrated ADC range (what <see cref="CalibrateAdcRanges"/> would set).</summary>
+    /// <summary>
+    /// Whether an analog layer still lacks its input range or a calibrated ADC range (what
+    /// <see cref="CalibrateAdcRanges"/> would set).
+    /// </summary>
     public static bool NeedsCalibration(nn.Module model) =>
         Layers(model).Any(l => l.InputRange is null || l.AdcRangesPending);
 
-    /// <summary>Sets every analog layer's input range (and calibrated ADC ranges) from one forward pass over <paramref name="x"/>.</summary>
+    /// <summary>
+    /// Sets every analog layer's input range (and calibrated ADC ranges) from one forward pass over
+    /// <paramref name="x"/>.
+    /// </summary>
     public static void CalibrateInputs(nn.Module<Tensor, Tensor> model, Tensor x)
     {
         foreach (var l in Layers(model)) l.ResetCalibration();
@@ -178,7 +199,8 @@ public static class AnalogConversion
         return (parent, parts[^1]);
     }
 
-    static readonly FieldInfo SubmodulesField = typeof(nn.Module).GetField("_internal_submodules", BindingFlags.NonPublic | BindingFlags.Instance)
+    static readonly FieldInfo SubmodulesField =
+        typeof(nn.Module).GetField("_internal_submodules", BindingFlags.NonPublic | BindingFlags.Instance)
         ?? throw new InvalidOperationException("TorchSharp's Module layout changed: _internal_submodules not found");
 
     /// <summary>
@@ -190,21 +212,27 @@ public static class AnalogConversion
         bool assigned = false;
         for (var t = parent.GetType(); t is not null && t != typeof(nn.Module); t = t.BaseType)
         {
-            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            foreach (var f in t.GetFields(
+                BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
                 // A container's list of children (Sequential's modules, a ModuleList): replace the entry in place.
                 if (f.GetValue(parent) is System.Collections.IList items && items.IndexOf(old) is var i and >= 0)
                 {
-                    var element = items.GetType().IsGenericType ? items.GetType().GetGenericArguments()[0] : typeof(object);
+                    var element =
+                        items.GetType().IsGenericType ? items.GetType().GetGenericArguments()[0] : typeof(object);
                     if (!element.IsInstanceOfType(replacement))
-                        throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: its list '{f.Name}' holds {element.Name}; declare it of Module<Tensor, Tensor>");
+                        throw new ImcInputException(
+                            $"cannot convert layer {child} of {parent.GetType().Name}: its list '{f.Name}' " +
+                            $"holds {element.Name}; declare it of Module<Tensor, Tensor>");
                     items[i] = replacement;
                     assigned = true;
                     continue;
                 }
                 if (!ReferenceEquals(f.GetValue(parent), old)) continue;
                 if (!f.FieldType.IsInstanceOfType(replacement))
-                    throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: its field '{f.Name}' is declared as {f.FieldType.Name}; declare it as Module<Tensor, Tensor>");
+                    throw new ImcInputException(
+                        $"cannot convert layer {child} of {parent.GetType().Name}: its field '{f.Name}' is declared " +
+                        $"as {f.FieldType.Name}; declare it as Module<Tensor, Tensor>");
                 f.SetValue(parent, replacement);
                 assigned = true;
             }
@@ -226,6 +254,7 @@ public static class AnalogConversion
             type.GetMethod("Insert")!.Invoke(subs, new object[] { at, (child, replacement) });
         }
         if (!assigned)
-            throw new ImcInputException($"cannot convert layer {child} of {parent.GetType().Name}: no field or list holds it");
+            throw new ImcInputException(
+                $"cannot convert layer {child} of {parent.GetType().Name}: no field or list holds it");
     }
 }

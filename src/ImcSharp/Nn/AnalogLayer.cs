@@ -24,7 +24,8 @@ public enum Execution
 /// bias (same parameter names as torch's layers, so float checkpoints load), the hardware, the
 /// input quantization range, and the chip the weights are programmed on.
 /// Forward with gradients returns the hardware's value with a surrogate's gradient,
-/// y = y_hw + (y_sur - y_sur.detach()) (one node, <see cref="StraightThrough.Output"/>). Quantized-digital: y_sur is the float layer. Analog
+/// y = y_hw + (y_sur - y_sur.detach()) (one node, <see cref="StraightThrough.Output"/>). Quantized-digital: y_sur is
+/// the float layer. Analog
 /// (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~ the quantized
 /// inputs and weights with straight-through gradients (inputs clipped to their range get none,
 /// <see cref="StraightThrough.Inputs"/>),
@@ -93,7 +94,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public abstract Tensor WeightMatrix();
     /// <summary>The float layer (with bias), differentiable.</summary>
     protected abstract Tensor FloatForward(Tensor x);
-    /// <summary>How samples become crossbar input vectors (a convolution's receptive fields: its <see cref="ConvGeometry"/>).</summary>
+    /// <summary>
+    /// How samples become crossbar input vectors (a convolution's receptive fields: its <see cref="ConvGeometry"/>).
+    /// </summary>
     protected abstract IInputVectors Vectors { get; }
 
     /// <summary>
@@ -115,7 +118,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         using var g = no_grad();
         var (wq, scale) = WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits);
         if (!double.IsFinite(scale))
-            throw new ImcInputException($"{LayerName}: its weights are not all finite (NaN or infinite): the network diverged or its checkpoint is damaged");
+            throw new ImcInputException(
+                $"{LayerName}: its weights are not all finite (NaN or infinite): the network diverged or its " +
+                "checkpoint is damaged");
         var previous = _chip;
         var programmed = chips.Select(c =>
         {
@@ -129,9 +134,14 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         (_chipSeed, _globalSeed, _corner) = (chips[^1].Chip, chips[^1].Global, chips[^1].Corner);
     }
 
-    /// <summary>What calibration set: input range and sign, and the calibrated ADC ranges (null when the range is not calibrated).</summary>
+    /// <summary>
+    /// What calibration set: input range and sign, and the calibrated ADC ranges (null when the range is not
+    /// calibrated).
+    /// </summary>
     public LayerCalibration? Calibration =>
-        InputRange is { } r ? new LayerCalibration(r, InputSigned, AdcRanges?.ToList(), AdcRanges is null ? null : RangeCalibration.Key(Hardware)) : null;
+        InputRange is { } r
+            ? new LayerCalibration(r, InputSigned, AdcRanges?.ToList(), AdcRanges is null ? null
+            : RangeCalibration.Key(Hardware)) : null;
 
     /// <summary>
     /// Restores a stored calibration (e.g. the one a network was trained with). Its ADC ranges are
@@ -142,11 +152,14 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     {
         InputRange = c.InputRange;
         InputSigned = c.InputSigned;
-        AdcRanges = c.AdcRanges is { Count: > 0 } ranges && c.AdcRangeKey == RangeCalibration.Key(Hardware) ? ranges : null;
+        AdcRanges = c.AdcRanges is { Count: > 0 } ranges && c.AdcRangeKey == RangeCalibration.Key(Hardware) ? ranges
+            : null;
         DropChip();
     }
 
-    /// <summary>Forgets the input range and the calibrated ADC ranges: the next forward sets them from its inputs.</summary>
+    /// <summary>
+    /// Forgets the input range and the calibrated ADC ranges: the next forward sets them from its inputs.
+    /// </summary>
     public void ResetCalibration()
     {
         InputRange = null;
@@ -154,7 +167,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         DropChip();
     }
 
-    /// <summary>The ADC range is calibrated but not yet set: the next quantized or analog forward sets it from its inputs.</summary>
+    /// <summary>
+    /// The ADC range is calibrated but not yet set: the next quantized or analog forward sets it from its inputs.
+    /// </summary>
     public bool AdcRangesPending => Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated && AdcRanges is null;
 
     /// <summary>Sets the input range from inputs: max |x|, signed if any x &lt; 0.</summary>
@@ -167,7 +182,10 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 
     public double InputScale => InputRange!.Value / InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned);
 
-    /// <summary>Crossbar input vectors per sample seen by the last forward (output pixels of a convolution; 1 for a linear layer).</summary>
+    /// <summary>
+    /// Crossbar input vectors per sample seen by the last forward (output pixels of a convolution; 1 for a linear
+    /// layer).
+    /// </summary>
     public long VectorsPerSample { get; private set; }
 
     public override Tensor forward(Tensor x)
@@ -177,7 +195,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
         if (!training) return hw;
-        var sur = gate is null ? new[] { (FloatForward(x), (Tensor?)null) } : Surrogate.Terms(Wiring, WeightMatrix(), _chip!.Tiles, x, gate);
+        var sur = gate is null ? new[] { (FloatForward(x), (Tensor?)null) }
+            : Surrogate.Terms(Wiring, WeightMatrix(), _chip!.Tiles, x, gate);
         return StraightThrough.Output(hw, sur);
     }
 
@@ -196,10 +215,12 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
             DropChip();
         }
         if (Execution == Execution.Analog && _chip is null) Program(_chipSeed);
-        var wq = Execution == Execution.QuantizedDigital ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
+        var wq = Execution == Execution.QuantizedDigital
+            ? WeightSlicing.Quantize(WeightMatrix().detach(), Hardware.Core.WeightBits) : default;
         var chip = Execution == Execution.Analog ? _chip : null;
         if (gradient is not { } mode || chip is null) return (LayerEngine.Run(Wiring, chip, wq, x), null);
-        if (chip.Chips > 1) throw new NotSupportedException($"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
+        if (chip.Chips > 1) throw new NotSupportedException(
+            $"{LayerName}: a stack of chips evaluates; training programs one chip at a time");
         using var gates = new AdcGate.Collector(chip, mode, InputSigned);
         var wiring = Wiring;
         var y = LayerEngine.Run(wiring with { Probe = wiring.Probe + gates.Observe }, chip, wq, x);
@@ -212,7 +233,9 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 
     QuantizedInput Input => new(InputScale, InputSigned);
 
-    /// <summary>Where this layer computes: its weights' device, the CPU kernels as <see cref="CpuKernels"/> says.</summary>
+    /// <summary>
+    /// Where this layer computes: its weights' device, the CPU kernels as <see cref="CpuKernels"/> says.
+    /// </summary>
     ComputeTarget Target => new(weight.device, CpuKernels);
 
     void DropChip()
@@ -228,11 +251,15 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>The seeds of one chip of a layer (see <see cref="AnalogLayer.ProgramChips"/>): its own draws, the chip-level (global) draws, its corner.</summary>
+/// <summary>
+/// The seeds of one chip of a layer (see <see cref="AnalogLayer.ProgramChips"/>): its own draws, the chip-level
+/// (global) draws, its corner.
+/// </summary>
 public sealed record ChipSeeds(ulong Chip, ulong? Global = null, int? Corner = null);
 
 /// <summary>
 /// A layer's calibration: input range max|x| and sign, and the calibrated ADC range of each weight
 /// slice with what it was calibrated for (null when the range is not calibrated).
 /// </summary>
-public sealed record LayerCalibration(double InputRange, bool InputSigned, List<SliceRange>? AdcRanges = null, string? AdcRangeKey = null);
+public sealed record LayerCalibration(double InputRange, bool InputSigned, List<SliceRange>? AdcRanges = null,
+    string? AdcRangeKey = null);

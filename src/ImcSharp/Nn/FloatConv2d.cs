@@ -27,9 +27,12 @@ public sealed class FloatConv2d : nn.Module<Tensor, Tensor>
     /// Parameters drawn as torch's Conv2d draws them (Kaiming-uniform weight, uniform bias).
     /// </summary>
     public FloatConv2d(long inChannels, long outChannels, (long H, long W) kernel, (long H, long W)? stride = null,
-        (long H, long W)? padding = null, (long H, long W)? dilation = null, long groups = 1, bool hasBias = true) : base("Conv2d")
+        (long H, long W)? padding = null, (long H, long W)? dilation = null, long groups = 1, bool hasBias = true)
+            : base("Conv2d")
     {
-        using var drawn = nn.Conv2d(inChannels, outChannels, kernel, stride ?? (1, 1), padding ?? (0, 0), dilation: dilation ?? (1, 1), groups: groups, bias: hasBias);
+        using var drawn =
+            nn.Conv2d(inChannels, outChannels, kernel, stride ?? (1, 1), padding ?? (0, 0), dilation: dilation
+            ?? (1, 1), groups: groups, bias: hasBias);
         weight = new Parameter(drawn.weight!.detach().clone());
         bias = hasBias ? new Parameter(drawn.bias!.detach().clone()) : null;
         Stride = new[] { (stride ?? (1, 1)).H, (stride ?? (1, 1)).W };
@@ -39,8 +42,11 @@ public sealed class FloatConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>A convolution over existing parameters (an analog layer's way back to digital: the same tensors, nothing drawn).</summary>
-    public FloatConv2d(Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, long groups) : base("Conv2d")
+    /// <summary>
+    /// A convolution over existing parameters (an analog layer's way back to digital: the same tensors, nothing drawn).
+    /// </summary>
+    public FloatConv2d(Parameter weight, Parameter? bias, long[] stride, long[] padding, long[] dilation, long groups)
+        : base("Conv2d")
     {
         this.weight = weight;
         this.bias = bias;

@@ -9,7 +9,8 @@ namespace ImcSharp.Nn;
 /// <summary>The weight layers of a network as the cost model prices them, recorded by one forward pass.</summary>
 public static class LayerShapes
 {
-    public static List<LayerShape> Of(ModelSpec spec) => Of(spec.Build, new long[] { spec.InChannels, spec.Height, spec.Width });
+    public static List<LayerShape> Of(ModelSpec spec) =>
+        Of(spec.Build, new long[] { spec.InChannels, spec.Height, spec.Width });
 
     /// <summary>
     /// <paramref name="build"/> makes a fresh instance (shapes only: the caller's trained model is
@@ -24,6 +25,8 @@ public static class LayerShapes
         AnalogConversion.SetExecution(model, Execution.Float);
         model.eval();
         using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
-        return AnalogConversion.Layers(model).Select(l => new LayerShape(l.LayerName, l.WeightMatrix().size(1), l.weight.size(0), l.VectorsPerSample)).ToList();
+        return AnalogConversion.Layers(model)
+            .Select(l => new LayerShape(l.LayerName, l.WeightMatrix().size(1), l.weight.size(0), l.VectorsPerSample))
+            .ToList();
     }
 }

@@ -8,8 +8,11 @@ namespace ImcSharp.Reporting;
 /// <summary>Transfer curves, INL and DNL of an ADC population, written as PNG and/or SVG.</summary>
 public static class AdcPlots
 {
-    /// <summary>Writes transfer.{png,svg}, inl.{png,svg}, dnl.{png,svg} into <paramref name="dir"/>; returns the files.</summary>
-    public static List<string> Write(string dir, string title, AdcPopulation pop, Linearity lin, bool png = true, bool svg = true, int maxCurves = 64)
+    /// <summary>
+    /// Writes transfer.{png,svg}, inl.{png,svg}, dnl.{png,svg} into <paramref name="dir"/>; returns the files.
+    /// </summary>
+    public static List<string> Write(string dir, string title, AdcPopulation pop, Linearity lin, bool png = true,
+        bool svg = true, int maxCurves = 64)
     {
         Directory.CreateDirectory(dir);
         int shown = Math.Min(maxCurves, pop.Instances);
@@ -23,7 +26,8 @@ public static class AdcPlots
         {
             var t = sorted[i].data<double>().ToArray();
             var xs = new List<double>(); var ys = new List<double>();
-            // Codes produced at the lowest input (-inf) start the curve at the first finite transition; unreached codes (+inf) end it.
+            // Codes produced at the lowest input (-inf) start the curve at the first finite transition; unreached codes
+            // (+inf) end it.
             for (int k = 0; k < t.Length && !double.IsPositiveInfinity(t[k]); k++)
                 if (double.IsFinite(t[k])) { xs.Add(t[k]); ys.Add(k + 1); }
             if (xs.Count == 0) continue;
@@ -44,8 +48,10 @@ public static class AdcPlots
         transfer.YLabel("output code");
         files.AddRange(Save(transfer, Path.Combine(dir, "transfer"), png, svg));
 
-        files.AddRange(Save(PerCode(lin.InlEndPoint, shown, 1, $"{title}: INL (end-point)", "INL (LSB)"), Path.Combine(dir, "inl"), png, svg));
-        files.AddRange(Save(PerCode(lin.Dnl, shown, 0, $"{title}: DNL", "DNL (LSB)"), Path.Combine(dir, "dnl"), png, svg));
+        files.AddRange(Save(PerCode(lin.InlEndPoint, shown, 1, $"{title}: INL (end-point)", "INL (LSB)"),
+            Path.Combine(dir, "inl"), png, svg));
+        files.AddRange(Save(PerCode(lin.Dnl, shown, 0, $"{title}: DNL", "DNL (LSB)"), Path.Combine(dir, "dnl"), png,
+            svg));
         return files;
     }
 

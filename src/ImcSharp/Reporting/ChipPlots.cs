@@ -9,11 +9,13 @@ public static class ChipPlots
     /// Histogram of per-chip accuracies (percent), one colour per series (e.g. float-trained vs
     /// peripheral-aware), with a dashed line at each reference accuracy (e.g. the ideal ADC).
     /// </summary>
-    public static List<string> Histogram(string pathWithoutExtension, string title, IReadOnlyList<(string Label, IReadOnlyList<double> Accuracies)> series,
+    public static List<string> Histogram(string pathWithoutExtension, string title,
+        IReadOnlyList<(string Label, IReadOnlyList<double> Accuracies)> series,
         IReadOnlyList<(string Label, double Accuracy)>? references = null, bool png = true, bool svg = true)
     {
         var plot = new Plot();
-        var all = series.SelectMany(s => s.Accuracies).Concat(references?.Select(r => r.Accuracy) ?? Array.Empty<double>()).Select(a => a * 100).ToArray();
+        var all = series.SelectMany(s => s.Accuracies).Concat(references?.Select(r => r.Accuracy)
+            ?? Array.Empty<double>()).Select(a => a * 100).ToArray();
         double lo = Math.Floor(all.Min() * 4) / 4 - 0.25, hi = Math.Ceiling(all.Max() * 4) / 4 + 0.25;
         double width = Math.Max(0.05, (hi - lo) / 40);
         var palette = new ScottPlot.Palettes.Category10();
@@ -24,7 +26,9 @@ public static class ChipPlots
             var counts = new double[bins];
             foreach (var a in accs) counts[Math.Clamp((int)((a * 100 - lo) / width), 0, bins - 1)]++;
             var bars = Enumerable.Range(0, bins).Where(b => counts[b] > 0)
-                .Select(b => new Bar { Position = lo + (b + 0.5) * width, Value = counts[b], Size = width * 0.9, FillColor = palette.GetColor(i).WithAlpha(0.6) }).ToList();
+                .Select(b =>
+                    new Bar { Position = lo + (b + 0.5) * width, Value = counts[b], Size = width * 0.9,
+                    FillColor = palette.GetColor(i).WithAlpha(0.6) }).ToList();
             var bp = plot.Add.Bars(bars);
             bp.LegendText = $"{label} (n = {accs.Count})";
             bp.Color = palette.GetColor(i).WithAlpha(0.6);
@@ -44,9 +48,13 @@ public static class ChipPlots
         return Save(plot, pathWithoutExtension, png, svg);
     }
 
-    /// <summary>Accuracy against a swept quantity (e.g. ADC bits), one line per series, with optional error bars (worst case as a second marker).</summary>
+    /// <summary>
+    /// Accuracy against a swept quantity (e.g. ADC bits), one line per series, with optional error bars (worst case as
+    /// a second marker).
+    /// </summary>
     public static List<string> Lines(string pathWithoutExtension, string title, string xLabel,
-        IReadOnlyList<(string Label, double[] X, double[] Mean, double[] Worst)> series, bool png = true, bool svg = true)
+        IReadOnlyList<(string Label, double[] X, double[] Mean, double[] Worst)> series, bool png = true,
+            bool svg = true)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();

@@ -8,15 +8,19 @@ public static class CostPlots
 {
     static readonly (string Name, Func<EnergyBreakdown, double> Get)[] Components =
     {
-        ("arrays", e => e.Arrays), ("drivers/DACs", e => e.Drivers), ("ADCs", e => e.Adc), ("calibration", e => e.Calibration),
-        ("shift-and-add", e => e.ShiftAdd), ("accumulation", e => e.Accumulation), ("buffers", e => e.Buffers), ("digital layers", e => e.DigitalLayers),
+        ("arrays", e => e.Arrays), ("drivers/DACs", e => e.Drivers), ("ADCs", e => e.Adc),
+            ("calibration", e => e.Calibration),
+        ("shift-and-add", e => e.ShiftAdd), ("accumulation", e => e.Accumulation), ("buffers", e => e.Buffers),
+            ("digital layers", e => e.DigitalLayers),
     };
 
     public static List<string> EnergyBreakdown(string stem, NetworkCost cost, bool png = true, bool svg = true)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        var groups = cost.Layers.Select(l => (Name: l.Name, Energy: l.Energy)).Append((Name: "network", Energy: cost.Energy)).ToList();
+        var groups =
+            cost.Layers.Select(l => (Name: l.Name, Energy: l.Energy)).Append((Name: "network", Energy: cost.Energy))
+            .ToList();
         for (int c = 0; c < Components.Length; c++)
         {
             var bars = new List<Bar>();
@@ -24,22 +28,30 @@ public static class CostPlots
             {
                 double below = Components.Take(c).Sum(x => x.Get(groups[g].Energy)) * 1e9;
                 double value = Components[c].Get(groups[g].Energy) * 1e9;
-                bars.Add(new Bar { Position = g, ValueBase = below, Value = below + value, FillColor = palette.GetColor(c) });
+                bars.Add(new Bar { Position = g, ValueBase = below, Value = below + value,
+                    FillColor = palette.GetColor(c) });
             }
             var bp = plot.Add.Bars(bars);
             bp.LegendText = Components[c].Name;
             bp.Color = palette.GetColor(c);
         }
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.Select(g => g.Name).ToArray());
-        plot.Title($"{cost.Model} on {cost.Hardware}: energy per inference (ADCs {cost.AdcEnergyShare * 100:F1}% of core)");
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(),
+            groups.Select(g => g.Name).ToArray());
+        plot.Title($"{cost.Model} on {cost.Hardware}: energy per inference (ADCs {cost.AdcEnergyShare * 100:F1}% of " +
+            "core)");
         plot.YLabel("energy (nJ)");
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Margins(bottom: 0);
         return PlotFiles.Save(plot, stem, png, svg);
     }
 
-    /// <summary>Accuracy against a cost axis; the Pareto-optimal points (no other point both cheaper and more accurate) are joined.</summary>
-    public static List<string> Pareto(string stem, string title, string xLabel, IReadOnlyList<(string Label, double Cost, double Accuracy, string Group)> points, bool png = true, bool svg = true)
+    /// <summary>
+    /// Accuracy against a cost axis; the Pareto-optimal points (no other point both cheaper and more accurate) are
+    /// joined.
+    /// </summary>
+    public static List<string> Pareto(string stem, string title, string xLabel,
+        IReadOnlyList<(string Label, double Cost, double Accuracy, string Group)> points, bool png = true,
+        bool svg = true)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -47,7 +59,8 @@ public static class CostPlots
         for (int g = 0; g < groups.Count; g++)
         {
             var pts = points.Where(p => p.Group == groups[g]).ToList();
-            var sc = plot.Add.ScatterPoints(pts.Select(p => p.Cost).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray());
+            var sc = plot.Add.ScatterPoints(pts.Select(p => p.Cost).ToArray(),
+                pts.Select(p => p.Accuracy * 100).ToArray());
             sc.LegendText = groups[g];
             sc.Color = palette.GetColor(g);
             sc.MarkerSize = 8;

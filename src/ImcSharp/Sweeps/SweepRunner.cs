@@ -23,7 +23,8 @@ namespace ImcSharp.Sweeps;
 public static class SweepRunner
 {
     /// <param name="device">Device the networks train and the chips compute on ("cpu", "cuda", "cuda:N").</param>
-    public static List<SweepResult> Run(SweepSpec spec, string outDir, Shard shard, string? dataDir, ProgressSink? progress, Action<string> log,
+    public static List<SweepResult> Run(SweepSpec spec, string outDir, Shard shard, string? dataDir,
+        ProgressSink? progress, Action<string> log,
         CancellationToken cancel = default, string device = "cpu")
     {
         var file = Path.Combine(outDir, shard.FileName);
@@ -39,11 +40,16 @@ public static class SweepRunner
         using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
         // A finished point is reused only if the same design, training, data and chips produced it.
         var keys = mine.ToDictionary(p => p.Id, p => PointKey(spec, Hardware(baseHw, adcs[p.Adc], p), p, train, test));
-        foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file, $"holds point {p.Id} of");
-        log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
+        foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file,
+            $"holds point {p.Id} of");
+        log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} " +
+            $"runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
-        var modelSpec = new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var floatOpts = new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed, Device = device };
+        var modelSpec =
+            new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
+        var floatOpts =
+            new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed,
+            Device = device };
         var shapes = Nn.LayerShapes.Of(modelSpec);
         string? floatCkpt = null;
         var results = new List<SweepResult>();
@@ -53,15 +59,21 @@ public static class SweepRunner
             if (done.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
             var sw = Stopwatch.StartNew();
             var hw = Hardware(baseHw, adcs[point.Adc], point);
-            floatCkpt ??= Trainer.Train(floatOpts, train, test, Path.Combine(outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}"), resume: true, progress, cancel).CheckpointPath;
+            floatCkpt ??= Trainer.Train(floatOpts, train, test,
+                Path.Combine(outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}"), resume: true, progress,
+                cancel).CheckpointPath;
             var ckpt = floatCkpt;
             if (point.Training == "aware")
             {
-                var opts = floatOpts with { Epochs = spec.AwareEpochs, LearningRate = spec.AwareLr, TrainLimit = spec.AwareTrainImages };
-                var aware = new AwareOptions { Hardware = hw, Init = Path.GetFullPath(floatCkpt), CalibrationImages = spec.CalibrationImages };
+                var opts = floatOpts with { Epochs = spec.AwareEpochs, LearningRate = spec.AwareLr,
+                    TrainLimit = spec.AwareTrainImages };
+                var aware = new AwareOptions { Hardware = hw, Init = Path.GetFullPath(floatCkpt),
+                    CalibrationImages = spec.CalibrationImages };
                 log($"{point.Id}: peripheral-aware fine-tuning ({spec.AwareEpochs} epochs)");
-                using var subset = train.Take(spec.AwareTrainImages > 0 ? Math.Min(spec.AwareTrainImages, train.Count) : train.Count);
-                ckpt = Trainer.Train(opts, subset, test, Path.Combine(outDir, "aware", point.Id), resume: true, progress, cancel, aware).CheckpointPath;
+                using var subset =
+                    train.Take(spec.AwareTrainImages > 0 ? Math.Min(spec.AwareTrainImages, train.Count) : train.Count);
+                ckpt = Trainer.Train(opts, subset, test, Path.Combine(outDir, "aware", point.Id), resume: true,
+                    progress, cancel, aware).CheckpointPath;
             }
             log($"{point.Id}: {spec.Chips} chips");
             var mc = new MonteCarloOptions
@@ -71,10 +83,14 @@ public static class SweepRunner
                 Key = ChipEvaluation.KeyFor(ckpt, hw, spec.CalibrationImages),
                 Device = device,
             };
-            var r = ChipEvaluation.EvaluateCheckpoint(ckpt, hw, train, test, mc, spec.CalibrationImages, progress, cancel);
+            var r = ChipEvaluation.EvaluateCheckpoint(ckpt, hw, train, test, mc, spec.CalibrationImages, progress,
+                cancel);
             var cost = CoreCostModel.Price(modelSpec.Name, shapes, hw);
-            var result = new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare, point.Training, spec.Chips,
-                r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2, cost.AdcEnergyShare, cost.AdcAreaShare,
+            var result =
+                new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare,
+                point.Training, spec.Chips,
+                r.Accuracy.Mean, r.Accuracy.Std, r.Accuracy.Min, r.WorstCorner, cost.EnergyPerInferenceJ, cost.AreaMm2,
+                    cost.AdcEnergyShare, cost.AdcAreaShare,
                 cost.TopsPerW, sw.Elapsed.TotalSeconds, keys[point.Id].Parts);
             JsonLines.Append(file, result);
             results.Add(result);
@@ -82,32 +98,45 @@ public static class SweepRunner
         return results;
     }
 
-    /// <summary>What a point's result depends on: its design (and price), the training, the data and the chips.</summary>
+    /// <summary>
+    /// What a point's result depends on: its design (and price), the training, the data and the chips.
+    /// </summary>
     static RunKey PointKey(SweepSpec spec, HardwareConfig hw, SweepPoint p, ImageSet train, ImageSet test) => RunKey.Of(
         ("design", hw.Fingerprint()),
         ("cost", RunKey.Hash(JsonSerializer.SerializeToUtf8Bytes(hw.Cost, Json.Options))),
-        ("training", $"{spec.Model} float {spec.FloatEpochs} epochs seed {spec.Seed}" + (p.Training == "aware" ? $", aware {spec.AwareEpochs} epochs lr {spec.AwareLr} on {spec.AwareTrainImages} images" : "")),
+        ("training",
+            $"{spec.Model} float {spec.FloatEpochs} epochs seed {spec.Seed}"
+            + (p.Training == "aware"
+            ? $", aware {spec.AwareEpochs} epochs lr {spec.AwareLr} on {spec.AwareTrainImages} images" : "")),
         ("train_set", train.Fingerprint()),
         ("test_set", $"{test.Count} images {test.Fingerprint()}"),
         ("chips", $"{spec.Chips} in {Math.Min(spec.Corners, spec.Chips)} corners"),
         ("calibration_images", spec.CalibrationImages));
 
-    /// <summary>The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and column sharing.</summary>
+    /// <summary>
+    /// The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and
+    /// column sharing.
+    /// </summary>
     public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p) => baseHw with
     {
         Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}",
         Core = baseHw.Core with { AdcShare = p.AdcShare },
-        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range, Bias = baseHw.Adc.Bias },
+        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range,
+            Bias = baseHw.Adc.Bias },
     };
 
     /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>
     public static List<SweepResult> Read(string file) => JsonLines.Read<SweepResult>(file, "a sweep result");
 
-    /// <summary>Joins every shard's file in <paramref name="outDir"/> into points.jsonl (in the spec's point order); returns the points and the ids still missing.</summary>
+    /// <summary>
+    /// Joins every shard's file in <paramref name="outDir"/> into points.jsonl (in the spec's point order); returns the
+    /// points and the ids still missing.
+    /// </summary>
     public static (List<SweepResult> Results, List<string> Missing) Merge(SweepSpec spec, string outDir)
     {
         var byId = new Dictionary<string, SweepResult>();
-        foreach (var f in (Directory.Exists(outDir) ? Directory.GetFiles(outDir, "points*.jsonl") : Array.Empty<string>()).OrderBy(f => f, StringComparer.Ordinal))
+        foreach (var f in (Directory.Exists(outDir) ? Directory.GetFiles(outDir, "points*.jsonl")
+            : Array.Empty<string>()).OrderBy(f => f, StringComparer.Ordinal))
             foreach (var r in Read(f)) byId.TryAdd(r.Id, r);
         var points = spec.Points();
         var merged = points.Where(p => byId.ContainsKey(p.Id)).Select(p => byId[p.Id]).ToList();
@@ -117,12 +146,16 @@ public static class SweepRunner
     }
 
     /// <summary>sweep.md: the table (Pareto-optimal points marked) and the two Pareto plots.</summary>
-    public static (string Markdown, List<string> Plots) Report(SweepSpec spec, List<SweepResult> results, string outDir, IReadOnlyList<string>? missing = null)
+    public static (string Markdown, List<string> Plots) Report(SweepSpec spec, List<SweepResult> results, string outDir,
+        IReadOnlyList<string>? missing = null)
     {
         var plots = new List<string>();
-        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-energy"), $"{spec.Model} on {spec.Dataset}: accuracy vs energy ({results.Count} designs)",
-            "energy per inference (nJ)", results.Select(r => (r.Id, r.EnergyPerInferenceJ * 1e9, r.Mean, $"{r.Adc}, {r.Training}")).ToList()));
-        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-area"), $"{spec.Model} on {spec.Dataset}: accuracy vs area ({results.Count} designs)",
+        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-energy"),
+            $"{spec.Model} on {spec.Dataset}: accuracy vs energy ({results.Count} designs)",
+            "energy per inference (nJ)",
+                results.Select(r => (r.Id, r.EnergyPerInferenceJ * 1e9, r.Mean, $"{r.Adc}, {r.Training}")).ToList()));
+        plots.AddRange(CostPlots.Pareto(Path.Combine(outDir, "pareto-area"),
+            $"{spec.Model} on {spec.Dataset}: accuracy vs area ({results.Count} designs)",
             "area (mm2)", results.Select(r => (r.Id, r.AreaMm2, r.Mean, $"{r.Adc}, {r.Training}")).ToList()));
         var energyFront = CostPlots.Front(results.Select(r => (r.EnergyPerInferenceJ, r.Mean)).ToList()).ToHashSet();
         var areaFront = CostPlots.Front(results.Select(r => (r.AreaMm2, r.Mean)).ToList()).ToHashSet();
@@ -130,20 +163,30 @@ public static class SweepRunner
         var sb = new StringBuilder();
         sb.AppendLine($"# Sweep {spec.Name}: {spec.Model} on {spec.Dataset}, {results.Count} points");
         sb.AppendLine();
-        sb.AppendLine("Accuracy (%) over Monte Carlo chips; Pareto: optimal in accuracy vs energy (E) and/or area (A).");
+        sb.AppendLine(
+            "Accuracy (%) over Monte Carlo chips; Pareto: optimal in accuracy vs energy (E) and/or area (A).");
         sb.AppendLine();
-        sb.AppendLine("| point | ADC | bits | calibration | share | training | mean | worst | worst corner | energy/inference (nJ) | area (mm2) | ADC energy share | ADC area share | Pareto |");
+        sb.AppendLine(
+            "| point | ADC | bits | calibration | share | training | mean | worst | worst corner | energy/inference " +
+            "(nJ) | area (mm2) | ADC energy share | ADC area share | Pareto |");
         sb.AppendLine("|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in results.OrderBy(r => r.EnergyPerInferenceJ))
         {
-            var pareto = (energyFront.Contains((r.EnergyPerInferenceJ, r.Mean)) ? "E" : "") + (areaFront.Contains((r.AreaMm2, r.Mean)) ? "A" : "");
-            sb.AppendLine(FormattableString.Invariant($"| {r.Id} | {r.Adc} | {r.AdcBits} | {r.Calibration} | {r.AdcShare} | {r.Training} | {P(r.Mean)} | {P(r.Worst)} | {P(r.WorstCorner)} | {r.EnergyPerInferenceJ * 1e9:F2} | {r.AreaMm2:F4} | {P(r.AdcEnergyShare)}% | {P(r.AdcAreaShare)}% | {pareto} |"));
+            var pareto =
+                (energyFront.Contains((r.EnergyPerInferenceJ, r.Mean)) ? "E" : "")
+                + (areaFront.Contains((r.AreaMm2, r.Mean)) ? "A" : "");
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Id} | {r.Adc} | {r.AdcBits} | {r.Calibration} | {r.AdcShare} | {r.Training} | {P(r.Mean)} " +
+                $"| {P(r.Worst)} | {P(r.WorstCorner)} | {r.EnergyPerInferenceJ * 1e9:F2} | {r.AreaMm2:F4} " +
+                $"| {P(r.AdcEnergyShare)}% | {P(r.AdcAreaShare)}% | {pareto} |"));
         }
         sb.AppendLine();
         if (missing is { Count: > 0 })
         {
             // A partial merge says so where it is read: the table covers only the finished points.
-            sb.AppendLine($"**Incomplete: {missing.Count} of {results.Count + missing.Count} points not finished** (their shards have not run or were interrupted):");
+            sb.AppendLine(
+                $"**Incomplete: {missing.Count} of {results.Count + missing.Count} points not finished** (their " +
+                "shards have not run or were interrupted):");
             sb.AppendLine();
             foreach (var id in missing) sb.AppendLine($"- {id}");
             sb.AppendLine();

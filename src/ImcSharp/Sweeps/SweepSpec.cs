@@ -18,7 +18,9 @@ public sealed record SweepSpec
     public long Seed { get; init; } = 7;
     /// <summary>Base hardware config (its ADC is replaced per point), relative to the spec file.</summary>
     public string Hardware { get; init; } = "";
-    /// <summary>ADC architecture name -> ADC config file (configs/adc/*.json format), relative to the spec file.</summary>
+    /// <summary>
+    /// ADC architecture name -> ADC config file (configs/adc/*.json format), relative to the spec file.
+    /// </summary>
     public Dictionary<string, string> Adcs { get; init; } = new();
     public List<int> AdcBits { get; init; } = new() { 7 };
     public List<CalibrationKind> Calibration { get; init; } = new() { CalibrationKind.None };
@@ -60,7 +62,8 @@ public sealed record SweepSpec
         foreach (var (name, file) in Adcs)
         {
             if (!File.Exists(file)) e.Add($"adcs.{name}", file, "ADC config not found");
-            if (name.Any(c => !(char.IsLetterOrDigit(c) || c == '-' || c == '_'))) e.Add($"adcs.{name}", name, "names may use letters, digits, - and _ only");
+            if (name.Any(c => !(char.IsLetterOrDigit(c) || c == '-' || c == '_'))) e.Add($"adcs.{name}", name,
+                "names may use letters, digits, - and _ only");
         }
         if (AdcBits.Count == 0) e.Add("adc_bits", "[]", "list at least one resolution");
         for (int i = 0; i < AdcBits.Count; i++) e.Range($"adc_bits[{i}]", AdcBits[i], 1, 16);
@@ -107,8 +110,10 @@ public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibratio
 }
 
 /// <summary>A finished point: one line of the sweep's JSON Lines file (accuracies in 0..1).</summary>
-public sealed record SweepResult(string Id, string Adc, int AdcBits, string Calibration, int AdcShare, string Training, int Chips,
-    double Mean, double Std, double Worst, double WorstCorner, double EnergyPerInferenceJ, double AreaMm2, double AdcEnergyShare, double AdcAreaShare,
+public sealed record SweepResult(string Id, string Adc, int AdcBits, string Calibration, int AdcShare, string Training,
+    int Chips,
+    double Mean, double Std, double Worst, double WorstCorner, double EnergyPerInferenceJ, double AreaMm2,
+        double AdcEnergyShare, double AdcAreaShare,
     double TopsPerW, double Seconds, SortedDictionary<string, string>? Key = null);
 
 /// <summary>Which share of the points this process runs: point k belongs to shard k mod Count.</summary>
@@ -120,8 +125,11 @@ public sealed record Shard(int Index, int Count)
     public static Shard Parse(string text)
     {
         var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n) return new Shard(i, n);
-        throw new ImcInputException("shard", text, $"expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1
+            && i >= 0 && i < n) return new Shard(i, n);
+        throw new ImcInputException("shard", text,
+            $"expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards; Slurm: " +
+            "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
     }
 
     public bool Owns(int pointIndex) => pointIndex % Count == Index;

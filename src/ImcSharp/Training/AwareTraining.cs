@@ -17,9 +17,14 @@ public enum ChipSampling
     FixedChip,
     /// <summary>A fresh chip every step, local mismatch only (global draws pinned at the nominal corner).</summary>
     FreshLocal,
-    /// <summary>A fresh chip every step with both levels drawn: its own global corner and local mismatch per instance and cell.</summary>
+    /// <summary>
+    /// A fresh chip every step with both levels drawn: its own global corner and local mismatch per instance and cell.
+    /// </summary>
     FreshChip,
-    /// <summary>Fine-tuning for one given chip (<see cref="AwareOptions.Chip"/>, e.g. a measured population's corner): trained and deployed on that chip.</summary>
+    /// <summary>
+    /// Fine-tuning for one given chip (<see cref="AwareOptions.Chip"/>, e.g. a measured population's corner): trained
+    /// and deployed on that chip.
+    /// </summary>
     ChipSpecific,
 }
 
@@ -49,7 +54,8 @@ public sealed record AwareOptions
 
     public void Validate()
     {
-        if (CalibrationImages < 1) throw new ImcInputException("calibration_images", CalibrationImages, "expected an integer >= 1");
+        if (CalibrationImages < 1) throw new ImcInputException("calibration_images", CalibrationImages,
+            "expected an integer >= 1");
         if (Chip < 0) throw new ImcInputException("chip", Chip, "expected an integer >= 0");
         if (Corner < 0) throw new ImcInputException("corner", Corner, "expected an integer >= 0");
     }
@@ -60,18 +66,25 @@ public sealed record AwareOptions
     /// (so two designs that differ only there share one trained network, as the experiment's caches do).
     /// </summary>
     public bool SameAs(AwareOptions other) =>
-        JsonSerializer.Serialize(Essentials(), Json.Options) == JsonSerializer.Serialize(other.Essentials(), Json.Options);
+        JsonSerializer.Serialize(Essentials(), Json.Options) == JsonSerializer.Serialize(other.Essentials(),
+            Json.Options);
 
-    AwareOptions Essentials() => this with { Hardware = Hardware with { Cost = new CostConfig(), Name = "", Description = "" } };
+    AwareOptions Essentials() =>
+        this with { Hardware = Hardware with { Cost = new CostConfig(), Name = "", Description = "" } };
 }
 
 /// <summary>Programs the chips of peripheral-aware training and evaluation.</summary>
 public static class ChipSampler
 {
-    /// <summary>Chip index of the held-out chip used for the per-epoch test score (never a Monte Carlo chip 0..K).</summary>
+    /// <summary>
+    /// Chip index of the held-out chip used for the per-epoch test score (never a Monte Carlo chip 0..K).
+    /// </summary>
     public const long ValidationChip = 1_000_000_007;
 
-    /// <summary>Converts a float model for training on <paramref name="a"/>'s hardware with the sampling mode's variation levels.</summary>
+    /// <summary>
+    /// Converts a float model for training on <paramref name="a"/>'s hardware with the sampling mode's variation
+    /// levels.
+    /// </summary>
     public static void Prepare(nn.Module<Tensor, Tensor> model, AwareOptions a)
     {
         AnalogConversion.Convert(model, a.Hardware);
@@ -94,7 +107,8 @@ public static class ChipSampler
         switch (a.Variation)
         {
             case ChipSampling.Nominal: AnalogConversion.Program(model, 0, 0); break;
-            case ChipSampling.FixedChip or ChipSampling.ChipSpecific: AnalogConversion.Program(model, a.Chip, a.Corner); break;
+            case ChipSampling.FixedChip or ChipSampling.ChipSpecific: AnalogConversion.Program(model, a.Chip,
+                a.Corner); break;
             case ChipSampling.FreshLocal: AnalogConversion.Program(model, fresh, 0); break;
             default: AnalogConversion.Program(model, fresh); break;
         }

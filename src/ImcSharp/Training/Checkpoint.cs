@@ -80,10 +80,12 @@ public static class Checkpoint
     /// Writes a network trained elsewhere (imported from <paramref name="source"/>, a file of
     /// <paramref name="format"/>) as a checkpoint: no epochs of ours, keyed by the source file's content.
     /// </summary>
-    public static CheckpointInfo SaveImported(string path, string source, string format, ModelSpec spec, Normalization normalization, string dataset, nn.Module model)
+    public static CheckpointInfo SaveImported(string path, string source, string format, ModelSpec spec,
+        Normalization normalization, string dataset, nn.Module model)
     {
         RequireFinite(model, source);
-        var info = new CheckpointInfo(spec, normalization, new TrainOptions { Model = spec.Name, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
+        var info = new CheckpointInfo(spec, normalization,
+            new TrainOptions { Model = spec.Name, Dataset = dataset, Epochs = 1 }, 0, 0, new List<EpochRecord>(),
             Key: RunKey.Of(("imported_from", $"{format} {RunKey.HashFile(source)}")).Parts);
         Save(path, info, model, null);
         return info;
@@ -96,18 +98,24 @@ public static class Checkpoint
     public static void RequireFinite(nn.Module model, string source)
     {
         using var g = no_grad();
-        foreach (var (name, t) in model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.named_buffers().Select(b => (b.name, b.buffer))))
+        foreach (var (name, t) in model.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
+            .Concat(model.named_buffers().Select(b => (b.name, b.buffer))))
         {
             if (!t.is_floating_point() || t.numel() == 0) continue;
             if (!t.isfinite().all().item<bool>())
-                throw new ImcInputException($"{source}: {name} holds NaN or infinite values: the network diverged or the file is damaged");
+                throw new ImcInputException(
+                    $"{source}: {name} holds NaN or infinite values: the network diverged or the file is damaged");
         }
     }
 
     public static CheckpointInfo ReadInfo(string path) => Open(path, (info, _) => info);
 
-    /// <summary>Loads the model (built from the stored spec, moved to <paramref name="device"/> when given) and, when given, the optimizer state.</summary>
-    public static (CheckpointInfo Info, nn.Module<Tensor, Tensor> Model) Load(string path, Func<nn.Module<Tensor, Tensor>, optim.Optimizer>? makeOptimizer = null, Action<optim.Optimizer>? withOptimizer = null,
+    /// <summary>
+    /// Loads the model (built from the stored spec, moved to <paramref name="device"/> when given) and, when given, the
+    /// optimizer state.
+    /// </summary>
+    public static (CheckpointInfo Info, nn.Module<Tensor, Tensor> Model) Load(string path, Func<nn.Module<Tensor,
+        Tensor>, optim.Optimizer>? makeOptimizer = null, Action<optim.Optimizer>? withOptimizer = null,
         Device? device = null)
     {
         return Open(path, (info, r) =>
@@ -127,10 +135,12 @@ public static class Checkpoint
                     withOptimizer?.Invoke(opt);
                 }
             }
-            catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException
+                                      or IOException)
             {
                 model.Dispose();
-                throw new ImcInputException($"{path}: model or optimizer state is truncated or does not match {info.Spec.Name} ({e.Message})");
+                throw new ImcInputException(
+                    $"{path}: model or optimizer state is truncated or does not match {info.Spec.Name} ({e.Message})");
             }
             return (info, model);
         });
@@ -143,8 +153,10 @@ public static class Checkpoint
         var head = bytes.AsSpan(0, Math.Min(Magic.Length, bytes.Length));
         bool v1 = head.SequenceEqual(MagicV1);
         if (!v1 && !head.SequenceEqual(Magic))
-            throw new ImcInputException($"{path}: not an ImcSharp checkpoint (expected the magic bytes IMCCKPT2 or IMCCKPT1)");
-        if (bytes.Length < Magic.Length + 4 + Trailer.Length || !bytes.AsSpan(bytes.Length - Trailer.Length).SequenceEqual(Trailer))
+            throw new ImcInputException(
+                $"{path}: not an ImcSharp checkpoint (expected the magic bytes IMCCKPT2 or IMCCKPT1)");
+        if (bytes.Length < Magic.Length + 4 + Trailer.Length
+            || !bytes.AsSpan(bytes.Length - Trailer.Length).SequenceEqual(Trailer))
             throw new ImcInputException($"{path}: truncated checkpoint (the end marker IMCEND01 is missing)");
         int end = bytes.Length - Trailer.Length;
         if (!v1)
@@ -154,7 +166,10 @@ public static class Checkpoint
             var stored = bytes.AsSpan(end, HashBytes);
             var actual = System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, end));
             if (!stored.SequenceEqual(actual))
-                throw new ImcInputException($"{path}: checksum mismatch: the checkpoint was changed or damaged after it was written (SHA-256 {Convert.ToHexString(actual)[..12].ToLowerInvariant()}, stored {Convert.ToHexString(stored)[..12].ToLowerInvariant()})");
+                throw new ImcInputException(
+                    $"{path}: checksum mismatch: the checkpoint was changed or damaged after it was written " +
+                    $"(SHA-256 {Convert.ToHexString(actual)[..12].ToLowerInvariant()}, " +
+                    $"stored {Convert.ToHexString(stored)[..12].ToLowerInvariant()})");
         }
         using var fs = new MemoryStream(bytes, 0, end, writable: false);
         using var r = new BinaryReader(fs, Encoding.UTF8);

@@ -21,7 +21,8 @@ public static class Evaluator
     /// (<see cref="Nn.AnalogConversion.ProgramChips"/>): every batch goes in once per chip, chip
     /// after chip, and each chip's result is counted on its own block of outputs.
     /// </summary>
-    public static EvalResult[] EvaluateChips(nn.Module<Tensor, Tensor> model, ImageSet set, Normalization norm, int chips,
+    public static EvalResult[] EvaluateChips(nn.Module<Tensor, Tensor> model, ImageSet set, Normalization norm,
+        int chips,
         int batchSize = 500, ProgressSink? progress = null, string phase = "eval")
     {
         if (chips < 1) throw new ArgumentOutOfRangeException(nameof(chips), chips, "expected at least one chip");
@@ -37,7 +38,9 @@ public static class Evaluator
         {
             using var scope = NewDisposeScope();
             var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
-            var logits = model.call(chips == 1 ? x : x.repeat(new[] { (long)chips }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray()));
+            var logits =
+                model.call(chips == 1 ? x
+                : x.repeat(new[] { (long)chips }.Concat(Enumerable.Repeat(1L, (int)x.dim() - 1)).ToArray()));
             long b = y.size(0);
             for (int k = 0; k < chips; k++)
             {
@@ -48,11 +51,14 @@ public static class Evaluator
             seen += b;
             step++;
             NativeRuntime.CollectFinalizable();
-            progress?.Invoke(new ProgressUpdate(phase, step, loader.BatchCount, lossSum.Average() / seen, (double)correct.Sum() / chips / seen));
+            progress?.Invoke(new ProgressUpdate(phase, step, loader.BatchCount, lossSum.Average() / seen,
+                (double)correct.Sum() / chips / seen));
         }
-        return Enumerable.Range(0, chips).Select(k => new EvalResult(seen, correct[k], seen == 0 ? 0 : lossSum[k] / seen)).ToArray();
+        return Enumerable.Range(0, chips)
+            .Select(k => new EvalResult(seen, correct[k], seen == 0 ? 0 : lossSum[k] / seen)).ToArray();
     }
 
     // Each batch is drawn inside a scope of its own and freed with it.
-    static IEnumerable<(Tensor, Tensor)> Batches(BatchLoader loader) => BatchLoader.Scoped(loader.Epoch(0, 0, shuffle: false));
+    static IEnumerable<(Tensor, Tensor)> Batches(BatchLoader loader) =>
+        BatchLoader.Scoped(loader.Epoch(0, 0, shuffle: false));
 }

@@ -26,12 +26,15 @@ public static class PyTorchImport
         int n;
         using (var f = File.OpenRead(path)) n = f.Read(head, 0, 4);
         if (n == 0) return "empty file: expected a PyTorch state dict (torch.save(model.state_dict(), path))";
-        if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return "a gzip-compressed file: decompress it first (gunzip), then import the .pt inside";
+        if (n >= 2 && head[0] == 0x1f
+            && head[1] == 0x8b) return "a gzip-compressed file: decompress it first (gunzip), then import the .pt " +
+            "inside";
         if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K') return null;
         try
         {
             var onnx = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
-            if (onnx.Graph is { Node.Count: > 0 }) return "an ONNX model, not a PyTorch state dict: import it without --model (it brings its own graph), named .onnx";
+            if (onnx.Graph is { Node.Count: > 0 }) return "an ONNX model, not a PyTorch state dict: import it " +
+                "without --model (it brings its own graph), named .onnx";
         }
         catch (Google.Protobuf.InvalidProtocolBufferException) { }
         return null;
@@ -50,7 +53,9 @@ public static class PyTorchImport
         try { stored = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not ImcInputException)
         {
-            throw new ImcInputException($"{path}: not a PyTorch state dict (expected a file written by torch.save(model.state_dict(), path)): {e.Message.Split('\n')[0]}");
+            throw new ImcInputException(
+                $"{path}: not a PyTorch state dict (expected a file written by torch.save(model.state_dict(), " +
+                $"path)): {e.Message.Split('\n')[0]}");
         }
         var model = spec.Build();
         try
@@ -59,9 +64,12 @@ public static class PyTorchImport
             var keys = stored.Keys.Cast<object>().Select(k => k.ToString()!).ToList();
             var missing = own.Keys.Where(k => !stored.ContainsKey(k)).ToList();
             // PyTorch's BatchNorm counts its batches; TorchSharp's may not keep that counter.
-            var unexpected = keys.Where(k => !own.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+            var unexpected =
+                keys.Where(k => !own.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+                .ToList();
             var misShaped = own.Keys.Where(k => stored[k] is Tensor t && !t.Sizes().SequenceEqual(own[k].Sizes()))
-                .Select(k => $"{k} [{string.Join(", ", ((Tensor)stored[k]!).Sizes())}] where {spec.Name} has [{string.Join(", ", own[k].Sizes())}]").ToList();
+                .Select(k => $"{k} [{string.Join(", ", ((Tensor)stored[k]!).Sizes())}] " +
+                    $"where {spec.Name} has [{string.Join(", ", own[k].Sizes())}]").ToList();
             var notTensors = own.Keys.Where(k => stored.ContainsKey(k) && stored[k] is not Tensor).ToList();
             if (missing.Count + unexpected.Count + misShaped.Count + notTensors.Count > 0)
             {
@@ -70,7 +78,9 @@ public static class PyTorchImport
                 if (unexpected.Count > 0) parts.Add($"unexpected {string.Join(", ", unexpected)}");
                 if (misShaped.Count > 0) parts.Add($"mis-shaped {string.Join("; ", misShaped)}");
                 if (notTensors.Count > 0) parts.Add($"not tensors {string.Join(", ", notTensors)}");
-                throw new ImcInputException($"{path}: does not match {spec.Name} for {spec.InChannels}x{spec.Height}x{spec.Width} inputs and {spec.Classes} classes: {string.Join("; ", parts)}");
+                throw new ImcInputException(
+                    $"{path}: does not match {spec.Name} for {spec.InChannels}x{spec.Height}x{spec.Width} inputs " +
+                    $"and {spec.Classes} classes: {string.Join("; ", parts)}");
             }
             using (no_grad())
                 foreach (var (k, t) in own)

@@ -34,11 +34,14 @@ public sealed record TrainOptions
     {
         if (Epochs < 1) throw new ImcInputException("epochs", Epochs, "expected an integer >= 1");
         if (BatchSize < 1) throw new ImcInputException("batch_size", BatchSize, "expected an integer >= 1");
-        if (PeakLearningRate <= 0 || double.IsNaN(PeakLearningRate)) throw new ImcInputException("learning_rate", PeakLearningRate, "expected a positive number");
-        if (Momentum < 0 || Momentum >= 1) throw new ImcInputException("momentum", Momentum, "expected 0 <= momentum < 1");
+        if (PeakLearningRate <= 0 || double.IsNaN(PeakLearningRate)) throw new ImcInputException("learning_rate",
+            PeakLearningRate, "expected a positive number");
+        if (Momentum < 0 || Momentum >= 1) throw new ImcInputException("momentum", Momentum,
+            "expected 0 <= momentum < 1");
         if (WeightDecay < 0) throw new ImcInputException("weight_decay", WeightDecay, "expected >= 0");
         if (StepEpochs < 1) throw new ImcInputException("step_epochs", StepEpochs, "expected >= 1");
-        if (TrainLimit < 0) throw new ImcInputException("train_limit", TrainLimit, "expected an integer >= 0 (0 = all)");
+        if (TrainLimit < 0) throw new ImcInputException("train_limit", TrainLimit,
+            "expected an integer >= 0 (0 = all)");
         if (TestLimit < 0) throw new ImcInputException("test_limit", TestLimit, "expected an integer >= 0 (0 = all)");
     }
 
@@ -47,7 +50,8 @@ public sealed record TrainOptions
     {
         ScheduleKind.Constant => PeakLearningRate,
         // Cosine annealing to zero over the whole run (Loshchilov & Hutter 2017, no restarts).
-        ScheduleKind.Cosine => 0.5 * PeakLearningRate * (1 + Math.Cos(Math.PI * Math.Clamp(epochProgress / Epochs, 0, 1))),
+        ScheduleKind.Cosine => 0.5 * PeakLearningRate
+            * (1 + Math.Cos(Math.PI * Math.Clamp(epochProgress / Epochs, 0, 1))),
         ScheduleKind.Step => PeakLearningRate * Math.Pow(StepGamma, Math.Floor(epochProgress / StepEpochs)),
         _ => throw new InvalidOperationException(),
     };

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Training;
 
-public sealed record TrainResult(string CheckpointPath, CheckpointInfo Info, double Seconds, double ImagesPerSecond, bool Resumed);
+public sealed record TrainResult(string CheckpointPath, CheckpointInfo Info, double Seconds, double ImagesPerSecond,
+    bool Resumed);
 
 /// <summary>
 /// Seeded float training with a checkpoint after every epoch. The shuffle of epoch e depends only
@@ -15,7 +16,10 @@ public sealed record TrainResult(string CheckpointPath, CheckpointInfo Info, dou
 /// </summary>
 public static class Trainer
 {
-    /// <summary>Steps between progress saves inside an epoch: an interrupted aware epoch (~35 s per 1,000 steps on LeNet-5) loses seconds, not the epoch.</summary>
+    /// <summary>
+    /// Steps between progress saves inside an epoch: an interrupted aware epoch (~35 s per 1,000 steps on LeNet-5)
+    /// loses seconds, not the epoch.
+    /// </summary>
     public const int DefaultSaveEverySteps = 200;
 
     public static string CheckpointPath(string outDir, TrainOptions o, AwareOptions? aware = null) =>
@@ -24,7 +28,9 @@ public static class Trainer
     public static optim.Optimizer MakeOptimizer(nn.Module model, TrainOptions o) => o.Optimizer switch
     {
         OptimizerKind.Adam => optim.Adam(model.parameters(), o.PeakLearningRate, weight_decay: o.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), o.PeakLearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay, nesterov: o.Momentum > 0),
+        OptimizerKind.Sgd =>
+            optim.SGD(model.parameters(), o.PeakLearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay,
+            nesterov: o.Momentum > 0),
         _ => throw new InvalidOperationException(),
     };
 
@@ -34,13 +40,16 @@ public static class Trainer
     /// hardware, calibrated once on training images, and every step runs forward on a chip
     /// sampled by <see cref="ChipSampler"/>. Its per-epoch test score is on a held-out chip.
     /// </summary>
-    public static TrainResult Train(TrainOptions o, ImageSet train, ImageSet test, string outDir, bool resume = false, ProgressSink? progress = null,
+    public static TrainResult Train(TrainOptions o, ImageSet train, ImageSet test, string outDir, bool resume = false,
+        ProgressSink? progress = null,
         CancellationToken cancel = default, AwareOptions? aware = null, int saveEverySteps = DefaultSaveEverySteps)
     {
         o.Validate();
         aware?.Validate();
         if (test.Channels != train.Channels || test.Height != train.Height || test.Width != train.Width)
-            throw new ImcInputException($"{test.Name}: test images are {test.Channels}x{test.Height}x{test.Width} but the training images are {train.Channels}x{train.Height}x{train.Width}: expected one size");
+            throw new ImcInputException(
+                $"{test.Name}: test images are {test.Channels}x{test.Height}x{test.Width} but the training images " +
+                $"are {train.Channels}x{train.Height}x{train.Width}: expected one size");
         var ckptPath = CheckpointPath(outDir, o, aware);
         var device = ComputeTarget.Parse(o.Device);
         using var runLock = RunLock.Directory(outDir);
@@ -50,14 +59,17 @@ public static class Trainer
         bool resumed = false;
 
         // What the weights depend on besides the options: the training images and the network fine-tuned from.
-        var key = RunKey.Of(("train_set", $"{train.Count} images {train.Fingerprint()}"), ("init", aware?.Init is { } from ? RunKey.HashFile(from) : "none"));
+        var key = RunKey.Of(("train_set", $"{train.Count} images {train.Fingerprint()}"),
+            ("init", aware?.Init is { } from ? RunKey.HashFile(from) : "none"));
         if (resume && File.Exists(ckptPath))
         {
             var stored = Checkpoint.ReadInfo(ckptPath);
             key.Check(stored.Key, ckptPath, "was trained in");
             if (stored.Options with { Epochs = o.Epochs } != o with { Epochs = o.Epochs }
                 || (stored.Aware is null) != (aware is null) || (aware is not null && !aware.SameAs(stored.Aware!)))
-                throw new ImcInputException($"{ckptPath}: resuming with other options than the checkpoint was trained with (only the number of epochs may change)");
+                throw new ImcInputException(
+                    $"{ckptPath}: resuming with other options than the checkpoint was trained with (only the number " +
+                    "of epochs may change)");
             (info, model) = Checkpoint.Load(ckptPath, m => MakeOptimizer(m, o), opt => optimizer = opt, device);
             info = info with { Options = o };
             if (aware is not null)
@@ -70,18 +82,25 @@ public static class Trainer
         else
         {
             torch.manual_seed(o.Seed);
-            var spec = new ModelSpec(ModelSpec.Canonical(o.Model), train.Channels, train.Height, train.Width, train.Classes);
+            var spec = new ModelSpec(ModelSpec.Canonical(o.Model), train.Channels, train.Height, train.Width,
+                train.Classes);
             var normalization = train.ComputeNormalization();
             if (aware?.Init is { } init)
             {
                 CheckpointInfo initInfo;
                 (initInfo, model) = Checkpoint.Load(init);
-                // An imported ONNX network brings its graph: the data must fit it, the rest of the spec is the checkpoint's.
-                if (spec.Name == ModelSpec.OnnxName && initInfo.Spec.Name == ModelSpec.OnnxName) spec = spec with { Onnx = initInfo.Spec.Onnx };
+                // An imported ONNX network brings its graph: the data must fit it, the rest of the spec is the
+                // checkpoint's.
+                if (spec.Name == ModelSpec.OnnxName && initInfo.Spec.Name == ModelSpec.OnnxName) spec =
+                    spec with { Onnx = initInfo.Spec.Onnx };
                 if (initInfo.Spec != spec)
                 {
                     model.Dispose();
-                    throw new ImcInputException($"{init}: checkpoint holds {initInfo.Spec.Name} for {initInfo.Spec.InChannels}x{initInfo.Spec.Height}x{initInfo.Spec.Width} inputs, {initInfo.Spec.Classes} classes; this run trains {spec.Name} for {spec.InChannels}x{spec.Height}x{spec.Width}, {spec.Classes} classes");
+                    throw new ImcInputException(
+                        $"{init}: checkpoint holds {initInfo.Spec.Name} " +
+                        $"for {initInfo.Spec.InChannels}x{initInfo.Spec.Height}x{initInfo.Spec.Width} " +
+                        $"inputs, {initInfo.Spec.Classes} classes; this run trains {spec.Name} " +
+                        $"for {spec.InChannels}x{spec.Height}x{spec.Width}, {spec.Classes} classes");
                 }
                 normalization = initInfo.Normalization;
             }
@@ -97,7 +116,8 @@ public static class Trainer
                 calibration = Nn.AnalogConversion.Calibrations(model);
             }
             optimizer = MakeOptimizer(model, o);
-            info = new CheckpointInfo(spec, normalization, o, 0, 0, new List<EpochRecord>(), aware, calibration, Key: key.Parts);
+            info = new CheckpointInfo(spec, normalization, o, 0, 0, new List<EpochRecord>(), aware, calibration,
+                Key: key.Parts);
         }
 
         var loader = new BatchLoader(train, info.Normalization, o.BatchSize);
@@ -117,12 +137,15 @@ public static class Trainer
                 int step = 0, skip = partial?.Steps ?? 0;
                 void SaveProgress()
                 {
-                    info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen, priorSeconds + sw.Elapsed.TotalSeconds) };
+                    info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen,
+                        priorSeconds + sw.Elapsed.TotalSeconds) };
                     Checkpoint.Save(ckptPath, info, model, optimizer);
                 }
-                foreach (var (images, labels) in BatchLoader.Scoped(loader.Epoch(o.Seed, epoch, shuffle: true, augment)))
+                foreach (var (images,
+                    labels) in BatchLoader.Scoped(loader.Epoch(o.Seed, epoch, shuffle: true, augment)))
                 {
-                    // Batches trained before an interruption: drawn (the shuffle and augmentation stay in step) but not trained again.
+                    // Batches trained before an interruption: drawn (the shuffle and augmentation stay in step) but not
+                    // trained again.
                     if (step < skip) { step++; continue; }
                     using var scope = NewDisposeScope();
                     var (x, y) = (ComputeTarget.On(images, device), ComputeTarget.On(labels, device));
@@ -143,35 +166,43 @@ public static class Trainer
                     var lossValue = loss.item<float>();
                     // A NaN or infinite loss poisons every weight it touches: stop with the step that produced it.
                     if (!float.IsFinite(lossValue))
-                        throw new ImcInputException($"training diverged: the loss is {lossValue} at epoch {epoch + 1}, step {step + 1}; the last good state is in {ckptPath} (try a lower learning rate)");
+                        throw new ImcInputException(
+                            $"training diverged: the loss is {lossValue} at epoch {epoch + 1}, step {step + 1}; the " +
+                            $"last good state is in {ckptPath} (try a lower learning rate)");
                     lossSum += lossValue * b;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     seen += b;
                     step++;
                     NativeRuntime.CollectFinalizable();
-                    progress?.Invoke(new ProgressUpdate($"epoch {epoch + 1}/{o.Epochs}", step, loader.BatchCount, lossSum / seen, (double)correct / seen));
+                    progress?.Invoke(new ProgressUpdate($"epoch {epoch + 1}/{o.Epochs}", step, loader.BatchCount,
+                        lossSum / seen, (double)correct / seen));
                     if (saveEverySteps > 0 && step % saveEverySteps == 0 && step < loader.BatchCount) SaveProgress();
                 }
                 trainSeconds += sw.Elapsed.TotalSeconds;
                 imagesSeen += seen;
                 double testAccuracy;
                 Dictionary<string, double>? perCorner = null;
-                if (aware is null) testAccuracy = Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}").Accuracy;
+                if (aware is null) testAccuracy =
+                    Evaluator.Evaluate(model, test, info.Normalization, progress: progress,
+                    phase: $"test {epoch + 1}/{o.Epochs}").Accuracy;
                 else
                 {
                     // Every corner the design names is scored; the worst one is the epoch's test accuracy.
                     var scores = ChipSampler.ValidationCorners(model, aware).Select(c => (Corner: c,
-                        Accuracy: Evaluator.Evaluate(model, test, info.Normalization, progress: progress, phase: $"test {epoch + 1}/{o.Epochs}{(c is null ? "" : $" {c}")}").Accuracy)).ToList();
+                        Accuracy: Evaluator.Evaluate(model, test, info.Normalization, progress: progress,
+                            phase: $"test {epoch + 1}/{o.Epochs}{(c is null ? "" : $" {c}")}").Accuracy)).ToList();
                     testAccuracy = scores.Min(x => x.Accuracy);
                     if (scores.Count > 1) perCorner = scores.ToDictionary(x => x.Corner!, x => x.Accuracy);
                 }
-                info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), testAccuracy, priorSeconds + sw.Elapsed.TotalSeconds,
+                info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen),
+                    (double)correct / Math.Max(1, seen), testAccuracy, priorSeconds + sw.Elapsed.TotalSeconds,
                     perCorner, perCorner?.MinBy(kv => kv.Value).Key));
                 info = info with { EpochsDone = epoch + 1, TestAccuracy = testAccuracy, Partial = null };
                 Checkpoint.Save(ckptPath, info, model, optimizer);
             }
         }
-        return new TrainResult(ckptPath, info, total.Elapsed.TotalSeconds, trainSeconds > 0 ? imagesSeen / trainSeconds : 0, resumed);
+        return new TrainResult(ckptPath, info, total.Elapsed.TotalSeconds, trainSeconds > 0 ? imagesSeen / trainSeconds
+            : 0, resumed);
     }
 
     static void SetLearningRate(optim.Optimizer optimizer, double lr)

@@ -20,14 +20,18 @@ public abstract class AdcArchitecture : IAdcKind
     public virtual bool IsUnipolar => false;
     public virtual bool HasNativeRange => false;
 
-    /// <summary>Checks the architecture's own fields; the shared ones are checked by <see cref="AdcConfig.Validate"/>.</summary>
+    /// <summary>
+    /// Checks the architecture's own fields; the shared ones are checked by <see cref="AdcConfig.Validate"/>.
+    /// </summary>
     public virtual void Validate(AdcConfig cfg, ConfigErrors e, string at) { }
 
     public virtual AdcConfig AtBits(AdcConfig cfg, int previousBits) => cfg;
     public virtual AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg;
     public virtual AdcConfig Nominal(AdcConfig cfg) => cfg;
 
-    /// <summary>The model's thresholds [instances, 2^N - 1] (LSB), before the variation every architecture shares.</summary>
+    /// <summary>
+    /// The model's thresholds [instances, 2^N - 1] (LSB), before the variation every architecture shares.
+    /// </summary>
     protected abstract Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local);
 
     /// <summary>
@@ -38,13 +42,21 @@ public abstract class AdcArchitecture : IAdcKind
     public virtual Tensor Draw(AdcConfig cfg, int instances, Generator global, Generator local, int? corner) =>
         AdcModels.Vary(Model(cfg, instances, global, local), cfg, corner, global, local);
 
-    /// <summary>The converter's own physical input range (A or V) and its unit, for <c>range.mode: native</c>; null: none.</summary>
+    /// <summary>
+    /// The converter's own physical input range (A or V) and its unit, for <c>range.mode: native</c>; null: none.
+    /// </summary>
     public virtual PopulationInfo? Physical(AdcConfig cfg) => null;
 
-    /// <summary>Names of the global corners a population of this kind brings (null: none; named adc.corners are handled for every kind).</summary>
+    /// <summary>
+    /// Names of the global corners a population of this kind brings (null: none; named adc.corners are handled for
+    /// every kind).
+    /// </summary>
     public virtual string[]? CornerNames(AdcConfig cfg) => null;
 
-    /// <summary>Energy per conversion (J) of what the architecture switches, before the speed penalty and the survey floor (<see cref="Cost.AdcCostModel"/>).</summary>
+    /// <summary>
+    /// Energy per conversion (J) of what the architecture switches, before the speed penalty and the survey floor
+    /// (<see cref="Cost.AdcCostModel"/>).
+    /// </summary>
     public abstract double SwitchingEnergy(AdcConfig cfg, AdcTechnology t);
 
     /// <summary>Area (m^2) of one instance, before the layout overhead.</summary>
@@ -53,16 +65,24 @@ public abstract class AdcArchitecture : IAdcKind
     /// <summary>The architecture of a config.</summary>
     public static AdcArchitecture Of(AdcConfig cfg) => (AdcArchitecture)cfg.Architecture;
 
-    /// <summary>Thresholds of <paramref name="instances"/> ADCs of one chip, by the config's architecture (<see cref="Draw"/>).</summary>
-    /// <param name="corner">The chip's named corner (index modulo the config's corners); null picks one with <paramref name="global"/>.</param>
-    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local, int? corner = null) =>
+    /// <summary>
+    /// Thresholds of <paramref name="instances"/> ADCs of one chip, by the config's architecture (<see cref="Draw"/>).
+    /// </summary>
+    /// <param name="corner">The chip's named corner (index modulo the config's corners); null picks one with
+    /// <paramref name="global"/>.</param>
+    public static Tensor Thresholds(AdcConfig cfg, int instances, Generator global, Generator local,
+        int? corner = null) =>
         Of(cfg).Draw(cfg, instances, global, local, corner);
 
-    protected static Tensor Normal(long rows, long cols, Generator g) => randn(new[] { rows, cols }, ScalarType.Float64, generator: g);
-    protected static double Normal(Generator g) => randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();
+    protected static Tensor Normal(long rows, long cols, Generator g) =>
+        randn(new[] { rows, cols }, ScalarType.Float64, generator: g);
+    protected static double Normal(Generator g) =>
+        randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();
 }
 
-/// <summary>An architecture with a parameter record <typeparamref name="TParams"/> stored in the JSON block <see cref="Block"/>.</summary>
+/// <summary>
+/// An architecture with a parameter record <typeparamref name="TParams"/> stored in the JSON block <see cref="Block"/>.
+/// </summary>
 public abstract class AdcArchitecture<TParams> : AdcArchitecture where TParams : class, new()
 {
     public abstract override string Block { get; }

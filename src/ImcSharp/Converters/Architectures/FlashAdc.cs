@@ -24,10 +24,13 @@ public sealed class FlashArchitecture : AdcArchitecture<FlashParams>
     protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global, torch.Generator local)
     {
         long m = (1L << cfg.Bits) - 1;
-        return AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, m) + Normal(instances, m, local) * P(cfg).ComparatorSigma;
+        return AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, m) + Normal(instances, m, local)
+            * P(cfg).ComparatorSigma;
     }
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) =>
-        (Math.Pow(2, cfg.Bits) - 1) * AdcTechnology.ComparatorEnergy * t.EnergyScale + cfg.Bits * AdcTechnology.LogicEnergyPerBit * t.EnergyScale;
+        (Math.Pow(2, cfg.Bits) - 1) * AdcTechnology.ComparatorEnergy * t.EnergyScale + cfg.Bits
+            * AdcTechnology.LogicEnergyPerBit * t.EnergyScale;
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
-        (Math.Pow(2, cfg.Bits) - 1) * AdcTechnology.ComparatorArea * t.AreaScale + cfg.Bits * AdcTechnology.LogicAreaPerBit * t.AreaScale;
+        (Math.Pow(2, cfg.Bits) - 1) * AdcTechnology.ComparatorArea * t.AreaScale + cfg.Bits
+            * AdcTechnology.LogicAreaPerBit * t.AreaScale;
 }

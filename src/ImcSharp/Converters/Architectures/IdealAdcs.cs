@@ -11,7 +11,8 @@ public sealed class IdealArchitecture : AdcArchitecture
 {
     public const string Name = "ideal";
     public override string Kind => Name;
-    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global, torch.Generator local) =>
+    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global,
+        torch.Generator local) =>
         AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, -1).clone();
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Energy(cfg.Bits, t);
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Area(cfg.Bits, t);
@@ -26,8 +27,10 @@ public sealed class SenseAmpArchitecture : AdcArchitecture
         base.Validate(cfg, e, at);
         if (cfg.Bits != 1) e.Add(at + "bits", cfg.Bits, "a sense amplifier is a 1-bit ADC: set bits to 1");
     }
-    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global, torch.Generator local) =>
+    protected override torch.Tensor Model(AdcConfig cfg, int instances, torch.Generator global,
+        torch.Generator local) =>
         AdcModels.Ideal(cfg.Bits).unsqueeze(0).expand(instances, -1).clone();
-    public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => AdcTechnology.ComparatorEnergy * t.EnergyScale;
+    public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) =>
+        AdcTechnology.ComparatorEnergy * t.EnergyScale;
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => AdcTechnology.ComparatorArea * t.AreaScale;
 }

@@ -51,8 +51,10 @@ public sealed class IntegratorArchitecture : AdcArchitecture<IntegratorParams>
         return u;
     }
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) =>
-        Math.Pow(2, cfg.Bits) * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock) * t.EnergyScale
+        Math.Pow(2, cfg.Bits) * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock)
+            * t.EnergyScale
         + AdcTechnology.IntegratorCapacitance * t.Supply * t.Supply;
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
-        (AdcTechnology.ComparatorArea + cfg.Bits * AdcTechnology.FlipFlopArea) * t.AreaScale + AdcTechnology.IntegratorCapacitance * AdcTechnology.CapacitorAreaPerFarad;
+        (AdcTechnology.ComparatorArea + cfg.Bits * AdcTechnology.FlipFlopArea) * t.AreaScale
+            + AdcTechnology.IntegratorCapacitance * AdcTechnology.CapacitorAreaPerFarad;
 }

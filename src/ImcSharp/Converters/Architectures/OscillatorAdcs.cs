@@ -6,7 +6,8 @@ namespace ImcSharp.Converters;
 
 /// <summary>
 /// Oscillator (time-domain) ADC in physical terms: input x (A for a CCO, V for a VCO) over
-/// FullScale; frequency f(x) = FMax tanh((F0 + K x) / FMax) (CCO) or f(x) = F0 + K x (1 - Curvature x / FullScale) (VCO),
+/// FullScale; frequency f(x) = FMax tanh((F0 + K x) / FMax) (CCO) or f(x) = F0 + K x (1 - Curvature x / FullScale)
+/// (VCO),
 /// saturating at FMax; counted over Window seconds: counts = f(x) Window - F0 Window (nominal F0
 /// subtracted digitally), code = round(counts). A matched design has K Window FullScale = 2^N - 1.
 /// Per-instance spread: F0SigmaLocal and KSigmaLocal (relative); global: KSigmaGlobal, F0SigmaGlobal.
@@ -50,18 +51,25 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
         e.Positive(at + "oscillator.window", o.Window);
         e.Finite(at + "oscillator.curvature", o.Curvature);
         if (!(o.FMax > o.F0)) e.Add(at + "oscillator.f_max", o.FMax, $"must exceed oscillator.f0 ({o.F0})");
-        foreach (var (n, v) in new[] { ("f0_sigma_local", o.F0SigmaLocal), ("k_sigma_local", o.KSigmaLocal), ("f0_sigma_global", o.F0SigmaGlobal), ("k_sigma_global", o.KSigmaGlobal) })
+        foreach (var (n, v) in new[] { ("f0_sigma_local", o.F0SigmaLocal), ("k_sigma_local", o.KSigmaLocal),
+            ("f0_sigma_global", o.F0SigmaGlobal), ("k_sigma_global", o.KSigmaGlobal) })
             e.Sigma(at + "oscillator." + n, v);
     }
 
     /// <summary>Stays matched (K W FullScale = 2^N - 1) by scaling the counting window.</summary>
     public override AdcConfig AtBits(AdcConfig cfg, int previousBits) =>
         cfg.With(P(cfg) with { Window = P(cfg).Window * ((1L << cfg.Bits) - 1) / ((1L << previousBits) - 1) });
-    public override AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0 });
-    public override AdcConfig Nominal(AdcConfig cfg) => cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0, F0SigmaLocal = 0, KSigmaLocal = 0 });
-    public override PopulationInfo? Physical(AdcConfig cfg) => new(Units, 0, P(cfg).FullScale, "frequency", "nearest", "increasing");
+    public override AdcConfig WithoutGlobalVariation(AdcConfig cfg) =>
+        cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0 });
+    public override AdcConfig Nominal(AdcConfig cfg) =>
+        cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0, F0SigmaLocal = 0, KSigmaLocal = 0 });
+    public override PopulationInfo? Physical(AdcConfig cfg) =>
+        new(Units, 0, P(cfg).FullScale, "frequency", "nearest", "increasing");
 
-    /// <summary>Input x (physical units) where the count of instance i crosses transition frequency f_k: [I, M], and which transitions are reachable.</summary>
+    /// <summary>
+    /// Input x (physical units) where the count of instance i crosses transition frequency f_k: [I, M], and which
+    /// transitions are reachable.
+    /// </summary>
     protected abstract (Tensor X, Tensor Reachable) Solve(OscillatorParams p, Tensor fk, Tensor k, Tensor f0);
 
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
@@ -72,9 +80,11 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
         var k = (Normal(instances, 1, local) * p.KSigmaLocal + 1) * (p.K * kG);
         var f0 = (Normal(instances, 1, local) * p.F0SigmaLocal + 1) * (p.F0 * f0G);
         double lsb = p.FullScale / ((1L << n) - 1);
-        var fk = (AdcModels.Ideal(n) / p.Window + p.F0).unsqueeze(0);                         // [1, M] frequency of transition k
+        // [1, M] frequency of transition k
+        var fk = (AdcModels.Ideal(n) / p.Window + p.F0).unsqueeze(0);
         var (x, reachable) = Solve(p, fk, k, f0);
-        return where(reachable.logical_and(fk.lt(p.FMax).expand(instances, -1)), x / lsb, full_like(x, double.PositiveInfinity));
+        return where(reachable.logical_and(fk.lt(p.FMax).expand(instances, -1)), x / lsb,
+            full_like(x, double.PositiveInfinity));
     }
 
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
@@ -85,10 +95,14 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
                * (AdcTechnology.OscillatorCycleCapacitance * 0.81 + 2 * AdcTechnology.FlipFlopEnergy) * t.EnergyScale;
     }
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
-        (5 * AdcTechnology.OscillatorStageArea + cfg.Bits * AdcTechnology.FlipFlopArea + AdcTechnology.ComparatorArea) * t.AreaScale;
+        (5 * AdcTechnology.OscillatorStageArea + cfg.Bits * AdcTechnology.FlipFlopArea + AdcTechnology.ComparatorArea)
+            * t.AreaScale;
 }
 
-/// <summary>Current-controlled oscillator: f = FMax tanh((f0 + K x) / FMax), so x = (FMax atanh(f_k / FMax) - f0) / K (unreachable when f_k >= FMax).</summary>
+/// <summary>
+/// Current-controlled oscillator: f = FMax tanh((f0 + K x) / FMax), so x = (FMax atanh(f_k / FMax) - f0) / K
+/// (unreachable when f_k >= FMax).
+/// </summary>
 public sealed class CcoArchitecture : OscillatorArchitecture
 {
     public override string Kind => "cco";

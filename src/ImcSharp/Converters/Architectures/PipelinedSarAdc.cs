@@ -55,22 +55,29 @@ public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParam
 
     /// <summary>The systematic gain error stays (it is the design's); random spreads go.</summary>
     public override AdcConfig Nominal(AdcConfig cfg) =>
-        cfg.With(P(cfg) with { GainSigmaLocal = 0, InterstageOffsetSigma = 0, UnitCapSigma = 0, ComparatorOffsetSigma = 0 });
+        cfg.With(P(cfg) with { GainSigmaLocal = 0, InterstageOffsetSigma = 0, UnitCapSigma = 0,
+            ComparatorOffsetSigma = 0 });
 
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
         int n1 = p.CoarseBits, n2 = cfg.Bits - n1;
         long steps = 1L << n1, s = 1L << n2;
-        var coarse = SarArchitecture.Thresholds(new SarParams { UnitCapSigma = p.UnitCapSigma, ComparatorOffsetSigma = 0 }, n1, instances, local);
-        var level = cat(new[] { zeros(instances, 1, ScalarType.Float64), (coarse + 0.5) * s }, 1);           // V(c), c = 0 .. steps - 1
+        var coarse =
+            SarArchitecture.Thresholds(new SarParams { UnitCapSigma = p.UnitCapSigma, ComparatorOffsetSigma = 0 }, n1,
+            instances, local);
+        // V(c), c = 0 .. steps - 1
+        var level = cat(new[] { zeros(instances, 1, ScalarType.Float64), (coarse + 0.5) * s }, 1);
         var gain = Normal(instances, 1, local) * p.GainSigmaLocal + (1 + p.GainError);
         var offset = Normal(instances, 1, local) * p.InterstageOffsetSigma;
         var decision = Normal(instances, 1, local) * p.ComparatorOffsetSigma;
-        var f = arange(1, s, ScalarType.Float64).unsqueeze(0);                                               // fine codes 1 .. S-1
-        var fine = level.unsqueeze(2) + ((f - 0.5 + offset) / gain).unsqueeze(1);                            // [I, steps, S-1]
+        // fine codes 1 .. S-1
+        var f = arange(1, s, ScalarType.Float64).unsqueeze(0);
+        // [I, steps, S-1]
+        var fine = level.unsqueeze(2) + ((f - 0.5 + offset) / gain).unsqueeze(1);
         var start = (level - 0.5 + decision).unsqueeze(2);                                                   // T(c S)
-        var next = cat(new[] { start.squeeze(2).narrow(1, 1, steps - 1), full(instances, 1, double.PositiveInfinity, ScalarType.Float64) }, 1).unsqueeze(2);
+        var next = cat(new[] { start.squeeze(2).narrow(1, 1, steps - 1),
+            full(instances, 1, double.PositiveInfinity, ScalarType.Float64) }, 1).unsqueeze(2);
         fine = minimum(maximum(fine, start), next);
         // Code c S + f for f = 0 (coarse step, none for c = 0) then its fine codes: [I, steps * S - 1].
         var all = cat(new[] { start, fine }, 2).reshape(instances, steps * s);
@@ -80,12 +87,14 @@ public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParam
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
     {
         int n1 = P(cfg).CoarseBits, n2 = cfg.Bits - n1;
-        return SarArchitecture.Energy(n1, t) + SarArchitecture.Energy(n2, t) + Math.Pow(2, n2) * AdcTechnology.UnitCapacitance(n2) * t.Supply * t.Supply;
+        return SarArchitecture.Energy(n1, t) + SarArchitecture.Energy(n2, t) + Math.Pow(2, n2)
+            * AdcTechnology.UnitCapacitance(n2) * t.Supply * t.Supply;
     }
 
     public override double CoreArea(AdcConfig cfg, AdcTechnology t)
     {
         int n1 = P(cfg).CoarseBits, n2 = cfg.Bits - n1;
-        return SarArchitecture.Area(n1, t) + SarArchitecture.Area(n2, t) + 2 * AdcTechnology.ComparatorArea * t.AreaScale;
+        return SarArchitecture.Area(n1, t) + SarArchitecture.Area(n2, t) + 2 * AdcTechnology.ComparatorArea
+            * t.AreaScale;
     }
 }

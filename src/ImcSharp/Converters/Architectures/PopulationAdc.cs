@@ -23,7 +23,8 @@ public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         if (string.IsNullOrEmpty(P(cfg).File))
-            e.Add(at + "population", null, "kind population needs the path of a population file (from `imc adc import`)");
+            e.Add(at + "population", null,
+                "kind population needs the path of a population file (from `imc adc import`)");
     }
 
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local) =>
@@ -33,41 +34,56 @@ public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
     {
         var files = P(cfg);
         var pop = AdcFactory.LoadPopulation(files.File!);
-        if (pop.Bits != cfg.Bits) throw new ImcInputException($"{files.File}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
+        if (pop.Bits != cfg.Bits) throw new ImcInputException(
+            $"{files.File}: population has {pop.Bits} bits but adc.bits = {cfg.Bits}");
         int corners = pop.CornerNames.Length;
-        int chosen = corner is int c ? c % corners : (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
-        var members = tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == chosen).Select(i => (long)i).ToArray());
+        int chosen =
+            corner is int c ? c % corners : (int)randint(0, corners, new long[] { 1 }, generator: global).item<long>();
+        var members =
+            tensor(Enumerable.Range(0, pop.Instances).Where(i => pop.Corner[i] == chosen).Select(i => (long)i)
+            .ToArray());
         if (members.numel() == 0) members = arange(pop.Instances, ScalarType.Int64);
         Tensor drawn;
         if (files.Local is { } poolPath)
         {
             var pool = AdcFactory.LoadPopulation(poolPath);
-            if (pool.Bits != cfg.Bits) throw new ImcInputException($"{poolPath}: local population has {pool.Bits} bits but adc.bits = {cfg.Bits}");
+            if (pool.Bits != cfg.Bits) throw new ImcInputException(
+                $"{poolPath}: local population has {pool.Bits} bits but adc.bits = {cfg.Bits}");
             var cornerCurve = MeanCurve(pop.Sorted().index_select(0, members));
             var poolSorted = pool.Sorted();
-            var picked = poolSorted.index_select(0, randint(0, pool.Instances, new long[] { instances }, generator: local));
+            var picked =
+                poolSorted.index_select(0, randint(0, pool.Instances, new long[] { instances }, generator: local));
             var deviation = picked - MeanCurve(poolSorted);
-            drawn = where(picked.isfinite().logical_and(cornerCurve.isfinite()), cornerCurve + deviation, where(picked.isfinite(), cornerCurve.expand_as(picked), picked));
+            drawn = where(picked.isfinite().logical_and(cornerCurve.isfinite()), cornerCurve + deviation,
+                where(picked.isfinite(), cornerCurve.expand_as(picked), picked));
         }
-        else drawn = pop.Thresholds.index_select(0, members.index_select(0, randint(0, members.numel(), new long[] { instances }, generator: local)));
+        else drawn =
+            pop.Thresholds.index_select(0,
+            members.index_select(0, randint(0, members.numel(), new long[] { instances }, generator: local)));
         // The file's corners are the chip's global draw: the config's named corners do not apply again.
         return AdcModels.Vary(drawn, cfg, null, global, local);
     }
 
-    /// <summary>Mean of sorted thresholds [I, M] over instances where all are finite; a code unreached (+inf) or produced at the lowest input (-inf) by most instances keeps that.</summary>
+    /// <summary>
+    /// Mean of sorted thresholds [I, M] over instances where all are finite; a code unreached (+inf) or produced at the
+    /// lowest input (-inf) by most instances keeps that.
+    /// </summary>
     static Tensor MeanCurve(Tensor sorted)
     {
         var finite = sorted.isfinite();
         var sum = where(finite, sorted, zeros_like(sorted)).sum(0, keepdim: true);
         var count = finite.sum(0, keepdim: true).to_type(ScalarType.Float64);
-        var majority = sorted.sign().sum(0, keepdim: true).sign() * double.PositiveInfinity;   // the infinity most instances hold
+        // the infinity most instances hold
+        var majority = sorted.sign().sum(0, keepdim: true).sign() * double.PositiveInfinity;
         return where(count.gt(sorted.size(0) / 2.0), sum / count.clamp_min(1), majority);
     }
 
     public override string[]? CornerNames(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).CornerNames;
 
     public override PopulationInfo? Physical(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).Info
-        ?? throw new ImcInputException($"{P(cfg).File}: adc.range.mode native needs the population's physical input range (input_min, input_max); re-import it with `imc adc import`");
+        ?? throw new ImcInputException(
+            $"{P(cfg).File}: adc.range.mode native needs the population's physical input range (input_min, " +
+            "input_max); re-import it with `imc adc import`");
 
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Energy(cfg.Bits, t);
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Area(cfg.Bits, t);

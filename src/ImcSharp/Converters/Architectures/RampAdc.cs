@@ -37,7 +37,8 @@ public sealed class RampArchitecture : AdcArchitecture<RampParams>
         e.Sigma(at + "ramp.comparator_offset_sigma", p.ComparatorOffsetSigma);
     }
     public override AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg.With(P(cfg) with { TauSigmaGlobal = 0 });
-    public override AdcConfig Nominal(AdcConfig cfg) => cfg.With(P(cfg) with { TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 });
+    public override AdcConfig Nominal(AdcConfig cfg) =>
+        cfg.With(P(cfg) with { TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 });
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
@@ -56,7 +57,9 @@ public sealed class RampArchitecture : AdcArchitecture<RampParams>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
     {
         double codes = Math.Pow(2, cfg.Bits);
-        return codes * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock) * t.EnergyScale + codes * AdcTechnology.RampEnergyPerClock / 128;
+        return codes * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock)
+            * t.EnergyScale + codes * AdcTechnology.RampEnergyPerClock / 128;
     }
-    public override double CoreArea(AdcConfig cfg, AdcTechnology t) => AdcTechnology.ComparatorArea * t.AreaScale + cfg.Bits * AdcTechnology.FlipFlopArea * t.AreaScale;
+    public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
+        AdcTechnology.ComparatorArea * t.AreaScale + cfg.Bits * AdcTechnology.FlipFlopArea * t.AreaScale;
 }

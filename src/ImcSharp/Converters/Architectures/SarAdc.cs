@@ -31,17 +31,23 @@ public sealed class SarArchitecture : AdcArchitecture<SarParams>
         e.Sigma(at + "sar.unit_cap_sigma", P(cfg).UnitCapSigma);
         e.Sigma(at + "sar.comparator_offset_sigma", P(cfg).ComparatorOffsetSigma);
     }
-    public override AdcConfig Nominal(AdcConfig cfg) => cfg.With(P(cfg) with { UnitCapSigma = 0, ComparatorOffsetSigma = 0 });
-    protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local) => Thresholds(P(cfg), cfg.Bits, instances, local);
+    public override AdcConfig Nominal(AdcConfig cfg) =>
+        cfg.With(P(cfg) with { UnitCapSigma = 0, ComparatorOffsetSigma = 0 });
+    protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local) =>
+        Thresholds(P(cfg), cfg.Bits, instances, local);
 
-    /// <summary>The capacitor-DAC thresholds of <paramref name="instances"/> SARs (also a time-interleaved SAR's channels).</summary>
+    /// <summary>
+    /// The capacitor-DAC thresholds of <paramref name="instances"/> SARs (also a time-interleaved SAR's channels).
+    /// </summary>
     public static Tensor Thresholds(SarParams p, int n, long instances, Generator local)
     {
         var weights = pow(2.0, arange(n, ScalarType.Float64));                                // [N]
         var caps = weights * (Normal(instances, n, local) * (p.UnitCapSigma / weights.sqrt()) + 1);
         var total = caps.sum(1, keepdim: true) + 1;                                          // + terminating unit cap
         var codes = arange(1, 1L << n, ScalarType.Int64);
-        var bits = codes.unsqueeze(1).bitwise_right_shift(arange(n, ScalarType.Int64)).bitwise_and(1).to_type(ScalarType.Float64); // [M, N]
+        // [M, N]
+        var bits = codes.unsqueeze(1).bitwise_right_shift(arange(n, ScalarType.Int64)).bitwise_and(1)
+            .to_type(ScalarType.Float64);
         var level = caps.matmul(bits.t()) / total * Math.Pow(2, n);                          // [I, M]
         var offset = Normal(instances, 1, local) * p.ComparatorOffsetSigma;
         return level - 0.5 + offset;
@@ -51,7 +57,9 @@ public sealed class SarArchitecture : AdcArchitecture<SarParams>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => Area(cfg.Bits, t);
 
     public static double Energy(int n, AdcTechnology t) =>
-        n * (AdcTechnology.ComparatorEnergy + AdcTechnology.LogicEnergyPerBit) * t.EnergyScale + 0.5 * Math.Pow(2, n) * AdcTechnology.UnitCapacitance(n) * t.Supply * t.Supply;
+        n * (AdcTechnology.ComparatorEnergy + AdcTechnology.LogicEnergyPerBit) * t.EnergyScale + 0.5 * Math.Pow(2, n)
+            * AdcTechnology.UnitCapacitance(n) * t.Supply * t.Supply;
     public static double Area(int n, AdcTechnology t) =>
-        AdcTechnology.ComparatorArea * t.AreaScale + n * AdcTechnology.LogicAreaPerBit * t.AreaScale + Math.Pow(2, n) * AdcTechnology.UnitCapacitance(n) * AdcTechnology.CapacitorAreaPerFarad;
+        AdcTechnology.ComparatorArea * t.AreaScale + n * AdcTechnology.LogicAreaPerBit * t.AreaScale + Math.Pow(2, n)
+            * AdcTechnology.UnitCapacitance(n) * AdcTechnology.CapacitorAreaPerFarad;
 }

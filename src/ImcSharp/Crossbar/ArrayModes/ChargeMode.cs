@@ -20,7 +20,8 @@ public sealed class ChargeMode : ArrayModel
 
     public override void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at)
     {
-        if (array.MaxColumnCurrent is not null) e.Add(at + "max_column_current", array.MaxColumnCurrent, "applies to current mode only");
+        if (array.MaxColumnCurrent is not null) e.Add(at + "max_column_current", array.MaxColumnCurrent,
+            "applies to current mode only");
     }
 
     public override (double Unit, string Quantity) SignalUnit(LayerHardware hw)
@@ -40,12 +41,14 @@ public sealed class ChargeMode : ArrayModel
     }
 
     public override Tensor? ColumnOffset(LayerHardware hw, int tiles, int columns, double unit, Generator gen) =>
-        hw.Array.OffsetSigma > 0 ? randn(new long[] { tiles, columns, 1 }, generator: gen) * (hw.Array.OffsetSigma / unit) : null;
+        hw.Array.OffsetSigma > 0
+            ? randn(new long[] { tiles, columns, 1 }, generator: gen) * (hw.Array.OffsetSigma / unit) : null;
 
     public override double DriveVoltage(LayerHardware hw) => hw.Array.SupplyVoltage;
 
     public override double CellEnergy(LayerHardware hw, CostConfig cost) =>
-        cost.InputActivity * cost.CellActivity * hw.Cell.UnitCapacitance * ((1 << hw.Core.BitsPerCell) - 1) * hw.Array.SupplyVoltage * hw.Array.SupplyVoltage;
+        cost.InputActivity * cost.CellActivity * hw.Cell.UnitCapacitance * ((1 << hw.Core.BitsPerCell) - 1)
+            * hw.Array.SupplyVoltage * hw.Array.SupplyVoltage;
 
     public override double ColumnCapacitance(LayerHardware hw) => hw.Array.ParasiticCapacitance;
 }

@@ -19,7 +19,8 @@ public sealed class CurrentMode : ArrayModel
     public override (double Unit, string Quantity) SignalUnit(LayerHardware hw)
     {
         double inputSteps = Math.Pow(2, hw.Core.CycleBits) - 1;
-        return (CellTechnology.Of(hw.Cell).UnitCurrent(hw.Cell, hw.Array, inputSteps, (1 << hw.Core.BitsPerCell) - 1), "A");
+        return (CellTechnology.Of(hw.Cell).UnitCurrent(hw.Cell, hw.Array, inputSteps, (1 << hw.Core.BitsPerCell) - 1),
+            "A");
     }
 
     public override Tensor? ColumnGain(LayerHardware hw, CellState cells) =>

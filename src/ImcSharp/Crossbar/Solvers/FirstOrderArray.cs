@@ -22,14 +22,20 @@ public sealed class FirstOrderArray : IArrayStage
     {
         int R = layer.Hardware.Core.Rows, rows = (int)x.size(2);
         // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
-        return Columns(layer, (byColumn, input) => input.bmm((rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2)), x);
+        return Columns(layer,
+            (byColumn, input) => input.bmm((rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2)), x);
     }
 
-    /// <summary>The same model with one convolution per tile instead of unfolded input vectors (see <see cref="ConvGeometry"/>).</summary>
+    /// <summary>
+    /// The same model with one convolution per tile instead of unfolded input vectors (see <see cref="ConvGeometry"/>).
+    /// </summary>
     public Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
-        Columns(layer, (byColumn, input) => conv.TileSums(input, layer.TileKernels(byColumn, conv), byColumn.size(2)), digits);
+        Columns(layer, (byColumn, input) => conv.TileSums(input, layer.TileKernels(byColumn, conv), byColumn.size(2)),
+            digits);
 
-    /// <summary>The column model given how a programmed matrix [T, J, R] multiplies the inputs (<paramref name="sums"/>).</summary>
+    /// <summary>
+    /// The column model given how a programmed matrix [T, J, R] multiplies the inputs (<paramref name="sums"/>).
+    /// </summary>
     static Tensor Columns(ProgrammedLayer layer, Func<Tensor, Tensor, Tensor> sums, Tensor x)
     {
         Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;

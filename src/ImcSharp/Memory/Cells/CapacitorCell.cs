@@ -16,7 +16,8 @@ public sealed class CapacitorCell : CellTechnology
 
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
-        var ratio = cell.CapacitorSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CapacitorSigma + 1 : ones_like(digits);
+        var ratio = cell.CapacitorSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CapacitorSigma + 1
+            : ones_like(digits);
         return new CellState(digits * ratio, 0, null, ratio, null);
     }
 

@@ -9,5 +9,6 @@ public sealed class IdealCell : CellTechnology
 {
     public override string Kind => CellKind.Ideal;
     public override bool WorksIn(string mode) => true;
-    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) => new(digits.clone(), 0, null, null, null);
+    public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen) =>
+        new(digits.clone(), 0, null, null, null);
 }

@@ -29,7 +29,8 @@ public sealed class RramCell : CellTechnology
         if (!DenseKernel.Applies(digits) || !digits.is_contiguous()) return null;
         int top = levels - 1;
         double dG = (cell.GMax - cell.GMin) / top;
-        var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen) : null;
+        var z = cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0 ? randn(digits.Sizes(), generator: gen)
+            : null;
         var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
         var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, dG, digits, z, u);
         return new CellState(contribution, cell.GMin / dG, conductance, null, read);
@@ -38,7 +39,8 @@ public sealed class RramCell : CellTechnology
     static CellState ProgramByTorch(CellConfig cell, int top, double dG, Tensor digits, Generator gen)
     {
         var frac = digits / (double)top;
-        var sigma = (frac * (cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin) + cell.ProgrammingSigmaAtGmin) * cell.GMax;
+        var sigma = (frac * (cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin) + cell.ProgrammingSigmaAtGmin)
+            * cell.GMax;
         var g = digits * dG + cell.GMin;
         if (cell.ProgrammingSigma > 0 || cell.ProgrammingSigmaAtGmin > 0)
             g = g + sigma * randn(digits.Sizes(), generator: gen);
@@ -46,7 +48,8 @@ public sealed class RramCell : CellTechnology
         {
             var u = rand(digits.Sizes(), generator: gen);
             g = where(u.lt(cell.StuckOnRate), full_like(g, cell.GMax), g);
-            g = where(u.ge(cell.StuckOnRate).logical_and(u.lt(cell.StuckOnRate + cell.StuckOffRate)), full_like(g, cell.GMin), g);
+            g = where(u.ge(cell.StuckOnRate).logical_and(u.lt(cell.StuckOnRate + cell.StuckOffRate)),
+                full_like(g, cell.GMin), g);
         }
         g = g.clamp_min(0);
         var contribution = (g - cell.GMin) / dG;

@@ -18,21 +18,27 @@ namespace ImcSharp.Memory;
 /// </summary>
 internal static unsafe class RramProgramKernel
 {
-    /// <param name="dG">The level step (G_max - G_min) / top (S); <paramref name="digits"/>, z and u contiguous.</param>
-    public static (Tensor Contribution, Tensor Conductance, Tensor? Read) Run(CellConfig cell, int top, double dG, Tensor digits, Tensor? z, Tensor? u)
+    /// <param name="dG">The level step (G_max - G_min) / top (S); <paramref name="digits"/>, z and u
+    /// contiguous.</param>
+    public static (Tensor Contribution, Tensor Conductance, Tensor? Read) Run(CellConfig cell, int top, double dG,
+        Tensor digits, Tensor? z, Tensor? u)
     {
         var c = new Constants
         {
-            Top = top, SigmaSlope = (float)(cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin), SigmaAtGmin = (float)cell.ProgrammingSigmaAtGmin,
+            Top = top, SigmaSlope = (float)(cell.ProgrammingSigma - cell.ProgrammingSigmaAtGmin),
+                SigmaAtGmin = (float)cell.ProgrammingSigmaAtGmin,
             GMax = (float)cell.GMax, GMin = (float)cell.GMin, DG = (float)dG,
-            On = (float)cell.StuckOnRate, OnOff = (float)(cell.StuckOnRate + cell.StuckOffRate), Read = (float)(cell.ReadNoise / dG),
+            On = (float)cell.StuckOnRate, OnOff = (float)(cell.StuckOnRate + cell.StuckOffRate),
+                Read = (float)(cell.ReadNoise / dG),
         };
         var contribution = DenseKernel.EmptyLike(digits);
         var conductance = DenseKernel.EmptyLike(digits);
         var read = cell.ReadNoise > 0 ? DenseKernel.EmptyLike(digits) : null;
         float* d = DenseKernel.Data(digits), cp = DenseKernel.Data(contribution), gp = DenseKernel.Data(conductance);
-        float* zp = z is null ? null : DenseKernel.Data(z), up = u is null ? null : DenseKernel.Data(u), rp = read is null ? null : DenseKernel.Data(read);
-        DenseKernel.For(digits.numel(), (start, n) => Cells(c, d + start, zp == null ? null : zp + start, up == null ? null : up + start,
+        float* zp = z is null ? null : DenseKernel.Data(z), up = u is null ? null : DenseKernel.Data(u), rp =
+            read is null ? null : DenseKernel.Data(read);
+        DenseKernel.For(digits.numel(),
+            (start, n) => Cells(c, d + start, zp == null ? null : zp + start, up == null ? null : up + start,
             cp + start, gp + start, rp == null ? null : rp + start, n));
         return (contribution, conductance, read);
     }
@@ -43,7 +49,8 @@ internal static unsafe class RramProgramKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Cells(Constants c, float* d, float* z, float* u, float* contribution, float* conductance, float* read, int n)
+    static void Cells(Constants c, float* d, float* z, float* u, float* contribution, float* conductance, float* read,
+        int n)
     {
         var top = Vector256.Create(c.Top);
         var slope = Vector256.Create(c.SigmaSlope);
@@ -64,7 +71,8 @@ internal static unsafe class RramProgramKernel
             {
                 var uv = Vector256.Load(u + i);
                 var stuckOn = Vector256.LessThan(uv, on);
-                g = Vector256.ConditionalSelect(stuckOn, gMax, Vector256.ConditionalSelect(Vector256.LessThan(uv, onOff), gMin, g));
+                g = Vector256.ConditionalSelect(stuckOn, gMax,
+                    Vector256.ConditionalSelect(Vector256.LessThan(uv, onOff), gMin, g));
             }
             g = Vector256.Max(g, Vector256<float>.Zero);
             g.Store(conductance + i);

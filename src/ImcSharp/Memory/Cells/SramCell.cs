@@ -17,17 +17,20 @@ public sealed class SramCell : CellTechnology
 
     public override void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core)
     {
-        if (core.BitsPerCell != 1) e.Add("core.bits_per_cell", core.BitsPerCell, "an SRAM bit cell stores 1 bit: set bits_per_cell to 1");
+        if (core.BitsPerCell != 1) e.Add("core.bits_per_cell", core.BitsPerCell,
+            "an SRAM bit cell stores 1 bit: set bits_per_cell to 1");
     }
 
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
-        var factor = cell.CurrentSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CurrentSigma + 1 : ones_like(digits);
+        var factor =
+            cell.CurrentSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CurrentSigma + 1 : ones_like(digits);
         return new CellState(digits * factor, 0, null, null, null);
     }
 
     /// <summary>I_cell / (2^c - 1): pulse-width inputs, one step of the read pulse.</summary>
-    public override double UnitCurrent(CellConfig cell, ArrayConfig array, double inputSteps, int topLevel) => cell.CellCurrent / inputSteps;
+    public override double UnitCurrent(CellConfig cell, ArrayConfig array, double inputSteps, int topLevel) =>
+        cell.CellCurrent / inputSteps;
 
     public override double ReadPower(CellConfig cell, double voltage, CostConfig cost) =>
         cost.CellActivity * cell.CellCurrent * voltage;

@@ -31,15 +31,18 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     readonly Dictionary<string, string> _constants = new();                        // value name -> buffer name
     /// <summary>Pads applied before a node's layer, by node output (see <see cref="OnnxImport.PadBefore"/>).</summary>
     internal Dictionary<string, long[]> ConvPads { get; } = new();
-    readonly HashSet<string> _aliases = new();                                    // Identity outputs resolved to constants
+    // Identity outputs resolved to constants
+    readonly HashSet<string> _aliases = new();
 
     OnnxNetwork(ModelProto model, string source) : base("OnnxNetwork")
     {
         _source = source;
         _graph = model.Graph;
         var initializers = _graph.Initializer.ToDictionary(t => t.Name);
-        // Exporters share equal constants through Identity nodes (PyTorch does for BatchNorm's initial 1s and 0s): resolve those aliases.
-        foreach (var node in _graph.Node.Where(n => n.OpType == "Identity" && n.Input.Count == 1 && initializers.ContainsKey(n.Input[0])))
+        // Exporters share equal constants through Identity nodes (PyTorch does for BatchNorm's initial 1s and 0s):
+        // resolve those aliases.
+        foreach (var node in _graph.Node.Where(n => n.OpType == "Identity" && n.Input.Count == 1
+            && initializers.ContainsKey(n.Input[0])))
         {
             var alias = initializers[node.Input[0]].Clone();
             alias.Name = node.Output[0];
@@ -47,8 +50,11 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             _aliases.Add(node.Output[0]);
         }
         var graphInputs = _graph.Input.Select(i => i.Name).Where(n => !initializers.ContainsKey(n)).ToList();
-        if (graphInputs.Count != 1) throw new ImcInputException($"{source}: expected one graph input (an image batch), found {graphInputs.Count}: {string.Join(", ", graphInputs)}");
-        if (_graph.Output.Count != 1) throw new ImcInputException($"{source}: expected one graph output (the class scores), found {_graph.Output.Count}");
+        if (graphInputs.Count != 1) throw new ImcInputException(
+            $"{source}: expected one graph input (an image batch), " +
+            $"found {graphInputs.Count}: {string.Join(", ", graphInputs)}");
+        if (_graph.Output.Count != 1) throw new ImcInputException(
+            $"{source}: expected one graph output (the class scores), found {_graph.Output.Count}");
         _input = graphInputs[0];
         _output = _graph.Output[0].Name;
         var import = new OnnxImport(this, initializers);
@@ -56,7 +62,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         {
             if (!OnnxOperators.TryGet(node.OpType, out var op))
                 throw Error(node, $"operator not supported; supported: {string.Join(", ", Supported)}");
-            op.Import(import, new OnnxNode(this, node, name => throw Error(node, $"value '{name}' is not known at import")));
+            op.Import(import,
+                new OnnxNode(this, node, name => throw Error(node, $"value '{name}' is not known at import")));
         }
         foreach (var (name, t) in initializers)
             if (!import.Used.Contains(name)) AddConstant(name, OnnxTensors.ToTensor(t));
@@ -70,11 +77,15 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         if (new FileInfo(path).Length == 0) throw new ImcInputException($"{path}: empty file: expected an ONNX model");
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
-        catch (InvalidProtocolBufferException e) { throw new ImcInputException($"{path}: not an ONNX model ({e.Message})"); }
+        catch (InvalidProtocolBufferException e) { throw new ImcInputException(
+            $"{path}: not an ONNX model ({e.Message})"); }
         if (model.Graph is null || model.Graph.Node.Count == 0)
-            throw new ImcInputException($"{path}: no graph of operators: not an ONNX model (a PyTorch checkpoint is imported with --model NAME)");
+            throw new ImcInputException(
+                $"{path}: no graph of operators: not an ONNX model (a PyTorch checkpoint is imported with --model " +
+                "NAME)");
         OnnxTensors.ReadExternalData(model.Graph, path);
-        var opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        var opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0)
+            .Max();
         if (opset < 11 || opset > 18) throw new ImcInputException($"{path}: opset {opset}: expected 11 to 18");
         return new OnnxNetwork(model, path);
     }
@@ -83,7 +94,9 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     public string GraphWithoutWeights()
     {
         var g = _graph.Clone();
-        foreach (var t in g.Initializer) { t.RawData = ByteString.Empty; t.FloatData.Clear(); t.Int64Data.Clear(); t.Int32Data.Clear(); t.DoubleData.Clear(); t.DataLocation = TensorProto.Types.DataLocation.Default; }
+        foreach (var t in g.Initializer) { t.RawData =
+            ByteString.Empty; t.FloatData.Clear(); t.Int64Data.Clear(); t.Int32Data.Clear(); t.DoubleData.Clear(
+            ); t.DataLocation = TensorProto.Types.DataLocation.Default; }
         var m = new ModelProto { IrVersion = 7, Graph = g };
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return Convert.ToBase64String(m.ToByteArray());
@@ -96,17 +109,21 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The input shape (C, H, W) and the number of classes, where the graph states them.</summary>
     public (int? C, int? H, int? W, int? Classes) Shapes()
     {
-        int? Dim(ValueInfoProto v, int i) => v.Type?.TensorType?.Shape?.Dim.Count > i && v.Type.TensorType.Shape.Dim[i].DimValue > 0 ? (int)v.Type.TensorType.Shape.Dim[i].DimValue : null;
+        int? Dim(ValueInfoProto v, int i) =>
+            v.Type?.TensorType?.Shape?.Dim.Count > i && v.Type.TensorType.Shape.Dim[i].DimValue > 0
+            ? (int)v.Type.TensorType.Shape.Dim[i].DimValue : null;
         var input = _graph.Input.First(i => i.Name == _input);
         return (Dim(input, 1), Dim(input, 2), Dim(input, 3), Dim(_graph.Output[0], 1));
     }
 
-    internal ImcInputException Error(NodeProto node, string what) => new($"{_source}: node '{node.Name}' ({node.OpType}): {what}");
+    internal ImcInputException Error(NodeProto node, string what) =>
+        new($"{_source}: node '{node.Name}' ({node.OpType}): {what}");
 
     static string Name(string initializer)
     {
         var n = initializer.EndsWith(".weight", StringComparison.Ordinal) ? initializer[..^7] : initializer;
-        return new string(n.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray()).TrimStart('_') is { Length: > 0 } s ? s : "layer";
+        return new string(n.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray())
+            .TrimStart('_') is { Length: > 0 } s ? s : "layer";
     }
 
     /// <summary>Registers a node's weight layer, named after its initializer.</summary>
@@ -128,7 +145,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The weight layer a node registered, by its output (null: none).</summary>
-    internal nn.Module<Tensor, Tensor>? LayerOf(string output) => _layerIndex.TryGetValue(output, out var i) ? _layerList[i] : null;
+    internal nn.Module<Tensor, Tensor>? LayerOf(string output) =>
+        _layerIndex.TryGetValue(output, out var i) ? _layerList[i] : null;
 
     public override Tensor forward(Tensor x)
     {
@@ -147,7 +165,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             if (node.OpType == "Constant" || _aliases.Contains(node.Output[0])) continue;
             // Identity and Dropout hand on an existing value (the caller's input, a buffer).
             var op = OnnxOperators.All.Get(node.OpType, "operator");
-            var y = Steps.Scoped(() => op.Compute(new OnnxNode(this, node, V)), node.Input.Where(values.ContainsKey).Select(n => values[n]).Concat(buffers.Values));
+            var y = Steps.Scoped(() => op.Compute(new OnnxNode(this, node, V)),
+                node.Input.Where(values.ContainsKey).Select(n => values[n]).Concat(buffers.Values));
             values[node.Output[0]] = y;
             foreach (var name in node.Input.Distinct())
                 if (name != _input && name != _output && lastUse[name] == k && values.Remove(name, out var dead)

@@ -30,7 +30,9 @@ public abstract class WeightLayer(string opType) : IOnnxOperator
     public virtual Tensor Compute(OnnxNode node) => node.Layer!.call(node.Value(0));
 }
 
-/// <summary>Conv (2-D; grouped, dilated; asymmetric pads applied before the layer): a <see cref="FloatConv2d"/>.</summary>
+/// <summary>
+/// Conv (2-D; grouped, dilated; asymmetric pads applied before the layer): a <see cref="FloatConv2d"/>.
+/// </summary>
 public sealed class Conv() : WeightLayer("Conv")
 {
     public override void Import(OnnxImport import, OnnxNode node)
@@ -46,7 +48,8 @@ public sealed class Conv() : WeightLayer("Conv")
         var p = node.Ints("pads", new long[] { 0, 0, 0, 0 });
         bool symmetric = p[0] == p[2] && p[1] == p[3];
         bool hasBias = node.Has(2);
-        var conv = new FloatConv2d(w.size(1) * group, w.size(0), (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric ? (p[0], p[1]) : (0, 0),
+        var conv = new FloatConv2d(w.size(1) * group, w.size(0), (k[0], k[1]), stride: (s[0], s[1]), padding: symmetric
+            ? (p[0], p[1]) : (0, 0),
             dilation: (d[0], d[1]), groups: group, hasBias: hasBias);
         using (no_grad())
         {
@@ -69,7 +72,8 @@ public sealed class Gemm() : WeightLayer("Gemm")
     public override void Import(OnnxImport import, OnnxNode node)
     {
         if (node.Int("transA", 0) != 0) throw node.Error("transA = 1 is not supported");
-        if (node.Float("alpha", 1) != 1 || node.Float("beta", 1) != 1) throw node.Error("alpha and beta other than 1 are not supported");
+        if (node.Float("alpha", 1) != 1
+            || node.Float("beta", 1) != 1) throw node.Error("alpha and beta other than 1 are not supported");
         var input = node.Proto.Input;
         if (import.Constant(input[1]) is not { } b) throw node.Error("operand B must be a constant (an initializer)");
         var weight = node.Int("transB", 0) == 1 ? b : b.t();                                      // [N, K]
@@ -100,7 +104,8 @@ public sealed class MatMul() : WeightLayer("MatMul")
         import.Used.Add(name);
     }
 
-    public override Tensor Compute(OnnxNode node) => node.Layer is { } layer ? layer.call(node.Value(0)) : node.Value(0).matmul(node.Value(1));
+    public override Tensor Compute(OnnxNode node) =>
+        node.Layer is { } layer ? layer.call(node.Value(0)) : node.Value(0).matmul(node.Value(1));
 }
 
 /// <summary>BatchNormalization (constant scale, bias, mean, variance): a BatchNorm2d.</summary>
@@ -109,8 +114,12 @@ public sealed class BatchNormalization() : WeightLayer("BatchNormalization")
     public override void Import(OnnxImport import, OnnxNode node)
     {
         var names = node.Proto.Input.Skip(1).Take(4).ToArray();
-        if (names.Length != 4 || names.Any(n => !import.Initializers.ContainsKey(n))) throw node.Error("scale, bias, mean and variance must be constants");
-        var (scale, bias, mean, var) = (import.Constant(names[0])!, import.Constant(names[1])!, import.Constant(names[2])!, import.Constant(names[3])!);
+        if (names.Length != 4
+            || names.Any(n => !import.Initializers.ContainsKey(n))) throw node.Error(
+            "scale, bias, mean and variance must be constants");
+        var (scale, bias, mean, var) =
+            (import.Constant(names[0])!, import.Constant(names[1])!, import.Constant(names[2])!,
+            import.Constant(names[3])!);
         var bn = nn.BatchNorm2d(scale.size(0), eps: node.Float("epsilon", 1e-5f));
         using (no_grad())
         {
@@ -147,8 +156,10 @@ public sealed class LeakyRelu() : Unary("LeakyRelu", (n, x) => nn.functional.lea
 public sealed class Sigmoid() : Unary("Sigmoid", (_, x) => x.sigmoid());
 public sealed class Tanh() : Unary("Tanh", (_, x) => x.tanh());
 public sealed class HardSwish() : Unary("HardSwish", (_, x) => nn.functional.hardswish(x));
-public sealed class HardSigmoid() : Unary("HardSigmoid", (n, x) => x.mul(n.Float("alpha", 0.2f)).add(n.Float("beta", 0.5f)).clamp(0, 1));
-public sealed class GlobalAveragePool() : Unary("GlobalAveragePool", (_, x) => x.mean(new long[] { 2, 3 }, keepdim: true));
+public sealed class HardSigmoid()
+    : Unary("HardSigmoid", (n, x) => x.mul(n.Float("alpha", 0.2f)).add(n.Float("beta", 0.5f)).clamp(0, 1));
+public sealed class GlobalAveragePool()
+    : Unary("GlobalAveragePool", (_, x) => x.mean(new long[] { 2, 3 }, keepdim: true));
 public sealed class Identity() : Unary("Identity", (_, x) => x);
 public sealed class Dropout() : Unary("Dropout", (_, x) => x);
 public sealed class Softmax() : Unary("Softmax", (n, x) => x.softmax(n.Axis(x.dim(), -1)));

@@ -16,7 +16,8 @@ public sealed class MaxPool : IOnnxOperator
         var p = node.Ints("pads", new long[] { 0, 0, 0, 0 });
         bool symmetric = p[0] == p[2] && p[1] == p[3];
         if (!symmetric) x = nn.functional.pad(x, new[] { p[1], p[3], p[0], p[2] }, value: double.NegativeInfinity);
-        return nn.functional.max_pool2d(x, k, node.Ints("strides", k), symmetric ? new[] { p[0], p[1] } : new long[] { 0, 0 },
+        return nn.functional.max_pool2d(x, k, node.Ints("strides", k), symmetric ? new[] { p[0], p[1] }
+            : new long[] { 0, 0 },
             node.Ints("dilations", new long[] { 1, 1 }), ceil_mode: node.Int("ceil_mode", 0) == 1);
     }
 }
@@ -31,7 +32,8 @@ public sealed class AveragePool : IOnnxOperator
         var k = node.Ints("kernel_shape", Array.Empty<long>());
         var p = node.Ints("pads", new long[] { 0, 0, 0, 0 });
         if (p[0] != p[2] || p[1] != p[3]) throw node.Error("asymmetric pads are not supported for AveragePool");
-        return nn.functional.avg_pool2d(node.Value(0), k, node.Ints("strides", k), new[] { p[0], p[1] }, ceil_mode: node.Int("ceil_mode", 0) == 1,
+        return nn.functional.avg_pool2d(node.Value(0), k, node.Ints("strides", k), new[] { p[0], p[1] },
+            ceil_mode: node.Int("ceil_mode", 0) == 1,
             count_include_pad: node.Int("count_include_pad", 0) == 1);
     }
 }

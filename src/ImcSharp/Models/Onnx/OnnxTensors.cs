@@ -4,7 +4,9 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Models;
 
-/// <summary>An ONNX file's tensors: external data read in, every initializer holding its data, as torch tensors.</summary>
+/// <summary>
+/// An ONNX file's tensors: external data read in, every initializer holding its data, as torch tensors.
+/// </summary>
 public static class OnnxTensors
 {
     /// <summary>
@@ -25,12 +27,17 @@ public static class OnnxTensors
                     throw new ImcInputException($"{path}: initializer '{t.Name}': external data without a location");
                 var file = Path.Combine(dir, location);
                 if (!File.Exists(file))
-                    throw new ImcInputException($"{path}: initializer '{t.Name}': its external data file {location} is not beside the model ({file})");
+                    throw new ImcInputException(
+                        $"{path}: initializer '{t.Name}': its external data file {location} is not beside the " +
+                        $"model ({file})");
                 long offset = entries.TryGetValue("offset", out var o) && long.TryParse(o, out var ov) ? ov : 0;
                 long size = new FileInfo(file).Length;
-                long length = entries.TryGetValue("length", out var l) && long.TryParse(l, out var lv) ? lv : size - offset;
+                long length =
+                    entries.TryGetValue("length", out var l) && long.TryParse(l, out var lv) ? lv : size - offset;
                 if (offset < 0 || length < 0 || offset + length > size)
-                    throw new ImcInputException($"{path}: initializer '{t.Name}': bytes {offset} to {offset + length} of {location}, which has {size}");
+                    throw new ImcInputException(
+                        $"{path}: initializer '{t.Name}': bytes {offset} to {offset + length} of {location}, which " +
+                        $"has {size}");
                 using var stream = File.OpenRead(file);
                 stream.Seek(offset, SeekOrigin.Begin);
                 var bytes = new byte[length];
@@ -39,7 +46,9 @@ public static class OnnxTensors
                 t.ExternalData.Clear();
                 t.DataLocation = TensorProto.Types.DataLocation.Default;
             }
-            bool hasData = t.RawData.Length > 0 || t.FloatData.Count > 0 || t.DoubleData.Count > 0 || t.Int64Data.Count > 0 || t.Int32Data.Count > 0;
+            bool hasData =
+                t.RawData.Length > 0 || t.FloatData.Count > 0 || t.DoubleData.Count > 0 || t.Int64Data.Count > 0
+                || t.Int32Data.Count > 0;
             if (n > 0 && !hasData)
                 throw new ImcInputException($"{path}: initializer '{t.Name}' holds no data (expected {n} values)");
         }
@@ -53,15 +62,22 @@ public static class OnnxTensors
         var raw = t.RawData.Span;
         Tensor result = (TensorProto.Types.DataType)t.DataType switch
         {
-            TensorProto.Types.DataType.Float => tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray()
+            TensorProto.Types.DataType.Float =>
+                tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray()
                 : t.FloatData.Count > 0 ? t.FloatData.ToArray() : new float[n]),
-            TensorProto.Types.DataType.Double => tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(raw).ToArray()
+            TensorProto.Types.DataType.Double =>
+                tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(raw).ToArray()
                 : t.DoubleData.Count > 0 ? t.DoubleData.ToArray() : new double[n]).to_type(ScalarType.Float32),
-            TensorProto.Types.DataType.Int64 => tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw).ToArray()
+            TensorProto.Types.DataType.Int64 =>
+                tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw).ToArray()
                 : t.Int64Data.Count > 0 ? t.Int64Data.ToArray() : new long[n]),
-            TensorProto.Types.DataType.Int32 => tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(x => (long)x).ToArray()
+            TensorProto.Types.DataType.Int32 =>
+                tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte,
+                int>(raw).ToArray().Select(x => (long)x).ToArray()
                 : t.Int32Data.Count > 0 ? t.Int32Data.Select(x => (long)x).ToArray() : new long[n]),
-            var other => throw new ImcInputException($"initializer '{t.Name}': data type {other} not supported (float, double, int32, int64)"),
+            var other =>
+                throw new ImcInputException(
+                $"initializer '{t.Name}': data type {other} not supported (float, double, int32, int64)"),
         };
         return shape.Length == 0 ? result.reshape(Array.Empty<long>()) : result.reshape(shape);
     }

@@ -23,7 +23,8 @@ internal static unsafe class GateKernel
     /// <param name="shift">low code - 1 per converted column (J values).</param>
     /// <param name="sliceWeights">Normalized slice weights (S values; unused for one slice).</param>
     /// <param name="phaseWeights">Normalized phase weights (P values; unused for one phase).</param>
-    public static Tensor Gate(Tensor table, Tensor p, float[] shift, int P, int N, int S, bool digital, bool shared, float[] sliceWeights, float[] phaseWeights)
+    public static Tensor Gate(Tensor table, Tensor p, float[] shift, int P, int N, int S, bool digital, bool shared,
+        float[] sliceWeights, float[] phaseWeights)
     {
         long T = p.size(0), B = p.size(1) / P;
         int J = (int)p.size(2), NS = N * S;
@@ -50,15 +51,18 @@ internal static unsafe class GateKernel
                     int count = (int)Math.Min(block, Math.Min(end - i, B - b));   // rows of tile t from sample b
                     if (direct)
                     {
-                        SlopeLookupKernel.Row(x + (t * B + b) * J, gate + i * N, count * J, tab, entries.Length - 1, shifts);
+                        SlopeLookupKernel.Row(x + (t * B + b) * J, gate + i * N, count * J, tab, entries.Length - 1,
+                            shifts);
                         i += count;
                         continue;
                     }
                     for (int c = 0; c < P; c++)
                     {
-                        SlopeLookupKernel.Row(x + ((t * P + c) * B + b) * J, g, count * J, tab, entries.Length - 1, shifts);
+                        SlopeLookupKernel.Row(x + ((t * P + c) * B + b) * J, g, count * J, tab, entries.Length - 1,
+                            shifts);
                         for (int r = 0; r < count; r++)
-                            Combine(g + (long)r * J, signal, gate + (i + r) * N, c, P, N, S, NS, digital, shared, ws, wc);
+                            Combine(g + (long)r * J, signal, gate + (i + r) * N, c, P, N, S, NS, digital, shared, ws,
+                                wc);
                     }
                     i += count;
                 }
@@ -66,9 +70,13 @@ internal static unsafe class GateKernel
         return result;
     }
 
-    /// <summary>Phase c's entries g (J of them) into the gate row <paramref name="output"/> (N values); <paramref name="signal"/> is room for NS values.</summary>
+    /// <summary>
+    /// Phase c's entries g (J of them) into the gate row <paramref name="output"/> (N values);
+    /// <paramref name="signal"/> is room for NS values.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Combine(float* g, float* signal, float* output, int c, int P, int N, int S, int NS, bool digital, bool shared, float* ws, float* wc)
+    static void Combine(float* g, float* signal, float* output, int c, int P, int N, int S, int NS, bool digital,
+        bool shared, float* ws, float* wc)
     {
         // A pair's output moves with both columns' codes; a reference column holds no weight.
         float* sg = g;

@@ -23,11 +23,13 @@ public static class StraightThrough
     /// identity on c. Where <paramref name="target"/> uses kernels: one pass on the CPU
     /// (<see cref="QuantizeKernel"/>, the same numbers) where it applies; otherwise torch's operations.
     /// </summary>
-    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed, ComputeTarget? target = null)
+    public static Tensor SurrogateInputs(Tensor x, double scale, int inputBits, bool signed,
+        ComputeTarget? target = null)
     {
         double q = InputEncoding.QuantMax(inputBits, signed);
         var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
-        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.ClippedValue(x, (float)scale, signed ? (float)-q : 0f, (float)q, low, high);
+        if (target?.UsesKernels == true && DenseKernel.Applies(x)) return QuantizeKernel.ClippedValue(x, (float)scale,
+            signed ? (float)-q : 0f, (float)q, low, high);
         var c = x.clamp(low, high);
         return c + InputEncoding.Quantize(c, scale, inputBits, signed, ComputeTarget.Reference).mul_(scale).sub_(c);
     }
@@ -39,10 +41,12 @@ public static class StraightThrough
     /// layout when they differ: a tiled layer's input gradient comes back contiguous, its images
     /// channels-last); otherwise torch's operations.
     /// </summary>
-    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed, ComputeTarget? target = null)
+    public static Tensor ClippedGradient(Tensor x, Tensor grad, double scale, int inputBits, bool signed,
+        ComputeTarget? target = null)
     {
         var (low, high) = InputEncoding.ClipRange(scale, inputBits, signed);
-        if (target?.UsesKernels == true && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
+        if (target?.UsesKernels == true
+            && QuantizeKernel.GradientApplies(x, grad)) return QuantizeKernel.ClippedGradient(x, grad, low, high);
         return where(x.ge(low).logical_and_(x.le(high)), grad, zeros(1, dtype: grad.dtype, device: grad.device));
     }
 
@@ -105,7 +109,8 @@ public static class StraightThrough
             var x = ctx.get_saved_variables()[0];
             var (scale, bits, signed, target) = ((double, int, bool, ComputeTarget))ctx.get_data("quantizer");
             // One entry per argument of apply; none for the settings.
-            return new List<Tensor> { ClippedGradient(x, grad, scale, bits, signed, target), null!, null!, null!, null! };
+            return new List<Tensor> { ClippedGradient(x, grad, scale, bits, signed, target), null!, null!, null!,
+                null! };
         }
     }
 
@@ -117,7 +122,8 @@ public static class StraightThrough
         {
             int terms = (vars.Length - 1) / 2;
             ctx.save_for_backward(Enumerable.Range(0, terms).Select(i => vars[2 + 2 * i] as Tensor).ToList()!);
-            ctx.save_data("shapes", Enumerable.Range(0, terms).Select(i => ((Tensor)vars[1 + 2 * i]).Sizes()).ToArray());
+            ctx.save_data("shapes",
+                Enumerable.Range(0, terms).Select(i => ((Tensor)vars[1 + 2 * i]).Sizes()).ToArray());
             return (Tensor)vars[0];
         }
 
@@ -145,7 +151,8 @@ public static class StraightThrough
             var sizes = g.Sizes();
             if (sizes.SequenceEqual(shape)) return g;
             int lead = sizes.Length - shape.Length;
-            var dims = Enumerable.Range(0, sizes.Length).Where(d => d < lead || (shape[d - lead] == 1 && sizes[d] != 1)).Select(d => (long)d).ToArray();
+            var dims = Enumerable.Range(0, sizes.Length).Where(d => d < lead || (shape[d - lead] == 1 && sizes[d] != 1))
+                .Select(d => (long)d).ToArray();
             var sum = g.sum(dims, keepdim: true);
             return lead > 0 ? sum.view(shape) : sum;
         }
