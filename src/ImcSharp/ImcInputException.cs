@@ -9,7 +9,9 @@ namespace ImcSharp;
 /// </summary>
 public sealed class ImcInputException : Exception
 {
+    /// <summary>An error explained by <paramref name="message"/> (a file or field, then what was expected).</summary>
     public ImcInputException(string message) : base(message) { }
+    /// <summary>An error explained by <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
     public ImcInputException(string message, Exception inner) : base(message, inner) { }
 
     /// <summary>"{setting} = {value}: {expected}".</summary>
@@ -21,8 +23,11 @@ public sealed class ImcInputException : Exception
         Expected = expected;
     }
 
+    /// <summary>The setting's library name (snake case), for a bad setting; else null.</summary>
     public string? Setting { get; }
+    /// <summary>The value given, for a bad setting.</summary>
     public object? Value { get; }
+    /// <summary>What was expected, for a bad setting.</summary>
     public string? Expected { get; }
 
     /// <summary>A value as an error shows it: text quoted, numbers in their shortest invariant form.</summary>

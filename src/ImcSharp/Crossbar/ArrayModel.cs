@@ -13,7 +13,9 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public abstract class ArrayModel : IArrayMode
 {
+    /// <inheritdoc/>
     public abstract string Mode { get; }
+    /// <inheritdoc/>
     public virtual void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at) { }
 
     /// <summary>Physical value of one signal unit and its quantity ("A", "V").</summary>
@@ -39,5 +41,6 @@ public abstract class ArrayModel : IArrayMode
     /// </summary>
     public virtual double ColumnCapacitance(LayerHardware hw) => 0;
 
+    /// <summary>The model of the config's <c>array.mode</c>.</summary>
     public static ArrayModel Of(ArrayConfig array) => (ArrayModel)ArrayModes.Of(array);
 }

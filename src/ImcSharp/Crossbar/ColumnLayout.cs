@@ -30,6 +30,9 @@ public enum ColumnArrangement
 /// </summary>
 public sealed record ColumnLayout(ColumnArrangement Arrangement, int Outputs, int Slices)
 {
+    /// <summary>
+    /// The layout a core gives a layer of <paramref name="outputs"/> outputs: its subtraction and mapping.
+    /// </summary>
     public static ColumnLayout Of(CoreConfig core, int outputs) => new(
         core.Subtract == Subtraction.Analog ? ColumnArrangement.Signed
         : core.Mapping == WeightMapping.Offset ? ColumnArrangement.References : ColumnArrangement.Pairs,

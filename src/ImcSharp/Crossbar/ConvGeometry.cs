@@ -27,6 +27,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public long Inputs => Channels * KernelH * KernelW;
     long PerChannel => KernelH * KernelW;
 
+    /// <summary>Output height and width for images <paramref name="x"/> [B, C, H, W].</summary>
     public (long H, long W) Output(Tensor x) =>
         ((x.size(2) + 2 * Padding[0] - Dilation[0] * (KernelH - 1) - 1) / Stride[0] + 1,
          (x.size(3) + 2 * Padding[1] - Dilation[1] * (KernelW - 1) - 1) / Stride[1] + 1);
@@ -95,6 +96,9 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         return y.view(x.size(0), h * w, -1).transpose(1, 2).reshape(x.size(0), -1, h, w);
     }
 
+    /// <summary>
+    /// The float convolution of <paramref name="x"/> with <paramref name="weight"/> (see <see cref="Convolution2d"/>).
+    /// </summary>
     public Tensor Convolve(Tensor x, Tensor weight) =>
         Convolution2d.Apply(x, weight, null, Stride, Padding, Dilation);
 

@@ -14,6 +14,7 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public static class InputEncoding
 {
+    /// <summary>The largest integer input q: 2^(ib-1) - 1 signed, 2^ib - 1 unsigned.</summary>
     public static double QuantMax(int inputBits, bool signed) =>
         signed ? (1 << (inputBits - 1)) - 1 : (1 << inputBits) - 1;
 

@@ -20,10 +20,14 @@ public interface IInputVectors
 /// <summary>A matmul layer's input vectors: the last dimension, every leading position one vector.</summary>
 public sealed class MatrixRows : IInputVectors
 {
+    /// <summary>The one instance (it holds nothing).</summary>
     public static readonly MatrixRows Instance = new();
     MatrixRows() { }
 
+    /// <inheritdoc/>
     public Tensor ToRows(Tensor x) => x.reshape(-1, x.Sizes()[^1]);
+    /// <inheritdoc/>
     public Tensor FromRows(Tensor y, Tensor x) => y.view(x.Sizes()[..^1].Append(y.size(1)).ToArray());
+    /// <inheritdoc/>
     public long RowsPerSample(Tensor x) => x.Sizes()[1..^1].Aggregate(1L, (a, b) => a * b);
 }

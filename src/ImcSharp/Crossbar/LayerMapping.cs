@@ -17,12 +17,17 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed record LayerMapping(CoreConfig Core, long Inputs, long Outputs)
 {
+    /// <summary>Tiles T: the inputs over the array's rows, rounded up.</summary>
     public int Tiles => (int)((Inputs + Core.Rows - 1) / Core.Rows);
+    /// <summary>Weight slices S per output.</summary>
     public int Slices => Core.Slices;
     /// <summary>Signal columns per tile: N S.</summary>
     public int SignalColumns => (int)(Outputs * Slices);
+    /// <summary>Arrays side by side per tile: the signal columns over an array's, rounded up.</summary>
     public int ArraysPerTile => (SignalColumns + Core.SignalColumnsPerArray - 1) / Core.SignalColumnsPerArray;
+    /// <summary>Arrays of the layer.</summary>
     public int Arrays => Tiles * ArraysPerTile;
+    /// <summary>ADCs per array for its signal columns: adc_share columns share one.</summary>
     public int AdcsPerArray => (Core.SignalColumnsPerArray + Core.AdcShare - 1) / Core.AdcShare;
     /// <summary>ADCs of the signal columns (one side of a differential pair under digital subtraction).</summary>
     public int SignalAdcs => Arrays * AdcsPerArray;

@@ -20,11 +20,15 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed class ProgrammedLayer : IDisposable
 {
+    /// <summary>The design this layer was programmed with (core, cell, array, ADC).</summary>
     public LayerHardware Hardware { get; }
     /// <summary>The device this chip's tensors live on and whether the CPU kernels run.</summary>
     public ComputeTarget Target { get; }
+    /// <summary>The weights' quantization step s_w: a weight is Wq s_w.</summary>
     public double WeightScale { get; }
+    /// <summary>Inputs K of the weight matrix (rows used over all tiles).</summary>
     public int Inputs { get; }
+    /// <summary>Outputs N of the weight matrix.</summary>
     public int Outputs { get; }
     /// <summary>Tiles of one chip.</summary>
     public int Tiles { get; }
@@ -33,11 +37,13 @@ public sealed class ProgrammedLayer : IDisposable
     /// <summary>The chips of a stack, in order (this layer itself when it is one chip).</summary>
     public IReadOnlyList<ProgrammedLayer> Members => _members;
     readonly ProgrammedLayer[] _members;
+    /// <summary>Weight slices S per output.</summary>
     public int Slices => Hardware.Core.Slices;
     /// <summary>
     /// Which converted column holds which slice, pair side or reference, and what is subtracted where.
     /// </summary>
     public ColumnLayout Columns { get; }
+    /// <summary>Signal columns N S per tile.</summary>
     public int SignalColumns => Columns.SignalColumns;
     /// <summary>Columns the ADCs convert per tile (see the class summary).</summary>
     public int ConvertedColumns => Columns.ConvertedColumns;
@@ -67,9 +73,11 @@ public sealed class ProgrammedLayer : IDisposable
     public Tensor? ReadVariance { get; }
     /// <summary>[T, J, 1] additive column offset, or null.</summary>
     public Tensor? ColumnOffset { get; }
+    /// <summary>Where this chip's ADC instances sit and the seeds and corner they were drawn with.</summary>
     public AdcContext AdcContext { get; }
     /// <summary>Physical value of one signal unit (A in current mode, V in charge mode) and its quantity.</summary>
     public (double Unit, string Quantity) SignalUnit { get; }
+    /// <summary>The bank of ADCs converting this layer's columns.</summary>
     public IAdc Adc { get; }
     /// <summary>Seed of this layer's random draws on its chip (cells, local ADC mismatch, read noise).</summary>
     public ulong ChipSeed { get; }
@@ -293,6 +301,7 @@ public sealed class ProgrammedLayer : IDisposable
                 k.KernelH, k.KernelW);
     }
 
+    /// <summary>Frees the chip's native tensors (a stack frees only its own; the chips keep theirs).</summary>
     public void Dispose()
     {
         if (_members.Length > 1)

@@ -20,9 +20,14 @@ public sealed record SlicedWeights(Tensor Positive, Tensor Negative, int Tiles, 
     /// Offset mapping: <see cref="Negative"/> is one reference column per slice, [T, R, S], shared by all outputs.
     /// </summary>
     public bool SharedReference { get; init; }
+    /// <summary>Signal columns N S.</summary>
     public int SignalColumns => Outputs * Slices;
 }
 
+/// <summary>
+/// Weights as a core holds them: symmetric integer quantization, then base-2^b digits (slices) on
+/// the cells of a differential pair or beside an offset reference.
+/// </summary>
 public static class WeightSlicing
 {
     /// <summary>

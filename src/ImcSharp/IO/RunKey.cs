@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImcSharp.IO;
 
 /// <summary>
@@ -8,11 +10,10 @@ namespace ImcSharp.IO;
 /// </summary>
 public sealed record RunKey(SortedDictionary<string, string> Parts)
 {
-    public static RunKey Of(params (string Part, object Value)[] parts) =>
-        new(new SortedDictionary<string,
-            string>(parts.ToDictionary(p => p.Part,
-            p => System.Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
-            StringComparer.Ordinal));
+    /// <summary>A key of named parts, each value written in the invariant culture.</summary>
+    public static RunKey Of(params (string Part, object Value)[] parts) => new(new SortedDictionary<string, string>(
+        parts.ToDictionary(p => p.Part, p => System.Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? ""),
+        StringComparer.Ordinal));
 
     /// <summary>Parts whose values differ (or are missing on one side), as "part: stored -> now".</summary>
     public List<string> Differences(IReadOnlyDictionary<string, string>? stored) =>
@@ -46,6 +47,7 @@ public sealed record RunKey(SortedDictionary<string, string> Parts)
     public static string Hash(ReadOnlySpan<byte> bytes) =>
         System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
 
+    /// <summary>The <see cref="Hash"/> of a file's bytes, read as a stream.</summary>
     public static string HashFile(string path)
     {
         using var fs = File.OpenRead(path);

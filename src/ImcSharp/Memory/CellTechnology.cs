@@ -13,9 +13,13 @@ namespace ImcSharp.Memory;
 /// </summary>
 public abstract class CellTechnology : ICellKind
 {
+    /// <inheritdoc/>
     public abstract string Kind { get; }
+    /// <inheritdoc/>
     public abstract bool WorksIn(string mode);
+    /// <inheritdoc/>
     public virtual bool HasConductance => false;
+    /// <inheritdoc/>
     public virtual void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core) { }
 
     /// <summary>
@@ -50,5 +54,6 @@ public abstract class CellTechnology : ICellKind
     /// <summary>Cell footprint in F^2 (<c>cost.cell_area_f2</c> overrides).</summary>
     public virtual double AreaF2 => 30;
 
+    /// <summary>The technology of the config's <c>cell.kind</c>.</summary>
     public static CellTechnology Of(CellConfig cell) => (CellTechnology)CellKinds.Of(cell);
 }

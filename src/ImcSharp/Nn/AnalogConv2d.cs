@@ -38,11 +38,14 @@ public sealed class AnalogConv2d : AnalogLayer
         return torch.block_diag(w.chunk(_groups, 0));
     }
 
+    /// <inheritdoc/>
     public override nn.Module<Tensor, Tensor> ToDigital() =>
         new FloatConv2d(weight, bias, _conv.Stride, _conv.Padding, _conv.Dilation, _groups);
 
+    /// <inheritdoc/>
     protected override Tensor FloatForward(Tensor x) =>
         Convolution2d.Apply(x, weight, bias, _conv.Stride, _conv.Padding, _conv.Dilation, _groups);
 
+    /// <inheritdoc/>
     protected override IInputVectors Vectors => _conv;
 }

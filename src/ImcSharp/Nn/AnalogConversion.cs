@@ -61,6 +61,11 @@ public static class AnalogConversion
         return model;
     }
 
+    /// <summary>
+    /// Replaces every layer of <paramref name="model"/> with an analog twin where the map has one
+    /// (Linear, Conv2d, ...), in place, each on its layer's hardware from <paramref name="config"/>
+    /// (layers the config keeps digital stay); an analog layer already there is retargeted.
+    /// </summary>
     public static T Convert<T>(T model, HardwareConfig config) where T : nn.Module
     {
         var mapped =
@@ -148,6 +153,7 @@ public static class AnalogConversion
             if (calibrations.TryGetValue(l.LayerName, out var c)) l.Apply(c);
     }
 
+    /// <summary>Sets every analog layer of <paramref name="model"/> to run as <paramref name="execution"/>.</summary>
     public static void SetExecution(nn.Module model, Execution execution)
     {
         foreach (var l in Layers(model)) l.Execution = execution;

@@ -36,10 +36,17 @@ public enum Execution
 /// </summary>
 public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 {
+#pragma warning disable IDE1006 // torch's parameter names: the state dict's keys
+    /// <summary>The float weight (a conversion shares the digital layer's tensor).</summary>
     public Parameter weight;
+    /// <summary>The float bias, added digitally after the crossbar; null: none.</summary>
     public Parameter? bias;
+#pragma warning restore IDE1006
+    /// <summary>The layer's design: core, cell, array and ADC (see <see cref="Retarget"/>).</summary>
     public LayerHardware Hardware { get; private set; }
+    /// <summary>The layer's name in the network (the module path), used in errors and calibrations.</summary>
     public string LayerName { get; }
+    /// <summary>How the forward runs: on the analog chip, the quantized reference, or float.</summary>
     public Execution Execution { get; set; } = Execution.Analog;
     /// <summary>Input range (max |x|) for input quantization; set by calibration or the first batch.</summary>
     public double? InputRange { get; set; }
@@ -69,6 +76,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     ulong? _globalSeed;
     int? _corner;
 
+    /// <summary>A layer named <paramref name="name"/> over these parameters, on <paramref name="hardware"/>.</summary>
     protected AnalogLayer(string name, Parameter weight, Parameter? bias, LayerHardware hardware) : base(name)
     {
         LayerName = name;
@@ -78,6 +86,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The programmed chip the analog forward runs on; null until the first analog forward.</summary>
     public ProgrammedLayer? Chip => _chip;
 
     /// <summary>Moves the layer to other hardware; the chip is reprogrammed on the next forward.</summary>
@@ -180,6 +189,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         InputSigned = x.min().item<float>() < 0;
     }
 
+    /// <summary>The inputs' quantization step s_x: the input range over the largest integer input.</summary>
     public double InputScale => InputRange!.Value / InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned);
 
     /// <summary>
@@ -188,6 +198,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     public long VectorsPerSample { get; private set; }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         VectorsPerSample = Vectors.RowsPerSample(x);
@@ -244,6 +255,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         _chip = null;
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing) _chip?.Dispose();

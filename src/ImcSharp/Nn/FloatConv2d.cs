@@ -14,12 +14,18 @@ namespace ImcSharp.Nn;
 public sealed class FloatConv2d : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // torch's parameter names: the state dict's keys
+    /// <summary>The filters [out channels, in channels / groups, kh, kw].</summary>
     public readonly Parameter weight;
+    /// <summary>The bias [out channels]; null: none.</summary>
     public readonly Parameter? bias;
 #pragma warning restore IDE1006
+    /// <summary>Stride (pixels), height then width.</summary>
     public long[] Stride { get; }
+    /// <summary>Zero padding (pixels), height then width.</summary>
     public long[] Padding { get; }
+    /// <summary>Dilation (pixels), height then width.</summary>
     public long[] Dilation { get; }
+    /// <summary>Groups: each group's filters see only its channels (depthwise: groups = channels).</summary>
     public long Groups { get; }
 
     /// <summary>
@@ -54,5 +60,6 @@ public sealed class FloatConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => Convolution2d.Apply(x, weight, bias, Stride, Padding, Dilation, Groups);
 }

@@ -9,6 +9,9 @@ namespace ImcSharp.Nn;
 /// <summary>The weight layers of a network as the cost model prices them, recorded by one forward pass.</summary>
 public static class LayerShapes
 {
+    /// <summary>
+    /// The weight layers of <paramref name="spec"/>'s network, from one forward of an input of its shape.
+    /// </summary>
     public static List<LayerShape> Of(ModelSpec spec) =>
         Of(spec.Build, new long[] { spec.InChannels, spec.Height, spec.Width });
 

@@ -21,13 +21,13 @@ public class PluginModelTests
     {
         public override string Kind => "test-fefet";
         public override bool WorksIn(string mode) => mode == ArrayMode.Current;
-        static FefetParameters P(CellConfig c) => c.Parameters?.Deserialize<FefetParameters>(IO.Json.Strict) ?? new();
+        static FefetParameters P(CellConfig c) => c.Parameters?.Deserialize<FefetParameters>(ImcSharp.IO.Json.Strict) ?? new();
 
         public override void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core)
         {
             FefetParameters p;
             try { p = P(cell); }
-            catch (JsonException x) { e.Add(at + "parameters", "(object)", IO.Json.Explain(x.Message)); return; }
+            catch (JsonException x) { e.Add(at + "parameters", "(object)", ImcSharp.IO.Json.Explain(x.Message)); return; }
             e.Sigma(at + "parameters.sigma", p.Sigma);
         }
 

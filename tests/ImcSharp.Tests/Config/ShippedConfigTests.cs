@@ -21,9 +21,9 @@ public class ShippedConfigTests
         {
             if (JsonDocument.Parse(File.ReadAllText(f)).RootElement.TryGetProperty("core", out _) is false) continue;
             var hw = HardwareConfig.Load(f);
-            var json = IO.Json.Serialize(hw);
+            var json = ImcSharp.IO.Json.Serialize(hw);
             var back = HardwareConfig.Parse(json, f);
-            Assert.True(json == IO.Json.Serialize(back), $"{f} does not read back the same");
+            Assert.True(json == ImcSharp.IO.Json.Serialize(back), $"{f} does not read back the same");
             Assert.Equal(hw.Fingerprint(), back.Fingerprint());
         }
     }
@@ -37,7 +37,7 @@ public class ShippedConfigTests
         {
             var (_, cfg) = AdcConfigFile.Load(f);
             Assert.Contains(cfg.Kind, AdcKinds.Names);
-            var back = JsonSerializer.Deserialize<AdcConfig>(IO.Json.Serialize(cfg), IO.Json.Strict)!;
+            var back = JsonSerializer.Deserialize<AdcConfig>(ImcSharp.IO.Json.Serialize(cfg), ImcSharp.IO.Json.Strict)!;
             Assert.Equal(cfg, back);
         }
         // Every registered architecture has a shipped example config.

@@ -77,10 +77,10 @@ public class PluginContractTests
 
     static void RoundTrips(LayerHardware hw, string what)
     {
-        var json = IO.Json.Serialize(hw);
-        var back = System.Text.Json.JsonSerializer.Deserialize<LayerHardware>(json, IO.Json.Strict)!;
+        var json = ImcSharp.IO.Json.Serialize(hw);
+        var back = System.Text.Json.JsonSerializer.Deserialize<LayerHardware>(json, ImcSharp.IO.Json.Strict)!;
         Assert.True(hw == back, $"{what}: the config does not read back as written");
-        Assert.Equal(json, IO.Json.Serialize(back));
+        Assert.Equal(json, ImcSharp.IO.Json.Serialize(back));
     }
 
     static void Priced(LayerHardware hw, string what)

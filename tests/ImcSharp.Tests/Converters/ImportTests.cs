@@ -146,7 +146,7 @@ public class ImportTests
         var dir = Synthetic.TempDir();
         Write(dir, "cco.csv", LongCsv(3, 4));
         var specPath = Path.Combine(dir, "cco-import.json");
-        File.WriteAllText(specPath, JsonSerializer.Serialize(LongSpec("cco.csv"), IO.Json.Options));
+        File.WriteAllText(specPath, JsonSerializer.Serialize(LongSpec("cco.csv"), ImcSharp.IO.Json.Options));
         var json = Path.Combine(dir, "import.json");
         Assert.Equal(0, CliApp.Run(new[] { "adc", "import", specPath, "--out", Path.Combine(dir, "plots"), "--format", "png", "--json", json }));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));

@@ -57,9 +57,9 @@ public class PipelinedSarTests
             .Replace("\"adc\": { \"kind\": \"ideal\", \"bits\": 7,", "\"adc\": { \"kind\": \"pipelined-sar\", \"bits\": 7, \"pipelined_sar\": { \"coarse_bits\": 3, \"gain_error\": -0.02 },"));
         Assert.Equal(-0.02, hw.Adc.Params<PipelinedSarParams>().GainError);
         Assert.Equal(0.01, hw.Adc.Params<PipelinedSarParams>().UnitCapSigma);       // defaults fill the rest
-        var again = HardwareConfig.Parse(IO.Json.Serialize(hw));
+        var again = HardwareConfig.Parse(ImcSharp.IO.Json.Serialize(hw));
         Assert.Equal(hw.Adc, again.Adc);
-        var bad = Assert.Throws<ImcInputException>(() => HardwareConfig.Parse(IO.Json.Serialize(hw).Replace("\"coarse_bits\": 3", "\"coarse_bits\": 7")));
+        var bad = Assert.Throws<ImcInputException>(() => HardwareConfig.Parse(ImcSharp.IO.Json.Serialize(hw).Replace("\"coarse_bits\": 3", "\"coarse_bits\": 7")));
         Assert.Contains("adc.pipelined_sar.coarse_bits = 7", bad.Message);
     }
 

@@ -35,8 +35,8 @@ public class SweepTests
         var dir = Synthetic.TempDir();
         var spec = Spec();
         var ids = spec.Points().Select(p => p.Id).ToList();
-        File.WriteAllText(Path.Combine(dir, "points.shard-0-of-2.jsonl"), IO.Json.Serialize(Result(ids[0])).ReplaceLineEndings(" ") + "\n" + "{\"id\": \"torn");
-        File.WriteAllText(Path.Combine(dir, "points.shard-1-of-2.jsonl"), IO.Json.Serialize(Result(ids[1])).ReplaceLineEndings(" ") + "\n");
+        File.WriteAllText(Path.Combine(dir, "points.shard-0-of-2.jsonl"), ImcSharp.IO.Json.Serialize(Result(ids[0])).ReplaceLineEndings(" ") + "\n" + "{\"id\": \"torn");
+        File.WriteAllText(Path.Combine(dir, "points.shard-1-of-2.jsonl"), ImcSharp.IO.Json.Serialize(Result(ids[1])).ReplaceLineEndings(" ") + "\n");
         var (results, missing) = SweepRunner.Merge(spec, dir);
         Assert.Equal(new[] { ids[0], ids[1] }, results.Select(r => r.Id));
         Assert.Equal(ids.Count - 2, missing.Count);

@@ -14,10 +14,15 @@ namespace ImcSharp.Converters;
 /// </summary>
 public abstract class AdcArchitecture : IAdcKind
 {
+    /// <inheritdoc/>
     public abstract string Kind { get; }
+    /// <inheritdoc/>
     public virtual string? Block => null;
+    /// <inheritdoc/>
     public virtual Type? ParameterType => null;
+    /// <inheritdoc/>
     public virtual bool IsUnipolar => false;
+    /// <inheritdoc/>
     public virtual bool HasNativeRange => false;
 
     /// <summary>
@@ -25,8 +30,11 @@ public abstract class AdcArchitecture : IAdcKind
     /// </summary>
     public virtual void Validate(AdcConfig cfg, ConfigErrors e, string at) { }
 
+    /// <inheritdoc/>
     public virtual AdcConfig AtBits(AdcConfig cfg, int previousBits) => cfg;
+    /// <inheritdoc/>
     public virtual AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg;
+    /// <inheritdoc/>
     public virtual AdcConfig Nominal(AdcConfig cfg) => cfg;
 
     /// <summary>
@@ -74,8 +82,10 @@ public abstract class AdcArchitecture : IAdcKind
         int? corner = null) =>
         Of(cfg).Draw(cfg, instances, global, local, corner);
 
+    /// <summary>Standard normal draws [rows, cols] (float64) from <paramref name="g"/>.</summary>
     protected static Tensor Normal(long rows, long cols, Generator g) =>
         randn(new[] { rows, cols }, ScalarType.Float64, generator: g);
+    /// <summary>One standard normal draw from <paramref name="g"/>.</summary>
     protected static double Normal(Generator g) =>
         randn(new long[] { 1 }, ScalarType.Float64, generator: g).item<double>();
 }
@@ -85,7 +95,10 @@ public abstract class AdcArchitecture : IAdcKind
 /// </summary>
 public abstract class AdcArchitecture<TParams> : AdcArchitecture where TParams : class, new()
 {
+    /// <inheritdoc/>
     public abstract override string Block { get; }
+    /// <inheritdoc/>
     public override Type ParameterType => typeof(TParams);
+    /// <summary>The config's parameter record (its defaults when the block is absent).</summary>
     protected static TParams P(AdcConfig cfg) => cfg.Params<TParams>();
 }

@@ -11,7 +11,9 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed record IntegratorParams
 {
+    /// <summary>The comparator delay's dead zone D (LSB of input).</summary>
     public double DeadZone { get; init; } = 2.0;
+    /// <summary>Relative spread of D per instance (sigma, fraction of D).</summary>
     public double DeadZoneSigmaLocal { get; init; } = 0.1;
 }
 
@@ -23,16 +25,22 @@ public sealed record IntegratorParams
 /// </summary>
 public sealed class IntegratorArchitecture : AdcArchitecture<IntegratorParams>
 {
+    /// <inheritdoc/>
     public override string Kind => "integrator";
+    /// <inheritdoc/>
     public override string Block => "integrator";
+    /// <inheritdoc/>
     public override bool IsUnipolar => true;
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         base.Validate(cfg, e, at);
         e.Positive(at + "integrator.dead_zone", P(cfg).DeadZone, allowZero: true);
         e.Sigma(at + "integrator.dead_zone_sigma_local", P(cfg).DeadZoneSigmaLocal);
     }
+    /// <inheritdoc/>
     public override AdcConfig Nominal(AdcConfig cfg) => cfg.With(P(cfg) with { DeadZoneSigmaLocal = 0 });
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
@@ -50,10 +58,12 @@ public sealed class IntegratorArchitecture : AdcArchitecture<IntegratorParams>
         }
         return u;
     }
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) =>
         Math.Pow(2, cfg.Bits) * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock)
             * t.EnergyScale
         + AdcTechnology.IntegratorCapacitance * t.Supply * t.Supply;
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
         (AdcTechnology.ComparatorArea + cfg.Bits * AdcTechnology.FlipFlopArea) * t.AreaScale
             + AdcTechnology.IntegratorCapacitance * AdcTechnology.CapacitorAreaPerFarad;

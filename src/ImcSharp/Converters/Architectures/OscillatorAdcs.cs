@@ -14,15 +14,25 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed record OscillatorParams
 {
+    /// <summary>Full-scale input (A for a CCO, V for a VCO).</summary>
     public double FullScale { get; init; } = 10e-6;
+    /// <summary>Free-running frequency at zero input, F0 (Hz).</summary>
     public double F0 { get; init; } = 20e6;
+    /// <summary>Tuning gain K (Hz/A for a CCO, Hz/V for a VCO).</summary>
     public double K { get; init; } = 1.27e13;
+    /// <summary>Saturation frequency FMax (Hz).</summary>
     public double FMax { get; init; } = 1e9;
+    /// <summary>Counting window W (s).</summary>
     public double Window { get; init; } = 1e-6;
+    /// <summary>A VCO's relative curvature: its gain falls by this fraction at full scale (dimensionless).</summary>
     public double Curvature { get; init; } = 0.1;
+    /// <summary>Relative spread of F0 per instance (sigma, fraction of F0).</summary>
     public double F0SigmaLocal { get; init; } = 0.02;
+    /// <summary>Relative spread of K per instance (sigma, fraction of K).</summary>
     public double KSigmaLocal { get; init; } = 0.02;
+    /// <summary>Relative spread of F0 per chip (sigma, fraction of F0).</summary>
     public double F0SigmaGlobal { get; init; } = 0.03;
+    /// <summary>Relative spread of K per chip (sigma, fraction of K).</summary>
     public double KSigmaGlobal { get; init; } = 0.05;
 }
 
@@ -35,12 +45,16 @@ public sealed record OscillatorParams
 /// </summary>
 public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
 {
+    /// <inheritdoc/>
     public override string Block => "oscillator";
+    /// <inheritdoc/>
     public override bool IsUnipolar => true;
+    /// <inheritdoc/>
     public override bool HasNativeRange => true;
     /// <summary>Unit of the input: A (current-controlled) or V (voltage-controlled).</summary>
     protected abstract string Units { get; }
 
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         base.Validate(cfg, e, at);
@@ -59,10 +73,13 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
     /// <summary>Stays matched (K W FullScale = 2^N - 1) by scaling the counting window.</summary>
     public override AdcConfig AtBits(AdcConfig cfg, int previousBits) =>
         cfg.With(P(cfg) with { Window = P(cfg).Window * ((1L << cfg.Bits) - 1) / ((1L << previousBits) - 1) });
+    /// <inheritdoc/>
     public override AdcConfig WithoutGlobalVariation(AdcConfig cfg) =>
         cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0 });
+    /// <inheritdoc/>
     public override AdcConfig Nominal(AdcConfig cfg) =>
         cfg.With(P(cfg) with { F0SigmaGlobal = 0, KSigmaGlobal = 0, F0SigmaLocal = 0, KSigmaLocal = 0 });
+    /// <inheritdoc/>
     public override PopulationInfo? Physical(AdcConfig cfg) =>
         new(Units, 0, P(cfg).FullScale, "frequency", "nearest", "increasing");
 
@@ -72,6 +89,7 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
     /// </summary>
     protected abstract (Tensor X, Tensor Reachable) Solve(OscillatorParams p, Tensor fk, Tensor k, Tensor f0);
 
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
@@ -87,6 +105,7 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
             full_like(x, double.PositiveInfinity));
     }
 
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
     {
         var o = P(cfg);
@@ -94,6 +113,7 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
         return (o.F0 * o.Window * codes / Math.Max(1, o.K * o.Window * o.FullScale) + codes / 2)
                * (AdcTechnology.OscillatorCycleCapacitance * 0.81 + 2 * AdcTechnology.FlipFlopEnergy) * t.EnergyScale;
     }
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
         (5 * AdcTechnology.OscillatorStageArea + cfg.Bits * AdcTechnology.FlipFlopArea + AdcTechnology.ComparatorArea)
             * t.AreaScale;
@@ -105,8 +125,11 @@ public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
 /// </summary>
 public sealed class CcoArchitecture : OscillatorArchitecture
 {
+    /// <inheritdoc/>
     public override string Kind => "cco";
+    /// <inheritdoc/>
     protected override string Units => "A";
+    /// <inheritdoc/>
     protected override (Tensor X, Tensor Reachable) Solve(OscillatorParams p, Tensor fk, Tensor k, Tensor f0)
     {
         var x = ((fk / p.FMax).clamp_max(1 - 1e-15).atanh() * p.FMax - f0) / k;
@@ -120,8 +143,11 @@ public sealed class CcoArchitecture : OscillatorArchitecture
 /// </summary>
 public sealed class VcoArchitecture : OscillatorArchitecture
 {
+    /// <inheritdoc/>
     public override string Kind => "vco";
+    /// <inheritdoc/>
     protected override string Units => "V";
+    /// <inheritdoc/>
     protected override (Tensor X, Tensor Reachable) Solve(OscillatorParams p, Tensor fk, Tensor k, Tensor f0)
     {
         if (p.Curvature <= 0)

@@ -14,11 +14,17 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed record PipelinedSarParams
 {
+    /// <summary>Bits N1 the coarse SAR resolves (bits).</summary>
     public int CoarseBits { get; init; } = 3;
+    /// <summary>Systematic relative gain error of the residue amplifier (fraction of its nominal gain).</summary>
     public double GainError { get; init; }
+    /// <summary>Relative residue-gain spread per instance (sigma, fraction).</summary>
     public double GainSigmaLocal { get; init; } = 0.01;
+    /// <summary>Inter-stage offset per instance (sigma, LSB).</summary>
     public double InterstageOffsetSigma { get; init; } = 0.2;
+    /// <summary>The coarse SAR's relative unit-capacitor mismatch (sigma, fraction of a unit cap).</summary>
     public double UnitCapSigma { get; init; } = 0.01;
+    /// <summary>The coarse SAR's comparator offset (sigma, LSB of the whole converter).</summary>
     public double ComparatorOffsetSigma { get; init; } = 0.2;
 }
 
@@ -37,9 +43,12 @@ public sealed record PipelinedSarParams
 /// </summary>
 public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParams>
 {
+    /// <inheritdoc/>
     public override string Kind => "pipelined-sar";
+    /// <inheritdoc/>
     public override string Block => "pipelined_sar";
 
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         base.Validate(cfg, e, at);
@@ -58,6 +67,7 @@ public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParam
         cfg.With(P(cfg) with { GainSigmaLocal = 0, InterstageOffsetSigma = 0, UnitCapSigma = 0,
             ComparatorOffsetSigma = 0 });
 
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
@@ -84,6 +94,7 @@ public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParam
         return all.narrow(1, 1, steps * s - 1).contiguous();
     }
 
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
     {
         int n1 = P(cfg).CoarseBits, n2 = cfg.Bits - n1;
@@ -91,6 +102,7 @@ public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParam
             * AdcTechnology.UnitCapacitance(n2) * t.Supply * t.Supply;
     }
 
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t)
     {
         int n1 = P(cfg).CoarseBits, n2 = cfg.Bits - n1;

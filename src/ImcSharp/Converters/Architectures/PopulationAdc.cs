@@ -14,12 +14,18 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
 {
+    /// <summary>The kind's name in <c>adc.kind</c>, also its parameter block's.</summary>
     public const string Name = "population";
+    /// <inheritdoc/>
     public override string Kind => Name;
+    /// <inheritdoc/>
     public override string Block => Name;
+    /// <inheritdoc/>
     public override bool IsUnipolar => true;
+    /// <inheritdoc/>
     public override bool HasNativeRange => true;
 
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         if (string.IsNullOrEmpty(P(cfg).File))
@@ -27,9 +33,11 @@ public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
                 "kind population needs the path of a population file (from `imc adc import`)");
     }
 
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local) =>
         throw new InvalidOperationException("a population is drawn from its file");
 
+    /// <inheritdoc/>
     public override Tensor Draw(AdcConfig cfg, int instances, Generator global, Generator local, int? corner)
     {
         var files = P(cfg);
@@ -78,13 +86,17 @@ public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
         return where(count.gt(sorted.size(0) / 2.0), sum / count.clamp_min(1), majority);
     }
 
+    /// <inheritdoc/>
     public override string[]? CornerNames(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).CornerNames;
 
+    /// <inheritdoc/>
     public override PopulationInfo? Physical(AdcConfig cfg) => AdcFactory.LoadPopulation(P(cfg).File!).Info
         ?? throw new ImcInputException(
             $"{P(cfg).File}: adc.range.mode native needs the population's physical input range (input_min, " +
             "input_max); re-import it with `imc adc import`");
 
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Energy(cfg.Bits, t);
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => SarArchitecture.Area(cfg.Bits, t);
 }

@@ -11,8 +11,11 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed record RampParams
 {
+    /// <summary>The ramp's RC time constant relative to the count period (dimensionless; 0: a linear ramp).</summary>
     public double RcTau { get; init; } = 2.0;
+    /// <summary>Relative spread of tau per chip (sigma, fraction of tau).</summary>
     public double TauSigmaGlobal { get; init; } = 0.05;
+    /// <summary>Per-column comparator offset (sigma, LSB).</summary>
     public double ComparatorOffsetSigma { get; init; } = 0.2;
 }
 
@@ -25,9 +28,13 @@ public sealed record RampParams
 /// </summary>
 public sealed class RampArchitecture : AdcArchitecture<RampParams>
 {
+    /// <inheritdoc/>
     public override string Kind => "ramp";
+    /// <inheritdoc/>
     public override string Block => "ramp";
+    /// <inheritdoc/>
     public override bool IsUnipolar => true;
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         base.Validate(cfg, e, at);
@@ -36,9 +43,12 @@ public sealed class RampArchitecture : AdcArchitecture<RampParams>
         e.Sigma(at + "ramp.tau_sigma_global", p.TauSigmaGlobal);
         e.Sigma(at + "ramp.comparator_offset_sigma", p.ComparatorOffsetSigma);
     }
+    /// <inheritdoc/>
     public override AdcConfig WithoutGlobalVariation(AdcConfig cfg) => cfg.With(P(cfg) with { TauSigmaGlobal = 0 });
+    /// <inheritdoc/>
     public override AdcConfig Nominal(AdcConfig cfg) =>
         cfg.With(P(cfg) with { TauSigmaGlobal = 0, ComparatorOffsetSigma = 0 });
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local)
     {
         var p = P(cfg);
@@ -54,12 +64,14 @@ public sealed class RampArchitecture : AdcArchitecture<RampParams>
         var offset = Normal(instances, 1, local) * p.ComparatorOffsetSigma;
         return r.expand(instances, -1) * full + offset;
     }
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t)
     {
         double codes = Math.Pow(2, cfg.Bits);
         return codes * (2 * AdcTechnology.FlipFlopEnergy + AdcTechnology.ContinuousComparatorEnergyPerClock)
             * t.EnergyScale + codes * AdcTechnology.RampEnergyPerClock / 128;
     }
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) =>
         AdcTechnology.ComparatorArea * t.AreaScale + cfg.Bits * AdcTechnology.FlipFlopArea * t.AreaScale;
 }

@@ -10,7 +10,11 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed record SarParams
 {
+    /// <summary>
+    /// Relative mismatch of a unit capacitor (sigma, fraction of a unit cap; 2^i units: / sqrt(2^i)).
+    /// </summary>
     public double UnitCapSigma { get; init; } = 0.01;
+    /// <summary>The comparator's offset, shifting every threshold (sigma, LSB).</summary>
     public double ComparatorOffsetSigma { get; init; } = 0.2;
 }
 
@@ -23,16 +27,21 @@ public sealed record SarParams
 /// </summary>
 public sealed class SarArchitecture : AdcArchitecture<SarParams>
 {
+    /// <inheritdoc/>
     public override string Kind => "sar";
+    /// <inheritdoc/>
     public override string Block => "sar";
+    /// <inheritdoc/>
     public override void Validate(AdcConfig cfg, ConfigErrors e, string at)
     {
         base.Validate(cfg, e, at);
         e.Sigma(at + "sar.unit_cap_sigma", P(cfg).UnitCapSigma);
         e.Sigma(at + "sar.comparator_offset_sigma", P(cfg).ComparatorOffsetSigma);
     }
+    /// <inheritdoc/>
     public override AdcConfig Nominal(AdcConfig cfg) =>
         cfg.With(P(cfg) with { UnitCapSigma = 0, ComparatorOffsetSigma = 0 });
+    /// <inheritdoc/>
     protected override Tensor Model(AdcConfig cfg, int instances, Generator global, Generator local) =>
         Thresholds(P(cfg), cfg.Bits, instances, local);
 
@@ -53,12 +62,16 @@ public sealed class SarArchitecture : AdcArchitecture<SarParams>
         return level - 0.5 + offset;
     }
 
+    /// <inheritdoc/>
     public override double SwitchingEnergy(AdcConfig cfg, AdcTechnology t) => Energy(cfg.Bits, t);
+    /// <inheritdoc/>
     public override double CoreArea(AdcConfig cfg, AdcTechnology t) => Area(cfg.Bits, t);
 
+    /// <summary>Energy per conversion (J) of an <paramref name="n"/>-bit SAR (see the class summary).</summary>
     public static double Energy(int n, AdcTechnology t) =>
         n * (AdcTechnology.ComparatorEnergy + AdcTechnology.LogicEnergyPerBit) * t.EnergyScale + 0.5 * Math.Pow(2, n)
             * AdcTechnology.UnitCapacitance(n) * t.Supply * t.Supply;
+    /// <summary>Area (m^2) of one <paramref name="n"/>-bit SAR (see the class summary).</summary>
     public static double Area(int n, AdcTechnology t) =>
         AdcTechnology.ComparatorArea * t.AreaScale + n * AdcTechnology.LogicAreaPerBit * t.AreaScale + Math.Pow(2, n)
             * AdcTechnology.UnitCapacitance(n) * AdcTechnology.CapacitorAreaPerFarad;

@@ -16,14 +16,17 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed class ChargeMode : ArrayModel
 {
+    /// <inheritdoc/>
     public override string Mode => ArrayMode.Charge;
 
+    /// <inheritdoc/>
     public override void Validate(ArrayConfig array, CellConfig cell, ConfigErrors e, string at)
     {
         if (array.MaxColumnCurrent is not null) e.Add(at + "max_column_current", array.MaxColumnCurrent,
             "applies to current mode only");
     }
 
+    /// <inheritdoc/>
     public override (double Unit, string Quantity) SignalUnit(LayerHardware hw)
     {
         double inputSteps = Math.Pow(2, hw.Core.CycleBits) - 1;
@@ -31,6 +34,7 @@ public sealed class ChargeMode : ArrayModel
         return (hw.Array.SupplyVoltage / inputSteps / (top * hw.Core.Rows), "V");
     }
 
+    /// <inheritdoc/>
     public override Tensor? ColumnGain(LayerHardware hw, CellState cells)
     {
         double rows = hw.Core.Rows;
@@ -40,15 +44,19 @@ public sealed class ChargeMode : ArrayModel
         return capSum.add(cPar).reciprocal_().mul_(rows);
     }
 
+    /// <inheritdoc/>
     public override Tensor? ColumnOffset(LayerHardware hw, int tiles, int columns, double unit, Generator gen) =>
         hw.Array.OffsetSigma > 0
             ? randn(new long[] { tiles, columns, 1 }, generator: gen) * (hw.Array.OffsetSigma / unit) : null;
 
+    /// <inheritdoc/>
     public override double DriveVoltage(LayerHardware hw) => hw.Array.SupplyVoltage;
 
+    /// <inheritdoc/>
     public override double CellEnergy(LayerHardware hw, CostConfig cost) =>
         cost.InputActivity * cost.CellActivity * hw.Cell.UnitCapacitance * ((1 << hw.Core.BitsPerCell) - 1)
             * hw.Array.SupplyVoltage * hw.Array.SupplyVoltage;
 
+    /// <inheritdoc/>
     public override double ColumnCapacitance(LayerHardware hw) => hw.Array.ParasiticCapacitance;
 }

@@ -14,8 +14,10 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed class CurrentMode : ArrayModel
 {
+    /// <inheritdoc/>
     public override string Mode => ArrayMode.Current;
 
+    /// <inheritdoc/>
     public override (double Unit, string Quantity) SignalUnit(LayerHardware hw)
     {
         double inputSteps = Math.Pow(2, hw.Core.CycleBits) - 1;
@@ -23,13 +25,16 @@ public sealed class CurrentMode : ArrayModel
             "A");
     }
 
+    /// <inheritdoc/>
     public override Tensor? ColumnGain(LayerHardware hw, CellState cells) =>
         hw.Array.WireResistance > 0 && cells.Conductance is { } g
             ? g.sum(1, keepdim: true).mul_(hw.Array.WireResistance * hw.Core.Rows / 2).add_(1).reciprocal_()
             : null;
 
+    /// <inheritdoc/>
     public override double DriveVoltage(LayerHardware hw) => hw.Array.ReadVoltage;
 
+    /// <inheritdoc/>
     public override double CellEnergy(LayerHardware hw, CostConfig cost) =>
         cost.InputActivity * CellTechnology.Of(hw.Cell).ReadPower(hw.Cell, hw.Array.ReadVoltage, cost) * cost.ReadTime;
 }

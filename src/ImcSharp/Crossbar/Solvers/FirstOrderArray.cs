@@ -12,12 +12,16 @@ namespace ImcSharp.Crossbar;
 /// </summary>
 public sealed class FirstOrderArray : IArrayStage
 {
+    /// <summary>The one instance (it holds nothing).</summary>
     public static readonly FirstOrderArray Instance = new();
 
+    /// <inheritdoc/>
     public string Solver => ArraySolver.FirstOrder;
 
+    /// <inheritdoc/>
     public bool TakesStacks => true;
 
+    /// <inheritdoc/>
     public Tensor PartialSums(ProgrammedLayer layer, Tensor x)
     {
         int R = layer.Hardware.Core.Rows, rows = (int)x.size(2);

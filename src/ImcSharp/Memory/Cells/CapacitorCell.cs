@@ -10,10 +10,14 @@ namespace ImcSharp.Memory;
 /// </summary>
 public sealed class CapacitorCell : CellTechnology
 {
+    /// <inheritdoc/>
     public override string Kind => CellKind.Capacitor;
+    /// <inheritdoc/>
     public override bool WorksIn(string mode) => mode == ArrayMode.Charge;
+    /// <inheritdoc/>
     public override double AreaF2 => 300;
 
+    /// <inheritdoc/>
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
         var ratio = cell.CapacitorSigma > 0 ? randn(digits.Sizes(), generator: gen) * cell.CapacitorSigma + 1
@@ -21,6 +25,7 @@ public sealed class CapacitorCell : CellTechnology
         return new CellState(digits * ratio, 0, null, ratio, null);
     }
 
+    /// <inheritdoc/>
     public override double UnitCurrent(CellConfig cell, ArrayConfig array, double inputSteps, int topLevel) =>
         throw new InvalidOperationException("capacitor cells sum charge, not current");
 }

@@ -12,10 +12,14 @@ namespace ImcSharp.Memory;
 /// </summary>
 public sealed class RramCell : CellTechnology
 {
+    /// <inheritdoc/>
     public override string Kind => CellKind.Rram;
+    /// <inheritdoc/>
     public override bool WorksIn(string mode) => mode == ArrayMode.Current;
+    /// <inheritdoc/>
     public override bool HasConductance => true;
 
+    /// <inheritdoc/>
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
         int top = levels - 1;

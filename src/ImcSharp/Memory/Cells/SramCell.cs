@@ -11,16 +11,21 @@ namespace ImcSharp.Memory;
 /// </summary>
 public sealed class SramCell : CellTechnology
 {
+    /// <inheritdoc/>
     public override string Kind => CellKind.Sram;
+    /// <inheritdoc/>
     public override bool WorksIn(string mode) => mode == ArrayMode.Current;
+    /// <inheritdoc/>
     public override double AreaF2 => 200;
 
+    /// <inheritdoc/>
     public override void Validate(CellConfig cell, ConfigErrors e, string at, CoreConfig core)
     {
         if (core.BitsPerCell != 1) e.Add("core.bits_per_cell", core.BitsPerCell,
             "an SRAM bit cell stores 1 bit: set bits_per_cell to 1");
     }
 
+    /// <inheritdoc/>
     public override CellState Program(CellConfig cell, int levels, Tensor digits, Generator gen)
     {
         var factor =
@@ -32,6 +37,7 @@ public sealed class SramCell : CellTechnology
     public override double UnitCurrent(CellConfig cell, ArrayConfig array, double inputSteps, int topLevel) =>
         cell.CellCurrent / inputSteps;
 
+    /// <inheritdoc/>
     public override double ReadPower(CellConfig cell, double voltage, CostConfig cost) =>
         cost.CellActivity * cell.CellCurrent * voltage;
 }

@@ -68,12 +68,14 @@ public static class AdcGate
     {
         readonly List<Tensor> _gates = new();
 
+        /// <summary>Takes one chunk's partial sums [T, phases B, J] and keeps their gate.</summary>
         public void Observe(Tensor partialSums) =>
             _gates.Add(Of(chip, partialSums, mode, signedInputs).DetachFromDisposeScope());
 
         /// <summary>The gates so far, joined along the rows (in the caller's dispose scope).</summary>
         public Tensor Gate => _gates.Count == 1 ? _gates[0].alias() : cat(_gates, 1);
 
+        /// <summary>Frees the gates kept.</summary>
         public void Dispose()
         {
             foreach (var g in _gates) g.Dispose();

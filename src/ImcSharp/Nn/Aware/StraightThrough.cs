@@ -93,8 +93,10 @@ public static class StraightThrough
 
     sealed class QuantizedInputs : autograd.SingleTensorFunction<QuantizedInputs>
     {
+        /// <inheritdoc/>
         public override string Name => "ImcSharpQuantizedInputs";
 
+        /// <inheritdoc/>
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
             var x = (Tensor)vars[0];
@@ -104,6 +106,7 @@ public static class StraightThrough
             return SurrogateInputs(x, scale, bits, signed, target);
         }
 
+        /// <inheritdoc/>
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
         {
             var x = ctx.get_saved_variables()[0];
@@ -116,8 +119,10 @@ public static class StraightThrough
 
     sealed class HardwareOutput : autograd.SingleTensorFunction<HardwareOutput>
     {
+        /// <inheritdoc/>
         public override string Name => "ImcSharpHardwareOutput";
 
+        /// <inheritdoc/>
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
             int terms = (vars.Length - 1) / 2;
@@ -127,6 +132,7 @@ public static class StraightThrough
             return (Tensor)vars[0];
         }
 
+        /// <inheritdoc/>
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
         {
             var gates = ctx.get_saved_variables();

@@ -1,6 +1,6 @@
 using ImcSharp.IO;
 
-namespace ImcSharp.Tests.Storage;
+namespace ImcSharp.Tests.IO;
 
 /// <summary>The file conventions every command relies on: write-then-rename, JSON lines that survive a torn write, one JSON convention.</summary>
 public class IoTests

@@ -1,6 +1,6 @@
 using ImcSharp.Reporting;
 
-namespace ImcSharp.Tests.Storage;
+namespace ImcSharp.Tests.Reporting;
 
 /// <summary>Plots are real image files: the PNG decodes at a usable size, the SVG is an svg document with the title in it.</summary>
 public class PlotFileTests
