@@ -1,6 +1,6 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown|aware-layers ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown|aware-layers|ir-drop ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
 var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw" && args[i - 1] != "--images"))).ToList();
@@ -48,8 +48,11 @@ foreach (var suite in suites)
         case "mlp-settings":
             Harness.Print(AnalogBench.MlpSettings());
             break;
+        case "ir-drop":
+            IrDropBench.Run();
+            break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown or aware-layers");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown, aware-layers or ir-drop");
             return 2;
     }
 }

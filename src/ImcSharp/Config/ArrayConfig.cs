@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ImcSharp.Config;
 
 /// <summary>
@@ -39,6 +41,12 @@ public static class ArraySolver
     /// The first-order column model: linear in the digits, gains and IR drop folded in at programming.
     /// </summary>
     public const string FirstOrder = "first-order";
+    /// <summary>
+    /// Input-dependent IR drop: each array's resistive network solved at programming (conjugate gradients).
+    /// </summary>
+    public const string IrDrop = "ir-drop";
+    /// <summary>The same network by nodal analysis (a direct solve), the reference for small arrays.</summary>
+    public const string IrDropExact = "ir-drop-exact";
 }
 
 /// <summary>
@@ -87,8 +95,24 @@ public sealed record ArrayConfig
     public string Solver { get; init; } = ArraySolver.FirstOrder;
     /// <summary>Current mode: read voltage of a full-scale input digit (V).</summary>
     public double ReadVoltage { get; init; } = 0.2;
-    /// <summary>Current mode: wire resistance per cell segment (ohm), for the first-order IR drop.</summary>
+    /// <summary>
+    /// Current mode: wire resistance per cell segment (ohm): the first-order IR drop, or the word-line (and by
+    /// default bit-line) segments of the ir-drop solvers.
+    /// </summary>
     public double WireResistance { get; init; }
+    /// <summary>
+    /// Current mode, ir-drop solvers: bit-line resistance per cell segment (ohm); null: wire_resistance.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? BitLineResistance { get; init; }
+    /// <summary>Current mode, ir-drop solvers: a row driver's output resistance (ohm).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double DriverResistance { get; init; }
+    /// <summary>
+    /// Current mode, ir-drop solvers: the sense node's input resistance to virtual ground (ohm; the converter's input).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double SenseResistance { get; init; }
     /// <summary>Current mode: a physical column saturates at this current (A); null: no saturation.</summary>
     public double? MaxColumnCurrent { get; init; }
     /// <summary>Charge mode: supply voltage a full-scale input digit drives (V).</summary>
@@ -105,6 +129,15 @@ public sealed record ArrayConfig
     {
         e.Positive(at + "read_voltage", ReadVoltage);
         e.Positive(at + "wire_resistance", WireResistance, allowZero: true);
+        if (BitLineResistance is { } rb) e.Positive(at + "bit_line_resistance", rb, allowZero: true);
+        e.Positive(at + "driver_resistance", DriverResistance, allowZero: true);
+        e.Positive(at + "sense_resistance", SenseResistance, allowZero: true);
+        bool solved = Solver is ArraySolver.IrDrop or ArraySolver.IrDropExact;
+        foreach (var (name, value) in new[] { ("bit_line_resistance", BitLineResistance),
+                     ("driver_resistance", DriverResistance), ("sense_resistance", (double?)SenseResistance) })
+            if (value is not (null or 0) && !solved)
+                e.Add(at + name, value,
+                    $"is read only by the ir-drop solvers, not {Solver}: remove it or set array.solver");
         if (MaxColumnCurrent is { } m) e.Positive(at + "max_column_current", m);
         e.Positive(at + "supply_voltage", SupplyVoltage);
         e.Positive(at + "parasitic_capacitance", ParasiticCapacitance, allowZero: true);

@@ -127,6 +127,7 @@ public sealed class ProgrammedLayer : IDisposable
         var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen, Target);
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
+        var solved = IArrayStage.Of(hw.Array).SolvedLevels(hw, pos, neg, sliced);
 
         SignalUnit = ArrayPhysics.SignalUnit(hw);
         var fallback = AdcScales.Default(hw.Adc, core.Subtract, SignalUnit.Unit, ArrayPhysics.FullScaleUnits(core));
@@ -168,7 +169,15 @@ public sealed class ProgrammedLayer : IDisposable
         Tensor ByColumn(Tensor t) =>
             t.mul(perLsb).transpose(1, 2).to(Target.Device).contiguous().DetachFromDisposeScope();
 
-        if (Columns.Unsigned)
+        if (solved is { } solvedLevels)
+        {
+            // The stage solved the arrays: whole currents per side, which a pair subtracts as they are.
+            var (p, n) = (Expand(solvedLevels.Positive, sliced), Expand(solvedLevels.Negative, sliced));
+            EffectiveByColumn =
+                ByColumn(Columns.Unsigned ? cat(new[] { solvedLevels.Positive, solvedLevels.Negative }, 2) : p - n);
+            if (!Columns.Unsigned && hw.Array.MaxColumnCurrent is not null) Saturation = (ByColumn(p), ByColumn(n));
+        }
+        else if (Columns.Unsigned)
         {
             // A physical column carries its cells' whole current (level-0 cells included); converted columns in order.
             EffectiveByColumn =

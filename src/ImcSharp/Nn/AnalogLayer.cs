@@ -8,31 +8,16 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Nn;
 
-/// <summary>How an analog layer computes its matmul.</summary>
-public enum Execution
-{
-    /// <summary>Plain float matmul (the digital baseline).</summary>
-    Float,
-    /// <summary>Quantized weights and inputs, exact integer matmul: what an ideal core must reproduce.</summary>
-    QuantizedDigital,
-    /// <summary>Through the programmed chip: cells, array physics, ADCs, shift-and-add.</summary>
-    Analog,
-}
-
 /// <summary>
-/// State shared by <see cref="AnalogLinear"/> and <see cref="AnalogConv2d"/>: the float weight and
-/// bias (same parameter names as torch's layers, so float checkpoints load), the hardware, the
-/// input quantization range, and the chip the weights are programmed on.
-/// Forward with gradients returns the hardware's value with a surrogate's gradient,
-/// y = y_hw + (y_sur - y_sur.detach()) (one node, <see cref="StraightThrough.Output"/>). Quantized-digital: y_sur is
-/// the float layer. Analog
-/// (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~ the quantized
-/// inputs and weights with straight-through gradients (inputs clipped to their range get none,
-/// <see cref="StraightThrough.Inputs"/>),
-/// t the array tiles, and G_t the ADCs' gate averaged over cycles and slices (see
-/// <see cref="AnalogMvm"/>): so the ADC's straight-through estimator (<see cref="Gradient"/>)
-/// acts on every partial sum the ADCs see.
-/// The hardware path runs in chunks of samples so its temporaries stay cache-sized.
+/// State shared by <see cref="AnalogLinear"/> and <see cref="AnalogConv2d"/>: the float weight and bias (same
+/// parameter names as torch's layers, so float checkpoints load), the hardware, the input quantization range, and
+/// the chip the weights are programmed on. Forward with gradients returns the hardware's value with a surrogate's
+/// gradient, y = y_hw + (y_sur - y_sur.detach()) (one node, <see cref="StraightThrough.Output"/>). Quantized-digital:
+/// y_sur is the float layer. Analog (peripheral-aware training): y_sur = sum_t (x~_t W~_t^T) * G_t, with x~ and W~
+/// the quantized inputs and weights with straight-through gradients (inputs clipped to their range get none,
+/// <see cref="StraightThrough.Inputs"/>), t the array tiles, and G_t the ADCs' gate averaged over cycles and slices
+/// (see <see cref="AnalogMvm"/>): so the ADC's straight-through estimator (<see cref="Gradient"/>) acts on every
+/// partial sum the ADCs see. The hardware path runs in chunks of samples (<see cref="LayerEngine"/>).
 /// </summary>
 public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
 {
@@ -147,10 +132,8 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     /// What calibration set: input range and sign, and the calibrated ADC ranges (null when the range is not
     /// calibrated).
     /// </summary>
-    public LayerCalibration? Calibration =>
-        InputRange is { } r
-            ? new LayerCalibration(r, InputSigned, AdcRanges?.ToList(), AdcRanges is null ? null
-            : RangeCalibration.Key(Hardware)) : null;
+    public LayerCalibration? Calibration => InputRange is not { } r ? null
+        : new(r, InputSigned, AdcRanges?.ToList(), AdcRanges is null ? null : RangeCalibration.Key(Hardware));
 
     /// <summary>
     /// Restores a stored calibration (e.g. the one a network was trained with). Its ADC ranges are
@@ -262,16 +245,3 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 }
-
-/// <summary>
-/// The seeds of one chip of a layer (see <see cref="AnalogLayer.ProgramChips"/>): its own draws, the chip-level
-/// (global) draws, its corner.
-/// </summary>
-public sealed record ChipSeeds(ulong Chip, ulong? Global = null, int? Corner = null);
-
-/// <summary>
-/// A layer's calibration: input range max|x| and sign, and the calibrated ADC range of each weight
-/// slice with what it was calibrated for (null when the range is not calibrated).
-/// </summary>
-public sealed record LayerCalibration(double InputRange, bool InputSigned, List<SliceRange>? AdcRanges = null,
-    string? AdcRangeKey = null);

@@ -44,7 +44,8 @@ public class PluginContractTests
                 Subtract = kind.IsUnipolar || adc.Kind == PopulationArchitecture.Name ? Subtraction.Digital : Subtraction.Analog,
             },
             Cell = new CellConfig { Kind = cell },
-            Array = new ArrayConfig { Mode = mode, Solver = solver },
+            // Wires for a circuit solver (nodal analysis needs them); none for the first-order one, as shipped.
+            Array = new ArrayConfig { Mode = mode, Solver = solver, WireResistance = solver == ArraySolver.FirstOrder ? 0 : 1 },
             Adc = adc,
         }.Validated("contract design");
     }

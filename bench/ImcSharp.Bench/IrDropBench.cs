@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using ImcSharp.Crossbar;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Bench;
+
+/// <summary>
+/// The IR-drop solvers: error of conjugate gradients against nodal analysis and of the first-order
+/// average-drop gain against both, then the time to solve one array's transfer matrix by size.
+/// Conductances uniform in [1, 50] uS (RRAM's default window), one seed per size.
+/// </summary>
+static class IrDropBench
+{
+    static double[,] Conductances(int rows, int columns, int seed)
+    {
+        var random = new Random(seed);
+        var g = new double[rows, columns];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++) g[i, j] = 1e-6 + random.NextDouble() * 49e-6;
+        return g;
+    }
+
+    static Tensor AsTensor(double[,] a) =>
+        tensor(a.Cast<double>().ToArray(), new long[] { a.GetLength(0), a.GetLength(1) }, ScalarType.Float64);
+
+    public static void Run()
+    {
+        Console.WriteLine("IR drop, full-scale input (1 V on every row); driver and sense resistance 0");
+        Console.WriteLine($"{"array",-9} {"wire ohm",8} {"CG vs nodal",12} {"CG steps",9} {"1st-order vs nodal",19} {"drop (mean)",12}");
+        foreach (int n in new[] { 16, 32, 64 })
+            foreach (double r in new[] { 1.0, 2.5, 5.0 })
+            {
+                using var scope = NewDisposeScope();
+                var g = Conductances(n, n, n);
+                var network = new IrDropNetwork(r, r, 0, 0);
+                var exact = AsTensor(IrDropExact.Transfer(g, network));                     // [C, R]
+                var (fast, steps) = IrDropCircuit.Transfer(AsTensor(g).unsqueeze(0), network);
+                double cgError = ((fast[0] - exact).abs() / exact.abs()).max().item<double>();
+                var gt = AsTensor(g);
+                var cell = gt.sum(0, keepdim: false);                                                    // no-drop column currents
+                var solved = exact.sum(1);
+                var firstOrder = cell / (cell * (r * n / 2.0) + 1);
+                double foError = ((firstOrder - solved).abs() / solved).max().item<double>();
+                double drop = (1 - solved / cell).mean().item<double>();
+                Console.WriteLine($"{n + "x" + n,-9} {r,8:G3} {cgError,12:E1} {steps,9} {foError,19:P2} {drop,12:P2}");
+            }
+        Console.WriteLine();
+        Console.WriteLine("time to solve one array's transfer matrix (median of 3; wire 2.5 ohm)");
+        Console.WriteLine($"{"array",-9} {"CG ms",10} {"CG steps",9} {"nodal ms",10}");
+        foreach (int n in new[] { 32, 64, 128, 256, 512 })
+        {
+            var g = Conductances(n, n, n + 1);
+            var network = new IrDropNetwork(2.5, 2.5, 0, 0);
+            var gt = AsTensor(g).unsqueeze(0);
+            int steps = 0;
+            var cg = Median(3, () => { using var s = NewDisposeScope(); steps = IrDropCircuit.Transfer(gt, network).Steps; });
+            string nodal = n <= 64 ? $"{Median(3, () => IrDropExact.Transfer(g, network)):F1}" : "-";
+            Console.WriteLine($"{n + "x" + n,-9} {cg,10:F1} {steps,9} {nodal,10}");
+        }
+    }
+
+    static double Median(int runs, Action run)
+    {
+        var times = new List<double>();
+        for (int k = 0; k < runs; k++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[runs / 2];
+    }
+}
