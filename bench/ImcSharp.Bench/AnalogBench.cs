@@ -127,7 +127,7 @@ public static class AnalogBench
         return results;
     }
 
-    static void Infer(nn.Module<Tensor, Tensor> model, Tensor x, int batch = 0)
+    internal static void Infer(nn.Module<Tensor, Tensor> model, Tensor x, int batch = 0)
     {
         using var g = no_grad();
         if (batch == 0) batch = (int)x.shape[0];
@@ -168,7 +168,7 @@ public static class AnalogBench
     }
 
     /// <summary>Back to a float model: conversion is one-way, so rebuild from the same parameters.</summary>
-    static void Reset(nn.Module model)
+    internal static void Reset(nn.Module model)
     {
         foreach (var l in AnalogConversion.Layers(model)) l.Execution = Execution.Float;
     }

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using ImcSharp.Config;
 using ImcSharp.Crossbar;
+using ImcSharp.Data;
+using ImcSharp.Models;
+using ImcSharp.Nn;
 using static TorchSharp.torch;
 
 namespace ImcSharp.Bench;
@@ -57,6 +61,49 @@ static class IrDropBench
             string nodal = n <= 64 ? $"{Median(3, () => IrDropExact.Transfer(g, network)):F1}" : "-";
             Console.WriteLine($"{n + "x" + n,-9} {cg,10:F1} {steps,9} {nodal,10}");
         }
+    }
+
+    /// <summary>
+    /// Programming and forward time of whole networks, first-order against ir-drop, on current-mode RRAM
+    /// arrays (8-bit DAC inputs, 8-bit weights on 2-bit cells, differential pairs, wire 1 ohm).
+    /// </summary>
+    public static List<Measurement> Networks()
+    {
+        var results = new List<Measurement>();
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test, limit: 500);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images.narrow(0, 0, 500));
+        foreach (var name in new[] { "lenet5", "resnet20" })
+        {
+            manual_seed(1);
+            using var model = new ModelSpec(name, 1, 28, 28, 10).Build();
+            model.eval();
+            foreach (int rows in new[] { 64, 128, 256 })
+                foreach (var solver in new[] { ArraySolver.FirstOrder, ArraySolver.IrDrop })
+                {
+                    var hw = new HardwareConfig
+                    {
+                        Name = $"{rows} rows, {solver}",
+                        Core = new CoreConfig
+                        {
+                            Rows = rows, Columns = rows, Mapping = WeightMapping.Differential, WeightBits = 8,
+                            BitsPerCell = 2, InputBits = 8, InputMode = InputMode.Dac,
+                        },
+                        Cell = new CellConfig { Kind = "rram" },
+                        Array = new ArrayConfig { Solver = solver, WireResistance = 1 },
+                        Adc = new AdcConfig { Bits = 8 },
+                    };
+                    AnalogConversion.Convert(model, hw);
+                    AnalogConversion.CalibrateInputs(model, x);
+                    var program = Harness.Time($"{name} program: {hw.Name}", () => AnalogConversion.Program(model, 0),
+                        1, "chips/s", warmup: 0, repeats: 1);
+                    results.Add(program);
+                    results.Add(Harness.Time($"{name} forward: {hw.Name}", () => AnalogBench.Infer(model, x, 100), 500,
+                        "images/s", warmup: 1, repeats: 3));
+                    AnalogBench.Reset(model);
+                }
+        }
+        return results;
     }
 
     static double Median(int runs, Action run)

@@ -50,6 +50,7 @@ foreach (var suite in suites)
             break;
         case "ir-drop":
             IrDropBench.Run();
+            Harness.Print(IrDropBench.Networks());
             break;
         default:
             Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown, aware-layers or ir-drop");

@@ -18,7 +18,9 @@ public sealed record IrDropNetwork(double WordLine, double BitLine, double Drive
 /// I_col = M v for row voltages v: one transfer matrix M [C, R] (S) per array, exact for every input
 /// (a cell with no input still conducts: sneak currents from the raised bit line are in M). Its
 /// cell currents I [R, C] solve I = G (v - A I), where A I is the word line's drop plus the bit
-/// line's rise at each cell (V), by the shared stretch of wire between two cells' paths:
+/// line's rise at each cell (V), by the shared stretch of wire between two cells' paths, computed
+/// by running sums along the lines (the current through word-line segment m is the sum of the cells'
+/// currents from column m on, through bit-line segment m that of rows 0..m):
 ///   (A I)_ij = sum_k I_ik (R_d + r_w (min(j, k) + 1)) + sum_k I_kj (R_s + r_b (R - max(i, k))).
 /// A is symmetric and positive semi-definite (a passive network), so with D = sqrt(G) and I = D y,
 /// (1 + D A D) y = D v is symmetric positive definite with eigenvalues in [1, 1 + lambda_max(G A)]:
@@ -28,84 +30,141 @@ public sealed record IrDropNetwork(double WordLine, double BitLine, double Drive
 public static class IrDropCircuit
 {
     /// <summary>
-    /// A I for cell currents <paramref name="i"/> [.., R, C] (A): word-line drop plus bit-line rise at
-    /// each cell (V), by running sums along the lines: the current through word-line segment m is the
-    /// sum of the cells' currents from column m on, through bit-line segment m that of rows 0..m.
+    /// Transfer matrices M [A, C, R] (S, float64) of arrays with conductances <paramref name="g"/>
+    /// [A, R, C] (S): column j's current for 1 V on row i alone, every other driver at 0 V. Conjugate
+    /// gradients, one system per array and input row, each on one thread in float64 C# (no fused
+    /// multiply-add, a fixed order), so the same chip gives the same matrix on any CPU and thread count,
+    /// to a relative residual below <paramref name="tolerance"/>. Returns the steps the slowest system took.
     /// </summary>
-    public static Tensor Drops(Tensor i, IrDropNetwork n)
-    {
-        long rows = i.size(-2);
-        var beyond = i.flip(-1).cumsum(-1).flip(-1);                                  // S_m = sum_{k >= m} I_ik
-        var wordLine = beyond.cumsum(-1).mul_(n.WordLine).add_(beyond.narrow(-1, 0, 1) * n.Driver);
-        var above = i.cumsum(-2);                                                     // P_m = sum_{k <= m} I_kj
-        var bitLine = above.flip(-2).cumsum(-2).flip(-2).mul_(n.BitLine)
-            .add_(above.narrow(-2, rows - 1, 1) * n.Sense);
-        return wordLine.add_(bitLine);
-    }
-
-    /// <summary>
-    /// Transfer matrices M [A, C, R] (S) of arrays with conductances <paramref name="g"/> [A, R, C] (S):
-    /// column j's current for 1 V on row i alone, every other driver at 0 V. Conjugate gradients on
-    /// the R unit inputs at once (float64), in blocks of inputs of at most <paramref name="maxElements"/>
-    /// values a tensor (16 MB: glibc serves blocks up to 32 MB from its heap, larger ones fault every
-    /// page in again), to a relative residual below <paramref name="tolerance"/>.
-    /// Returns the steps the slowest block took.
-    /// </summary>
-    public static (Tensor Transfer, int Steps) Transfer(Tensor g, IrDropNetwork n, double tolerance = 1e-10,
-        long maxElements = 1 << 21)
+    public static unsafe (Tensor Transfer, int Steps) Transfer(Tensor g, IrDropNetwork n, double tolerance = 1e-10)
     {
         long arrays = g.size(0), R = g.size(1), C = g.size(2);
         // Without resistance each cell passes its own current: M = G^T, exactly.
         if (n is { WordLine: 0, BitLine: 0, Driver: 0, Sense: 0 })
             return (g.to_type(ScalarType.Float64).transpose(1, 2).contiguous(), 0);
+        using var gd = g.to_type(ScalarType.Float64).cpu().contiguous();
         var result = zeros(new[] { arrays, C, R }, ScalarType.Float64);
+        double* cells = (double*)NativeData.Pointer(gd), transfer = (double*)NativeData.Pointer(result);
         int steps = 0;
-        long block = Math.Max(1, Math.Min(R, maxElements / (R * C)));
-        for (long a = 0; a < arrays; a++)
+        var lines = new Lines((int)R, (int)C, n);
+        TorchThreads.For(arrays * R, Math.Max(1, get_num_threads()), k =>
         {
-            using var scope = NewDisposeScope();
-            var d = g[a].to_type(ScalarType.Float64).sqrt();                           // [R, C]
-            for (long r0 = 0; r0 < R; r0 += block)
-            {
-                long count = Math.Min(block, R - r0);
-                // Right-hand sides D v for v = e_r: row r of D, nothing elsewhere.
-                var b = zeros(new[] { count, R, C }, ScalarType.Float64);
-                for (long k = 0; k < count; k++) b[k, r0 + k].copy_(d[r0 + k]);
-                var (y, taken) = Solve(d, b, n, tolerance);
-                steps = Math.Max(steps, taken);
-                var columns = (d * y).sum(1);                                        // [count, C]: I_col per input
-                result[a].narrow(1, r0, count).copy_(columns.t());
-            }
-        }
+            long a = k / R;
+            int row = (int)(k % R);
+            int taken = lines.Solve(cells + a * R * C, row, transfer + a * C * R, tolerance);
+            int seen;
+            while (taken > (seen = Volatile.Read(ref steps))
+                && Interlocked.CompareExchange(ref steps, taken, seen) != seen) { }
+        });
         return (result, steps);
     }
 
-    /// <summary>
-    /// Conjugate gradients for (1 + D A D) y = b, one system per leading index of <paramref name="b"/>.
-    /// </summary>
-    static (Tensor Y, int Steps) Solve(Tensor d, Tensor b, IrDropNetwork n, double tolerance)
+    /// <summary>One array's conjugate-gradient solve for one input row, on pooled buffers.</summary>
+    sealed unsafe class Lines(int rows, int columns, IrDropNetwork n)
     {
-        Tensor Apply(Tensor y) => y + d * Drops(d * y, n);
-        long[] dims = { 1, 2 };
-        var y = b.clone();                                            // start from no drop at all
-        var r = b - Apply(y);
-        var p = r.clone();
-        var rr = r.square().sum(dims, keepdim: true);
-        var bb = b.square().sum(dims, keepdim: true).clamp_min(1e-300);
-        double limit = tolerance * tolerance;
-        for (int step = 0; step < 10_000; step++)
+        readonly int _size = rows * columns;
+
+        /// <summary>
+        /// Solves for 1 V on <paramref name="row"/>; writes M[:, row] (stride rows) into <paramref name="m"/>.
+        /// </summary>
+        public int Solve(double* g, int row, double* m, double tolerance)
         {
-            // Each step's temporaries freed with it: fresh pages for every one cost more than the arithmetic.
-            using var scope = NewDisposeScope();
-            if ((rr / bb).max().item<double>() <= limit) return (y, step);
-            var q = Apply(p);
-            var alpha = rr / (p * q).sum(dims, keepdim: true).clamp_min(1e-300);
-            y.add_(alpha * p);
-            r.sub_(alpha * q);
-            var next = r.square().sum(dims, keepdim: true);
-            p.mul_(next / rr.clamp_min(1e-300)).add_(r);
-            rr.copy_(next);
+            var pool = System.Buffers.ArrayPool<double>.Shared;
+            double[] d = pool.Rent(_size), y = pool.Rent(_size), r = pool.Rent(_size), p = pool.Rent(_size),
+                q = pool.Rent(_size), prefix = pool.Rent(_size), line = pool.Rent(Math.Max(rows, columns) * 2);
+            try
+            {
+                for (int k = 0; k < _size; k++) d[k] = Math.Sqrt(g[k]);
+                // b = D e_row: the driven row's sqrt(G); start from no drop (y = b).
+                Array.Clear(y, 0, _size);
+                for (int j = 0; j < columns; j++) y[row * columns + j] = d[row * columns + j];
+                double bb = 0;
+                for (int j = 0; j < columns; j++) bb += y[row * columns + j] * y[row * columns + j];
+                Apply(d, y, q, prefix, line);
+                double rr = 0;
+                for (int k = 0; k < _size; k++)
+                {
+                    double b = k / columns == row ? d[k] : 0;
+                    r[k] = b - q[k];
+                    p[k] = r[k];
+                    rr += r[k] * r[k];
+                }
+                int step = 0;
+                double limit = tolerance * tolerance * Math.Max(bb, 1e-300);
+                for (; rr > limit; step++)
+                {
+                    if (step == 10_000)
+                        throw new InvalidOperationException(
+                            "IR drop: conjugate gradients did not converge in 10,000 steps");
+                    Apply(d, p, q, prefix, line);
+                    double pq = 0;
+                    for (int k = 0; k < _size; k++) pq += p[k] * q[k];
+                    double alpha = rr / Math.Max(pq, 1e-300), next = 0;
+                    for (int k = 0; k < _size; k++)
+                    {
+                        y[k] += alpha * p[k];
+                        r[k] -= alpha * q[k];
+                        next += r[k] * r[k];
+                    }
+                    double beta = next / rr;
+                    for (int k = 0; k < _size; k++) p[k] = r[k] + beta * p[k];
+                    rr = next;
+                }
+                // Column currents: I_col[j] = sum_i sqrt(G_ij) y_ij.
+                for (int j = 0; j < columns; j++)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < rows; i++) sum += d[i * columns + j] * y[i * columns + j];
+                    m[(long)j * rows + row] = sum;
+                }
+                return step;
+            }
+            finally
+            {
+                foreach (var b in new[] { d, y, r, p, q, prefix, line }) pool.Return(b);
+            }
         }
-        throw new InvalidOperationException("IR drop: conjugate gradients did not converge in 10,000 steps");
+
+        /// <summary>
+        /// q = p + D A (D p): per row, the suffix sums of the cell currents u = D p
+        /// and their running sum (word line); per column, the prefix sums down the rows, then their sums
+        /// from each row to the last (bit line).
+        /// </summary>
+        void Apply(double[] d, double[] p, double[] q, double[] prefix, double[] line)
+        {
+            var total = line.AsSpan(0, columns);
+            total.Clear();
+            for (int i = 0; i < rows; i++)
+            {
+                int o = i * columns;
+                double beyond = 0;
+                for (int j = columns - 1; j >= 0; j--)
+                {
+                    double u = d[o + j] * p[o + j];
+                    beyond += u;
+                    q[o + j] = beyond;                                 // S_j, for now
+                    total[j] += u;
+                    prefix[o + j] = total[j];                          // P_i for column j
+                }
+                double run = n.Driver * q[o];
+                for (int j = 0; j < columns; j++)
+                {
+                    run += n.WordLine * q[o + j];
+                    q[o + j] = run;                                    // word-line drop at (i, j)
+                }
+            }
+            var below = line.AsSpan(columns, columns);
+            below.Clear();
+            for (int i = rows - 1; i >= 0; i--)
+            {
+                int o = i * columns;
+                for (int j = 0; j < columns; j++)
+                {
+                    below[j] += prefix[o + j];
+                    double rise = n.Sense * total[j] + n.BitLine * below[j];
+                    q[o + j] = p[o + j] + d[o + j] * (q[o + j] + rise);
+                }
+            }
+        }
     }
 }
