@@ -1,5 +1,4 @@
 using ImcSharp.Config;
-using ImcSharp.Memory;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,13 +38,4 @@ public interface IArrayStage : IArraySolver
     /// K T tiles, each chip's noise from its own member); a stage that does not is called once per chip.
     /// </summary>
     bool TakesStacks => false;
-
-    /// <summary>
-    /// The cells' levels as the arrays deliver them, when the stage solves the arrays' circuit at
-    /// programming: per side [T, R, columns] in signal units per input digit, level-0 current
-    /// included (see <see cref="IrDropArray"/>). Null (the default): the first-order levels, the
-    /// cells' contributions with the array mode's column gains.
-    /// </summary>
-    (Tensor Positive, Tensor Negative)? SolvedLevels(LayerHardware hw, CellState positive, CellState negative,
-        SlicedWeights sliced) => null;
 }

@@ -127,7 +127,8 @@ public sealed class ProgrammedLayer : IDisposable
         var neg = CellModels.Program(hw.Cell, levels, sliced.Negative, gen, Target);
         var gainPos = ArrayPhysics.ColumnGain(hw, pos);
         var gainNeg = ArrayPhysics.ColumnGain(hw, neg);
-        var solved = IArrayStage.Of(hw.Array).SolvedLevels(hw, pos, neg, sliced);
+        var solved = ArraySolvers.Of(hw.Array) is IArrayCircuit circuit
+            ? circuit.SolvedLevels(hw, pos, neg, sliced) : ((Tensor Positive, Tensor Negative)?)null;
 
         SignalUnit = ArrayPhysics.SignalUnit(hw);
         var fallback = AdcScales.Default(hw.Adc, core.Subtract, SignalUnit.Unit, ArrayPhysics.FullScaleUnits(core));

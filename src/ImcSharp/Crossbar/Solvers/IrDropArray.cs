@@ -20,7 +20,7 @@ namespace ImcSharp.Crossbar;
 /// Read noise and column offsets are the first-order stage's (the drop scales the noise by less
 /// than it scales the signal, which this leaves out).
 /// </summary>
-public class IrDropArray : IArrayStage
+public class IrDropArray : IArrayStage, IArrayCircuit
 {
     /// <inheritdoc/>
     public virtual string Solver => ArraySolver.IrDrop;
@@ -54,7 +54,7 @@ public class IrDropArray : IArrayStage
         IrDropCircuit.Transfer(conductances, network).Transfer;
 
     /// <inheritdoc/>
-    public (Tensor Positive, Tensor Negative)? SolvedLevels(LayerHardware hw, CellState positive, CellState negative,
+    public (Tensor Positive, Tensor Negative) SolvedLevels(LayerHardware hw, CellState positive, CellState negative,
         SlicedWeights sliced)
     {
         if (positive.Conductance is not { } gp || negative.Conductance is not { } gn)
