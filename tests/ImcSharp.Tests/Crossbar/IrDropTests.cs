@@ -56,6 +56,71 @@ public class IrDropTests
         }
     }
 
+    /// <summary>
+    /// Column currents for 1 V on row <paramref name="driven"/>, by Kirchhoff's current law written out
+    /// node by node (word-line nodes first, then bit-line nodes) and solved densely with partial pivoting:
+    /// an independent form of the nodal analysis, for networks too large to solve by hand.
+    /// </summary>
+    static double[] DenseNodal(double[,] g, IrDropNetwork n, int driven)
+    {
+        int R = g.GetLength(0), C = g.GetLength(1), size = 2 * R * C;
+        int W(int i, int j) => i * C + j;
+        int B(int i, int j) => R * C + i * C + j;
+        var y = new double[size, size + 1];
+        void Branch(int a, int b, double conductance)
+        {
+            y[a, a] += conductance; y[b, b] += conductance; y[a, b] -= conductance; y[b, a] -= conductance;
+        }
+        for (int i = 0; i < R; i++)
+            for (int j = 0; j < C; j++)
+            {
+                Branch(W(i, j), B(i, j), g[i, j]);
+                if (j + 1 < C) Branch(W(i, j), W(i, j + 1), 1 / n.WordLine);
+                if (i + 1 < R) Branch(B(i, j), B(i + 1, j), 1 / n.BitLine);
+            }
+        for (int i = 0; i < R; i++)
+        {
+            double source = 1 / (n.Driver + n.WordLine);
+            y[W(i, 0), W(i, 0)] += source;
+            if (i == driven) y[W(i, 0), size] += source;                 // 1 V behind the driver
+        }
+        for (int j = 0; j < C; j++) y[B(R - 1, j), B(R - 1, j)] += 1 / (n.BitLine + n.Sense);
+        for (int k = 0; k < size; k++)
+        {
+            int pivot = Enumerable.Range(k, size - k).MaxBy(r => Math.Abs(y[r, k]));
+            for (int c = 0; c <= size; c++) (y[k, c], y[pivot, c]) = (y[pivot, c], y[k, c]);
+            for (int r = k + 1; r < size; r++)
+            {
+                double f = y[r, k] / y[k, k];
+                for (int c = k; c <= size; c++) y[r, c] -= f * y[k, c];
+            }
+        }
+        var v = new double[size];
+        for (int k = size - 1; k >= 0; k--)
+        {
+            double sum = y[k, size];
+            for (int c = k + 1; c < size; c++) sum -= y[k, c] * v[c];
+            v[k] = sum / y[k, k];
+        }
+        return Enumerable.Range(0, C).Select(j => v[B(R - 1, j)] / (n.BitLine + n.Sense)).ToArray();
+    }
+
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(5, 3)]
+    public void BandedNodalAnalysisMatchesADenseSolveOfTheSameLaws(int rows, int columns)
+    {
+        var g = RandomConductances(rows, columns, 17 * rows + columns);
+        var banded = IrDropExact.Transfer(g, Wires);
+        for (int driven = 0; driven < rows; driven++)
+        {
+            var dense = DenseNodal(g, Wires, driven);
+            for (int j = 0; j < columns; j++)
+                Assert.Equal(dense[j], banded[j, driven], dense[j] * 1e-12);
+        }
+    }
+
     static double[,] RandomConductances(int rows, int columns, int seed)
     {
         var random = new Random(seed);
