@@ -48,6 +48,14 @@ public static class Tables
         AnsiConsole.Write(c);
         AnsiConsole.MarkupLine(
             $"worst corner ({Markup.Escape(r.WorstCornerName ?? "")}) mean [bold]{Pct(r.WorstCorner)}[/]");
+        if (r.Times is { Count: > 0 } times)
+        {
+            var d = new Table().Title("[bold]read after programming[/]").AddColumn("time").AddColumn("chip mean")
+                .AddColumn("worst").AddColumn("worst corner");
+            foreach (var p in times)
+                d.AddRow(Markup.Escape(p.Time), Pct(p.Accuracy.Mean), Pct(p.Accuracy.Min), Pct(p.WorstCorner));
+            AnsiConsole.Write(d);
+        }
         foreach (var f in r.Plots) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
     }
 

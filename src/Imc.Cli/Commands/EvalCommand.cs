@@ -53,6 +53,11 @@ public sealed class EvalSettings : DataSettings
     [Description("With --hw: write the per-chip accuracy histogram (PNG and SVG) into DIR.")]
     public string? Plot { get; init; }
 
+    [CommandOption("--time <LIST>")]
+    [Description("With --hw: read the chips at these times after programming (cell drift, cell.drift_nu), one " +
+        "evaluation per time on the same chips: e.g. 1s,1h,1d,1mo,1y,10y (s, min, h, d, mo, y; a plain number is s).")]
+    public string? Time { get; init; }
+
     [CommandOption("--calibration-images <N>")]
     [Description("With --hw: training images used to set each layer's input range.")]
     [DefaultValue(1000)]
@@ -70,7 +75,14 @@ public sealed record HardwareEvalReport(string Model, string Dataset, int Epochs
     double Seconds, string Checkpoint, string Hardware, string HardwareConfig, int Chips, double? FloatAccuracy,
         double? QuantizedAccuracy,
     AccuracyStats Accuracy, List<ChipResult> PerChip, List<CornerStats> Corners, double WorstCorner, List<string> Plots,
-        string? WorstCornerName = null);
+        string? WorstCornerName = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    List<TimePoint>? Times = null);
+
+/// <summary>One read time of `imc eval --time`: the same chips read that long after programming.</summary>
+public sealed record TimePoint(string Time, double Seconds, AccuracyStats Accuracy, double WorstCorner,
+    string? WorstCornerName);
 
 public sealed class EvalCommand : Command<EvalSettings>
 {
@@ -107,6 +119,10 @@ public sealed class EvalCommand : Command<EvalSettings>
             $"--calibration-images {s.CalibrationImages}: expected an integer >= 1");
         var sw = Stopwatch.StartNew();
         var config = Config.HardwareConfig.Load(s.Hardware!);
+        var times = s.Time is null ? null : ReadTimes.Parse(s.Time);
+        if (times is not null && s.Results is not null)
+            throw new ImcInputException(
+                "--time with --results: one results file holds one read time; drop one of them");
         // A design with named corners (or a population's) has exactly those: chips cycle through them.
         mc = mc with { CornerNames = Converters.AdcFactory.CornerNames(config.Adc),
             Key = ChipEvaluation.KeyFor(s.Checkpoint, config, s.CalibrationImages) };
@@ -119,24 +135,48 @@ public sealed class EvalCommand : Command<EvalSettings>
             CheckShape(s.Checkpoint, info, test, dataset);
             ChipEvaluation.Deploy(model, info, config,
                 () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
-            var estimate = WorkPlan.Probe(model, test, info.Normalization, s.FirstChip).For(s.Chips, test.Count);
+            var estimate = WorkPlan.Probe(model, test, info.Normalization, s.FirstChip).For(s.Chips, test.Count)
+                * (times?.Count ?? 1);
             AnsiConsole.MarkupLine(
                 Markup.Escape(
-                $"plan: {s.Chips} chips x {test.Count} images on {config.Name}: about {WorkPlan.Show(estimate)} " +
+                $"plan: {s.Chips} chips x {test.Count} images{(times is null ? "" : $" x {times.Count} read times")} " +
+                $"on {config.Name}: about {WorkPlan.Show(estimate)} " +
                 $"(from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
             WorkPlan.Confirm(estimate, s.Yes, $"--chips {s.Chips} x {test.Count} images",
                 "give fewer --chips or a --test-limit");
+            var series = new List<TimePoint>();
+            foreach (var (label, seconds) in times ?? new List<(string, double)>())
+            {
+                // The same chips read later: the drift draws do not depend on the read time.
+                var aged = config with { Cell = config.Cell with { ReadTime = seconds } };
+                ChipEvaluation.Deploy(model, info, aged,
+                    () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+                AnsiConsole.MarkupLine(Markup.Escape($"read {label} after programming"));
+                var at = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization,
+                    mc with { Key = ChipEvaluation.KeyFor(s.Checkpoint, aged, s.CalibrationImages) }, p));
+                series.Add(new TimePoint(label, seconds, at.Accuracy, at.WorstCorner, at.WorstCornerName));
+            }
+            if (times is not null)
+                ChipEvaluation.Deploy(model, info, config,
+                    () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>()
                 : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",
                 new[] { ("chips", (IReadOnlyList<double>)r.PerChip.Select(c => c.Accuracy).ToList()) },
                 new[] { ("quantized (ideal core)", r.QuantizedAccuracy!.Value) });
+            if (s.Plot is not null && series.Count > 0)
+                plots.AddRange(Reporting.ChipPlots.Lines(Path.Combine(s.Plot, "time"),
+                    $"{info.Spec.Name} on {config.Name}: {s.Chips} chips read over time",
+                    "log10 of the time after programming (s)",
+                    new[] { ("chips", series.Select(p => Math.Log10(p.Seconds)).ToArray(),
+                        series.Select(p => p.Accuracy.Mean).ToArray(),
+                            series.Select(p => p.Accuracy.Min).ToArray()) }));
             return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean,
                 test.Count,
                 sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy,
                     r.QuantizedAccuracy, r.Accuracy, r.PerChip,
-                r.Corners, r.WorstCorner, plots, r.WorstCornerName);
+                r.Corners, r.WorstCorner, plots, r.WorstCornerName, times is null ? null : series);
         }
     }
 

@@ -73,6 +73,28 @@ public sealed record CellConfig
     public double StuckOnRate { get; init; }
     /// <summary>RRAM: probability a cell is stuck at G_min (0..1).</summary>
     public double StuckOffRate { get; init; }
+    /// <summary>
+    /// RRAM: mean drift exponent nu (dimensionless): a cell read at time t after programming conducts
+    /// G(t) = G(t0) (t / t0)^-nu. 0: no drift.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double DriftNu { get; init; }
+    /// <summary>RRAM: device-to-device spread of the drift exponent, sigma of nu (dimensionless).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double DriftNuSigma { get; init; }
+    /// <summary>
+    /// RRAM: the time after programming at which the programmed conductances hold, t0 (s); null: 20 s.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? DriftT0 { get; init; }
+    /// <summary>t0 (s): <see cref="DriftT0"/> or 20 s.</summary>
+    [JsonIgnore]
+    public double DriftReference => DriftT0 ?? 20;
+    /// <summary>
+    /// RRAM: the time after programming at which the chip is read (s); null, or up to t0: as programmed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ReadTime { get; init; }
     /// <summary>SRAM: on-current of a bit cell (A).</summary>
     public double CellCurrent { get; init; } = 1e-6;
     /// <summary>SRAM: cell current mismatch, sigma/mu (fraction).</summary>
@@ -92,7 +114,7 @@ public sealed record CellConfig
     public CellConfig Nominal() => this with
     {
         ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0, StuckOnRate = 0, StuckOffRate = 0,
-        CurrentSigma = 0, CapacitorSigma = 0,
+        CurrentSigma = 0, CapacitorSigma = 0, DriftNuSigma = 0, ReadTime = null,
     };
 
     /// <summary>
@@ -107,6 +129,10 @@ public sealed record CellConfig
         e.Sigma(at + "programming_sigma", ProgrammingSigma);
         e.Sigma(at + "programming_sigma_at_gmin", ProgrammingSigmaAtGmin);
         e.Sigma(at + "read_noise", ReadNoise);
+        e.Positive(at + "drift_nu", DriftNu, allowZero: true);
+        e.Sigma(at + "drift_nu_sigma", DriftNuSigma);
+        if (DriftT0 is { } t0) e.Positive(at + "drift_t0", t0);
+        if (ReadTime is { } t) e.Positive(at + "read_time", t, allowZero: true);
         e.Probability(at + "stuck_on_rate", StuckOnRate);
         e.Probability(at + "stuck_off_rate", StuckOffRate);
         if (StuckOnRate + StuckOffRate > 1) e.Add(at + "stuck_off_rate", StuckOffRate,
