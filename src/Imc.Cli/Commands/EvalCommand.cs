@@ -144,21 +144,25 @@ public sealed class EvalCommand : Command<EvalSettings>
                 $"(from one chip and {Math.Min(test.Count, WorkPlan.ProbeImages)} images timed here)"));
             WorkPlan.Confirm(estimate, s.Yes, $"--chips {s.Chips} x {test.Count} images",
                 "give fewer --chips or a --test-limit");
+            // Ranges are set once, at programming: every read time reuses the design's calibration.
+            var calibration = Nn.AnalogConversion.Calibrations(model);
+            void Retarget(Config.HardwareConfig hw)
+            {
+                Nn.AnalogConversion.Convert(model, hw);
+                Nn.AnalogConversion.Apply(model, calibration);
+            }
             var series = new List<TimePoint>();
             foreach (var (label, seconds) in times ?? new List<(string, double)>())
             {
                 // The same chips read later: the drift draws do not depend on the read time.
                 var aged = config with { Cell = config.Cell with { ReadTime = seconds } };
-                ChipEvaluation.Deploy(model, info, aged,
-                    () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+                Retarget(aged);
                 AnsiConsole.MarkupLine(Markup.Escape($"read {label} after programming"));
                 var at = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization,
                     mc with { Key = ChipEvaluation.KeyFor(s.Checkpoint, aged, s.CalibrationImages) }, p));
                 series.Add(new TimePoint(label, seconds, at.Accuracy, at.WorstCorner, at.WorstCornerName));
             }
-            if (times is not null)
-                ChipEvaluation.Deploy(model, info, config,
-                    () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+            if (times is not null) Retarget(config);
             var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
             var plots = s.Plot is null ? new List<string>()
                 : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
