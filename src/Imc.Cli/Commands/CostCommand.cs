@@ -120,5 +120,9 @@ public sealed class CostCommand : Command<CostSettings>
         AnsiConsole.MarkupLine(
             $"throughput {c.ThroughputInferencesPerS:N0} inferences/s (pipelined), latency {c.LatencyS * 1e6:F2} us, " +
                                $"{c.TopsPerW:F2} TOPS/W, {c.TopsPerMm2:F3} TOPS/mm2 ({c.Macs:N0} MACs)");
+        if (c.CompensationEnergyPerEventJ > 0)
+            AnsiConsole.MarkupLine(
+                $"drift compensation / retrim: {E(c.CompensationEnergyPerEventJ)} per event (the known-input and " +
+                "zero-input reads at a read time), besides the per-inference scales in calib.");
     }
 }

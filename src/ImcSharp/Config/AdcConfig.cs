@@ -148,6 +148,11 @@ public sealed record AdcConfig
     /// </summary>
     public bool OffsetTrim { get; init; }
     /// <summary>
+    /// With <see cref="OffsetTrim"/> on cells that age (<see cref="Memory.CellAging"/>): the trim is measured
+    /// again at the read time rather than kept from programming (t0).
+    /// </summary>
+    public bool OffsetRetrim { get; init; }
+    /// <summary>
     /// Named global corners; when given, chip k sits in corner k mod count instead of a random global draw.
     /// </summary>
     public List<AdcCorner> Corners { get; init; } = new();
@@ -237,6 +242,8 @@ public sealed record AdcConfig
     /// </summary>
     public void Validate(ConfigErrors e, string at)
     {
+        if (OffsetRetrim && !OffsetTrim) e.Add(at + "offset_retrim", true,
+            $"re-measures the output offset trim at the read time: set {at}offset_trim too, or remove it");
         if (!AdcKinds.TryGet(Kind, out var arch))
         {
             e.Add(at + "kind", Kind, $"expected one of: {string.Join(", ", AdcKinds.Names)}");

@@ -26,12 +26,13 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         public CalibrationKind Calibration { get; init; }
         public AdcBias Bias { get; init; }
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool OffsetTrim { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool OffsetRetrim { get; init; }
         public List<AdcCorner> Corners { get; init; } = new();
     }
 
     static readonly string[] SharedKeys =
         { "kind", "bits", "range", "variation", "population", "local_population", "calibration", "bias", "offset_trim",
-        "corners" };
+        "offset_retrim", "corners" };
 
     /// <summary>
     /// A failure inside the ADC object, with the field it concerns (<see cref="IO.Json.InputError"/> appends it to the
@@ -83,7 +84,8 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
         return new AdcConfig
         {
             Kind = s.Kind, Bits = s.Bits, Range = s.Range, Variation = s.Variation, Parameters = parameters,
-            Calibration = s.Calibration, Bias = s.Bias, OffsetTrim = s.OffsetTrim, Corners = s.Corners,
+            Calibration = s.Calibration, Bias = s.Bias, OffsetTrim = s.OffsetTrim,
+            OffsetRetrim = s.OffsetRetrim, Corners = s.Corners,
         };
     }
 
@@ -100,7 +102,7 @@ public sealed class AdcConfigJson : JsonConverter<AdcConfig>
                 Population = files?.File,
             LocalPopulation = files?.Local, Calibration = value.Calibration, Bias = value.Bias,
                 OffsetTrim = value.OffsetTrim,
-            Corners = value.Corners,
+            OffsetRetrim = value.OffsetRetrim, Corners = value.Corners,
         }, options)!.AsObject();
         if (arch is not null && files is null && arch.Block is { } block)
         {

@@ -95,6 +95,31 @@ public sealed record CellConfig
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ReadTime { get; init; }
+    /// <summary>
+    /// RRAM: scale tau (s) of the cells' Weibull retention failure times counted from t0 (a failed cell relaxes
+    /// to G_min, see <see cref="Memory.CellAging"/>); null: no retention failures.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? RetentionTau { get; init; }
+    /// <summary>
+    /// RRAM: shape beta of the Weibull retention failure times (dimensionless); null: 1 (a constant rate).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? RetentionBeta { get; init; }
+    /// <summary>
+    /// RRAM: read pulse width t_r (s) of 1/f read noise that grows with the time since programming
+    /// (<see cref="Memory.CellAging.ReadNoiseGrowth"/>); read_noise is its sigma at t0. null: the read noise
+    /// does not grow.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ReadNoiseTRead { get; init; }
+    /// <summary>
+    /// Global drift compensation: at the read time a known input (every row on) is read through each tile and
+    /// compared with the same read at programming; their ratio is one digital scale per tile
+    /// (<see cref="Crossbar.DriftCompensation"/>). Off: the tiles are read as they have drifted.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DriftCompensation { get; init; }
     /// <summary>SRAM: on-current of a bit cell (A).</summary>
     public double CellCurrent { get; init; } = 1e-6;
     /// <summary>SRAM: cell current mismatch, sigma/mu (fraction).</summary>
@@ -114,7 +139,7 @@ public sealed record CellConfig
     public CellConfig Nominal() => this with
     {
         ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0, StuckOnRate = 0, StuckOffRate = 0,
-        CurrentSigma = 0, CapacitorSigma = 0, DriftNuSigma = 0, ReadTime = null,
+        CurrentSigma = 0, CapacitorSigma = 0, DriftNuSigma = 0, ReadTime = null, RetentionTau = null,
     };
 
     /// <summary>
@@ -133,6 +158,11 @@ public sealed record CellConfig
         e.Sigma(at + "drift_nu_sigma", DriftNuSigma);
         if (DriftT0 is { } t0) e.Positive(at + "drift_t0", t0);
         if (ReadTime is { } t) e.Positive(at + "read_time", t, allowZero: true);
+        if (RetentionTau is { } tau) e.Positive(at + "retention_tau", tau);
+        if (RetentionBeta is { } beta) e.Positive(at + "retention_beta", beta);
+        if (RetentionBeta is not null && RetentionTau is null) e.Add(at + "retention_beta", RetentionBeta.Value,
+            $"shapes the retention failure times: set {at}retention_tau too, or remove it");
+        if (ReadNoiseTRead is { } tr) e.Positive(at + "read_noise_t_read", tr);
         e.Probability(at + "stuck_on_rate", StuckOnRate);
         e.Probability(at + "stuck_off_rate", StuckOffRate);
         if (StuckOnRate + StuckOffRate > 1) e.Add(at + "stuck_off_rate", StuckOffRate,

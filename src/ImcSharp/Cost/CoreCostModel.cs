@@ -34,7 +34,7 @@ public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, do
 public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference,
     long Macs, int Tiles, int Arrays, int Adcs,
     long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS,
-        EnergyBreakdown Energy, AreaBreakdown Area);
+        EnergyBreakdown Energy, AreaBreakdown Area, double CompensationEnergyPerEventJ = 0);
 
 /// <summary>The cost of one network inference on a design.</summary>
 /// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's
@@ -44,7 +44,8 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
     double CalibrationEnergyShare, double CalibrationAreaShare,
     double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS,
         double TopsPerW, double TopsPerMm2,
-    EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions);
+    EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions,
+    double CompensationEnergyPerEventJ = 0);
 
 /// <summary>
 /// Energy and area of a network on IMC cores, counted from the mapping. Per analog layer with K
@@ -57,6 +58,8 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 ///   bits in DAC mode
 ///   shift-and-add: one add per conversion; tile accumulation: one 32-bit add per output per extra tile;
 ///   buffers: every input and output value read/written once (SRAM, 0.16 pJ/bit at 45 nm).
+///   drift compensation (calibration): a 16 x accBits multiply per output, tile and vector; a compensation event
+///   (drift scales, a retaken trim) costs one vector per measurement, priced per event, not per inference.
 /// Latency of a layer: V C m t_cycle (its tiles run in parallel); pipelined throughput: 1 / slowest layer.
 /// Digital layers (kept digital by the config): 8-bit MACs at 0.2 + 0.1 pJ (45 nm), 256 MACs per ns.
 /// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
@@ -114,7 +117,7 @@ public static class CoreCostModel
             (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total,
                 energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
             2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs,
-                config.Cost);
+                config.Cost, costs.Sum(c => c.CompensationEnergyPerEventJ));
     }
 
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
@@ -160,9 +163,14 @@ public static class CoreCostModel
         // end.
         double trimE = hw.Adc.OffsetTrim ? vectors * n * Add32Energy45 * d45 : 0;
         double trimArea = hw.Adc.OffsetTrim ? n * (double)accBits * AdderAreaPerBit28 * s28 : 0;
+        // Global drift compensation: one scale register per tile, and a multiply (16 x accBits bits) per output,
+        // tile and vector.
+        bool compensates = hw.Cell.DriftCompensation;
+        double driftE = compensates ? vectors * n * tiles * AdcCostModel.Mult8Energy45 * 16 * accBits / 64.0 * d45 : 0;
+        double driftArea = compensates ? tiles * (16 + 16.0 * accBits) * AdderAreaPerBit28 * s28 : 0;
         var energy =
             new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion,
-            conversions * adc.CalibrationEnergyPerConversion + trimE,
+            conversions * adc.CalibrationEnergyPerConversion + trimE + driftE,
             shiftAddE, accumulationE, buffersE, 0);
 
         double f = cost.NodeNm * 1e-9;
@@ -174,9 +182,13 @@ public static class CoreCostModel
         double bufferArea = 2.0 * (k + n) * cost.BufferBits * BufferAreaPerBit28 * s28;
         const double mm2 = 1e6;
         var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2,
-            (adcs * adc.CalibrationArea + trimArea) * mm2, adderArea * mm2, bufferArea * mm2);
+            (adcs * adc.CalibrationArea + trimArea + driftArea) * mm2, adderArea * mm2, bufferArea * mm2);
         double latency = vectors * c * core.AdcShare * cost.CycleTime;
+        // Each compensation event (at a read time) runs one known-input vector per tile for the drift scales and one
+        // zero-input vector for a retaken trim, each at the energy of an inference's vector.
+        int eventVectors = (compensates ? 1 : 0) + (hw.Adc.OffsetTrim && hw.Adc.OffsetRetrim ? 1 : 0);
+        double eventE = eventVectors * (arraysE + driversE + conversions * adc.TotalEnergy + shiftAddE) / vectors;
         return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions,
-            adc.TotalEnergy, sampleRate, latency, energy, area);
+            adc.TotalEnergy, sampleRate, latency, energy, area, eventE);
     }
 }

@@ -23,7 +23,8 @@ public static unsafe class DigitalBackEnd
     /// <summary>
     /// Partial sums [K T, P B, J] through the ADCs, the subtraction D and the shift-and-add to the
     /// outputs [K B, N] (integer domain), minus the chip's output offset when it is trimmed:
-    ///   y[b, n] = sum_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)] - y0[n].
+    ///   y[b, n] = sum_t alpha_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)] - y0[n],
+    /// alpha_t the tile's drift-compensation scale (<see cref="ProgrammedLayer.TileScale"/>; 1 without).
     /// In the integer form when it applies (<see cref="IntegerFormApplies"/>), else in float32 with
     /// the tiles added one after another.
     /// </summary>
@@ -32,7 +33,9 @@ public static unsafe class DigitalBackEnd
         int K = layer.Chips, T = layer.Tiles, KT = K * T, S = layer.Slices, N = layer.Outputs;
         Tensor sum;
         // Several slices of integer codes: each tile's sum is an exact integer (the integer form converts too).
-        if (IntegerFormApplies(layer, phaseWeights)) sum = IntegerForm(layer, p, P, B, phaseWeights).view(K, B, N);
+        // A tile scale (drift compensation) makes the tiles' sums non-integers: the float form scales each tile.
+        if (layer.TileScale is null && IntegerFormApplies(layer, phaseWeights)) sum =
+            IntegerForm(layer, p, P, B, phaseWeights).view(K, B, N);
         else
         {
             var y = layer.Columns.Subtract(layer.Adc.Convert(p));        // [K T, P*B, N*S]
@@ -40,6 +43,7 @@ public static unsafe class DigitalBackEnd
             // [K T, P, B, N]
             var perSlice = S == 1 ? y.view(KT, P, B, N) : y.view(KT, P, B, N, S).matmul(layer.SliceWeights);
             if (P > 1) perSlice = perSlice.mul_(tensor(phaseWeights, device: p.device).view(1, P, 1, 1));
+            if (layer.TileScale is { } alpha) perSlice = perSlice.mul_(alpha.view(KT, 1, 1, 1));
             sum = SumInOrder(perSlice.view(K, T * P, B, N));
             double lsb = layer.Ranges[0].Lsb;
             if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);

@@ -14,15 +14,19 @@ namespace ImcSharp.Crossbar;
 public static class OffsetTrim
 {
     /// <summary>
-    /// Measures and sets the chip's output offset when its ADC config asks for a trim (once per chip).
+    /// Measures and sets the chip's output offset when its ADC config asks for a trim (once per chip), on
+    /// <paramref name="measuredOn"/> when given: the same chip read when the trim was taken (at programming, for
+    /// cells that age and are not retrimmed, <see cref="Config.AdcConfig.OffsetRetrim"/>).
     /// </summary>
-    public static void Apply(ProgrammedLayer chip)
+    public static void Apply(ProgrammedLayer chip, ProgrammedLayer? measuredOn = null)
     {
         if (!chip.Hardware.Adc.OffsetTrim || chip.OutputOffset is not null) return;
         if (chip.Chips != 1) throw new ArgumentException("trim each chip before stacking", nameof(chip));
         using var scope = NewDisposeScope();
         using var g = no_grad();
-        var zero = zeros(new long[] { 1, chip.Inputs }, device: chip.Target.Device);
-        chip.OutputOffset = AnalogMvm.Forward(chip, zero, false).view(-1).DetachFromDisposeScope();
+        var on = measuredOn ?? chip;
+        var zero = zeros(new long[] { 1, on.Inputs }, device: on.Target.Device);
+        chip.OutputOffset = AnalogMvm.Forward(on, zero, false).view(-1).to(chip.Target.Device)
+            .DetachFromDisposeScope();
     }
 }

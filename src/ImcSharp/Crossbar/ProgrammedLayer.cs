@@ -89,6 +89,11 @@ public sealed class ProgrammedLayer : IDisposable
     /// back end once measured (<see cref="OffsetTrim"/>, when the ADC config asks for a trim); null otherwise.
     /// </summary>
     public Tensor? OutputOffset { get; internal set; }
+    /// <summary>
+    /// [T] (a stack: [K T]) the digital scale of each tile's outputs set by global drift compensation
+    /// (<see cref="DriftCompensation"/>); null without it.
+    /// </summary>
+    public Tensor? TileScale { get; internal set; }
 
     /// <summary>
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
@@ -259,6 +264,7 @@ public sealed class ProgrammedLayer : IDisposable
         Clip = first.Clip?.alias().DetachFromDisposeScope();
         if (first.ReadVariance is not null) ReadVariance = Cat(c => c.ReadVariance!);
         if (first.ColumnOffset is not null) ColumnOffset = Cat(c => c.ColumnOffset!);
+        if (first.TileScale is not null) TileScale = Cat(c => c.TileScale!);
         if (first.OutputOffset is not null) OutputOffset =
             stack(chips.Select(c => c.OutputOffset!).ToArray()).DetachFromDisposeScope();
         Adc = new StackedAdc(chips.Select(c => c.Adc).ToArray(), first.Tiles);
@@ -317,7 +323,7 @@ public sealed class ProgrammedLayer : IDisposable
         if (_members.Length > 1)
         {
             foreach (var t in new[] { EffectiveByColumn, SliceWeights, Clip, ReadVariance, ColumnOffset, OutputOffset,
-                Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
+                TileScale, Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
             foreach (var c in _members) c.Dispose();
             return;
         }
@@ -330,6 +336,7 @@ public sealed class ProgrammedLayer : IDisposable
         ReadVariance?.Dispose();
         ColumnOffset?.Dispose();
         OutputOffset?.Dispose();
+        TileScale?.Dispose();
         if (_ownsAdc)
         {
             AdcContext.InstanceIds.Dispose();

@@ -120,12 +120,29 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         {
             var chip = new ProgrammedLayer(wq, scale, Hardware, c.Chip, c.Global, c.Corner, AdcRanges, Target,
                 chips.Count == 1 ? previous : null);
-            OffsetTrim.Apply(chip);
+            // What was measured at programming (drift compensation's reference, a trim not retaken) is measured on
+            // the same chip read at t0.
+            using var atProgramming = MeasuredAtProgramming(Hardware) is { } t0
+                ? new ProgrammedLayer(wq, scale, t0, c.Chip, c.Global, c.Corner, AdcRanges, Target) : null;
+            if (Hardware.Cell.DriftCompensation && atProgramming is not null)
+                DriftCompensation.Apply(chip, atProgramming);
+            OffsetTrim.Apply(chip, Hardware.Adc.OffsetRetrim ? null : atProgramming);
             return chip;
         }).ToList();
         _chip = ProgrammedLayer.Stack(programmed);
         previous?.Dispose();
         (_chipSeed, _globalSeed, _corner) = (chips[^1].Chip, chips[^1].Global, chips[^1].Corner);
+    }
+
+    /// <summary>
+    /// The hardware read at t0 when cells age by their read time and something is measured at programming
+    /// (drift compensation's reference, an offset trim not retaken at the read time); null otherwise.
+    /// </summary>
+    static LayerHardware? MeasuredAtProgramming(LayerHardware hw)
+    {
+        if (!Memory.CellAging.Ages(hw.Cell) || !(hw.Cell.ReadTime > hw.Cell.DriftReference)) return null;
+        bool measures = hw.Cell.DriftCompensation || (hw.Adc.OffsetTrim && !hw.Adc.OffsetRetrim);
+        return measures ? hw with { Cell = hw.Cell with { ReadTime = null } } : null;
     }
 
     /// <summary>

@@ -9,12 +9,11 @@ namespace ImcSharp.Memory;
 /// sigma_at_gmin (d = 0) to sigma (d = levels - 1), dG = (G_max - G_min)/(levels - 1) (S);
 /// stuck-on cells at G_max, stuck-off at G_min; G clipped at 0. Contribution = (G - G_min)/dG;
 /// per-read noise sigma = read_noise G / dG (relative to the cell's conductance). 30 F^2.
-/// Drift: read at t &gt;= t0 after programming, G(t) = G(t0) (t / t0)^-nu with nu ~ N(drift_nu,
-/// drift_nu_sigma) per cell (clipped at 0), the power law of amorphous structural relaxation (Le Gallo
+/// Aging (<see cref="CellAging"/>): read at t &gt;= t0 after programming, G(t) = G(t0) (t / t0)^-nu with
+/// nu ~ N(drift_nu, drift_nu_sigma) per cell (clipped at 0), the power law of amorphous structural relaxation (Le Gallo
 /// et al., Adv. Electron. Mater. 4, 1700627, 2018); PCM measures nu of 0.049-0.1 with sigma 0.008-0.045
 /// over its conductance range (Nandakumar et al., ICECS 2019; the model aihwkit ships, t0 = 20 s); filamentary
-/// RRAM drifts less. The draws of nu come from their own generator, seeded by one draw of the chip's
-/// when drift is on, so the same chip drifts the same way whatever its read time.
+/// RRAM drifts less; retention failures to G_min and read noise growing with time.
 /// </summary>
 public sealed class RramCell : CellTechnology
 {
@@ -43,7 +42,7 @@ public sealed class RramCell : CellTechnology
             : null;
         var u = cell.StuckOnRate > 0 || cell.StuckOffRate > 0 ? rand(digits.Sizes(), generator: gen) : null;
         var (contribution, conductance, read) = RramProgramKernel.Run(cell, top, dG, digits, z, u);
-        return Drifted(cell, dG, new CellState(contribution, cell.GMin / dG, conductance, null, read), gen);
+        return Aged(cell, dG, new CellState(contribution, cell.GMin / dG, conductance, null, read), gen);
     }
 
     static CellState ProgramByTorch(CellConfig cell, int top, double dG, Tensor digits, Generator gen)
@@ -64,31 +63,20 @@ public sealed class RramCell : CellTechnology
         g = g.clamp_min(0);
         var contribution = (g - cell.GMin) / dG;
         var read = cell.ReadNoise > 0 ? g * (cell.ReadNoise / dG) : null;
-        return Drifted(cell, dG, new CellState(contribution, cell.GMin / dG, g, null, read), gen);
+        return Aged(cell, dG, new CellState(contribution, cell.GMin / dG, g, null, read), gen);
     }
 
     /// <summary>
-    /// The drift exponents nu of cells of shape <paramref name="shape"/>, drawn from a generator seeded by one
-    /// draw of <paramref name="gen"/>; null when drift is off (then nothing is drawn).
+    /// The cells read at <c>cell.read_time</c> (<see cref="CellAging"/>): conductances, levels and read noise after
+    /// drift and retention failures, the read noise grown with time.
     /// </summary>
-    public static Tensor? DriftExponents(CellConfig cell, long[] shape, Generator gen)
+    static CellState Aged(CellConfig cell, double dG, CellState programmed, Generator gen)
     {
-        if (cell.DriftNu == 0 && cell.DriftNuSigma == 0) return null;
-        var seed = randint(0, long.MaxValue, new long[] { 1 }, ScalarType.Int64, generator: gen).item<long>();
-        var drift = new Generator((ulong)seed);
-        var nu = randn(shape, ScalarType.Float64, generator: drift).mul_(cell.DriftNuSigma).add_(cell.DriftNu);
-        return nu.clamp_min_(0);
-    }
-
-    /// <summary>The cells read at <c>cell.read_time</c>: conductances, levels and read noise after drift.</summary>
-    static CellState Drifted(CellConfig cell, double dG, CellState programmed, Generator gen)
-    {
-        if (DriftExponents(cell, programmed.Conductance!.Sizes(), gen) is not { } nu) return programmed;
-        double t0 = cell.DriftReference, t = cell.ReadTime ?? t0;
-        if (t <= t0) return programmed;
-        var factor = nu.mul_(-Math.Log(t / t0)).exp_();               // (t / t0)^-nu, float64
-        var g = (programmed.Conductance!.to_type(ScalarType.Float64) * factor).to_type(ScalarType.Float32);
-        var read = cell.ReadNoise > 0 ? g * (cell.ReadNoise / dG) : null;
+        if (!CellAging.Ages(cell)) return programmed;
+        var g = CellAging.Conductances(cell, programmed.Conductance!, gen);
+        double growth = CellAging.ReadNoiseGrowth(cell, cell.ReadTime ?? cell.DriftReference);
+        if (ReferenceEquals(g, programmed.Conductance) && growth == 1) return programmed;
+        var read = cell.ReadNoise > 0 ? g * (cell.ReadNoise * growth / dG) : null;
         return new CellState((g - cell.GMin) / dG, cell.GMin / dG, g, null, read);
     }
 }
