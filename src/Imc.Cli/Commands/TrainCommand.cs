@@ -136,9 +136,25 @@ public sealed class TrainSettings : DataSettings
     [DefaultValue(1000)]
     public int CalibrationImages { get; init; } = 1000;
 
+    [CommandOption("--time <T>")]
+    [Description("With --hw: train on chips read this long after programming (cell aging: drift, retention, read " +
+        "noise), e.g. 1y; sets cell.read_time.")]
+    public string? Time { get; init; }
+
+    /// <summary>The design of --hw, read at --time when given.</summary>
+    Config.HardwareConfig AwareHardware()
+    {
+        var config = Config.HardwareConfig.Load(Hardware!);
+        if (Time is null) return config;
+        var times = Evaluation.ReadTimes.Parse(Time);
+        if (times.Count != 1)
+            throw new ImcInputException("--time", Time, "expected one time to train at, e.g. 1y");
+        return config with { Cell = config.Cell with { ReadTime = times[0].Seconds } };
+    }
+
     public AwareOptions? ToAware() => Hardware is null ? null : new AwareOptions
     {
-        Hardware = Config.HardwareConfig.Load(Hardware),
+        Hardware = AwareHardware(),
         Variation = Parse<ChipSampling>("--variation", Variation),
         Gradient = Parse<Converters.AdcGradient>("--ste", Ste),
         Chip = TrainChip,
@@ -192,6 +208,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (s.Hardware is null && (s.Init is not null))
             throw new ImcInputException(
                 "--init needs --hw: it starts peripheral-aware training from a float checkpoint");
+        if (s.Hardware is null && s.Time is not null)
+            throw new ImcInputException("--time needs --hw: it sets when the training chips are read");
         var report = Run(options, s.Data, s.Out, s.Resume, cancellationToken, s.ToAware(), s.ImageShape());
         Tables.Training(report);
         if (s.Json is not null) IO.Json.WriteFile(s.Json, report);
