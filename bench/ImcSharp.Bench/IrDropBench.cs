@@ -64,6 +64,51 @@ static class IrDropBench
     }
 
     /// <summary>
+    /// ImcSharp against CrossSim on the same arrays, conductances and inputs: the file written by
+    /// scripts/peers/crosssim-ir-drop.py (CrossSim's parasitic solver at its default and a tight convergence).
+    /// Per case, the largest relative column-current difference of ImcSharp's nodal solve (up to 64 rows) and
+    /// conjugate gradients against CrossSim's tight and default solutions, and the no-wire current's error.
+    /// </summary>
+    public static void Peers(string file)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        Console.WriteLine($"ImcSharp ir-drop against {doc.RootElement.GetProperty("solver").GetString()} " +
+            "(max relative column-current difference over both inputs)");
+        Console.WriteLine($"{"array",-9} {"wire ohm",8} {"sense ohm",9} {"nodal vs CS tight",18} " +
+            $"{"CG vs CS tight",15} {"CG vs CS default",17} {"no wires vs CS",15}");
+        foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            using var scope = NewDisposeScope();
+            int n = c.GetProperty("rows").GetInt32();
+            double r = c.GetProperty("wire_ohm").GetDouble(), sense = c.GetProperty("sense_ohm").GetDouble();
+            var rows = c.GetProperty("g_siemens").EnumerateArray().Select(row =>
+                row.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+            var g = new double[n, n];
+            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) g[i, j] = rows[i][j];
+            var network = new IrDropNetwork(r, r, 0, sense);
+            var nodal = n <= 64 ? AsTensor(IrDropExact.Transfer(g, network)) : null;      // [C, R]
+            var cg = IrDropCircuit.Transfer(AsTensor(g).unsqueeze(0), network).Transfer[0];
+            double nodalErr = 0, cgErr = 0, cgDefault = 0, noWires = 0;
+            foreach (var input in c.GetProperty("inputs").EnumerateArray())
+            {
+                Tensor Read(System.Text.Json.JsonElement e) =>
+                    tensor(e.EnumerateArray().Select(v => v.GetDouble()).ToArray(), ScalarType.Float64);
+                var v = Read(input.GetProperty("volts"));
+                var tight = Read(input.GetProperty("tight").GetProperty("amperes"));
+                var loose = Read(input.GetProperty("default").GetProperty("amperes"));
+                double Err(Tensor a, Tensor b) => ((a - b).abs() / b.abs()).max().item<double>();
+                if (nodal is not null) nodalErr = Math.Max(nodalErr, Err(nodal.matmul(v), tight));
+                cgErr = Math.Max(cgErr, Err(cg.matmul(v), tight));
+                cgDefault = Math.Max(cgDefault, Err(cg.matmul(v), loose));
+                noWires = Math.Max(noWires, Err(AsTensor(g).t().matmul(v), tight));
+            }
+            string nodalText = nodal is null ? "-" : $"{nodalErr:E1}";
+            Console.WriteLine($"{n + "x" + n,-9} {r,8:G3} {sense,9:G3} {nodalText,18} {cgErr,15:E1} " +
+                $"{cgDefault,17:E1} {noWires,15:P2}");
+        }
+    }
+
+    /// <summary>
     /// Programming and forward time of whole networks, first-order against ir-drop, on current-mode RRAM
     /// arrays (8-bit DAC inputs, 8-bit weights on 2-bit cells, differential pairs, wire 1 ohm).
     /// </summary>

@@ -1,9 +1,9 @@
 using ImcSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown|aware-layers|ir-drop ...] [--models lenet5,mlp]
+// Usage: dotnet run -c Release --project bench/ImcSharp.Bench -- [float|analog|resnet20|chips|mlp-settings|adc|adc-kernels|adc-networks|aware|aware-breakdown|aware-layers|ir-drop|ir-drop-peers FILE ...] [--models lenet5,mlp]
 // As the CLI: keep freed memory in the heap (the figures quoted in the README were measured so).
 ImcSharp.NativeRuntime.TuneAllocator();
-var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw" && args[i - 1] != "--images"))).ToList();
+var suites = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || (args[i - 1] != "--models" && args[i - 1] != "--hw" && args[i - 1] != "--images" && args[i - 1] != "ir-drop-peers"))).ToList();
 if (suites.Count == 0) suites.Add("float");
 var modelsArg = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault();
 var models = (modelsArg ?? "lenet5,mlp").Split(',');
@@ -48,12 +48,16 @@ foreach (var suite in suites)
         case "mlp-settings":
             Harness.Print(AnalogBench.MlpSettings());
             break;
+        case "ir-drop-peers":
+            IrDropBench.Peers(args.SkipWhile(a => a != "ir-drop-peers").Skip(1).FirstOrDefault()
+                ?? throw new ArgumentException("ir-drop-peers FILE: the JSON of scripts/peers/crosssim-ir-drop.py"));
+            break;
         case "ir-drop":
             IrDropBench.Run();
             Harness.Print(IrDropBench.Networks());
             break;
         default:
-            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown, aware-layers or ir-drop");
+            Console.Error.WriteLine($"unknown suite '{suite}': expected float, analog, resnet20, chips, mlp-settings, adc, adc-kernels, adc-networks, aware, aware-breakdown, aware-layers, ir-drop or ir-drop-peers");
             return 2;
     }
 }
