@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy against time after programming, with and without drift compensation (docs/results-physics.md).
 
-Usage: scripts/drift-time.py OUTDIR CHECKPOINT [--chips 3] [--images 2000] [--times 1s,1h,1d,1mo,1y,10y]
+Usage: [IMC=path/to/imc] scripts/drift-time.py OUTDIR CHECKPOINT [--chips 3] [--images 2000] [--times 1s,1h,1d,1mo,1y,10y]
        [--aware-epochs 1] [--aware-images 0] [--aware-lr 0.0005] [--no-aware]
 
 From experiments/hw/current-rram-cco-realistic-trim.json (RRAM, uncalibrated silicon-like 7-bit CCOs on every
@@ -26,9 +26,10 @@ p.add_argument("--aware-epochs", type=int, default=1); p.add_argument("--aware-i
 p.add_argument("--aware-lr", type=float, default=0.0005); p.add_argument("--no-aware", action="store_true")
 a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)
-imc = os.path.join(here, "src/Imc.Cli/bin/Release/net10.0/imc")
-subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(here, "src/Imc.Cli"), "-v", "q", "-nologo"],
-               check=True, stdout=subprocess.DEVNULL)
+imc = os.environ.get("IMC") or os.path.join(here, "src/Imc.Cli/bin/Release/net10.0/imc")
+if not os.environ.get("IMC"):
+    subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(here, "src/Imc.Cli"), "-v", "q", "-nologo"],
+                   check=True, stdout=subprocess.DEVNULL)
 base = json.load(open(os.path.join(here, "experiments/hw/current-rram-cco-realistic-trim.json")))
 
 

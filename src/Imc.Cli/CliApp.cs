@@ -64,6 +64,9 @@ public static class CliApp
                     "chips.")
                     .WithExample("experiment", "approx-adc", "--quick", "--json", "approx-adc.json");
             });
+            config.AddCommand<PlotCommand>("plot")
+                .WithDescription("Plot accuracy curves (chip mean, worst chip) from a series file, as PNG and SVG.")
+                .WithExample("plot", "runs/drift/drift-time.series.json", "--out", "runs/drift/drift-time");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Train (or reuse) LeNet-5 on Fashion-MNIST and evaluate it.");
         });

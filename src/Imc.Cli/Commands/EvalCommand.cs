@@ -172,10 +172,11 @@ public sealed class EvalCommand : Command<EvalSettings>
             if (s.Plot is not null && series.Count > 0)
                 plots.AddRange(Reporting.ChipPlots.Lines(Path.Combine(s.Plot, "time"),
                     $"{info.Spec.Name} on {config.Name}: {s.Chips} chips read over time",
-                    "log10 of the time after programming (s)",
+                    "time after programming (log scale)",
                     new[] { ("chips", series.Select(p => Math.Log10(p.Seconds)).ToArray(),
                         series.Select(p => p.Accuracy.Mean).ToArray(),
-                            series.Select(p => p.Accuracy.Min).ToArray()) }));
+                            series.Select(p => p.Accuracy.Min).ToArray()) },
+                    xTicks: series.Select(p => (Math.Log10(p.Seconds), p.Time)).ToList()));
             return new HardwareEvalReport(info.Spec.Name, dataset, info.EpochsDone, info.Options.Seed, r.Accuracy.Mean,
                 test.Count,
                 sw.Elapsed.TotalSeconds, s.Checkpoint, config.Name, s.Hardware!, s.Chips, r.FloatAccuracy,

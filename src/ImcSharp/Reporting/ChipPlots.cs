@@ -54,7 +54,7 @@ public static class ChipPlots
     /// </summary>
     public static List<string> Lines(string pathWithoutExtension, string title, string xLabel,
         IReadOnlyList<(string Label, double[] X, double[] Mean, double[] Worst)> series, bool png = true,
-            bool svg = true)
+            bool svg = true, IReadOnlyList<(double X, string Label)>? xTicks = null)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -76,7 +76,10 @@ public static class ChipPlots
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel("test accuracy (%)");
-        plot.ShowLegend(Alignment.LowerRight);
+        if (xTicks is not null)
+            plot.Axes.Bottom.SetTicks(xTicks.Select(t => t.X).ToArray(), xTicks.Select(t => t.Label).ToArray());
+        // Beside the axes: inside, a falling curve's last points sit where any corner's legend would.
+        plot.ShowLegend(Edge.Right);
         return Save(plot, pathWithoutExtension, png, svg);
     }
 
