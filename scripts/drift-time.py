@@ -13,9 +13,10 @@ aihwkit's PCM model, Nandakumar et al. 2019). Three ways to read an aged chip:
 - drift scale + retrim: the same, and the offset trim retaken at the read time (adc.offset_retrim).
 Networks: CHECKPOINT as given (float-trained), and unless --no-aware, fine-tuned on the compensated design at
 t0 (aware) and at 1 y (aware at 1 y: imc train --time 1y). Every network is read by `imc eval --time` (same
-chips at every time). Writes OUTDIR/drift-time.md and .json; a finished run is not run again.
+chips at every time). Writes OUTDIR/drift-time.md and .json, and the plot drift-time.png/svg (`imc plot`);
+a finished run is not run again.
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, math, os, subprocess, sys
 
 here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
@@ -82,6 +83,7 @@ for net, ckpt, label, hw in runs:
                         str(a.images), "--time", a.times, "--json", res, "--yes"], check=True, stdout=subprocess.DEVNULL)
     r = json.load(open(res))
     results.append({"network": net, "read": label, "programmed": r["accuracy"]["mean"],
+                    "seconds": [{"time": t["time"], "seconds": t["seconds"]} for t in r["times"]],
                     "times": [{"time": t["time"], "mean": t["accuracy"]["mean"], "worst": t["accuracy"]["min"]}
                               for t in r["times"]]})
 json.dump(results, open(os.path.join(a.out, "drift-time.json"), "w"), indent=1)
@@ -93,4 +95,14 @@ with open(os.path.join(a.out, "drift-time.md"), "w") as f:
     for r in results:
         f.write(f"| {r['network']} | {r['read']} | {100 * r['programmed']:.2f} | "
                 + " | ".join(f"{100 * t['mean']:.2f} ({100 * t['worst']:.2f})" for t in r["times"]) + " |\n")
+# One curve per network and reading, against log10 of the read time, for `imc plot`.
+ticks = [{"x": math.log10(t["seconds"]), "label": t["time"]} for t in results[0]["seconds"]]
+series = {"title": f"{model} on aged current-realistic arrays ({a.chips} chips)", "x_label": "time after programming",
+          "x_ticks": ticks,
+          "series": [{"label": f"{r['network']}, {r['read']}", "x": [t["x"] for t in ticks],
+                      "mean": [t["mean"] for t in r["times"]], "worst": [t["worst"] for t in r["times"]]}
+                     for r in results]}
+json.dump(series, open(os.path.join(a.out, "drift-time.series.json"), "w"), indent=1)
+subprocess.run([imc, "plot", os.path.join(a.out, "drift-time.series.json"), "--out",
+                os.path.join(a.out, "drift-time")], check=True, stdout=subprocess.DEVNULL)
 print(open(os.path.join(a.out, "drift-time.md")).read())

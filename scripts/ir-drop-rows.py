@@ -9,9 +9,9 @@ cells, differential pairs, digital subtraction) with an ideal converter of the g
 calibrated (mse) range, for each square array size: no wires (the baseline), the first-order
 average drop, and the solved network (array.solver ir-drop) at each wire resistance (ohm per cell
 segment, word and bit lines). Runs `imc eval` per design (same chips, same images) and writes
-OUTDIR/ir-drop-rows.md and .json. Designs and results stay in OUTDIR; a finished design is not run again.
+OUTDIR/ir-drop-rows.md and .json, and a plot per ADC resolution (ir-drop-rows-<bits>b.png/svg, `imc plot`). Designs and results stay in OUTDIR; a finished design is not run again.
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, math, os, subprocess, sys
 
 here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
@@ -21,9 +21,10 @@ p.add_argument("--rows", default="64,128,256,512"); p.add_argument("--bits", def
 p.add_argument("--wires", default="1,2.5")
 a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)
-imc = os.path.join(here, "src/Imc.Cli/bin/Release/net10.0/imc")
-subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(here, "src/Imc.Cli"), "-v", "q", "-nologo"],
-               check=True, stdout=subprocess.DEVNULL)
+imc = os.environ.get("IMC") or os.path.join(here, "src/Imc.Cli/bin/Release/net10.0/imc")
+if not os.environ.get("IMC"):
+    subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(here, "src/Imc.Cli"), "-v", "q", "-nologo"],
+                   check=True, stdout=subprocess.DEVNULL)
 base = json.load(open(os.path.join(here, "experiments/hw/current-rram-cco-realistic.json")))
 rows_list = [int(r) for r in a.rows.split(",")]
 bits_list = [int(b) for b in a.bits.split(",")]
@@ -61,4 +62,17 @@ with open(os.path.join(a.out, "ir-drop-rows.md"), "w") as f:
         for rows in rows_list:
             cells = [next(x for x in results if x["rows"] == rows and x["bits"] == bits and x["wires"] == l) for l in labels]
             f.write(f"| {bits}-bit | {rows} | " + " | ".join(f"{c['mean']*100:.2f} ({c['worst']*100:.2f})" for c in cells) + " |\n")
+# One plot per ADC resolution: a curve per wire model against log2 of the rows (`imc plot`).
+for bits in bits_list:
+    ticks = [{"x": math.log2(r), "label": str(r)} for r in rows_list]
+    curves = []
+    for l in labels:
+        cells = [next(x for x in results if x["rows"] == r and x["bits"] == bits and x["wires"] == l) for r in rows_list]
+        curves.append({"label": l, "x": [t["x"] for t in ticks], "mean": [c["mean"] for c in cells],
+                       "worst": [c["worst"] for c in cells]})
+    series = os.path.join(a.out, f"ir-drop-rows-{bits}b.series.json")
+    json.dump({"title": f"LeNet-5, ideal {bits}-bit ADC, IR drop ({a.chips} chips)", "x_label": "array rows",
+               "x_ticks": ticks, "series": curves}, open(series, "w"), indent=1)
+    subprocess.run([imc, "plot", series, "--out", os.path.join(a.out, f"ir-drop-rows-{bits}b")], check=True,
+                   stdout=subprocess.DEVNULL)
 print(open(os.path.join(a.out, "ir-drop-rows.md")).read())
