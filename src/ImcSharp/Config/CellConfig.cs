@@ -96,6 +96,19 @@ public sealed record CellConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ReadTime { get; init; }
     /// <summary>
+    /// RRAM: mean additive conductance relaxation per e-fold of time after t0 (S; negative: decay),
+    /// dG(t) = relaxation_mean ln(t / t0) + z (relaxation_sigma + relaxation_sigma_growth ln(t / t0)),
+    /// z ~ N(0, 1) per cell (<see cref="Memory.CellAging"/>). 0 with the two below: no relaxation.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double RelaxationMean { get; init; }
+    /// <summary>RRAM: spread of the relaxation just after t0 (S).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double RelaxationSigma { get; init; }
+    /// <summary>RRAM: growth of the relaxation's spread per e-fold of time after t0 (S).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double RelaxationSigmaGrowth { get; init; }
+    /// <summary>
     /// RRAM: scale tau (s) of the cells' Weibull retention failure times counted from t0 (a failed cell relaxes
     /// to G_min, see <see cref="Memory.CellAging"/>); null: no retention failures.
     /// </summary>
@@ -140,6 +153,7 @@ public sealed record CellConfig
     {
         ProgrammingSigma = 0, ProgrammingSigmaAtGmin = 0, ReadNoise = 0, StuckOnRate = 0, StuckOffRate = 0,
         CurrentSigma = 0, CapacitorSigma = 0, DriftNuSigma = 0, ReadTime = null, RetentionTau = null,
+        RelaxationSigma = 0, RelaxationSigmaGrowth = 0,
     };
 
     /// <summary>
@@ -163,6 +177,9 @@ public sealed record CellConfig
         if (RetentionBeta is not null && RetentionTau is null) e.Add(at + "retention_beta", RetentionBeta.Value,
             $"shapes the retention failure times: set {at}retention_tau too, or remove it");
         if (ReadNoiseTRead is { } tr) e.Positive(at + "read_noise_t_read", tr);
+        e.Positive(at + "relaxation_sigma", RelaxationSigma, allowZero: true);
+        e.Positive(at + "relaxation_sigma_growth", RelaxationSigmaGrowth, allowZero: true);
+        if (!double.IsFinite(RelaxationMean)) e.Add(at + "relaxation_mean", RelaxationMean, "expected a finite number");
         e.Probability(at + "stuck_on_rate", StuckOnRate);
         e.Probability(at + "stuck_off_rate", StuckOffRate);
         if (StuckOnRate + StuckOffRate > 1) e.Add(at + "stuck_off_rate", StuckOffRate,

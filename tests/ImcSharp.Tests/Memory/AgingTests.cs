@@ -44,6 +44,28 @@ public class AgingTests
     }
 
     /// <summary>
+    /// RRAM relaxation: 100,000 cells read 10^6 t0 after programming have moved by mu ln(t/t0) on average (3
+    /// standard errors) with spread sigma_0 + sigma_1 ln(t/t0) (3%), the CMO/HfOx figures; a cell's shift keeps its
+    /// sign between two read times (one draw per cell).
+    /// </summary>
+    [Fact]
+    public void RelaxationShiftsAndSpreadsAsConfigured()
+    {
+        using var scope = NewDisposeScope();
+        var cell = Rram with { RelaxationMean = -0.089e-6, RelaxationSigma = 0.41e-6, RelaxationSigmaGrowth = 0.042e-6 };
+        double t = 20e6, efolds = Math.Log(1e6);
+        var fresh = Program(cell).Conductance!.to_type(ScalarType.Float64);
+        var shift = Program(cell with { ReadTime = t }).Conductance!.to_type(ScalarType.Float64) - fresh;
+        double mean = shift.mean().item<double>(), sd = shift.std().item<double>();
+        double expectedSd = 0.41e-6 + 0.042e-6 * efolds;
+        Assert.True(Math.Abs(mean - -0.089e-6 * efolds) < 3 * expectedSd / Math.Sqrt(shift.numel()), $"mean {mean}");
+        Assert.True(Math.Abs(sd / expectedSd - 1) < 0.03, $"sd {sd} against {expectedSd}");
+        var early = Program(cell with { ReadTime = 200 }).Conductance!.to_type(ScalarType.Float64) - fresh;
+        var sameSide = (shift - mean).sign().eq((early - early.mean()).sign()).to_type(ScalarType.Float64).mean();
+        Assert.True(sameSide.item<double>() > 0.95, $"{sameSide.item<double>()} of cells keep their side");
+    }
+
+    /// <summary>
     /// Read noise grows as 1/f noise integrated down to 1/t: sigma(t)/sigma(t0) = sqrt(ln((t + t_r)/(2 t_r)) /
     /// ln((t0 + t_r)/(2 t_r))), by hand at 10 years with t_r = 250 ns: sqrt(34.078 / 17.504) = 1.3953.
     /// </summary>
