@@ -2,12 +2,13 @@
 """Accuracy against time after programming, with and without drift compensation (docs/results-physics.md).
 
 Usage: [IMC=path/to/imc] scripts/drift-time.py OUTDIR CHECKPOINT [--chips 3] [--images 2000] [--times 1s,1h,1d,1mo,1y,10y]
-       [--aware-epochs 1] [--aware-images 0] [--aware-lr 0.0005] [--no-aware]
+       [--aware-epochs 1] [--aware-images 0] [--aware-lr 0.0005] [--no-aware] [--cells pcm|rram]
 
 From experiments/hw/current-rram-cco-realistic-trim.json (RRAM, uncalibrated silicon-like 7-bit CCOs on every
-bit line, digital subtraction, a per-chip output offset trim) with PCM-like aging: drift nu ~ N(0.05, 0.02)
-from t0 = 20 s and 1/f read noise growing from the design's read_noise with t_r = 250 ns (the parameters of
-aihwkit's PCM model, Nandakumar et al. 2019). Three ways to read an aged chip:
+bit line, digital subtraction, a per-chip output offset trim) with aging from t0 = 20 s. --cells pcm (default):
+drift nu ~ N(0.05, 0.02) and 1/f read noise growing from the design's read_noise with t_r = 250 ns (aihwkit's
+PCM model, Nandakumar et al. 2019); --cells rram: additive relaxation -0.089 uS per e-fold of time with spread
+0.41 + 0.042 ln(t/t0) uS and t_r = 1 us (aihwkit's CMO/HfOx ReRAM model). Three ways to read an aged chip:
 - uncompensated: the trim taken at programming, no drift scale;
 - drift scale: global drift compensation, one digital scale per tile (cell.drift_compensation);
 - drift scale + retrim: the same, and the offset trim retaken at the read time (adc.offset_retrim).
@@ -25,6 +26,7 @@ p.add_argument("--chips", type=int, default=3); p.add_argument("--images", type=
 p.add_argument("--times", default="1s,1h,1d,1mo,1y,10y")
 p.add_argument("--aware-epochs", type=int, default=1); p.add_argument("--aware-images", type=int, default=0)
 p.add_argument("--aware-lr", type=float, default=0.0005); p.add_argument("--no-aware", action="store_true")
+p.add_argument("--cells", choices=["pcm", "rram"], default="pcm")
 a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)
 imc = os.environ.get("IMC") or os.path.join(here, "src/Imc.Cli/bin/Release/net10.0/imc")
@@ -34,13 +36,24 @@ if not os.environ.get("IMC"):
 base = json.load(open(os.path.join(here, "experiments/hw/current-rram-cco-realistic-trim.json")))
 
 
+AGING = {
+    # aihwkit's PCM model (Nandakumar et al. 2019): power-law drift and 1/f read noise with t_r = 250 ns.
+    "pcm": ("PCM-like aging (drift nu 0.05 +- 0.02, 1/f read noise, t_r 250 ns)",
+            {"drift_nu": 0.05, "drift_nu_sigma": 0.02, "read_noise_t_read": 250e-9}),
+    # aihwkit's CMO/HfOx ReRAM model: additive relaxation -0.089 uS and 0.41 + 0.042 ln(t) uS, t_r = 1 us.
+    "rram": ("CMO/HfOx RRAM relaxation (-0.089 uS, spread 0.41 + 0.042 ln(t/t0) uS, 1/f read noise t_r 1 us)",
+             {"relaxation_mean": -0.089e-6, "relaxation_sigma": 0.41e-6, "relaxation_sigma_growth": 0.042e-6,
+              "read_noise_t_read": 1e-6}),
+}
+
+
 def design(name, compensate, retrim):
     d = json.loads(json.dumps(base))
     d["name"] = name
-    d["description"] = ("current-rram-cco-realistic-trim with PCM-like aging (drift nu 0.05 +- 0.02, 1/f read noise, "
-                        f"t_r 250 ns); drift scale {'on' if compensate else 'off'}, trim "
-                        f"{'retaken at the read time' if retrim else 'from programming'}")
-    d["cell"].update({"drift_nu": 0.05, "drift_nu_sigma": 0.02, "read_noise_t_read": 250e-9})
+    what, fields = AGING[a.cells]
+    d["description"] = (f"current-rram-cco-realistic-trim with {what}; drift scale {'on' if compensate else 'off'}, "
+                        f"trim {'retaken at the read time' if retrim else 'from programming'}")
+    d["cell"].update(fields)
     if compensate: d["cell"]["drift_compensation"] = True
     if retrim: d["adc"]["offset_retrim"] = True
     path = os.path.join(a.out, name + ".hw.json")
@@ -97,7 +110,7 @@ with open(os.path.join(a.out, "drift-time.md"), "w") as f:
                 + " | ".join(f"{100 * t['mean']:.2f} ({100 * t['worst']:.2f})" for t in r["times"]) + " |\n")
 # One curve per network and reading, against log10 of the read time, for `imc plot`.
 ticks = [{"x": math.log10(t["seconds"]), "label": t["time"]} for t in results[0]["seconds"]]
-series = {"title": f"{model} on aged current-realistic arrays ({a.chips} chips)", "x_label": "time after programming",
+series = {"title": f"{model}, {a.cells.upper()} aging on current-realistic arrays ({a.chips} chips)", "x_label": "time after programming",
           "x_ticks": ticks,
           "series": [{"label": f"{r['network']}, {r['read']}", "x": [t["x"] for t in ticks],
                       "mean": [t["mean"] for t in r["times"]], "worst": [t["worst"] for t in r["times"]]}
