@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace ImcSharp.Crossbar;
@@ -47,11 +48,12 @@ public static class IrDropCircuit
         double* cells = (double*)NativeData.Pointer(gd), transfer = (double*)NativeData.Pointer(result);
         int steps = 0;
         var lines = new Lines((int)R, (int)C, n);
-        TorchThreads.For(arrays * R, Math.Max(1, get_num_threads()), k =>
+        long blocks = (R + Lanes - 1) / Lanes;
+        TorchThreads.For(arrays * blocks, Math.Max(1, get_num_threads()), k =>
         {
-            long a = k / R;
-            int row = (int)(k % R);
-            int taken = lines.Solve(cells + a * R * C, row, transfer + a * C * R, tolerance);
+            long a = k / blocks;
+            int first = (int)(k % blocks) * Lanes;
+            int taken = lines.Solve(cells + a * R * C, first, transfer + a * C * R, tolerance);
             int seen;
             while (taken > (seen = Volatile.Read(ref steps))
                 && Interlocked.CompareExchange(ref steps, taken, seen) != seen) { }
@@ -59,110 +61,138 @@ public static class IrDropCircuit
         return (result, steps);
     }
 
-    /// <summary>One array's conjugate-gradient solve for one input row, on pooled buffers.</summary>
+    /// <summary>Input rows solved together, one per lane of a 256-bit vector.</summary>
+    const int Lanes = 4;
+
+    /// <summary>
+    /// One array's conjugate-gradient solves for four input rows at once, one per vector lane, on pooled
+    /// buffers. Each lane runs the scalar method's operations in the scalar order (element-wise adds,
+    /// multiplies and divides, no fused multiply-add, dot products summed cell by cell), and a lane that has
+    /// converged stops moving (step 0), so every row's result is the one it would get alone.
+    /// </summary>
     sealed unsafe class Lines(int rows, int columns, IrDropNetwork n)
     {
         readonly int _size = rows * columns;
 
         /// <summary>
-        /// Solves for 1 V on <paramref name="row"/>; writes M[:, row] (stride rows) into <paramref name="m"/>.
+        /// Solves for 1 V on each of rows <paramref name="first"/> .. + 3 (those below the array's rows);
+        /// writes M[:, row] (stride rows) into <paramref name="m"/>; returns the steps of the slowest.
         /// </summary>
-        public int Solve(double* g, int row, double* m, double tolerance)
+        public int Solve(double* g, int first, double* m, double tolerance)
         {
             var pool = System.Buffers.ArrayPool<double>.Shared;
-            double[] d = pool.Rent(_size), y = pool.Rent(_size), r = pool.Rent(_size), p = pool.Rent(_size),
-                q = pool.Rent(_size), prefix = pool.Rent(_size), line = pool.Rent(Math.Max(rows, columns) * 2);
+            var vectors = System.Buffers.ArrayPool<Vector256<double>>.Shared;
+            double[] d = pool.Rent(_size);
+            Vector256<double>[] y = vectors.Rent(_size), r = vectors.Rent(_size), p = vectors.Rent(_size),
+                q = vectors.Rent(_size), prefix = vectors.Rent(_size), line = vectors.Rent(Math.Max(rows, columns) * 2);
             try
             {
                 for (int k = 0; k < _size; k++) d[k] = Math.Sqrt(g[k]);
+                // Lane l drives row first + l; lanes past the last row repeat it and are not written.
+                var lane = new int[Lanes];
+                for (int l = 0; l < Lanes; l++) lane[l] = Math.Min(first + l, rows - 1);
+                Vector256<double> Rhs(int k) => Vector256.Create(
+                    k / columns == lane[0] ? d[k] : 0, k / columns == lane[1] ? d[k] : 0,
+                    k / columns == lane[2] ? d[k] : 0, k / columns == lane[3] ? d[k] : 0);
                 // b = D e_row: the driven row's sqrt(G); start from no drop (y = b).
-                Array.Clear(y, 0, _size);
-                for (int j = 0; j < columns; j++) y[row * columns + j] = d[row * columns + j];
-                double bb = 0;
-                for (int j = 0; j < columns; j++) bb += y[row * columns + j] * y[row * columns + j];
-                Apply(d, y, q, prefix, line);
-                double rr = 0;
+                var bb = Vector256<double>.Zero;
                 for (int k = 0; k < _size; k++)
                 {
-                    double b = k / columns == row ? d[k] : 0;
-                    r[k] = b - q[k];
+                    y[k] = Rhs(k);
+                    bb += y[k] * y[k];
+                }
+                Apply(d, y, q, prefix, line);
+                var rr = Vector256<double>.Zero;
+                for (int k = 0; k < _size; k++)
+                {
+                    r[k] = Rhs(k) - q[k];
                     p[k] = r[k];
                     rr += r[k] * r[k];
                 }
+                var tiny = Vector256.Create(1e-300);
+                var limit = Vector256.Create(tolerance * tolerance) * Vector256.Max(bb, tiny);
                 int step = 0;
-                double limit = tolerance * tolerance * Math.Max(bb, 1e-300);
-                for (; rr > limit; step++)
+                for (var moving = Vector256.GreaterThan(rr, limit); moving != Vector256<double>.Zero; step++)
                 {
                     if (step == 10_000)
                         throw new InvalidOperationException(
                             "IR drop: conjugate gradients did not converge in 10,000 steps");
                     Apply(d, p, q, prefix, line);
-                    double pq = 0;
+                    var pq = Vector256<double>.Zero;
                     for (int k = 0; k < _size; k++) pq += p[k] * q[k];
-                    double alpha = rr / Math.Max(pq, 1e-300), next = 0;
+                    var alpha = Vector256.ConditionalSelect(moving, rr / Vector256.Max(pq, tiny),
+                        Vector256<double>.Zero);
+                    var next = Vector256<double>.Zero;
                     for (int k = 0; k < _size; k++)
                     {
                         y[k] += alpha * p[k];
                         r[k] -= alpha * q[k];
                         next += r[k] * r[k];
                     }
-                    double beta = next / rr;
+                    var beta = next / rr;
                     for (int k = 0; k < _size; k++) p[k] = r[k] + beta * p[k];
-                    rr = next;
+                    rr = Vector256.ConditionalSelect(moving, next, rr);
+                    moving = Vector256.GreaterThan(rr, limit);
                 }
                 // Column currents: I_col[j] = sum_i sqrt(G_ij) y_ij.
                 for (int j = 0; j < columns; j++)
                 {
-                    double sum = 0;
-                    for (int i = 0; i < rows; i++) sum += d[i * columns + j] * y[i * columns + j];
-                    m[(long)j * rows + row] = sum;
+                    var sum = Vector256<double>.Zero;
+                    for (int i = 0; i < rows; i++) sum += Vector256.Create(d[i * columns + j]) * y[i * columns + j];
+                    for (int l = 0; l < Lanes && first + l < rows; l++) m[(long)j * rows + first + l] = sum[l];
                 }
                 return step;
             }
             finally
             {
-                foreach (var b in new[] { d, y, r, p, q, prefix, line }) pool.Return(b);
+                pool.Return(d);
+                foreach (var b in new[] { y, r, p, q, prefix, line }) vectors.Return(b);
             }
         }
 
         /// <summary>
-        /// q = p + D A (D p): per row, the suffix sums of the cell currents u = D p
+        /// q = p + D A (D p) for each lane: per row, the suffix sums of the cell currents u = D p
         /// and their running sum (word line); per column, the prefix sums down the rows, then their sums
         /// from each row to the last (bit line).
         /// </summary>
-        void Apply(double[] d, double[] p, double[] q, double[] prefix, double[] line)
+        void Apply(double[] d, Vector256<double>[] p, Vector256<double>[] q, Vector256<double>[] prefix,
+            Vector256<double>[] line)
         {
             var total = line.AsSpan(0, columns);
             total.Clear();
+            var driver = Vector256.Create(n.Driver);
+            var wordLine = Vector256.Create(n.WordLine);
             for (int i = 0; i < rows; i++)
             {
                 int o = i * columns;
-                double beyond = 0;
+                var beyond = Vector256<double>.Zero;
                 for (int j = columns - 1; j >= 0; j--)
                 {
-                    double u = d[o + j] * p[o + j];
+                    var u = Vector256.Create(d[o + j]) * p[o + j];
                     beyond += u;
                     q[o + j] = beyond;                                 // S_j, for now
                     total[j] += u;
                     prefix[o + j] = total[j];                          // P_i for column j
                 }
-                double run = n.Driver * q[o];
+                var run = driver * q[o];
                 for (int j = 0; j < columns; j++)
                 {
-                    run += n.WordLine * q[o + j];
+                    run += wordLine * q[o + j];
                     q[o + j] = run;                                    // word-line drop at (i, j)
                 }
             }
             var below = line.AsSpan(columns, columns);
             below.Clear();
+            var sense = Vector256.Create(n.Sense);
+            var bitLine = Vector256.Create(n.BitLine);
             for (int i = rows - 1; i >= 0; i--)
             {
                 int o = i * columns;
                 for (int j = 0; j < columns; j++)
                 {
                     below[j] += prefix[o + j];
-                    double rise = n.Sense * total[j] + n.BitLine * below[j];
-                    q[o + j] = p[o + j] + d[o + j] * (q[o + j] + rise);
+                    var rise = sense * total[j] + bitLine * below[j];
+                    q[o + j] = p[o + j] + Vector256.Create(d[o + j]) * (q[o + j] + rise);
                 }
             }
         }
