@@ -11,7 +11,7 @@ public sealed class PlotSettings : ImcSettings
 
     public override IEnumerable<FileUse?> Files() => base.Files().Concat(new[]
     {
-        FileUse.In(Series, "SERIES"), FileUse.Out(Out + ".png", "--out"), FileUse.Out(Out + ".svg", "--out"),
+        FileUse.In(Series, "SERIES"), FileUse.Out(Stem + ".png", "--out"), FileUse.Out(Stem + ".svg", "--out"),
     });
 
     [CommandArgument(0, "<SERIES>")]
@@ -24,7 +24,7 @@ public sealed class PlotSettings : ImcSettings
     public string? OutStem { get; init; }
 
     /// <summary>The plot's path without extension.</summary>
-    public string Out => OutStem ?? Path.ChangeExtension(Series, null);
+    public string Stem => OutStem ?? Path.ChangeExtension(Series, null);
 }
 
 /// <summary>`imc plot`: accuracy curves (chip mean and worst chip) from a series file, as PNG and SVG.</summary>
@@ -33,9 +33,9 @@ public sealed class PlotCommand : Command<PlotSettings>
     public override int Execute(CommandContext context, PlotSettings s, CancellationToken cancellationToken)
     {
         var series = AccuracySeries.Load(s.Series);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(s.Stem));
         if (dir is not null) Directory.CreateDirectory(dir);
-        foreach (var file in series.Draw(s.Out)) AnsiConsole.MarkupLine($"wrote {Markup.Escape(file)}");
+        foreach (var file in series.Draw(s.Stem)) AnsiConsole.MarkupLine($"wrote {Markup.Escape(file)}");
         return 0;
     }
 }
