@@ -25,6 +25,7 @@ imc = os.environ.get("IMC") or os.path.join(here, "src/Imc.Cli/bin/Release/net10
 if not os.environ.get("IMC"):
     subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(here, "src/Imc.Cli"), "-v", "q", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
+model = os.path.basename(a.checkpoint).split(".")[0].split("-")[0]
 base = json.load(open(os.path.join(here, "experiments/hw/current-rram-cco-realistic.json")))
 rows_list = [int(r) for r in a.rows.split(",")]
 bits_list = [int(b) for b in a.bits.split(",")]
@@ -55,7 +56,7 @@ for bits in bits_list:
                             "quantized": r.get("quantized_accuracy")})
 json.dump(results, open(os.path.join(a.out, "ir-drop-rows.json"), "w"), indent=1)
 with open(os.path.join(a.out, "ir-drop-rows.md"), "w") as f:
-    f.write(f"LeNet-5 on Fashion-MNIST, {a.chips} chips, {a.images} test images; accuracy mean (worst chip), %\n\n")
+    f.write(f"{model} on Fashion-MNIST, {a.chips} chips, {a.images} test images; accuracy mean (worst chip), %\n\n")
     labels = [v[0] for v in variants]
     f.write("| ADC | rows | " + " | ".join(labels) + " |\n|---|---:|" + "---:|" * len(labels) + "\n")
     for bits in bits_list:
@@ -71,7 +72,7 @@ for bits in bits_list:
         curves.append({"label": l, "x": [t["x"] for t in ticks], "mean": [c["mean"] for c in cells],
                        "worst": [c["worst"] for c in cells]})
     series = os.path.join(a.out, f"ir-drop-rows-{bits}b.series.json")
-    json.dump({"title": f"LeNet-5, ideal {bits}-bit ADC, IR drop ({a.chips} chips)", "x_label": "array rows",
+    json.dump({"title": f"{model}, ideal {bits}-bit ADC, IR drop ({a.chips} chips)", "x_label": "array rows",
                "x_ticks": ticks, "series": curves}, open(series, "w"), indent=1)
     subprocess.run([imc, "plot", series, "--out", os.path.join(a.out, f"ir-drop-rows-{bits}b")], check=True,
                    stdout=subprocess.DEVNULL)
