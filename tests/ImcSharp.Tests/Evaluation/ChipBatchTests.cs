@@ -18,6 +18,8 @@ public class ChipBatchTests
         yield return new object[] { "configs/puma-reference.json", 0.0, "lenet5" };
         yield return new object[] { "experiments/hw/current-rram-cco.json", 0.4, "mlp" };
         yield return new object[] { "experiments/hw/current-rram-cco-realistic-trim.json", 0.0, "lenet5" };
+        // Aged cells read at 4 months with drift compensation (tile scales) and the trim taken at programming.
+        yield return new object[] { "aged", 0.0, "lenet5" };
     }
 
     [Theory]
@@ -25,7 +27,7 @@ public class ChipBatchTests
     public void AStackOfChipsGivesEachChipsOwnOutputs(string design, double adcNoise, string net)
     {
         using var scope = NewDisposeScope();
-        var hw = HardwareConfig.Load(Repo.Path(design));
+        var hw = design == "aged" ? Aged() : HardwareConfig.Load(Repo.Path(design));
         if (adcNoise > 0) hw = hw with { Adc = hw.Adc with { Variation = hw.Adc.Variation with { NoiseSigma = adcNoise } } };
         // 100 images: the bit-serial and multi-column layers run in several chunks, whose noise must line up per chip.
         var x = randn(new long[] { 100, 1, 28, 28 }, generator: new Generator(3));
@@ -57,6 +59,18 @@ public class ChipBatchTests
         }
         // Distinct chips: the stack did not run one chip three times.
         Assert.False(TensorAssert.Same(alone[0], alone[1]));
+    }
+
+    static HardwareConfig Aged()
+    {
+        var hw = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco-realistic-trim.json"));
+        return hw with
+        {
+            Cell = hw.Cell with
+            {
+                DriftNu = 0.05, DriftNuSigma = 0.02, ReadNoiseTRead = 250e-9, DriftCompensation = true, ReadTime = 1e7,
+            },
+        };
     }
 
     /// <summary>A plug-in stage written for one chip (it does not take stacks): 3% droop on every column.</summary>
