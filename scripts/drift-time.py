@@ -96,9 +96,8 @@ for net, ckpt, label, hw in runs:
                         str(a.images), "--time", a.times, "--json", res, "--yes"], check=True, stdout=subprocess.DEVNULL)
     r = json.load(open(res))
     results.append({"network": net, "read": label, "programmed": r["accuracy"]["mean"],
-                    "seconds": [{"time": t["time"], "seconds": t["seconds"]} for t in r["times"]],
-                    "times": [{"time": t["time"], "mean": t["accuracy"]["mean"], "worst": t["accuracy"]["min"]}
-                              for t in r["times"]]})
+                    "times": [{"time": t["time"], "seconds": t["seconds"], "mean": t["accuracy"]["mean"],
+                               "worst": t["accuracy"]["min"]} for t in r["times"]]})
 json.dump(results, open(os.path.join(a.out, "drift-time.json"), "w"), indent=1)
 labels = [t["time"] for t in results[0]["times"]]
 with open(os.path.join(a.out, "drift-time.md"), "w") as f:
@@ -109,7 +108,7 @@ with open(os.path.join(a.out, "drift-time.md"), "w") as f:
         f.write(f"| {r['network']} | {r['read']} | {100 * r['programmed']:.2f} | "
                 + " | ".join(f"{100 * t['mean']:.2f} ({100 * t['worst']:.2f})" for t in r["times"]) + " |\n")
 # One curve per network and reading, against log10 of the read time, for `imc plot`.
-ticks = [{"x": math.log10(t["seconds"]), "label": t["time"]} for t in results[0]["seconds"]]
+ticks = [{"x": math.log10(t["seconds"]), "label": t["time"]} for t in results[0]["times"]]
 series = {"title": f"{model}, {a.cells.upper()} aging on current-realistic arrays ({a.chips} chips)", "x_label": "time after programming",
           "x_ticks": ticks,
           "series": [{"label": f"{r['network']}, {r['read']}", "x": [t["x"] for t in ticks],

@@ -33,8 +33,6 @@ public sealed class PlotCommand : Command<PlotSettings>
     public override int Execute(CommandContext context, PlotSettings s, CancellationToken cancellationToken)
     {
         var series = AccuracySeries.Load(s.Series);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(s.Stem));
-        if (dir is not null) Directory.CreateDirectory(dir);
         foreach (var file in series.Draw(s.Stem)) AnsiConsole.MarkupLine($"wrote {Markup.Escape(file)}");
         return 0;
     }

@@ -29,7 +29,9 @@ namespace ImcSharp.Memory;
 /// </summary>
 public static class CellAging
 {
-    /// <summary>Whether the cell changes after programming (drift, retention failures or growing read noise).</summary>
+    /// <summary>
+    /// Whether the cell changes after programming (drift, relaxation, retention failures or growing read noise).
+    /// </summary>
     public static bool Ages(CellConfig cell) => Draws(cell) || cell.ReadNoiseTRead is not null;
 
     static bool Drifts(CellConfig cell) => cell.DriftNu != 0 || cell.DriftNuSigma != 0;

@@ -13,7 +13,7 @@ namespace ImcSharp.Memory;
 /// nu ~ N(drift_nu, drift_nu_sigma) per cell (clipped at 0), the power law of amorphous structural relaxation (Le Gallo
 /// et al., Adv. Electron. Mater. 4, 1700627, 2018); PCM measures nu of 0.049-0.1 with sigma 0.008-0.045
 /// over its conductance range (Nandakumar et al., ICECS 2019; the model aihwkit ships, t0 = 20 s); filamentary
-/// RRAM drifts less; retention failures to G_min and read noise growing with time.
+/// RRAM drifts less and relaxes additively; retention failures to G_min and read noise growing with time.
 /// </summary>
 public sealed class RramCell : CellTechnology
 {
@@ -68,7 +68,7 @@ public sealed class RramCell : CellTechnology
 
     /// <summary>
     /// The cells read at <c>cell.read_time</c> (<see cref="CellAging"/>): conductances, levels and read noise after
-    /// drift and retention failures, the read noise grown with time.
+    /// drift, relaxation and retention failures, the read noise grown with time.
     /// </summary>
     static CellState Aged(CellConfig cell, double dG, CellState programmed, Generator gen)
     {
