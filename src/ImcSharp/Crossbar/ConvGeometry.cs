@@ -132,7 +132,20 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// record summary). On integers both give the same sums.
     /// </summary>
     public Tensor TileSums(Tensor x, IReadOnlyList<Tensor> kernels, long rows) =>
-        Convolution2d.KernelsHealthy ? TileSumsByConvolution(x, kernels, rows) : TileSumsByGemm(x, kernels, rows);
+        TileSums(x, rows, new TileProduct(kernels))[0];
+
+    /// <summary>
+    /// The tile sums of several programmed matrices over the same images (or their squares, see
+    /// <see cref="TileProduct"/>), one result each: the GEMM form builds each tile's receptive
+    /// fields once for all of them.
+    /// </summary>
+    public Tensor[] TileSums(Tensor x, long rows, params TileProduct[] products)
+    {
+        if (!Convolution2d.KernelsHealthy && FieldRows.Applies(x)) return TileSumsByGemm(x, rows, products);
+        Tensor? squares = null;
+        return products.Select(p => TileSumsByConvolution(p.Squared ? squares ??= x.square() : x, p.Kernels, rows))
+            .ToArray();
+    }
 
     Tensor TileSumsByConvolution(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
     {
@@ -165,18 +178,22 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         return result.view(tiles, b * h * w, cols);
     }
 
-    internal Tensor TileSumsByGemm(Tensor x, IReadOnlyList<Tensor> kernels, long rows)
+    internal Tensor[] TileSumsByGemm(Tensor x, long rows, IReadOnlyList<TileProduct> products)
     {
-        int tiles = kernels.Count;
+        int tiles = products[0].Kernels.Count;
         var (h, w) = Output(x);
-        long cols = kernels[0].size(0);
-        var result = empty(new long[] { tiles, x.size(0) * h * w, cols }, device: x.device);
+        long pixels = x.size(0) * h * w;
+        var results = products.Select(p => empty(new[] { tiles, pixels, p.Kernels[0].size(0) }, device: x.device))
+            .ToArray();
+        using var images = ChannelsLast(x);
         for (int t = 0; t < tiles; t++)
         {
             var (c0, count) = TileChannels(t, rows);
-            ProductsInto(result[t], count == Channels ? x : x.narrow(1, c0, count), kernels[t].view(cols, -1).t());
+            using var scope = NewDisposeScope();
+            ProductsInto(images, c0, count,
+                products.Select((p, m) => (FieldRows.KernelColumns(p.Kernels[t]), p.Squared, results[m][t])).ToArray());
         }
-        return result;
+        return results;
     }
 
     /// <summary>
@@ -186,26 +203,42 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// </summary>
     public Tensor IntegerImages(Tensor x, Tensor kernel)
     {
-        if (Convolution2d.KernelsHealthy) return Convolve(x, kernel);
+        if (Convolution2d.KernelsHealthy || !FieldRows.Applies(x)) return Convolve(x, kernel);
         var (h, w) = Output(x);
         var rows = empty(new long[] { x.size(0) * h * w, kernel.size(0) }, device: x.device);
-        ProductsInto(rows, x, kernel.reshape(kernel.size(0), -1).t());
+        using (var images = ChannelsLast(x))
+        using (var right = FieldRows.KernelColumns(kernel))
+            ProductsInto(images, 0, x.size(1), new[] { (right, false, rows) });
         return ToImages(rows, x);
     }
 
+    /// <summary>Images [B, C, H, W] as channels-last contiguous [B, H, W, C] (a view when laid out so).</summary>
+    static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous();
+
     /// <summary>
-    /// Rows of <paramref name="result"/> [B L, N] = receptive fields of x times <paramref name="matrix"/> [c kh kw, N],
-    /// a block of samples at a time.
+    /// Rows of each result [B L, N_m] = receptive fields of channels [c0, c0 + count) of
+    /// channels-last <paramref name="images"/> (squared where asked) times its right-hand side
+    /// [kh kw count, N_m] (<see cref="FieldRows.KernelColumns"/>), a block of samples at a time:
+    /// each block's fields are built once, multiplied by the plain products, squared in place and
+    /// multiplied by the squared ones, each GEMM writing into its result's rows.
     /// </summary>
-    void ProductsInto(Tensor result, Tensor x, Tensor matrix)
+    void ProductsInto(Tensor images, long c0, long count, (Tensor Right, bool Squared, Tensor Result)[] products)
     {
-        long b = x.size(0), block = SamplesPerBlock(x, x.size(1)), l = result.size(0) / Math.Max(1, b);
+        long b = images.size(0), l = products[0].Result.size(0) / Math.Max(1, b);
+        long block = Math.Max(1, BlockBytes / (4 * l * count * KernelH * KernelW));
         for (long s0 = 0; s0 < b; s0 += block)
         {
             long n = Math.Min(block, b - s0);
-            using var fields = Fields(n == b ? x : x.narrow(0, s0, n));                         // [n, K, L]
-            using var sums = fields.transpose(1, 2).matmul(matrix);                             // [n, L, N]
-            (n == b ? result : result.narrow(0, s0 * l, n * l)).view(n, l, -1).copy_(sums);
+            using var fields = FieldRows.Build(this, images, s0, n, c0, count);
+            foreach (bool squared in new[] { false, true })
+            {
+                if (squared && products.Any(p => p.Squared)) fields.mul_(fields);
+                foreach (var (right, _, result) in products.Where(p => p.Squared == squared))
+                {
+                    using var part = result.narrow(0, s0 * l, n * l);
+                    part.addmm_(fields, right, 0, 1);
+                }
+            }
         }
     }
 
@@ -221,3 +254,10 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
         return Enumerable.Range(0, (int)tiles).Select(t => TileKernel(m, t, rows).contiguous()).ToArray();
     }
 }
+
+/// <summary>
+/// One programmed matrix for <see cref="ConvGeometry.TileSums(Tensor, long, TileProduct[])"/>: its
+/// tile kernels, multiplying the images or, when <paramref name="Squared"/>, their squares (the
+/// read-noise variance: sum_r x_r^2 sigma_r^2).
+/// </summary>
+public readonly record struct TileProduct(IReadOnlyList<Tensor> Kernels, bool Squared = false);

@@ -30,7 +30,7 @@ public class TileConvolutionTests
         m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
         byColumn = m.view(6, tiles, rows).permute(1, 0, 2).contiguous();
         var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
-        var byGemm = conv.TileSumsByGemm(x, conv.TileKernels(byColumn), rows);
+        var byGemm = conv.TileSumsByGemm(x, rows, new[] { new TileProduct(conv.TileKernels(byColumn)) })[0];
         var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs });   // [B L, T R]
         for (int t = 0; t < tiles; t++)
         {
@@ -65,7 +65,7 @@ public class TileConvolutionTests
         m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
         byColumn = m.view(cols, tiles, rows).permute(1, 0, 2).contiguous();
         var sums = conv.TileSums(x, conv.TileKernels(byColumn), rows);
-        var byGemm = conv.TileSumsByGemm(x, conv.TileKernels(byColumn), rows);
+        var byGemm = conv.TileSumsByGemm(x, rows, new[] { new TileProduct(conv.TileKernels(byColumn)) })[0];
         // Receptive fields by hand: libtorch's unfold, float64.
         var cols64 = nn.functional.unfold(x.to_type(ScalarType.Float64), (kernel, kernel), padding: (kernel / 2, kernel / 2), stride: (stride, stride));
         var unfolded = nn.functional.pad(cols64.transpose(1, 2).reshape(-1, conv.Inputs), new long[] { 0, tiles * rows - conv.Inputs });
@@ -74,6 +74,53 @@ public class TileConvolutionTests
             var expected = unfolded.narrow(1, (long)t * rows, rows).matmul(byColumn[t].t().to_type(ScalarType.Float64));
             Assert.Equal(0.0, (sums[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
             Assert.Equal(0.0, (byGemm[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
+        }
+    }
+
+    /// <summary>
+    /// Several programmed matrices over the same images in one call, one on the squared images (the
+    /// read-noise variance): each result is the unfolded product of its own matrix with x or x^2,
+    /// exactly, in both forms (the GEMM form builds each tile's fields once and squares them in
+    /// place), with stride, dilation, no padding and images in either layout.
+    /// </summary>
+    [Theory]
+    [InlineData(6, 1, 1, 1, false)]
+    [InlineData(6, 2, 1, 1, true)]
+    [InlineData(3, 1, 2, 0, false)]
+    [InlineData(20, 2, 1, 1, true)]
+    public void SeveralMatricesShareTheirFieldsAndSquaresAreExact(int channels, int stride, int dilation, int padding,
+        bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        const int rows = 32;
+        var conv = new ConvGeometry(channels, 3, 3, new long[] { stride, stride }, new long[] { padding, padding },
+            new long[] { dilation, dilation });
+        int tiles = (int)((conv.Inputs + rows - 1) / rows);
+        var x = randint(0, 64, new long[] { 4, channels, 11, 10 }, generator: new Generator(8)).to_type(ScalarType.Float32);
+        if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        Tensor Matrix(int seed, int cols, int low, int high)
+        {
+            var m = randint(low, high, new long[] { cols, tiles * rows }, generator: new Generator((ulong)seed)).to_type(ScalarType.Float32);
+            m.narrow(1, conv.Inputs, tiles * rows - conv.Inputs).zero_();
+            return m.view(cols, tiles, rows).permute(1, 0, 2).contiguous();
+        }
+        var (a, b, v) = (Matrix(9, 5, -8, 8), Matrix(10, 7, 0, 4), Matrix(11, 5, 0, 16));
+        var products = new[] { new TileProduct(conv.TileKernels(a)), new TileProduct(conv.TileKernels(v), Squared: true),
+            new TileProduct(conv.TileKernels(b)) };
+        var unfolded = nn.functional.pad(conv.Unfold(x), new long[] { 0, tiles * rows - conv.Inputs }).to_type(ScalarType.Float64);
+        foreach (var sums in new[] { conv.TileSums(x, rows, products), conv.TileSumsByGemm(x, rows, products) })
+        {
+            Assert.Equal(3, sums.Length);
+            for (int t = 0; t < tiles; t++)
+            {
+                var part = unfolded.narrow(1, (long)t * rows, rows);
+                foreach (var (result, matrix, squared) in new[] { (sums[0], a, false), (sums[1], v, true), (sums[2], b, false) })
+                {
+                    var expected = (squared ? part.square() : part).matmul(matrix[t].t().to_type(ScalarType.Float64));
+                    Assert.Equal(0.0, (result[t].to_type(ScalarType.Float64) - expected).abs().max().item<double>());
+                }
+            }
+            Assert.True(sums[1].max().item<float>() > 10_000, "squares too small to be meaningful");
         }
     }
 }

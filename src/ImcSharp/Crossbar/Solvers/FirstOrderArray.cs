@@ -25,33 +25,37 @@ public sealed class FirstOrderArray : IArrayStage
     public Tensor PartialSums(ProgrammedLayer layer, Tensor x)
     {
         int R = layer.Hardware.Core.Rows, rows = (int)x.size(2);
+        Tensor? squares = null;
         // Cell matrices are stored one row per column ([T, J, R]); the transposed view multiplies without a copy.
-        return Columns(layer,
-            (byColumn, input) => input.bmm((rows == R ? byColumn : byColumn.narrow(2, 0, rows)).transpose(1, 2)), x);
+        return Columns(layer, products => products.Select(p =>
+                (p.Squared ? squares ??= x.square() : x)
+                .bmm((rows == R ? p.Matrix : p.Matrix.narrow(2, 0, rows)).transpose(1, 2))).ToArray());
     }
 
     /// <summary>
     /// The same model with one convolution per tile instead of unfolded input vectors (see <see cref="ConvGeometry"/>).
     /// </summary>
     public Tensor ConvPartialSums(ProgrammedLayer layer, Tensor digits, ConvGeometry conv) =>
-        Columns(layer, (byColumn, input) => conv.TileSums(input, layer.TileKernels(byColumn, conv), byColumn.size(2)),
-            digits);
+        Columns(layer, products => conv.TileSums(digits, layer.Hardware.Core.Rows,
+            products.Select(p => new TileProduct(layer.TileKernels(p.Matrix, conv), p.Squared)).ToArray()));
 
     /// <summary>
-    /// The column model given how a programmed matrix [T, J, R] multiplies the inputs (<paramref name="sums"/>).
+    /// The column model given how the inputs multiply programmed matrices [T, J, R]
+    /// (<paramref name="products"/>: each matrix times the input digits, or their squares, in one call so a
+    /// convolution builds its receptive fields once).
     /// </summary>
-    static Tensor Columns(ProgrammedLayer layer, Func<Tensor, Tensor, Tensor> sums, Tensor x)
+    static Tensor Columns(ProgrammedLayer layer, Func<(Tensor Matrix, bool Squared)[], Tensor[]> products)
     {
         Tensor Saturate(Tensor s) => layer.Clip is { } clip ? s.maximum(clip.neg()).minimum(clip) : s;
-        Tensor p = layer.Saturation is { } sat
-            ? Saturate(sums(sat.Positive, x)).sub_(Saturate(sums(sat.Negative, x)))
-            : Saturate(sums(layer.EffectiveByColumn, x));
+        var matrices = new List<(Tensor Matrix, bool Squared)>();
+        if (layer.Saturation is { } sat) matrices.AddRange(new[] { (sat.Positive, false), (sat.Negative, false) });
+        else matrices.Add((layer.EffectiveByColumn, false));
+        // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
+        if (layer.ReadVariance is { } rv) matrices.Add((rv, true));
+        var sums = products(matrices.ToArray());
+        Tensor p = layer.Saturation is not null ? Saturate(sums[0]).sub_(Saturate(sums[1])) : Saturate(sums[0]);
         if (layer.ColumnOffset is { } off) p.add_(off.transpose(1, 2));
-        if (layer.ReadVariance is { } rv)
-        {
-            // Independent per-read cell noise sums to a Gaussian of variance sum_r x_r^2 sigma_r^2.
-            layer.AddReadNoise(p, sums(rv, x.square()));
-        }
+        if (layer.ReadVariance is not null) layer.AddReadNoise(p, sums[^1]);
         return p;
     }
 }
