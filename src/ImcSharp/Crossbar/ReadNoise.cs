@@ -56,7 +56,7 @@ public sealed class ReadNoiseStream(ulong key)
 /// stream key: within each 2^32-draw segment, h = lowbias32(k_seg + n phi32) with the segment's key
 /// k_seg = SplitMix64(key + (n >> 32) phi64); the ziggurat takes its layer from h's low 7 bits and
 /// its signed 25-bit value from the rest. Retries (wedges and tail, about 1.2% of draws) take
-/// further hashes of (k_seg, n, retry). Vectorized 16 draws at a time (AVX-512), else 8 (AVX2); the scalar form gives
+/// further hashes of (k_seg, n, retry). Vectorized 8 draws at a time (AVX2); the scalar form gives
 /// the same floats.
 /// </summary>
 internal static unsafe class Gaussian
@@ -174,84 +174,10 @@ internal static unsafe class Gaussian
             long end = Math.Min(i1, i + (long)Math.Min((ulong)(i1 - i), (1UL << 32) - (first & 0xFFFFFFFF)));
             uint k = SegmentKey(key, first), n0 = (uint)first;
             long j = i;
-            if (Avx512F.IsSupported) j = Vector16(x, variance, j, end, k, n0);
-            if (Avx2.IsSupported) j = Vector(x, variance, j, end, k, unchecked(n0 + (uint)(j - i)));
+            if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) j = Vector(x, variance, i, end, k, n0);
             for (; j < end; j++) x[j] += MathF.Sqrt(variance[j]) * Draw(k, unchecked(n0 + (uint)(j - i)));
             i = end;
         }
-    }
-
-    /// <summary>
-    /// Sixteen draws at a time (AVX-512), the same operations as <see cref="Vector"/> on twice the
-    /// lanes: the same floats. The layer tables are looked up by two-register permutes (32 entries
-    /// each, then the index's bits 5 and 6 select), not gathers. Returns where it stopped (a
-    /// multiple of 16 from <paramref name="i0"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static long Vector16(float* x, float* variance, long i0, long i1, uint k, uint n0)
-    {
-        var lane = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var phi = Vector512.Create(Phi32);
-        var low7 = Vector512.Create(Layers - 1);
-        var s = stackalloc float[16];
-        fixed (int* knp = Kn)
-        fixed (float* wnp = Wn)
-        {
-            var kn = new Vector512<int>[8];
-            var wn = new Vector512<float>[8];
-            for (int q = 0; q < 8; q++) (kn[q], wn[q]) = (Vector512.Load(knp + 16 * q), Vector512.Load(wnp + 16 * q));
-            long j = i0;
-            for (; j + 16 <= i1; j += 16)
-            {
-                var h = Vector512.Create(k) + (Vector512.Create(unchecked(n0 + (uint)(j - i0))) + lane) * phi;
-                h ^= Vector512.ShiftRightLogical(h, 16);
-                h *= 0x7FEB352Du;
-                h ^= Vector512.ShiftRightLogical(h, 15);
-                h *= 0x846CA68Bu;
-                h ^= Vector512.ShiftRightLogical(h, 16);
-                var iz = h.AsInt32() & low7;
-                var hz = Vector512.ShiftRightArithmetic(h.AsInt32(), 7);
-                var (bit5, bit6) = (Vector512.Equals(iz & Vector512.Create(32), Vector512.Create(32)),
-                    Vector512.Equals(iz & Vector512.Create(64), Vector512.Create(64)));
-                var knz = Select(bit5, bit6, iz, kn);
-                var wnz = Select(bit5.AsSingle(), bit6.AsSingle(), iz, wn);
-                var fast = Vector512.GreaterThan(knz, Vector512.Abs(hz));
-                var z = Vector512.ConvertToSingle(hz) * wnz;
-                ulong mask = fast.ExtractMostSignificantBits();
-                if (mask != 0xFFFF)
-                {
-                    z.Store(s);
-                    for (int l = 0; l < 16; l++)
-                        if ((mask & (1UL << l)) == 0) s[l] = Draw(k, unchecked(n0 + (uint)(j - i0) + (uint)l));
-                    z = Vector512.Load(s);
-                }
-                (Vector512.Load(x + j) + Vector512.Sqrt(Vector512.Load(variance + j)) * z).Store(x + j);
-            }
-            return j;
-        }
-    }
-
-    /// <summary>Entries iz (0..127) of a 128-entry table held as 8 vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<int> Select(Vector512<int> bit5, Vector512<int> bit6, Vector512<int> iz, Vector512<int>[] t)
-    {
-        var low = Vector512.ConditionalSelect(bit5, Avx512F.PermuteVar16x32x2(t[2], iz, t[3]),
-            Avx512F.PermuteVar16x32x2(t[0], iz, t[1]));
-        var high = Vector512.ConditionalSelect(bit5, Avx512F.PermuteVar16x32x2(t[6], iz, t[7]),
-            Avx512F.PermuteVar16x32x2(t[4], iz, t[5]));
-        return Vector512.ConditionalSelect(bit6, high, low);
-    }
-
-    /// <inheritdoc cref="Select(Vector512{int}, Vector512{int}, Vector512{int}, Vector512{int}[])"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Select(Vector512<float> bit5, Vector512<float> bit6, Vector512<int> iz,
-        Vector512<float>[] t)
-    {
-        var low = Vector512.ConditionalSelect(bit5, Avx512F.PermuteVar16x32x2(t[2], iz, t[3]),
-            Avx512F.PermuteVar16x32x2(t[0], iz, t[1]));
-        var high = Vector512.ConditionalSelect(bit5, Avx512F.PermuteVar16x32x2(t[6], iz, t[7]),
-            Avx512F.PermuteVar16x32x2(t[4], iz, t[5]));
-        return Vector512.ConditionalSelect(bit6, high, low);
     }
 
     /// <summary>

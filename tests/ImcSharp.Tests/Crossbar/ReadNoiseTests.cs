@@ -114,7 +114,7 @@ public class ReadNoiseTests
     }
 
     /// <summary>
-    /// The vectorized passes (16 lanes with AVX-512, 8 with AVX2, whichever this CPU has) add
+    /// The vectorized pass (8 lanes, AVX2; the scalar form where the CPU has none) adds
     /// exactly the scalar form's draws, sqrt(v) z(n) with z(n) = Draw(segment key, n), element by
     /// element; starting mid-vector and across a segment boundary, with lanes taking the slow path.
     /// </summary>
