@@ -10,7 +10,8 @@ namespace ImcSharp;
 ///   y[b, o, h, w] = sum_c sum_(i,j) w[o, c, i, j] x[b, c, s h + d i - p, s w + d j - p] + bias[o],
 /// as libtorch's conv2d, or, where libtorch's convolution kernels fail <see cref="SelfCheck"/>, as
 /// one GEMM over the receptive fields (unfold, then the kernel [N, C kh kw] times them; autograd
-/// differentiates both, so gradients are GEMMs and a col2im too).
+/// differentiates both, so gradients are GEMMs and a col2im too; without autograd, field rows as the
+/// GEMM reads them, see Crossbar.FieldRows).
 /// Why: libtorch 2.x (TorchSharp-cpu 0.107) hands float32 convolutions to oneDNN, and on an AMD
 /// EPYC (family 26) its kernels return wrong values, not rounding (relative errors of 5-70%),
 /// deterministically and at every oneDNN ISA cap from AVX to AVX-512: the NCHW forward with a
@@ -49,6 +50,13 @@ public static class Convolution2d
     {
         long b = x.size(0), n = weight.size(0), kh = weight.size(2), kw = weight.size(3);
         var conv = new Crossbar.ConvGeometry(x.size(1), kh, kw, stride, padding, dilation);
+        // Without autograd: the fields as the rows the GEMM reads, written once (no transposing copies).
+        if (groups == 1 && Crossbar.FieldRows.Applies(x)
+            && !(is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)))
+        {
+            var y = conv.ImagesByGemm(x, weight);
+            return bias is null ? y : y.add_(bias.view(1, n, 1, 1));
+        }
         var (ho, wo) = conv.Output(x);
         long block = conv.SamplesPerBlock(x, x.size(1));
         var parts = new List<Tensor>();

@@ -13,7 +13,28 @@ public sealed class EvalSettings : DataSettings
     public override IEnumerable<FileUse?> Files() => base.Files().Concat(new[]
     {
         FileUse.In(Checkpoint, "--checkpoint"), FileUse.In(Hardware, "--hw"), FileUse.Out(Results, "--results"),
-    });
+    }).Concat(MergeFiles().Select(f => FileUse.In(f, "--merge")));
+
+    /// <summary>
+    /// The files --merge names: a comma-separated list, each a path or a pattern with * or ? in its file name
+    /// (e.g. runs/mc/block-*.jsonl, sorted); a pattern that matches nothing is an error.
+    /// </summary>
+    public IReadOnlyList<string> MergeFiles()
+    {
+        if (Merge is null) return Array.Empty<string>();
+        var files = new List<string>();
+        foreach (var item in Merge.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = Path.GetFileName(item);
+            if (name.IndexOfAny(new[] { '*', '?' }) < 0) { files.Add(item); continue; }
+            var dir = Path.GetDirectoryName(item) is { Length: > 0 } d ? d : ".";
+            var found = Directory.Exists(dir) ? Directory.GetFiles(dir, name).Order(StringComparer.Ordinal).ToArray()
+                : Array.Empty<string>();
+            if (found.Length == 0) throw new ImcInputException($"--merge {item}: no file matches");
+            files.AddRange(found);
+        }
+        return files;
+    }
 
     [CommandOption("--checkpoint <PATH>")]
     [Description("Checkpoint written by `imc train`.")]
@@ -48,6 +69,12 @@ public sealed class EvalSettings : DataSettings
     [Description("With --hw: append each finished chip here; a rerun with the same file skips finished chips " +
         "(resume).")]
     public string? Results { get; init; }
+
+    [CommandOption("--merge <FILES>")]
+    [Description("With --results: first join the chips of these results files of the same Monte Carlo (other " +
+        "--first-chip blocks, e.g. one per job-array task; comma-separated, * and ? in file names) into the results " +
+        "file, then evaluate the chips still missing.")]
+    public string? Merge { get; init; }
 
     [CommandOption("--plot <DIR>")]
     [Description("With --hw: write the per-chip accuracy histogram (PNG and SVG) into DIR.")]
@@ -112,6 +139,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         var mc = new MonteCarloOptions
         {
             Chips = s.Chips, Corners = s.Corners, FirstChip = s.FirstChip, ResultsPath = s.Results, Device = s.Device,
+            MergeFrom = s.MergeFiles(),
         };
         mc.Validate();
         if (s.Corners < 1) throw new ImcInputException($"--corners {s.Corners}: expected an integer >= 1");

@@ -201,9 +201,16 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     /// [N, c, kh, kw], as images [B, N, Ho, Wo], exact while every sum stays below 2^24: libtorch's
     /// convolution where its kernels pass the self-check, otherwise GEMMs over the receptive fields.
     /// </summary>
-    public Tensor IntegerImages(Tensor x, Tensor kernel)
+    public Tensor IntegerImages(Tensor x, Tensor kernel) =>
+        Convolution2d.KernelsHealthy || !FieldRows.Applies(x) ? Convolve(x, kernel) : ImagesByGemm(x, kernel);
+
+    /// <summary>
+    /// The convolution of images <paramref name="x"/> [B, C, H, W] with <paramref name="kernel"/>
+    /// [N, C, kh, kw] as GEMMs over field rows (<see cref="FieldRows"/>; CPU float32, no autograd):
+    /// images [B, N, Ho, Wo], laid out channels-last.
+    /// </summary>
+    internal Tensor ImagesByGemm(Tensor x, Tensor kernel)
     {
-        if (Convolution2d.KernelsHealthy || !FieldRows.Applies(x)) return Convolve(x, kernel);
         var (h, w) = Output(x);
         var rows = empty(new long[] { x.size(0) * h * w, kernel.size(0) }, device: x.device);
         using (var images = ChannelsLast(x))

@@ -70,6 +70,12 @@ public sealed record MonteCarloOptions
     /// <summary>JSON Lines file of finished chips: an interrupted evaluation resumes from it.</summary>
     public string? ResultsPath { get; init; }
     /// <summary>
+    /// Results files of other blocks of the same Monte Carlo (the same key; e.g. one per job-array task, each with its
+    /// own <see cref="FirstChip"/>): their chips are joined into <see cref="ResultsPath"/> before the run, which
+    /// then evaluates only the chips still missing.
+    /// </summary>
+    public IReadOnlyList<string> MergeFrom { get; init; } = Array.Empty<string>();
+    /// <summary>
     /// What the results file belongs to (checkpoint, design, calibration: <see cref="ChipEvaluation.KeyFor"/>);
     /// the evaluation adds the test set's content and the corners. A file from another setup is refused.
     /// </summary>
@@ -97,6 +103,8 @@ public sealed record MonteCarloOptions
         if (Chips < 1) throw new ImcInputException("chips", Chips, "expected an integer >= 1");
         if (Corners < 1) throw new ImcInputException("corners", Corners, "expected an integer >= 1");
         if (FirstChip < 0) throw new ImcInputException("first_chip", FirstChip, "expected an integer >= 0");
+        if (MergeFrom.Count > 0 && ResultsPath is null) throw new ImcInputException(
+            "merging chip results needs a results file to merge them into (--results)");
     }
 }
 
@@ -220,12 +228,47 @@ public static class ChipEvaluation
         var lines = JsonLines.Read<Line>(path, "a chip result");
         if (lines.Count == 0)
         {
-            JsonLines.Append(path, new Line(Key: key.Parts));
-            return new Dictionary<long, ChipResult>();
+            lines.Add(new Line(Key: key.Parts));
+            JsonLines.Append(path, lines[0]);
         }
-        key.Check(lines[0].Key, path, "holds chip results of");
+        else key.Check(lines[0].Key, path, "holds chip results of");
+        if (mc.MergeFrom.Count > 0) lines = Merge(path, key, lines, mc.MergeFrom);
         return lines.Skip(1).Where(l => l.Chip is not null && l.Accuracy is not null)
             .GroupBy(l => l.Chip!.Value).ToDictionary(g => g.Key,
                 g => new ChipResult(g.Key, g.Last().Accuracy!.Value, g.Last().Corner ?? 0));
+    }
+
+    /// <summary>
+    /// The results file's lines with the chips of <paramref name="blocks"/> (each keyed as this run) joined in, by
+    /// chip; written back (then renamed). A chip two files disagree on is an error: they are not one Monte Carlo.
+    /// </summary>
+    static List<Line> Merge(string path, RunKey key, List<Line> lines, IReadOnlyList<string> blocks)
+    {
+        var chips = new SortedDictionary<long, (Line Line, string From)>();
+        void Add(IEnumerable<Line> found, string from)
+        {
+            foreach (var l in found.Where(l => l.Chip is not null && l.Accuracy is not null))
+            {
+                if (chips.TryGetValue(l.Chip!.Value, out var prior)
+                    && (prior.Line.Accuracy != l.Accuracy || (prior.Line.Corner ?? 0) != (l.Corner ?? 0)))
+                    throw new ImcInputException($"{from}: chip {l.Chip} has accuracy {l.Accuracy} in corner " +
+                        $"{l.Corner ?? 0}, {prior.From} has {prior.Line.Accuracy} in corner " +
+                        $"{prior.Line.Corner ?? 0}: expected blocks of one Monte Carlo");
+                chips[l.Chip.Value] = (l, from);
+            }
+        }
+        Add(lines.Skip(1), path);
+        foreach (var block in blocks)
+        {
+            if (Path.GetFullPath(block) == Path.GetFullPath(path)) continue;
+            if (!File.Exists(block)) throw new ImcInputException($"{block}: no such results file to merge");
+            var found = JsonLines.Read<Line>(block, "a chip result");
+            if (found.Count == 0) throw new ImcInputException($"{block}: empty: expected chip results to merge");
+            key.Check(found[0].Key, block, "holds chip results of");
+            Add(found.Skip(1), block);
+        }
+        var merged = chips.Values.Select(c => c.Line).Prepend(lines[0]).ToList();
+        JsonLines.Write(path, merged);
+        return merged;
     }
 }

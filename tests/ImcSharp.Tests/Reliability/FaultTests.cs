@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using ImcSharp.Converters;
 using ImcSharp.Data;
@@ -126,6 +127,46 @@ public class FaultTests
         // The same design resumes: the 2 finished chips are kept, 2 more are added.
         Assert.Equal(0, BadInputCorpusTests.Run(Eval(Design(7), 4)).Code);
         Assert.Equal(5, File.ReadAllLines(results).Length);
+    }
+
+    /// <summary>
+    /// A Monte Carlo split into --first-chip blocks (one per job-array task, each its own results
+    /// file) and joined by --merge gives the single run's chips and statistics; a block from another
+    /// design, or one that disagrees on a chip, is refused without touching the results file.
+    /// </summary>
+    [Fact]
+    public void MonteCarloBlocksMergeIntoTheSingleRun()
+    {
+        var root = Synthetic.TempDir();
+        Assert.Equal(0, BadInputCorpusTests.Run("train", "--model", "mlp", "--dataset", "mnist", "--data", Dir.Value, "--epochs", "1", "--out", root).Code);
+        string[] Eval(string hw, params string[] more) => new[] { "eval", "--checkpoint", Path.Combine(root, "mlp.ckpt"), "--dataset", "mnist",
+            "--data", Dir.Value, "--hw", hw, "--calibration-images", "64" }.Concat(more).ToArray();
+        var hw = Repo.Path("experiments", "hw", "current-rram-cco-realistic.json");
+        string At(string name) => Path.Combine(root, name);
+        for (int b = 0; b < 3; b++)
+            Assert.Equal(0, BadInputCorpusTests.Run(Eval(hw, "--chips", "2", "--first-chip", (2 * b).ToString(), "--results", At($"block-{b}.jsonl"))).Code);
+        Assert.Equal(0, BadInputCorpusTests.Run(Eval(hw, "--chips", "6", "--json", At("single.json"))).Code);
+        var (code, err) = BadInputCorpusTests.Run(Eval(hw, "--chips", "6", "--results", At("mc.jsonl"), "--merge", At("block-*.jsonl"), "--json", At("merged.json")));
+        Assert.True(code == 0, err);
+        var (single, merged) = (JsonDocument.Parse(File.ReadAllText(At("single.json"))).RootElement, JsonDocument.Parse(File.ReadAllText(At("merged.json"))).RootElement);
+        Assert.Equal(single.GetProperty("per_chip").GetRawText(), merged.GetProperty("per_chip").GetRawText());
+        Assert.Equal(single.GetProperty("accuracy").GetRawText(), merged.GetProperty("accuracy").GetRawText());
+        Assert.Equal(7, File.ReadAllLines(At("mc.jsonl")).Length);
+        // Another design's block.
+        var other = At("other.json");
+        File.WriteAllText(other, File.ReadAllText(hw).Replace("\"bits\": 7", "\"bits\": 6"));
+        Assert.Equal(0, BadInputCorpusTests.Run(Eval(other, "--chips", "1", "--first-chip", "6", "--results", At("other.jsonl"))).Code);
+        var before = File.ReadAllText(At("mc.jsonl"));
+        (code, err) = BadInputCorpusTests.Run(Eval(hw, "--chips", "7", "--results", At("mc.jsonl"), "--merge", At("other.jsonl")));
+        Assert.Equal(2, code);
+        Assert.True(err.Contains("other.jsonl: holds chip results of another setup (design:"), err);
+        // A block that disagrees on a chip.
+        var block = File.ReadAllLines(At("block-1.jsonl"));
+        File.WriteAllLines(At("bad.jsonl"), new[] { block[0], System.Text.RegularExpressions.Regex.Replace(block[1], "\"accuracy\":[0-9.eE+-]+", "\"accuracy\":0.125") });
+        (code, err) = BadInputCorpusTests.Run(Eval(hw, "--chips", "6", "--results", At("mc.jsonl"), "--merge", At("bad.jsonl")));
+        Assert.Equal(2, code);
+        Assert.True(err.Contains("expected blocks of one Monte Carlo"), err);
+        Assert.Equal(before, File.ReadAllText(At("mc.jsonl")));
     }
 
     [Fact]
