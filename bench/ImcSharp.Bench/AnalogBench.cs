@@ -100,6 +100,78 @@ public static class AnalogBench
         return results;
     }
 
+    /// <summary>
+    /// Where ResNet-20's analog inference time goes on one design (500 images, chunks of 100), by
+    /// ablation: the design as it is; without read noise (no variance sums, no draws); and also
+    /// with ideal ADCs of the same bits and ranges (no threshold tables). The read-noise draws are
+    /// timed alone on buffers of the same count (the layers' stream positions over one run); the
+    /// variance sums are the rest of the read noise's cost. What is left (signal sums, subtraction,
+    /// shift-and-add, digital layers) is compared with float.
+    /// </summary>
+    public static List<Measurement> ResNet20Breakdown(string hardwarePath)
+    {
+        var results = new List<Measurement>();
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test, limit: 500);
+        var norm = test.ComputeNormalization();
+        using var x = norm.Apply(test.Images.narrow(0, 0, 500));
+        manual_seed(1);
+        using var model = new ModelSpec("resnet20", 1, 28, 28, 10).Build();
+        model.eval();
+        var fl = Harness.Time("resnet20 float", () => Infer(model, x, 100), 500, "images/s", warmup: 2, repeats: 5);
+        results.Add(fl);
+        var hw = HardwareConfig.Load(hardwarePath);
+        var quiet = hw with { Cell = hw.Cell with { ReadNoise = 0 } };
+        var idealAdcs = quiet with
+        {
+            Adc = new AdcConfig { Kind = Converters.IdealArchitecture.Name, Bits = hw.Adc.Bits, Range = hw.Adc.Range },
+        };
+        var times = new List<Measurement>();
+        long draws = 0;
+        foreach (var (label, design) in new[] { ("as designed", hw), ("no read noise", quiet),
+                     ("no read noise, ideal ADCs", idealAdcs) })
+        {
+            AnalogConversion.Convert(model, design);
+            AnalogConversion.CalibrateInputs(model, x);
+            AnalogConversion.Program(model, 0);
+            var m = Harness.Time($"resnet20 {hw.Name}: {label}", () => Infer(model, x, 100), 500, "images/s", warmup: 2,
+                repeats: 5);
+            if (design == hw)
+            {
+                long Position() => AnalogConversion.Layers(model).Sum(l => l.Chip?.ReadNoise.Position ?? 0);
+                long before = Position();
+                Infer(model, x, 100);
+                draws = Position() - before;
+            }
+            times.Add(m);
+            results.Add(m);
+            Reset(model);
+        }
+        double full = times[0].MedianSeconds, quietS = times[1].MedianSeconds, ideal = times[2].MedianSeconds;
+        Console.WriteLine($"  {hw.Name}, 500 images, medians: {full:F2} s = {full / fl.MedianSeconds:F1}x float " +
+            $"({fl.MedianSeconds:F2} s)");
+        if (draws == 0) Console.WriteLine("    no read noise in this design");
+        else
+        {
+            // The draws alone: the same count through buffers of 4M partial sums (the engine's chunks are that order).
+            long buffer = Math.Min(draws, 4L << 20);
+            using var p = zeros(buffer);
+            using var v = rand(buffer);
+            var stream = new ReadNoiseStream(5);
+            var drawTime = Harness.Time($"  {draws / 1e6:F0}M read-noise draws alone", () =>
+            {
+                for (long done = 0; done < draws; done += buffer) stream.AddScaled(p, v);
+            }, 500, "images/s", warmup: 1, repeats: 5);
+            results.Add(drawTime);
+            double noise = full - quietS, drawS = drawTime.MedianSeconds;
+            Console.WriteLine($"    read noise {noise:F2} s: draws {drawS:F2} s ({drawS / draws * 1e9:F2} ns each), " +
+                $"variance sums and the rest {noise - drawS:F2} s");
+        }
+        Console.WriteLine($"    threshold ADCs (against ideal ADCs) {quietS - ideal:F2} s");
+        Console.WriteLine($"    signal sums, subtraction, shift-and-add, digital layers {ideal:F2} s = " +
+            $"{ideal / fl.MedianSeconds:F1}x float");
+        return results;
+    }
+
     /// <summary>MLP on the full test set in the three settings used to compare with other simulators.</summary>
     public static List<Measurement> MlpSettings()
     {
