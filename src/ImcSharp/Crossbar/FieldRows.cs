@@ -37,26 +37,56 @@ internal static unsafe class FieldRows
         long sh = g.Stride[0], sw = g.Stride[1], ph = g.Padding[0], pw = g.Padding[1], dh = g.Dilation[0],
             dw = g.Dilation[1];
         int run = checked((int)count);
-        // One task per output image row: Wo rows of kh kw runs each.
+        // One task per output image row: Wo rows of kh kw runs each, each row written in order; single-channel
+        // runs (a first layer) one kernel position at a time instead, over the range of x inside the image.
         TorchThreads.For(n * ho, Math.Max(1, torch.get_num_threads()), task =>
         {
             long b = task / ho, y = task % ho;
             float* image = (float*)sp + (s0 + b) * h * w * c + c0;
-            float* row = (float*)dp + task * wo * width;
-            for (long x = 0; x < wo; x++, row += width)
-                for (long i = 0; i < kh; i++)
-                {
-                    long yi = y * sh - ph + i * dh;
-                    for (long j = 0; j < kw; j++)
-                    {
-                        long xj = x * sw - pw + j * dw;
-                        float* to = row + (i * kw + j) * count;
-                        if (yi < 0 || yi >= h || xj < 0 || xj >= w) new Span<float>(to, run).Clear();
-                        else Copy(image + (yi * w + xj) * c, to, run);
-                    }
-                }
+            float* rowsOut = (float*)dp + task * wo * width;
+            if (run == 1) SingleChannel(image, rowsOut, y, w, h, c, wo, width, kh, kw, sh, sw, ph, pw, dh, dw);
+            else Runs(image, rowsOut, y, w, h, c, wo, run, kh, kw, sh, sw, ph, pw, dh, dw);
         });
         return rows;
+    }
+
+    static void Runs(float* image, float* to, long y, long w, long h, long c, long wo, int run, long kh, long kw,
+        long sh, long sw, long ph, long pw, long dh, long dw)
+    {
+        for (long x = 0; x < wo; x++)
+            for (long i = 0; i < kh; i++)
+            {
+                long yi = y * sh - ph + i * dh;
+                bool rowInside = yi >= 0 && yi < h;
+                for (long j = 0; j < kw; j++, to += run)
+                {
+                    long xj = x * sw - pw + j * dw;
+                    if (!rowInside || xj < 0 || xj >= w) new Span<float>(to, run).Clear();
+                    else Copy(image + (yi * w + xj) * c, to, run);
+                }
+            }
+    }
+
+    static void SingleChannel(float* image, float* rows, long y, long w, long h, long c, long wo, long width, long kh,
+        long kw, long sh, long sw, long ph, long pw, long dh, long dw)
+    {
+        for (long i = 0; i < kh; i++)
+        {
+            long yi = y * sh - ph + i * dh;
+            for (long j = 0; j < kw; j++)
+            {
+                float* to = rows + i * kw + j;
+                // x sw + offset in [0, w): x from ceil(-offset / sw) to floor((w - 1 - offset) / sw).
+                long offset = j * dw - pw, first = 0, last = -1;
+                if (yi >= 0 && yi < h)
+                {
+                    first = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
+                    last = w - 1 - offset < 0 ? -1 : Math.Min(wo - 1, (w - 1 - offset) / sw);
+                }
+                float* from = image + (yi * w + offset) * c;
+                for (long x = 0; x < wo; x++, to += width) *to = x < first || x > last ? 0 : from[x * sw * c];
+            }
+        }
     }
 
     /// <summary>Copies a run of floats, whole vectors inline (runs are short: one pixel's channels).</summary>
