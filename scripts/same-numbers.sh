@@ -10,16 +10,7 @@ out="$(mkdir -p "$1" && cd "$1" && pwd)"; ckpt="$(cd "$(dirname "$2")" && pwd)/$
 cd "$here"
 dotnet build -c Release src/Imc.Cli -v q -nologo >/dev/null
 imc=src/Imc.Cli/bin/Release/net10.0/imc
-strip() {  # drop timings and paths so two runs compare equal
-  python3 - "$1" <<'PY'
-import json, sys
-def clean(x):
-    if isinstance(x, dict): return {k: clean(v) for k, v in x.items() if k not in ("seconds", "plots", "checkpoint", "hardware_config", "images_per_second")}
-    if isinstance(x, list): return [clean(v) for v in x]
-    return x
-p = sys.argv[1]; d = clean(json.load(open(p))); json.dump(d, open(p, "w"), indent=1, sort_keys=True)
-PY
-}
+strip() { python3 "$here/scripts/strip-timings.py" "$1"; }  # drop timings and paths so two runs compare equal
 for f in configs/adc/*.json experiments/adc/*.json; do
   n="adc-$(basename "$(dirname "$f")")-$(basename "$f" .json)"
   $imc adc show "$f" --chips 4 --per-chip 16 --out "$out/plots" --json "$out/$n.json" >/dev/null && strip "$out/$n.json"

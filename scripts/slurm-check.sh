@@ -103,18 +103,6 @@ log "training a LeNet-5 to evaluate (1 epoch on 5,000 images)"
   > "$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
 ckpt="$work/train/lenet5.ckpt"
 chips=$(( tasks * per_task ))
-strip() {  # drop timings and paths so two runs compare equal
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-def clean(x):
-    if isinstance(x, dict): return {k: clean(v) for k, v in x.items() if k not in ("seconds", "plots", "checkpoint", "hardware_config", "images_per_second", "wall_seconds")}
-    if isinstance(x, list): return [clean(v) for v in x]
-    return x
-d = json.load(open(sys.argv[1]))
-if isinstance(d, dict) and "points" in d: d = d["points"]   # a sweep merge's JSON: {points, missing, complete}
-d = clean(d); json.dump(d, open(sys.argv[2], "w"), indent=1, sort_keys=True)
-PY
-}
 
 # --- 1. Monte Carlo: one --first-chip block per array task ----------------------------------------
 mc="$work/monte-carlo"; mkdir -p "$mc"
@@ -130,7 +118,8 @@ log "merging the blocks (imc eval --merge)"
   --results "$mc/merged.jsonl" --merge "$mc/block-*.jsonl" --json "$mc/merged.json" >/dev/null
 log "the same $chips chips in one process"
 "$imc" eval --checkpoint "$ckpt" --hw "$hw" --test-limit $images --chips $chips --json "$mc/single.json" >/dev/null
-strip "$mc/merged.json" "$mc/merged.cmp"; strip "$mc/single.json" "$mc/single.cmp"
+strip="$here/scripts/strip-timings.py"   # drop timings and paths so two runs compare equal
+python3 "$strip" "$mc/merged.json" "$mc/merged.cmp"; python3 "$strip" "$mc/single.json" "$mc/single.cmp"
 if diff -u "$mc/single.cmp" "$mc/merged.cmp"; then
   log "Monte Carlo: merged array == single process ($(python3 -c "import json; d=json.load(open('$mc/merged.json')); print(f\"{len(d['per_chip'])} chips, mean {d['accuracy']['mean']:.4f}, worst corner {d['worst_corner']}\")"))"
 else log "Monte Carlo: merged array DIFFERS from the single process"; exit 1; fi
@@ -156,7 +145,7 @@ done
 # The same thread count as the tasks: float training's sums depend on it (evaluation does not).
 log "the same sweep in one process (--threads 1, as the tasks)"
 "$imc" sweep "$sw/spec.json" --out "$sw/single" --yes --threads 1 --json "$sw/single.json" >/dev/null
-strip "$sw/merged.json" "$sw/merged.cmp"; strip "$sw/single.json" "$sw/single.cmp"
+python3 "$strip" "$sw/merged.json" "$sw/merged.cmp" --points; python3 "$strip" "$sw/single.json" "$sw/single.cmp"
 if diff -u "$sw/single.cmp" "$sw/merged.cmp"; then
   log "sweep: merged array == single process ($(python3 -c "import json; print(len(json.load(open('$sw/merged.json'))['points']))") points)"
 else log "sweep: merged array DIFFERS from the single process"; exit 1; fi

@@ -72,12 +72,9 @@ public static class AnalogBench
     public static List<Measurement> ResNet20(IReadOnlyList<string> hardwarePaths)
     {
         var results = new List<Measurement>();
-        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test, limit: 500);
-        var norm = test.ComputeNormalization();
-        using var x = norm.Apply(test.Images.narrow(0, 0, 500));
-        manual_seed(1);
-        using var model = new ModelSpec("resnet20", 1, 28, 28, 10).Build();
-        model.eval();
+        var (x, model) = ResNet20Setup();
+        using var images = x;
+        using var net = model;
         Measurement Float(string when) => Harness.Time($"resnet20 float (chunks of 100, {when})", () => Infer(model, x, 100), 500, "images/s", warmup: 2, repeats: 7);
         var before = Float("first");
         results.Add(before);
@@ -85,10 +82,7 @@ public static class AnalogBench
         foreach (var path in hardwarePaths)
         {
             var hw = HardwareConfig.Load(path);
-            AnalogConversion.Convert(model, hw);
-            AnalogConversion.CalibrateInputs(model, x);
-            AnalogConversion.Program(model, 0);
-            var m = Harness.Time($"resnet20 analog: {hw.Name}", () => Infer(model, x, 100), 500, "images/s", warmup: 2, repeats: 7);
+            var m = TimeOnChip(model, x, hw, $"resnet20 analog: {hw.Name}", repeats: 7);
             results.Add(m);
             designs.Add((hw.Name, m));
             Reset(model);
@@ -111,12 +105,9 @@ public static class AnalogBench
     public static List<Measurement> ResNet20Breakdown(string hardwarePath)
     {
         var results = new List<Measurement>();
-        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test, limit: 500);
-        var norm = test.ComputeNormalization();
-        using var x = norm.Apply(test.Images.narrow(0, 0, 500));
-        manual_seed(1);
-        using var model = new ModelSpec("resnet20", 1, 28, 28, 10).Build();
-        model.eval();
+        var (x, model) = ResNet20Setup();
+        using var images = x;
+        using var net = model;
         var fl = Harness.Time("resnet20 float", () => Infer(model, x, 100), 500, "images/s", warmup: 2, repeats: 5);
         results.Add(fl);
         var hw = HardwareConfig.Load(hardwarePath);
@@ -130,11 +121,7 @@ public static class AnalogBench
         foreach (var (label, design) in new[] { ("as designed", hw), ("no read noise", quiet),
                      ("no read noise, ideal ADCs", idealAdcs) })
         {
-            AnalogConversion.Convert(model, design);
-            AnalogConversion.CalibrateInputs(model, x);
-            AnalogConversion.Program(model, 0);
-            var m = Harness.Time($"resnet20 {hw.Name}: {label}", () => Infer(model, x, 100), 500, "images/s", warmup: 2,
-                repeats: 5);
+            var m = TimeOnChip(model, x, design, $"resnet20 {hw.Name}: {label}", repeats: 5);
             if (design == hw)
             {
                 long Position() => AnalogConversion.Layers(model).Sum(l => l.Chip?.ReadNoise.Position ?? 0);
@@ -170,6 +157,30 @@ public static class AnalogBench
         Console.WriteLine($"    signal sums, subtraction, shift-and-add, digital layers {ideal:F2} s = " +
             $"{ideal / fl.MedianSeconds:F1}x float");
         return results;
+    }
+
+    /// <summary>The ResNet-20 benchmarks' inputs: 500 normalized Fashion-MNIST test images and a seeded ResNet-20 (eval).</summary>
+    static (Tensor X, nn.Module<Tensor, Tensor> Model) ResNet20Setup()
+    {
+        using var test = DatasetCatalog.Load("fashion-mnist", null, Split.Test, limit: 500);
+        var x = test.ComputeNormalization().Apply(test.Images.narrow(0, 0, 500));
+        manual_seed(1);
+        var model = new ModelSpec("resnet20", 1, 28, 28, 10).Build();
+        model.eval();
+        return (x, model);
+    }
+
+    /// <summary>
+    /// The model converted to <paramref name="hw"/>, its inputs calibrated on <paramref name="x"/>, chip 0
+    /// programmed, and inference on x timed in chunks of 100 (the caller resets the model).
+    /// </summary>
+    static Measurement TimeOnChip(nn.Module<Tensor, Tensor> model, Tensor x, HardwareConfig hw, string label,
+        int repeats)
+    {
+        AnalogConversion.Convert(model, hw);
+        AnalogConversion.CalibrateInputs(model, x);
+        AnalogConversion.Program(model, 0);
+        return Harness.Time(label, () => Infer(model, x, 100), x.shape[0], "images/s", warmup: 2, repeats: repeats);
     }
 
     /// <summary>MLP on the full test set in the three settings used to compare with other simulators.</summary>

@@ -15,11 +15,15 @@ public sealed class EvalSettings : DataSettings
         FileUse.In(Checkpoint, "--checkpoint"), FileUse.In(Hardware, "--hw"), FileUse.Out(Results, "--results"),
     }).Concat(MergeFiles().Select(f => FileUse.In(f, "--merge")));
 
+    IReadOnlyList<string>? _mergeFiles;
+
     /// <summary>
     /// The files --merge names: a comma-separated list, each a path or a pattern with * or ? in its file name
-    /// (e.g. runs/mc/block-*.jsonl, sorted); a pattern that matches nothing is an error.
+    /// (e.g. runs/mc/block-*.jsonl, sorted); a pattern that matches nothing is an error. Listed once.
     /// </summary>
-    public IReadOnlyList<string> MergeFiles()
+    public IReadOnlyList<string> MergeFiles() => _mergeFiles ??= ListMergeFiles();
+
+    IReadOnlyList<string> ListMergeFiles()
     {
         if (Merge is null) return Array.Empty<string>();
         var files = new List<string>();

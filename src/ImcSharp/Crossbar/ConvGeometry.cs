@@ -83,10 +83,14 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     public long SamplesPerBlock(Tensor x, long channels)
     {
         var (h, w) = Output(x);
-        return Math.Max(1, BlockBytes / (4 * h * w * channels * KernelH * KernelW));
+        return SamplesPerBlock(h * w, channels);
     }
 
-    /// <summary>Bytes of input vectors per block (see <see cref="SamplesPerBlock"/>).</summary>
+    /// <summary>The same for <paramref name="pixels"/> output pixels a sample.</summary>
+    long SamplesPerBlock(long pixels, long channels) =>
+        Math.Max(1, BlockBytes / (4 * pixels * channels * KernelH * KernelW));
+
+    /// <summary>Bytes of input vectors per block (see <see cref="SamplesPerBlock(Tensor, long)"/>).</summary>
     public const long BlockBytes = 8L << 20;
 
     /// <summary>Outputs [B L, N] as images [B, N, Ho, Wo] for inputs <paramref name="x"/>.</summary>
@@ -232,7 +236,7 @@ public sealed record ConvGeometry(long Channels, long KernelH, long KernelW, lon
     void ProductsInto(Tensor images, long c0, long count, (Tensor Right, bool Squared, Tensor Result)[] products)
     {
         long b = images.size(0), l = products[0].Result.size(0) / Math.Max(1, b);
-        long block = Math.Max(1, BlockBytes / (4 * l * count * KernelH * KernelW));
+        long block = SamplesPerBlock(l, count);
         for (long s0 = 0; s0 < b; s0 += block)
         {
             long n = Math.Min(block, b - s0);

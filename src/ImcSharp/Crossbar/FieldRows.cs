@@ -28,8 +28,8 @@ internal static unsafe class FieldRows
     public static Tensor Build(ConvGeometry g, Tensor images, long s0, long n, long c0, long count)
     {
         long h = images.size(1), w = images.size(2), c = images.size(3);
-        long ho = (h + 2 * g.Padding[0] - g.Dilation[0] * (g.KernelH - 1) - 1) / g.Stride[0] + 1;
-        long wo = (w + 2 * g.Padding[1] - g.Dilation[1] * (g.KernelW - 1) - 1) / g.Stride[1] + 1;
+        long ho, wo;
+        using (var nchw = images.permute(0, 3, 1, 2)) (ho, wo) = g.Output(nchw);
         long kh = g.KernelH, kw = g.KernelW, width = kh * kw * count;
         var rows = empty(new[] { n * ho * wo, width }, dtype: ScalarType.Float32);
         float* src = (float*)NativeData.Pointer(images), dst = (float*)NativeData.Pointer(rows);
