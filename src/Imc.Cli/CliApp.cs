@@ -55,6 +55,11 @@ public static class CliApp
                 "area; `imc sweep merge SPEC` joins shards.")
                 .WithExample("sweep", "experiments/sweep-lenet5.json", "--shard", "0/4")
                 .WithExample("sweep", "merge", "experiments/sweep-lenet5.json");
+            config.AddCommand<SearchCommand>("search")
+                .WithDescription(
+                "The cheapest design (energy, area or energy-delay-area) that holds an accuracy target on the worst " +
+                "corner, chip or mean, found cheap-first without the full grid; `imc search merge SPEC` joins shards.")
+                .WithExample("search", "experiments/search-lenet5.json", "--json", "search.json");
             config.AddBranch("experiment", ex =>
             {
                 ex.SetDescription("Whole experiments driven by a spec in experiments/.");

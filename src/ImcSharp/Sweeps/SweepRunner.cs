@@ -47,11 +47,9 @@ public static class SweepRunner
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec =
             new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var floatOpts =
-            new TrainOptions { Model = spec.Model, Dataset = spec.Dataset, Epochs = spec.FloatEpochs, Seed = spec.Seed,
-            Device = device };
         var shapes = Nn.LayerShapes.Of(modelSpec);
-        string? floatCkpt = null;
+        var runs = new PointRuns(spec, outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}", train,
+            progress, log, cancel, device);
         var results = new List<SweepResult>();
         foreach (var point in mine)
         {
@@ -59,32 +57,9 @@ public static class SweepRunner
             if (done.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
             var sw = Stopwatch.StartNew();
             var hw = Hardware(baseHw, adcs[point.Adc], point);
-            floatCkpt ??= Trainer.Train(floatOpts, train, test,
-                Path.Combine(outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}"), resume: true, progress,
-                cancel).CheckpointPath;
-            var ckpt = floatCkpt;
-            if (point.Training == "aware")
-            {
-                var opts = floatOpts with { Epochs = spec.AwareEpochs, LearningRate = spec.AwareLr,
-                    TrainLimit = spec.AwareTrainImages };
-                var aware = new AwareOptions { Hardware = hw, Init = Path.GetFullPath(floatCkpt),
-                    CalibrationImages = spec.CalibrationImages };
-                log($"{point.Id}: peripheral-aware fine-tuning ({spec.AwareEpochs} epochs)");
-                using var subset =
-                    train.Take(spec.AwareTrainImages > 0 ? Math.Min(spec.AwareTrainImages, train.Count) : train.Count);
-                ckpt = Trainer.Train(opts, subset, test, Path.Combine(outDir, "aware", point.Id), resume: true,
-                    progress, cancel, aware).CheckpointPath;
-            }
+            var ckpt = runs.Network(point, hw, test);
             log($"{point.Id}: {spec.Chips} chips");
-            var mc = new MonteCarloOptions
-            {
-                Chips = spec.Chips, Corners = Math.Min(spec.Corners, spec.Chips), Reference = false,
-                ResultsPath = Path.Combine(outDir, "chips", point.Id + ".jsonl"),
-                Key = ChipEvaluation.KeyFor(ckpt, hw, spec.CalibrationImages),
-                Device = device,
-            };
-            var r = ChipEvaluation.EvaluateCheckpoint(ckpt, hw, train, test, mc, spec.CalibrationImages, progress,
-                cancel);
+            var r = runs.Chips(ckpt, hw, test, spec.Chips, Path.Combine(outDir, "chips", point.Id + ".jsonl"));
             var cost = CoreCostModel.Price(modelSpec.Name, shapes, hw);
             var result =
                 new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare,
@@ -101,29 +76,41 @@ public static class SweepRunner
     /// <summary>
     /// What a point's result depends on: its design (and price), the training, the data and the chips.
     /// </summary>
-    static RunKey PointKey(SweepSpec spec, HardwareConfig hw, SweepPoint p, ImageSet train, ImageSet test) => RunKey.Of(
+    public static RunKey PointKey(SweepSpec spec, HardwareConfig hw, SweepPoint p, ImageSet train, ImageSet test,
+        int? chips = null) => RunKey.Of(
         ("design", hw.Fingerprint()),
         ("cost", RunKey.Hash(JsonSerializer.SerializeToUtf8Bytes(hw.Cost, Json.Options))),
         ("training",
-            $"{spec.Model} float {spec.FloatEpochs} epochs seed {spec.Seed}"
+            (spec.FloatCheckpoint is { } f ? $"{spec.Model} float {RunKey.HashFile(f)}"
+                : $"{spec.Model} float {spec.FloatEpochs} epochs seed {spec.Seed}")
             + (p.Training == "aware"
             ? $", aware {spec.AwareEpochs} epochs lr {spec.AwareLr} on {spec.AwareTrainImages} images" : "")),
         ("train_set", train.Fingerprint()),
         ("test_set", $"{test.Count} images {test.Fingerprint()}"),
-        ("chips", $"{spec.Chips} in {Math.Min(spec.Corners, spec.Chips)} corners"),
+        ("chips", $"{chips ?? spec.Chips} in {Math.Min(spec.Corners, chips ?? spec.Chips)} corners"),
         ("calibration_images", spec.CalibrationImages));
 
     /// <summary>
     /// The point's design: the base hardware with the point's ADC (its resolution, calibration, the base's range) and
     /// column sharing.
     /// </summary>
-    public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p) => baseHw with
+    public static HardwareConfig Hardware(HardwareConfig baseHw, AdcConfig adc, SweepPoint p)
     {
-        Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}",
-        Core = baseHw.Core with { AdcShare = p.AdcShare },
-        Adc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range,
-            Bias = baseHw.Adc.Bias },
-    };
+        var pointAdc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range,
+            Bias = baseHw.Adc.Bias };
+        if (p.Compensation != SweepPoint.AsBase)
+        {
+            bool trim = p.Compensation == "offset-trim";
+            pointAdc = pointAdc with { OffsetTrim = trim, OffsetRetrim = trim && pointAdc.OffsetRetrim };
+        }
+        var suffix = p.Compensation == SweepPoint.AsBase ? "" : p.Compensation == "none" ? "-untrimmed" : "-trim";
+        return baseHw with
+        {
+            Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}{suffix}",
+            Core = baseHw.Core with { AdcShare = p.AdcShare },
+            Adc = pointAdc,
+        };
+    }
 
     /// <summary>Results in a JSON Lines file; a torn last line (killed mid-write) is dropped from the file.</summary>
     public static List<SweepResult> Read(string file) => JsonLines.Read<SweepResult>(file, "a sweep result");

@@ -8,9 +8,9 @@ namespace ImcSharp.Sweeps;
 /// <summary>
 /// A design-space sweep (`imc sweep SPEC`): the base hardware, and the axes whose product gives
 /// the points: ADC architecture (an ADC config file per name) x resolution x calibration x column
-/// sharing x training. Each point: Monte Carlo accuracy (mean, worst, worst corner) and cost.
+/// sharing x compensation x training. Each point: Monte Carlo accuracy (mean, worst, worst corner) and cost.
 /// </summary>
-public sealed record SweepSpec
+public record SweepSpec
 {
     public string Name { get; init; } = "sweep";
     public string Dataset { get; init; } = "fashion-mnist";
@@ -25,12 +25,22 @@ public sealed record SweepSpec
     public List<int> AdcBits { get; init; } = new() { 7 };
     public List<CalibrationKind> Calibration { get; init; } = new() { CalibrationKind.None };
     public List<int> AdcShare { get; init; } = new() { 1 };
+    /// <summary>
+    /// Per-chip deployment compensation: "none" or "offset-trim" (the ADCs' digital offset trim, measured at
+    /// programming). Absent: as each ADC config has it (the point ids then carry no compensation part).
+    /// </summary>
+    public List<string>? Compensation { get; init; }
     /// <summary>"float" and/or "aware" (peripheral-aware fine-tuning on the point's own hardware).</summary>
     public List<string> Training { get; init; } = new() { "float" };
     public int Chips { get; init; } = 20;
     public int Corners { get; init; } = 5;
     public int TestImages { get; init; }
     public int FloatEpochs { get; init; } = 3;
+    /// <summary>
+    /// A trained float network (an `imc train` or `imc import` checkpoint of this model and dataset), relative to the
+    /// spec file: used instead of training one (float_epochs and seed then do not apply to it).
+    /// </summary>
+    public string? FloatCheckpoint { get; init; }
     public int AwareEpochs { get; init; } = 1;
     public double AwareLr { get; init; } = 5e-4;
     /// <summary>Training images for the aware fine-tuning (0: all).</summary>
@@ -39,25 +49,38 @@ public sealed record SweepSpec
 
     [System.Text.Json.Serialization.JsonIgnore] public string Source { get; init; } = "sweep spec";
 
-    public static SweepSpec Load(string path)
+    public static SweepSpec Load(string path) => Load<SweepSpec>(path, "sweep spec");
+
+    /// <summary>Reads a spec of this shape (a sweep's or one that extends it), paths relative to its file.</summary>
+    protected static T Load<T>(string path, string what) where T : SweepSpec
     {
-        var spec = Json.ReadFile<SweepSpec>(path, Json.Strict, "sweep spec");
+        var spec = Json.ReadFile<T>(path, Json.Strict, what);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
         string Rel(string p) => Path.IsPathRooted(p) ? p : Path.Combine(dir, p);
         spec = spec with
         {
             Source = path,
             Hardware = Rel(spec.Hardware),
+            FloatCheckpoint = spec.FloatCheckpoint is null ? null : Rel(spec.FloatCheckpoint),
             Adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => Rel(kv.Value)),
         };
         spec.Validate();
-        return spec;
+        return (T)spec;
     }
 
     public void Validate()
     {
         var e = new ConfigErrors();
+        Check(e);
+        e.ThrowIfAny(Source);
+    }
+
+    /// <summary>Adds every problem of the spec to <paramref name="e"/>.</summary>
+    protected virtual void Check(ConfigErrors e)
+    {
         if (!File.Exists(Hardware)) e.Add("hardware", Hardware, "hardware config not found");
+        if (FloatCheckpoint is not null && !File.Exists(FloatCheckpoint))
+            e.Add("float_checkpoint", FloatCheckpoint, "checkpoint not found");
         if (Adcs.Count == 0) e.Add("adcs", "{}", "name at least one ADC architecture and its config file");
         foreach (var (name, file) in Adcs)
         {
@@ -84,10 +107,13 @@ public sealed record SweepSpec
         Once(e, "calibration", Calibration);
         Once(e, "adc_share", AdcShare);
         Once(e, "training", Training);
-        e.ThrowIfAny(Source);
+        if (Compensation is { Count: 0 }) e.Add("compensation", "[]", "list none and/or offset-trim (or leave it out)");
+        foreach (var c in Compensation ?? new())
+            if (c is not ("none" or "offset-trim")) e.Add("compensation", c, "expected none or offset-trim");
+        if (Compensation is not null) Once(e, "compensation", Compensation);
     }
 
-    static void Once<T>(ConfigErrors e, string axis, IEnumerable<T> values)
+    protected static void Once<T>(ConfigErrors e, string axis, IEnumerable<T> values)
     {
         foreach (var twice in values.GroupBy(v => v).Where(g => g.Count() > 1))
             e.Add(axis, twice.Key, "is listed twice: list each value once");
@@ -99,14 +125,22 @@ public sealed record SweepSpec
          from bits in AdcBits
          from cal in Calibration
          from share in AdcShare
+         from compensation in Compensation ?? new() { SweepPoint.AsBase }
          from training in Training
-         select new SweepPoint(adc, bits, cal, share, training)).ToList();
+         select new SweepPoint(adc, bits, cal, share, training, compensation)).ToList();
 }
 
-/// <summary>One design point of a sweep.</summary>
-public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibration, int AdcShare, string Training)
+/// <summary>
+/// One design point of a sweep. <paramref name="Compensation"/>: "none", "offset-trim", or <see cref="AsBase"/> (as the
+/// point's ADC config has it).
+/// </summary>
+public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibration, int AdcShare, string Training,
+    string Compensation = SweepPoint.AsBase)
 {
-    public string Id => $"{Adc}-{Bits}b-{Calibration.ToString().ToLowerInvariant()}-share{AdcShare}-{Training}";
+    public const string AsBase = "base";
+
+    public string Id => $"{Adc}-{Bits}b-{Calibration.ToString().ToLowerInvariant()}-share{AdcShare}"
+        + (Compensation == AsBase ? "" : Compensation == "none" ? "-untrimmed" : "-trim") + $"-{Training}";
 }
 
 /// <summary>A finished point: one line of the sweep's JSON Lines file (accuracies in 0..1).</summary>

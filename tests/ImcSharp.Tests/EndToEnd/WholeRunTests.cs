@@ -76,6 +76,59 @@ public class WholeRunTests
     }
 
     [Fact]
+    public void ASearchFindsWhatTheGridFindsResumesAndItsShardsMergeToTheSameAnswer()
+    {
+        var dir = Synthetic.TempDir();
+        string Spec(double target, string bits = "2, 4, 6", string training = "\"float\", \"aware\"") =>
+            Write(dir, $"search-{target}-{bits.Length}.json", $$"""
+            { "name": "tiny-search", "dataset": "mnist", "model": "mlp", "seed": 3, "hardware": "{{Hw}}",
+              "adcs": { "cco": "{{Repo.Path("experiments", "adc", "cco-approx.json")}}" },
+              "adc_bits": [{{bits}}], "compensation": ["none", "offset-trim"], "training": [{{training}}],
+              "chips": 4, "corners": 2, "test_images": 64, "float_epochs": 1, "aware_epochs": 1,
+              "aware_train_images": 128, "calibration_images": 64,
+              "target": { "accuracy": {{target.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "on": "worst-chip" },
+              "screen": { "chips": 2, "test_images": 32, "z": 2 } }
+            """);
+        // A target between the float network's accuracy and chance: some designs hold it, the 2-bit ones may not.
+        var spec = Spec(0.5);
+        var outDir = Path.Combine(dir, "one");
+        var json = Path.Combine(dir, "r.json");
+        var r = Run("search", spec, "--out", outDir, "--data", Data.Value, "--grid", "--json", json);
+        Assert.True(r.Code is 0 or 3, r.Err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(12, root.GetProperty("grid_points").GetInt32());
+        Assert.True(root.GetProperty("grid").GetProperty("same_answer").GetBoolean(), File.ReadAllText(json));
+        Assert.True(File.Exists(Path.Combine(outDir, "search.md")));
+        if (r.Code == 0)
+        {
+            // The chosen design is a hardware config the other commands read as it is.
+            var chosen = root.GetProperty("chosen");
+            var config = ImcSharp.Config.HardwareConfig.Load(chosen.GetProperty("config").GetString()!);
+            Assert.StartsWith("current-rram-cco-cco-", config.Name);
+            Assert.True(chosen.GetProperty("metric").GetDouble() >= 0.5);
+        }
+        // Run again: every measurement is reused, nothing is appended.
+        var steps = File.ReadAllText(Path.Combine(outDir, "search.jsonl"));
+        Assert.Equal(r.Code, Run("search", spec, "--out", outDir, "--data", Data.Value).Code);
+        Assert.Equal(steps, File.ReadAllText(Path.Combine(outDir, "search.jsonl")));
+        // Two shards (a Slurm array) and a merge choose what the single run chose.
+        var shards = Path.Combine(dir, "shards");
+        Assert.Equal(2, Run("search", "merge", spec, "--out", shards, "--data", Data.Value).Code);   // nothing yet
+        foreach (var shard in new[] { "0/2", "1/2" })
+            Assert.True(Run("search", spec, "--out", shards, "--data", Data.Value, "--shard", shard).Code is 0 or 3);
+        var merged = Path.Combine(dir, "merged.json");
+        Assert.Equal(r.Code, Run("search", "merge", spec, "--out", shards, "--data", Data.Value, "--json", merged).Code);
+        using var m = JsonDocument.Parse(File.ReadAllText(merged));
+        string? Id(JsonElement e) => e.GetProperty("chosen").ValueKind == JsonValueKind.Null ? null
+            : e.GetProperty("chosen").GetProperty("id").GetString();
+        Assert.Equal(Id(root), Id(m.RootElement));
+        // An unreachable target (every chip perfect on 1-bit converters): no design, exit 3.
+        Assert.Equal(3, Run("search", Spec(1.0, "1", "\"float\""), "--out", Path.Combine(dir, "none"), "--data",
+            Data.Value).Code);
+    }
+
+    [Fact]
     public void TheDemoTrainsEvaluatesAndRunsItsSmallExperiment()
     {
         var dir = Synthetic.TempDir();
