@@ -37,11 +37,13 @@ public sealed class CostSettings : ImcSettings
     public string? Json { get; init; }
 
     [CommandOption("--published")]
-    [Description("Print the ADC model against the published designs it is checked with, and exit.")]
+    [Description("Print the ADC model against the published converters: the survey's (each against the fit of the " +
+        "others, leave-one-out) and the others; with --plot, the survey's figures of merit with the models'; exit.")]
     public bool Published { get; init; }
 
     [CommandOption("--plot <DIR>")]
-    [Description("Write the stacked energy breakdown plot (PNG and SVG) into DIR.")]
+    [Description("Write the stacked energy breakdown plot (PNG and SVG) into DIR (with --published: the Walden and " +
+        "Schreier figures of merit against sample rate, survey and models).")]
     public string? Plot { get; init; }
 }
 
@@ -50,22 +52,7 @@ public sealed class CostCommand : Command<CostSettings>
 {
     public override int Execute(CommandContext context, CostSettings s, CancellationToken cancellationToken)
     {
-        if (s.Published)
-        {
-            var checks = PublishedAdcs.Check();
-            var t = new Table().Title("[bold]ADC model vs published designs[/]").AddColumn("design")
-                .AddColumn("published pJ").AddColumn("model pJ")
-                .AddColumn("error").AddColumn("published mm2").AddColumn("model mm2").AddColumn("error");
-            foreach (var c in checks)
-                t.AddRow(Markup.Escape(c.Published.Source), (c.Published.EnergyPerConversionJ * 1e12).ToString("F2"),
-                    (c.ModelEnergyJ * 1e12).ToString("F2"),
-                    $"{c.EnergyError * 100:+0;-0}%", c.Published.AreaMm2?.ToString("F4") ?? "-",
-                        c.ModelAreaMm2?.ToString("F4") ?? "-",
-                    c.AreaError is { } a ? $"{a * 100:+0;-0}%" : "-");
-            AnsiConsole.Write(t);
-            if (s.Json is not null) IO.Json.WriteFile(s.Json, checks);
-            return 0;
-        }
+        if (s.Published) return Published(s);
         if (string.IsNullOrEmpty(s.Hardware)) throw new ImcInputException("--hw CONFIG is required");
         var config = Config.HardwareConfig.Load(s.Hardware);
         var spec = s.Checkpoint is not null ? Training.Checkpoint.ReadInfo(s.Checkpoint).Spec
@@ -88,6 +75,65 @@ public sealed class CostCommand : Command<CostSettings>
             _ => (1, 28, 28, 10),
         };
         return new ModelSpec(ModelSpec.Canonical(model), c, h, w, classes);
+    }
+
+    /// <summary>
+    /// `imc cost --published`: the calibration per kind, every survey converter, the other published ones.
+    /// </summary>
+    static int Published(CostSettings s)
+    {
+        var checks = AdcSurvey.CrossValidate();
+        static string Pct(double e) => $"{e * 100:+0;-0}%";
+        static bool Within(double? e) => e is { } x && Math.Abs(x) <= 0.3;
+        var kinds = new Table().Title("[bold]ADC prices calibrated on Murmann's survey[/] (errors leave-one-out)")
+            .AddColumn("kind").AddColumn("priced as").AddColumn("converters").AddColumn("energy scale")
+            .AddColumn("corner at 28 nm").AddColumn("median |energy error|").AddColumn("within 30%")
+            .AddColumn("area scale").AddColumn("median |area error|").AddColumn("area within 30%");
+        foreach (var kind in AdcSurvey.PricedAs.Keys)
+        {
+            var fit = AdcSurvey.For(kind);
+            var mine = checks.Where(c => c.Adc.Kind == kind).ToList();
+            var areas = mine.Where(c => c.AreaError is not null).ToList();
+            kinds.AddRow(kind, AdcSurvey.PricedAs[kind], mine.Count.ToString(), fit.EnergyScale.ToString("F2"),
+                $"{fit.CornerHz28 / 1e9:G3} GHz", $"{Median(mine.Select(c => Math.Abs(c.EnergyError))) * 100:F0}%",
+                mine.Count(c => Within(c.EnergyError)).ToString(), fit.AreaScale.ToString("F2"),
+                areas.Count == 0 ? "-" : $"{Median(areas.Select(c => Math.Abs(c.AreaError!.Value))) * 100:F0}%",
+                $"{areas.Count(c => Within(c.AreaError))} of {areas.Count}");
+        }
+        AnsiConsole.Write(kinds);
+        var t = new Table().Title("[bold]Survey converters[/]").AddColumn("source").AddColumn("kind")
+            .AddColumn("node nm").AddColumn("bits").AddColumn("MS/s").AddColumn("published pJ").AddColumn("model pJ")
+            .AddColumn("error").AddColumn("published mm2").AddColumn("model mm2").AddColumn("error");
+        foreach (var c in checks.OrderBy(c => c.Adc.Kind).ThenBy(c => Math.Abs(c.EnergyError)))
+            t.AddRow(Markup.Escape(c.Adc.Source), c.Adc.Kind, c.Adc.NodeNm.ToString("G4"), c.Adc.PricedBits.ToString(),
+                (c.Adc.SampleRate / 1e6).ToString("G4"), (c.Adc.EnergyPerConversion * 1e12).ToString("G3"),
+                (c.ModelEnergyJ * 1e12).ToString("G3"), (Within(c.EnergyError) ? "[green]" : "[grey]")
+                    + Pct(c.EnergyError) + "[/]", c.Adc.AreaMm2?.ToString("G3") ?? "-",
+                c.ModelAreaMm2?.ToString("G3") ?? "-", c.AreaError is { } a ? Pct(a) : "-");
+        AnsiConsole.Write(t);
+        var others = PublishedAdcs.Check();
+        var o = new Table().Title("[bold]Other published converters[/] (not in the fit)").AddColumn("design")
+            .AddColumn("published pJ").AddColumn("model pJ").AddColumn("error").AddColumn("published mm2")
+            .AddColumn("model mm2").AddColumn("error");
+        foreach (var c in others)
+            o.AddRow(Markup.Escape(c.Published.Source), (c.Published.EnergyPerConversionJ * 1e12).ToString("F2"),
+                (c.ModelEnergyJ * 1e12).ToString("F2"), Pct(c.EnergyError), c.Published.AreaMm2?.ToString("F4") ?? "-",
+                c.ModelAreaMm2?.ToString("F4") ?? "-", c.AreaError is { } a ? Pct(a) : "-");
+        AnsiConsole.Write(o);
+        if (s.Plot is not null)
+            foreach (var f in Reporting.CostPlots.SurveyFigures(s.Plot, AdcSurvey.All))
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
+        if (s.Json is not null)
+            IO.Json.WriteFile(s.Json, new PublishedCheck(AdcSurvey.PricedAs.Keys.Select(AdcSurvey.For).ToList(),
+                checks, others));
+        return 0;
+    }
+
+    static double Median(IEnumerable<double> xs)
+    {
+        var v = xs.OrderBy(x => x).ToArray();
+        return v.Length == 0 ? double.NaN
+            : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     static string E(double j) => j >= 1e-6 ? $"{j * 1e6:F2}uJ" : j >= 1e-9 ? $"{j * 1e9:F2}nJ" : $"{j * 1e12:F1}pJ";
@@ -126,3 +172,6 @@ public sealed class CostCommand : Command<CostSettings>
                 "zero-input reads at a read time), besides the per-inference scales in calib.");
     }
 }
+
+/// <summary>JSON of `imc cost --published`: the fits, every survey converter (leave-one-out), the others.</summary>
+public sealed record PublishedCheck(List<SurveyFit> Fits, List<SurveyCheck> Survey, List<ModelCheck> Others);

@@ -16,14 +16,14 @@ public sealed record AdcCost(double EnergyPerConversion, double Area, double Cal
 /// <summary>
 /// ADC energy and area by architecture, resolution N, sample rate f_s and node. Each architecture
 /// is priced bottom-up from what it switches per conversion (its own formula, beside its model in
-/// Converters/Architectures, from the building blocks in <see cref="AdcTechnology"/>), then floored by the survey
+/// Converters/Architectures, from the building blocks in <see cref="AdcTechnology"/>), calibrated on the published
+/// converters of its kind (<see cref="AdcSurvey"/>: scale s_k, speed corner f_c,k), then floored by the survey
 /// envelope:
-///   E = max(E_arch, E_Walden, E_Schreier),  E_Walden = FOM_W,env 2^N,
-///   E_Schreier = 10^((6.02 N + 1.76 - FOM_S,env) / 10) / 2   (from FOM_S = SNDR + 10 log10(f_s / 2P)),
-///   E_arch = (switching energy) (1 + f_s / f_c),  f_c = f_c,28 (28 nm / node)
-/// (designs faster than the corner pay for speed, the envelope's high-rate slope).
+///   E = max(s_k E_arch (1 + f_s / f_c),  E_Walden, E_Schreier),  f_c = f_c,k (28 nm / node),
+///   E_Walden = FOM_W,env 2^N,  E_Schreier = 10^((6.02 N + 1.76 - FOM_S,env) / 10) / 2
+///   (from FOM_S = SNDR + 10 log10(f_s / 2P)); kinds without survey entries: s = 1, f_c,28 = 1 GHz.
 /// Areas: comparator, flip-flop and logic area scale with node^2; capacitors are matching-limited
-/// and do not scale; a layout overhead covers references, routing and decoupling.
+/// and do not scale; a layout overhead covers references, routing and decoupling; times the kind's area scale a_k.
 /// </summary>
 public static class AdcCostModel
 {
@@ -31,7 +31,8 @@ public static class AdcCostModel
     // at low rates ~0.5 fJ/conv-step, best Schreier FOM ~185 dB.
     public const double WaldenFomEnvelope = 0.5e-15;
     public const double SchreierFomEnvelope = 185.0;
-    // Speed corner of the Walden envelope at 28 nm (the survey's FOM rises roughly linearly above ~1 GS/s).
+    // Speed corner at 28 nm for kinds the survey does not calibrate (the survey's FOM rises roughly linearly above
+    // ~1 GS/s).
     public const double CornerHz28 = 1e9;
     public const double LayoutOverhead = 3.0;
     // Digital calibration: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V):
@@ -54,15 +55,30 @@ public static class AdcCostModel
     /// </summary>
     public static double Energy(AdcConfig adc, double sampleRate, double nodeNm, double supply)
     {
-        double arch = AdcArchitecture.Of(adc).SwitchingEnergy(adc, new AdcTechnology(nodeNm, supply));
-        double corner = CornerHz28 * 28.0 / nodeNm;
-        return Math.Max(arch * (1 + sampleRate / corner), Envelope(adc.Bits));
+        var arch = AdcArchitecture.Of(adc);
+        var fit = arch.SurveyKind is { } kind ? AdcSurvey.For(kind) : null;
+        return Calibrated(arch.SwitchingEnergy(adc, new AdcTechnology(nodeNm, supply)), fit?.EnergyScale ?? 1,
+            fit?.CornerHz28 ?? CornerHz28, sampleRate, nodeNm, adc.Bits);
     }
 
     /// <summary>
-    /// Area (m^2) of one ADC instance, without calibration: its architecture's core area with the layout overhead.
+    /// E = max(scale E_arch (1 + f_s / (f_c,28 28 nm / node)), envelope at N bits): the calibrated price of a
+    /// bottom-up switching energy <paramref name="bottomUp"/> (J).
+    /// </summary>
+    public static double Calibrated(double bottomUp, double scale, double cornerHz28, double sampleRate,
+        double nodeNm, int bits) =>
+        Math.Max(scale * bottomUp * (1 + sampleRate / (cornerHz28 * 28.0 / nodeNm)), Envelope(bits));
+
+    /// <summary>
+    /// Area (m^2) of one ADC instance, without calibration: its architecture's core area with the layout overhead,
+    /// times its kind's survey area scale.
     /// </summary>
     public static double Area(AdcConfig adc, double nodeNm) =>
+        BottomUpArea(adc, nodeNm) * (AdcArchitecture.Of(adc).SurveyKind is { } kind ? AdcSurvey.For(kind).AreaScale
+            : 1);
+
+    /// <summary>The architecture's core area with the layout overhead (m^2), before the survey's area scale.</summary>
+    public static double BottomUpArea(AdcConfig adc, double nodeNm) =>
         AdcArchitecture.Of(adc).CoreArea(adc, new AdcTechnology(nodeNm, 0.9)) * LayoutOverhead;
 
     /// <summary>

@@ -92,4 +92,61 @@ public static class CostPlots
             if (p.Accuracy > best) { front.Add(p); best = p.Accuracy; }
         return front;
     }
+
+    /// <summary>
+    /// Where each calibrated model sits against the survey: Walden FOM (fJ per conversion step, log10) and Schreier
+    /// FOM (dB) against the sample rate (log10 Hz), the converters by kind and each kind's model at 28 nm, 0.9 V, 6 and
+    /// 8 bits (ENOB = N), with the survey's envelope (<see cref="AdcCostModel.WaldenFomEnvelope"/>,
+    /// <see cref="AdcCostModel.SchreierFomEnvelope"/>).
+    /// </summary>
+    public static List<string> SurveyFigures(string dir, IReadOnlyList<SurveyAdc> survey, bool png = true,
+        bool svg = true)
+    {
+        var files = new List<string>();
+        foreach (var (name, title, yLabel, fom, envelope) in new (string, string, string, Func<double, double, double,
+            double>, double)[]
+        {
+            ("adc-survey-walden", "Walden FOM vs sample rate: survey converters and the calibrated models",
+                "log10 Walden FOM (fJ/conv-step)", (e, bits, _) => Math.Log10(e / Math.Pow(2, bits) * 1e15),
+                Math.Log10(AdcCostModel.WaldenFomEnvelope * 1e15)),
+            ("adc-survey-schreier", "Schreier FOM vs sample rate: survey converters and the calibrated models",
+                "Schreier FOM (dB)", (e, bits, _) => 6.02 * bits + 1.76 + 10 * Math.Log10(1 / (2 * e)),
+                AdcCostModel.SchreierFomEnvelope),
+        })
+        {
+            var plot = new Plot();
+            var palette = new ScottPlot.Palettes.Category10();
+            var kinds = AdcSurvey.PricedAs.Keys.ToList();
+            for (int k = 0; k < kinds.Count; k++)
+            {
+                var mine = survey.Where(a => a.Kind == kinds[k]).ToList();
+                var sc = plot.Add.ScatterPoints(mine.Select(a => Math.Log10(a.SampleRate)).ToArray(),
+                    mine.Select(a => fom(a.EnergyPerConversion, a.Enob, a.SampleRate)).ToArray());
+                sc.LegendText = $"survey: {kinds[k]}";
+                sc.Color = palette.GetColor(k);
+                sc.MarkerSize = 7;
+                foreach (int bits in new[] { 6, 8 })
+                {
+                    var rates = Enumerable.Range(0, 41).Select(i => Math.Pow(10, 6 + 0.125 * i)).ToArray();
+                    var adc = new Config.AdcConfig { Kind = AdcSurvey.PricedAs[kinds[k]], Bits = bits };
+                    var line = plot.Add.Scatter(rates.Select(Math.Log10).ToArray(),
+                        rates.Select(f => fom(AdcCostModel.Energy(adc, f, 28, 0.9), bits, f)).ToArray());
+                    line.Color = palette.GetColor(k);
+                    line.MarkerSize = 0;
+                    line.LinePattern = bits == 6 ? LinePattern.Solid : LinePattern.Dashed;
+                    line.LegendText = $"model: {kinds[k]}, {bits} b, 28 nm";
+                }
+            }
+            var env = plot.Add.HorizontalLine(envelope);
+            env.Color = Colors.Black;
+            env.LinePattern = LinePattern.Dotted;
+            env.LegendText = "survey envelope";
+            plot.Axes.Bottom.Label.Text = "log10 sample rate (Hz)";
+            plot.YLabel(yLabel);
+            plot.Title(title);
+            plot.ShowLegend(Alignment.UpperLeft);
+            files.AddRange(PlotFiles.Save(plot, Path.Combine(dir, name), png, svg));
+        }
+        return files;
+    }
 }

@@ -48,9 +48,15 @@ public class ShippedConfigTests
     [Fact]
     public void EveryExperimentAndSweepSpecLoads()
     {
-        foreach (var f in Files("experiments").Where(f => !f.Contains("sweep")))
+        static bool Sweep(string f) => Path.GetFileName(f).StartsWith("sweep", StringComparison.Ordinal);
+        static bool Search(string f) => Path.GetFileName(f).StartsWith("search", StringComparison.Ordinal);
+        foreach (var f in Files("experiments").Where(f => !Sweep(f) && !Search(f)))
             Assert.NotEmpty(ApproxAdcSpec.Load(f).ArrayModes);
-        foreach (var f in Files("experiments").Where(f => f.Contains("sweep")))
+        foreach (var f in Files("experiments").Where(Sweep))
             Assert.NotEmpty(SweepSpec.Load(f).Points());
+        var searches = Files("experiments").Where(Search).ToList();
+        Assert.NotEmpty(searches);
+        foreach (var f in searches)
+            Assert.InRange(SearchSpec.Load(f).Target.Accuracy, 0.1, 1);
     }
 }

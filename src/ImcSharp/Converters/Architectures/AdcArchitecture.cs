@@ -70,6 +70,12 @@ public abstract class AdcArchitecture : IAdcKind
     /// <summary>Area (m^2) of one instance, before the layout overhead.</summary>
     public abstract double CoreArea(AdcConfig cfg, AdcTechnology t);
 
+    /// <summary>
+    /// The survey population whose published converters calibrate this price (<see cref="Cost.AdcSurvey"/>): "sar",
+    /// "flash" or "oscillator"; null: no survey population of its kind, priced bottom-up as it is.
+    /// </summary>
+    public virtual string? SurveyKind => null;
+
     /// <summary>The architecture of a config.</summary>
     public static AdcArchitecture Of(AdcConfig cfg) => (AdcArchitecture)cfg.Architecture;
 

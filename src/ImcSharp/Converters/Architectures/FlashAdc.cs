@@ -18,6 +18,8 @@ public sealed record FlashParams
 public sealed class FlashArchitecture : AdcArchitecture<FlashParams>
 {
     /// <inheritdoc/>
+    public override string? SurveyKind => "flash";
+    /// <inheritdoc/>
     public override string Kind => "flash";
     /// <inheritdoc/>
     public override string Block => "flash";

@@ -9,6 +9,8 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed class IdealArchitecture : AdcArchitecture
 {
+    /// <inheritdoc/>
+    public override string? SurveyKind => "sar";   // priced as a SAR
     /// <summary>The kind's name in <c>adc.kind</c>.</summary>
     public const string Name = "ideal";
     /// <inheritdoc/>

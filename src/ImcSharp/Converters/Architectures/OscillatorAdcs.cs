@@ -46,6 +46,8 @@ public sealed record OscillatorParams
 public abstract class OscillatorArchitecture : AdcArchitecture<OscillatorParams>
 {
     /// <inheritdoc/>
+    public override string? SurveyKind => "oscillator";
+    /// <inheritdoc/>
     public override string Block => "oscillator";
     /// <inheritdoc/>
     public override bool IsUnipolar => true;

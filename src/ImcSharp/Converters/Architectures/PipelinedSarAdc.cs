@@ -44,6 +44,8 @@ public sealed record PipelinedSarParams
 public sealed class PipelinedSarArchitecture : AdcArchitecture<PipelinedSarParams>
 {
     /// <inheritdoc/>
+    public override string? SurveyKind => "sar";   // two SARs and a residue amplifier
+    /// <inheritdoc/>
     public override string Kind => "pipelined-sar";
     /// <inheritdoc/>
     public override string Block => "pipelined_sar";

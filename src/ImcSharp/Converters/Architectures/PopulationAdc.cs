@@ -14,6 +14,8 @@ namespace ImcSharp.Converters;
 /// </summary>
 public sealed class PopulationArchitecture : AdcArchitecture<PopulationFiles>
 {
+    /// <inheritdoc/>
+    public override string? SurveyKind => "sar";   // priced as a SAR
     /// <summary>The kind's name in <c>adc.kind</c>, also its parameter block's.</summary>
     public const string Name = "population";
     /// <inheritdoc/>

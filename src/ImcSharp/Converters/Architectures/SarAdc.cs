@@ -28,6 +28,8 @@ public sealed record SarParams
 public sealed class SarArchitecture : AdcArchitecture<SarParams>
 {
     /// <inheritdoc/>
+    public override string? SurveyKind => "sar";
+    /// <inheritdoc/>
     public override string Kind => "sar";
     /// <inheritdoc/>
     public override string Block => "sar";
