@@ -120,12 +120,24 @@ public sealed class CostCommand : Command<CostSettings>
                 (c.ModelEnergyJ * 1e12).ToString("F2"), Pct(c.EnergyError), c.Published.AreaMm2?.ToString("F4") ?? "-",
                 c.ModelAreaMm2?.ToString("F4") ?? "-", c.AreaError is { } a ? Pct(a) : "-");
         AnsiConsole.Write(o);
+        var macros = PublishedMacros.Check();
+        var mt = new Table().Title("[bold]Published IMC macros and accelerators[/] (peak: one full-array MVM; " +
+                "assumptions in configs/published)").AddColumn("design").AddColumn("scope").AddColumn("workload")
+            .AddColumn("published TOPS/W").AddColumn("model TOPS/W").AddColumn("error")
+            .AddColumn("published TOPS/mm2").AddColumn("model TOPS/mm2").AddColumn("error");
+        foreach (var m in macros)
+            mt.AddRow(Markup.Escape(m.Published.Source), m.Published.Scope, m.Workload,
+                m.Published.TopsPerW.ToString("G3"),
+                m.ModelTopsPerW.ToString("G3"), Pct(m.TopsPerWError), m.Published.TopsPerMm2?.ToString("G3") ?? "-",
+                m.ModelTopsPerMm2.ToString("G3"), m.TopsPerMm2Error is { } e ? Pct(e) : "-");
+        AnsiConsole.Write(mt);
         if (s.Plot is not null)
             foreach (var f in Reporting.CostPlots.SurveyFigures(s.Plot, AdcSurvey.All))
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
         if (s.Json is not null)
             IO.Json.WriteFile(s.Json, new PublishedCheck(AdcSurvey.PricedAs.Keys.Select(AdcSurvey.For).ToList(),
-                checks, others));
+                checks, others, macros.Select(m => new MacroRow(m.Published, m.Workload, m.ModelTopsPerW,
+                    m.TopsPerWError, m.ModelTopsPerMm2, m.TopsPerMm2Error)).ToList()));
         return 0;
     }
 
@@ -173,5 +185,12 @@ public sealed class CostCommand : Command<CostSettings>
     }
 }
 
-/// <summary>JSON of `imc cost --published`: the fits, every survey converter (leave-one-out), the others.</summary>
-public sealed record PublishedCheck(List<SurveyFit> Fits, List<SurveyCheck> Survey, List<ModelCheck> Others);
+/// <summary>
+/// JSON of `imc cost --published`: the fits, every survey converter (leave-one-out), the other converters, the macros.
+/// </summary>
+public sealed record PublishedCheck(List<SurveyFit> Fits, List<SurveyCheck> Survey, List<ModelCheck> Others,
+    List<MacroRow> Macros);
+
+/// <summary>A published macro against the model (<see cref="MacroCheck"/> without its breakdown).</summary>
+public sealed record MacroRow(PublishedMacro Published, string Workload, double ModelTopsPerW, double TopsPerWError,
+    double ModelTopsPerMm2, double? TopsPerMm2Error);

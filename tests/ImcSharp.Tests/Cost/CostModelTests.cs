@@ -80,6 +80,28 @@ public class CostModelTests
     }
 
     [Fact]
+    public void PublishedMacrosArePricedFromTheirEmbeddedDesignsAtTheirPeak()
+    {
+        var checks = PublishedMacros.Check();
+        Assert.Equal(PublishedMacros.All.Length, checks.Count);
+        foreach (var c in checks)
+        {
+            var hw = PublishedMacros.Design(c.Published.Config);
+            Assert.Contains("Assumed here", hw.Description);
+            // TOPS/W is 2 MACs over the scope's energy: the core's for a macro, everything for a system.
+            double energy = c.Published.Scope == "system" ? c.Cost.EnergyPerInferenceJ : c.Cost.Energy.Core;
+            Assert.Equal(1, 2.0 * c.Cost.Macs / energy / 1e12 / c.ModelTopsPerW, 12);
+            Assert.Equal(c.ModelTopsPerW / c.Published.TopsPerW - 1, c.TopsPerWError, 12);
+            // The peak workload fills the array: every row, and every signal column of one array.
+            Assert.Equal(1, c.Cost.Layers[0].Arrays);
+            Assert.Equal(hw.Core.Rows, c.Cost.Layers[0].Inputs);
+        }
+        // The bar for whole designs: at least three within 30% on TOPS/W.
+        Assert.True(checks.Count(c => Math.Abs(c.TopsPerWError) <= 0.3) >= 3,
+            string.Join("; ", checks.Select(c => $"{c.Published.Name} {c.TopsPerWError:P0}")));
+    }
+
+    [Fact]
     public void ACalibratedArchitectureIsPricedWithItsKindsFitAndAnUncalibratedOneAsBefore()
     {
         var sar = new AdcConfig { Kind = "sar", Bits = 7 };
