@@ -182,6 +182,10 @@ public sealed class CostCommand : Command<CostSettings>
             AnsiConsole.MarkupLine(
                 $"drift compensation / retrim: {E(c.CompensationEnergyPerEventJ)} per event (the known-input and " +
                 "zero-input reads at a read time), besides the per-inference scales in calib.");
+        if (c.TestTimeS > 0)
+            AnsiConsole.MarkupLine(
+                $"per-chip test at deployment: {c.TestTimeS * 1e6:F2} us, {E(c.TestEnergyJ)} (offset trim: a " +
+                "zero-input vector; calibration: a code-density test of every ADC), once per chip.");
     }
 }
 

@@ -34,7 +34,8 @@ public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, do
 public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference,
     long Macs, int Tiles, int Arrays, int Adcs,
     long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS,
-        EnergyBreakdown Energy, AreaBreakdown Area, double CompensationEnergyPerEventJ = 0);
+        EnergyBreakdown Energy, AreaBreakdown Area, double CompensationEnergyPerEventJ = 0, double TestTimeS = 0,
+    double TestEnergyJ = 0);
 
 /// <summary>The cost of one network inference on a design.</summary>
 /// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's
@@ -45,7 +46,7 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
     double CoreEnergyJ, long Macs, long ConversionsPerInference, double ThroughputInferencesPerS, double LatencyS,
         double TopsPerW, double TopsPerMm2,
     EnergyBreakdown Energy, AreaBreakdown Area, List<LayerCost> Layers, CostConfig Assumptions,
-    double CompensationEnergyPerEventJ = 0);
+    double CompensationEnergyPerEventJ = 0, double TestTimeS = 0, double TestEnergyJ = 0);
 
 /// <summary>
 /// Energy and area of a network on IMC cores, counted from the mapping. Per analog layer with K
@@ -60,6 +61,10 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 ///   buffers: every input and output value read/written once (SRAM, 0.16 pJ/bit at 45 nm).
 ///   drift compensation (calibration): a 16 x accBits multiply per output, tile and vector; a compensation event
 ///   (drift scales, a retaken trim) costs one vector per measurement, priced per event, not per inference.
+/// Per-chip test at deployment (once per chip, not per inference; layers tested in parallel, so the chip's test time
+/// is its slowest layer's): the offset trim reads one zero-input vector (one vector's latency and energy);
+/// two-point and LUT calibration measure every ADC's thresholds by a code-density test of H = 32 hits per code,
+/// 2^N H conversions per ADC at its sample rate, all ADCs in parallel.
 /// Latency of a layer: V C m t_cycle (its tiles run in parallel); pipelined throughput: 1 / slowest layer.
 /// Digital layers (kept digital by the config): 8-bit MACs at 0.2 + 0.1 pJ (45 nm), 256 MACs per ns.
 /// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
@@ -83,6 +88,11 @@ public static class CoreCostModel
     const double DacAreaPerBit28 = 5e-12;
     const double AdderAreaPerBit28 = 1.5e-12;
     const double BufferAreaPerBit28 = 0.3e-12;
+    /// <summary>
+    /// Hits per code of the code-density (histogram) test that measures an ADC's thresholds for calibration: tens of
+    /// hits per code keep the threshold error within a fraction of an LSB (IEEE Std 1241 histogram test).
+    /// </summary>
+    public const int CodeDensityHitsPerCode = 32;
 
     /// <summary>
     /// Cell footprint in F^2 (cost.cell_area_f2 overrides), by the cell technology: 1T1R RRAM 30 F^2, 8T SRAM 200 F^2,
@@ -117,7 +127,8 @@ public static class CoreCostModel
             (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total,
                 energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
             2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs,
-                config.Cost, costs.Sum(c => c.CompensationEnergyPerEventJ));
+                config.Cost, costs.Sum(c => c.CompensationEnergyPerEventJ),
+            costs.Count == 0 ? 0 : costs.Max(c => c.TestTimeS), costs.Sum(c => c.TestEnergyJ));
     }
 
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
@@ -188,7 +199,15 @@ public static class CoreCostModel
         // zero-input vector for a retaken trim, each at the energy of an inference's vector.
         int eventVectors = (compensates ? 1 : 0) + (hw.Adc.OffsetTrim && hw.Adc.OffsetRetrim ? 1 : 0);
         double eventE = eventVectors * (arraysE + driversE + conversions * adc.TotalEnergy + shiftAddE) / vectors;
+        // Per-chip test: the trim's zero-input vector; the calibration's code-density test of every ADC.
+        double vectorLatency = latency / vectors, vectorEnergy = (arraysE + driversE + conversions * adc.TotalEnergy
+            + shiftAddE) / vectors;
+        double trimTestS = hw.Adc.OffsetTrim ? vectorLatency : 0, trimTestE = hw.Adc.OffsetTrim ? vectorEnergy : 0;
+        double densityConversions = hw.Adc.Calibration == CalibrationKind.None ? 0
+            : Math.Pow(2, hw.Adc.Bits) * CodeDensityHitsPerCode;
+        double testS = trimTestS + densityConversions / sampleRate;
+        double testE = trimTestE + adcs * densityConversions * adc.EnergyPerConversion;
         return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions,
-            adc.TotalEnergy, sampleRate, latency, energy, area, eventE);
+            adc.TotalEnergy, sampleRate, latency, energy, area, eventE, testS, testE);
     }
 }

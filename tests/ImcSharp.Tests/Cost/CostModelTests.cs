@@ -150,6 +150,27 @@ public class CostModelTests
     }
 
     [Fact]
+    public void EachChipIsTestedOnceForItsTrimAndItsCalibration()
+    {
+        var hw = new LayerHardware
+        {
+            Core = new CoreConfig { Rows = 128, Columns = 128, WeightBits = 8, BitsPerCell = 2, InputBits = 8, InputMode = InputMode.BitSerial, AdcShare = 4 },
+            Adc = Adc("sar", 6),
+        };
+        var none = CoreCostModel.Analog("fc1", 400, 120, 3, hw, new CostConfig());
+        Assert.Equal(0, none.TestTimeS);
+        Assert.Equal(0, none.TestEnergyJ);
+        // The trim: one zero-input vector, a third of this layer's three-vector latency and energy.
+        var trim = CoreCostModel.Analog("fc1", 400, 120, 3, hw with { Adc = hw.Adc with { OffsetTrim = true } }, new CostConfig());
+        Assert.Equal(trim.LatencyS / 3, trim.TestTimeS, 15);
+        Assert.True(trim.TestEnergyJ > 0 && trim.TestEnergyJ < trim.Energy.Core / 2);
+        // A LUT: 2^6 codes x 32 hits at the ADC's 400 MS/s, all ADCs at once.
+        var lut = CoreCostModel.Analog("fc1", 400, 120, 3, hw with { Adc = hw.Adc with { Calibration = CalibrationKind.Lut } }, new CostConfig());
+        Assert.Equal(64 * 32 / (4 / 10e-9), lut.TestTimeS, 15);
+        Assert.Equal(1, lut.TestEnergyJ / (lut.Adcs * 64 * 32 * AdcCostModel.Energy(hw.Adc, 4 / 10e-9, 32, 0.9)), 12);
+    }
+
+    [Fact]
     public void TheReferenceDesignSpendsMostOfItsCoreEnergyInAdcs()
     {
         var cfg = HardwareConfig.Load(Repo.Path("configs", "reference-sar8.json"));
