@@ -51,7 +51,7 @@ public static class CostPlots
     /// </summary>
     public static List<string> Pareto(string stem, string title, string xLabel,
         IReadOnlyList<(string Label, double Cost, double Accuracy, string Group)> points, bool png = true,
-        bool svg = true)
+        bool svg = true, string yLabel = "test accuracy (%)", double? target = null)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -71,12 +71,20 @@ public static class CostPlots
         line.Color = Colors.Black;
         line.MarkerSize = 0;
         line.LegendText = "Pareto front";
+        if (target is { } t)
+        {
+            var goal = plot.Add.HorizontalLine(t * 100);
+            goal.Color = Colors.Red;
+            goal.LinePattern = LinePattern.Dashed;
+            goal.LegendText = $"target {t * 100:F1}%";
+        }
         plot.Axes.Bottom.Label.Text = xLabel;
-        plot.YLabel("test accuracy (%)");
+        plot.YLabel(yLabel);
         plot.Title(title);
         plot.ShowLegend(Alignment.LowerRight);
         // Fit every point (ScottPlot's auto-scale skips some scatter series).
-        var ys = points.Select(p => p.Accuracy * 100).ToArray();
+        var ys = points.Select(p => p.Accuracy * 100)
+            .Concat(target is { } goalY ? new[] { goalY * 100 } : []).ToArray();
         var xs = points.Select(p => p.Cost).ToArray();
         double dx = Math.Max(1e-12, xs.Max() - xs.Min()) * 0.05, dy = Math.Max(0.5, ys.Max() - ys.Min()) * 0.05;
         plot.Axes.SetLimits(xs.Min() - dx, xs.Max() + dx, ys.Min() - dy, ys.Max() + dy);

@@ -302,7 +302,8 @@ public static class SearchRunner
         if (points.Count == 0) return new();
         return CostPlots.Pareto(Path.Combine(outDir, "search"),
             $"{r.Model}: {r.Target.On} accuracy vs cost, target {r.Target.Accuracy * 100:F1}% " +
-            $"({r.Evaluated} of {r.GridPoints} designs measured)", CostUnit(r.Minimise), points);
+            $"({r.Evaluated} of {r.GridPoints} designs measured)", CostUnit(r.Minimise), points,
+            yLabel: $"{r.Target.On} accuracy (%), last measurement", target: r.Target.Accuracy);
     }
 
     /// <summary>Every point's full-rung metric on record (the search's and the grid's).</summary>
