@@ -15,6 +15,7 @@ public sealed class PointRuns(SweepSpec spec, string outDir, string floatDirName
     ProgressSink? progress, Action<string> log, CancellationToken cancel, string device)
 {
     string? _floatCheckpoint;
+    readonly Dictionary<string, string> _awareCheckpoints = new();
 
     /// <summary>Seconds spent training (or reloading) networks in this process, by network name.</summary>
     public Dictionary<string, double> TrainingSeconds { get; } = new();
@@ -38,6 +39,7 @@ public sealed class PointRuns(SweepSpec spec, string outDir, string floatDirName
             TrainingSeconds["float"] = sw.Elapsed.TotalSeconds;
         }
         if (point.Training != "aware") return _floatCheckpoint;
+        if (_awareCheckpoints.TryGetValue(point.Id, out var done)) return done;
         var timer = Stopwatch.StartNew();
         var opts = FloatOptions with { Epochs = spec.AwareEpochs, LearningRate = spec.AwareLr,
             TrainLimit = spec.AwareTrainImages };
@@ -49,7 +51,7 @@ public sealed class PointRuns(SweepSpec spec, string outDir, string floatDirName
         var ckpt = Trainer.Train(opts, subset, test, Path.Combine(outDir, "aware", point.Id), resume: true,
             progress, cancel, aware).CheckpointPath;
         TrainingSeconds[point.Id] = timer.Elapsed.TotalSeconds;
-        return ckpt;
+        return _awareCheckpoints[point.Id] = ckpt;
     }
 
     /// <summary>
