@@ -32,9 +32,10 @@ public sealed record SearchOutcome(SearchCandidate? Chosen, List<CandidateOutcom
 ///   bound = a + z sqrt(max(a (1 - a), 1/n) / n)     (a: the metric on n test images; z standard errors),
 /// and only a candidate that survives is measured at the full rung, where a >= target accepts it. The first accepted
 /// candidate is the answer: every cheaper one was rejected, and every costlier one is dominated on cost and pruned
-/// unmeasured. The screening chips are the first chips of the full run, so a worst-chip metric there is never below
-/// the full run's; the image subsample is what the margin covers. <see cref="Grid"/> measures every candidate at the
-/// full rung, for checking the answer.
+/// unmeasured. The screening chips are the first chips of the full run (by default all of them, so the image
+/// subsample is all the margin has to cover; with fewer, a worst-chip metric there is still never below the full
+/// run's, but a corner's mean rests on fewer chips). <see cref="Grid"/> measures every candidate at the full rung, for
+/// checking the answer.
 /// </summary>
 public static class DesignSearch
 {

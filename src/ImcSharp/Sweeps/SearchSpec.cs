@@ -13,9 +13,10 @@ public sealed record SearchTarget
 }
 
 /// <summary>
-/// The cheap rung of a search: <see cref="Chips"/> chips (0: one per corner, the spec's corners) on the first
+/// The cheap rung of a search: <see cref="Chips"/> chips (0: the full run's chips) on the first
 /// <see cref="TestImages"/> test images; a candidate is rejected there when its metric plus <see cref="Z"/>
-/// standard errors misses the target.
+/// standard errors of its test images misses the target. With the full run's chips the margin covers all the screen
+/// leaves out; with fewer, a worst-corner or mean target also rests on fewer chips, which the margin does not cover.
 /// </summary>
 public sealed record SearchScreen
 {
@@ -59,7 +60,7 @@ public sealed record SearchSpec : SweepSpec
     public List<SearchRung> Rungs(int testCount)
     {
         var full = new SearchRung("full", Chips, testCount);
-        int chips = Math.Min(Screen.Chips > 0 ? Screen.Chips : Corners, Chips);
+        int chips = Screen.Chips > 0 ? Math.Min(Screen.Chips, Chips) : Chips;
         int images = Math.Min(Screen.TestImages, testCount);
         return chips < Chips || images < testCount
             ? new() { new SearchRung("screen", chips, images), full } : new() { full };

@@ -80,9 +80,12 @@ public class SearchTests
     public void TheRungsAreTheScreenThenTheFullRunAndTheScreenIsDroppedWhenItIsNotCheaper()
     {
         var spec = new SearchSpec { Chips = 20, Corners = 5, Screen = new SearchScreen { TestImages = 1000 } };
-        Assert.Equal(new[] { new SearchRung("screen", 5, 1000), new SearchRung("full", 20, 10000) }, spec.Rungs(10000));
+        // By default the screen runs the full run's chips on fewer images.
+        Assert.Equal(new[] { new SearchRung("screen", 20, 1000), new SearchRung("full", 20, 10000) }, spec.Rungs(10000));
+        Assert.Equal(new SearchRung("screen", 5, 1000),
+            (spec with { Screen = spec.Screen with { Chips = 5 } }).Rungs(10000)[0]);
         Assert.Equal(new[] { new SearchRung("full", 5, 800) },
-            (spec with { Chips = 5 }).Rungs(800));
+            (spec with { Chips = 5, Screen = spec.Screen with { TestImages = 5000 } }).Rungs(800));
     }
 
     [Fact]
