@@ -64,7 +64,7 @@ public sealed class SweepCommand : Command<SweepSettings>
             if (s.MergeSpec is null) throw new ImcInputException("imc sweep merge SPEC: the sweep spec is missing");
             if (s.Shard is not null) throw new ImcInputException(
                 "--shard does not apply to merge: it joins every shard");
-            return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json, s.Partial);
+            return Merge(SweepSpec.Load(s.MergeSpec), s.MergeSpec, s.Out, s.Json, s.Partial, s.Data);
         }
         if (s.MergeSpec is not null) throw new ImcInputException(
             $"unexpected argument '{s.MergeSpec}': expected `imc sweep SPEC` or `imc sweep merge SPEC`");
@@ -121,12 +121,15 @@ public sealed class SweepCommand : Command<SweepSettings>
             "give fewer chips or test_images in the spec, or a --shard");
     }
 
-    static int Merge(SweepSpec spec, string specPath, string? outOption, string? json, bool partial)
+    static int Merge(SweepSpec spec, string specPath, string? outOption, string? json, bool partial, string? data)
     {
         var outDir = outOption ?? Path.Combine("runs", spec.Name);
         var (results, missing) = SweepRunner.Merge(spec, outDir);
         if (results.Count == 0) throw new ImcInputException(
             $"{outDir}: no finished points to merge (run `imc sweep {specPath}` first)");
+        // The report prices every point with today's cost model (the files keep what each point ran with).
+        using (var train = DatasetCatalog.Load(spec.Dataset, data, Split.Train))
+            results = results.Select(SweepRunner.Pricer(spec, train)).ToList();
         Finish(spec, results, outDir, null, missing);
         if (json is not null) IO.Json.WriteFile(json, new SweepMerge(results, missing, missing.Count == 0));
         if (missing.Count > 0)

@@ -44,17 +44,20 @@ public static class SweepRunner
             $"holds point {p.Id} of");
         log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} " +
             $"runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
-        if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => done[p.Id]).ToList();
         var modelSpec =
             new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
         var shapes = Nn.LayerShapes.Of(modelSpec);
+        // A finished point's accuracy is reused; its price is the cost model's of today (pricing is instant).
+        var price = Pricer(spec, train);
+        var repriced = done.Values.ToDictionary(r => r.Id, price);
+        if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => repriced[p.Id]).ToList();
         var runs = new PointRuns(spec, outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}", train,
             progress, log, cancel, device);
         var results = new List<SweepResult>();
         foreach (var point in mine)
         {
             cancel.ThrowIfCancellationRequested();
-            if (done.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
+            if (repriced.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
             var sw = Stopwatch.StartNew();
             var hw = Hardware(baseHw, adcs[point.Adc], point);
             var ckpt = runs.Network(point, hw, test);
@@ -71,6 +74,30 @@ public static class SweepRunner
             results.Add(result);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Prices finished points again with today's cost model (their accuracies as they were): a stored price is the
+    /// model's of the day the point ran. <paramref name="train"/> gives the model's input shape.
+    /// </summary>
+    public static Func<SweepResult, SweepResult> Pricer(SweepSpec spec, ImageSet train)
+    {
+        var baseHw = HardwareConfig.Load(spec.Hardware);
+        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
+        var points = spec.Points().ToDictionary(p => p.Id);
+        var model =
+            new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
+        var shapes = Nn.LayerShapes.Of(model);
+        return r =>
+        {
+            if (!points.TryGetValue(r.Id, out var p)) return r;
+            var cost = CoreCostModel.Price(model.Name, shapes, Hardware(baseHw, adcs[p.Adc], p));
+            return r with
+            {
+                EnergyPerInferenceJ = cost.EnergyPerInferenceJ, AreaMm2 = cost.AreaMm2,
+                AdcEnergyShare = cost.AdcEnergyShare, AdcAreaShare = cost.AdcAreaShare, TopsPerW = cost.TopsPerW,
+            };
+        };
     }
 
     /// <summary>

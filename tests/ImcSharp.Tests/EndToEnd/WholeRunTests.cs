@@ -73,6 +73,16 @@ public class WholeRunTests
         var before = File.ReadAllText(Path.Combine(outDir, "points.jsonl"));
         Assert.Equal(0, Run("sweep", spec, "--out", outDir, "--data", Data.Value).Code);
         Assert.Equal(before, File.ReadAllText(Path.Combine(outDir, "points.jsonl")));
+        // A stored price from an older cost model: the accuracies are reused, the price is today's.
+        static double[] Energies(string json) => JsonDocument.Parse(json).RootElement.EnumerateArray()
+            .Select(p => p.GetProperty("energy_per_inference_j").GetDouble()).ToArray();
+        var fresh = Energies(File.ReadAllText(Path.Combine(dir, "points.json")));
+        var stale = System.Text.RegularExpressions.Regex.Replace(before, "\"energy_per_inference_j\":[^,]+",
+            "\"energy_per_inference_j\":1");
+        Assert.NotEqual(before, stale);
+        File.WriteAllText(Path.Combine(outDir, "points.jsonl"), stale);
+        Assert.Equal(0, Run("sweep", spec, "--out", outDir, "--data", Data.Value, "--json", Path.Combine(dir, "again.json")).Code);
+        Assert.Equal(fresh, Energies(File.ReadAllText(Path.Combine(dir, "again.json"))));
     }
 
     [Fact]
