@@ -94,10 +94,12 @@ public sealed class CostCommand : Command<CostSettings>
             var fit = AdcSurvey.For(kind);
             var mine = checks.Where(c => c.Adc.Kind == kind).ToList();
             var areas = mine.Where(c => c.AreaError is not null).ToList();
+            double energyError = AdcSurvey.Median(mine.Select(c => Math.Abs(c.EnergyError)));
+            double areaError = AdcSurvey.Median(areas.Select(c => Math.Abs(c.AreaError!.Value)));
             kinds.AddRow(kind, AdcSurvey.PricedAs[kind], mine.Count.ToString(), fit.EnergyScale.ToString("F2"),
-                $"{fit.CornerHz28 / 1e9:G3} GHz", $"{Median(mine.Select(c => Math.Abs(c.EnergyError))) * 100:F0}%",
+                $"{fit.CornerHz28 / 1e9:G3} GHz", $"{energyError * 100:F0}%",
                 mine.Count(c => Within(c.EnergyError)).ToString(), fit.AreaScale.ToString("F2"),
-                areas.Count == 0 ? "-" : $"{Median(areas.Select(c => Math.Abs(c.AreaError!.Value))) * 100:F0}%",
+                areas.Count == 0 ? "-" : $"{areaError * 100:F0}%",
                 $"{areas.Count(c => Within(c.AreaError))} of {areas.Count}");
         }
         AnsiConsole.Write(kinds);
@@ -139,13 +141,6 @@ public sealed class CostCommand : Command<CostSettings>
                 checks, others, macros.Select(m => new MacroRow(m.Published, m.Workload, m.ModelTopsPerW,
                     m.TopsPerWError, m.ModelTopsPerMm2, m.TopsPerMm2Error)).ToList()));
         return 0;
-    }
-
-    static double Median(IEnumerable<double> xs)
-    {
-        var v = xs.OrderBy(x => x).ToArray();
-        return v.Length == 0 ? double.NaN
-            : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     static string E(double j) => j >= 1e-6 ? $"{j * 1e6:F2}uJ" : j >= 1e-9 ? $"{j * 1e9:F2}nJ" : $"{j * 1e12:F1}pJ";

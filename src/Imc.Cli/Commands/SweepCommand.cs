@@ -129,7 +129,10 @@ public sealed class SweepCommand : Command<SweepSettings>
             $"{outDir}: no finished points to merge (run `imc sweep {specPath}` first)");
         // The report prices every point with today's cost model (the files keep what each point ran with).
         using (var train = DatasetCatalog.Load(spec.Dataset, data, Split.Train))
-            results = results.Select(SweepRunner.Pricer(spec, train)).ToList();
+        {
+            var designs = new PointDesigns(spec, train);
+            results = results.Select(r => SweepRunner.Repriced(r, designs)).ToList();
+        }
         Finish(spec, results, outDir, null, missing);
         if (json is not null) IO.Json.WriteFile(json, new SweepMerge(results, missing, missing.Count == 0));
         if (missing.Count > 0)

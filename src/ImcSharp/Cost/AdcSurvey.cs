@@ -132,10 +132,12 @@ public static class AdcSurvey
         return new SurveyCheck(a, e, e / a.EnergyPerConversion - 1, area, area / a.AreaMm2 - 1);
     }).ToList();
 
-    static double Median(IEnumerable<double> xs)
+    /// <summary>The median (NaN for none).</summary>
+    public static double Median(IEnumerable<double> xs)
     {
         var s = xs.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        return s.Length == 0 ? double.NaN
+            : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     static IReadOnlyList<SurveyAdc> Load()

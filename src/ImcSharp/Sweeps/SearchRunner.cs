@@ -2,12 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ImcSharp.Config;
-using ImcSharp.Converters;
 using ImcSharp.Cost;
 using ImcSharp.Data;
 using ImcSharp.Evaluation;
 using ImcSharp.IO;
-using ImcSharp.Models;
 using ImcSharp.Reporting;
 using ImcSharp.Training;
 
@@ -55,17 +53,17 @@ public static class SearchRunner
     {
         public required SearchSpec Spec { get; init; }
         public required string OutDir { get; init; }
-        public required HardwareConfig BaseHardware { get; init; }
-        public required Dictionary<string, AdcConfig> Adcs { get; init; }
+        public required PointDesigns Designs { get; init; }
         public required ImageSet Train { get; init; }
-        public required ImageSet Test { get; init; }
         public required List<SearchRung> Rungs { get; init; }
         public required Dictionary<string, NetworkCost> Prices { get; init; }
         public required List<SearchCandidate> Candidates { get; init; }
         public Dictionary<(string, int, int), SearchStep> Recorded { get; } = new();
         public Dictionary<string, double> Training { get; } = new();
 
-        public HardwareConfig Hardware(SweepPoint p) => SweepRunner.Hardware(BaseHardware, Adcs[p.Adc], p);
+        /// <summary>The recorded measurement of a point at a rung, if any.</summary>
+        public SearchStep? At(string id, SearchRung rung) =>
+            Recorded.GetValueOrDefault((id, rung.Chips, rung.TestImages));
     }
 
     public static SearchReport Run(SearchSpec spec, string outDir, Shard shard, string? dataDir, bool grid,
@@ -87,7 +85,7 @@ public static class SearchRunner
             double Measure(SearchCandidate c, SearchRung rung)
             {
                 cancel.ThrowIfCancellationRequested();
-                var hw = ctx.Hardware(c.Point);
+                var hw = ctx.Designs.Hardware(c.Point);
                 if (!subsets.TryGetValue(rung.TestImages, out var images))
                     subsets[rung.TestImages] = images = test.Take(rung.TestImages);
                 var key = StepKey(ctx, c.Point, hw, rung, images);
@@ -141,8 +139,7 @@ public static class SearchRunner
         var ctx = Prepare(spec, outDir, train, test);
         var missing = new List<string>();
         double Replay(SearchCandidate c, SearchRung rung) =>
-            ctx.Recorded.TryGetValue((c.Point.Id, rung.Chips, rung.TestImages), out var s) ? s.Metric
-                : throw new Missing(c.Point.Id);
+            ctx.At(c.Point.Id, rung)?.Metric ?? throw new Missing(c.Point.Id);
         SearchOutcome outcome;
         var candidates = ctx.Candidates.ToList();
         while (true)
@@ -164,23 +161,13 @@ public static class SearchRunner
 
     static Context Prepare(SearchSpec spec, string outDir, ImageSet train, ImageSet test)
     {
-        var baseHw = HardwareConfig.Load(spec.Hardware);
-        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
-        var modelSpec =
-            new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var shapes = Nn.LayerShapes.Of(modelSpec);
-        var prices = new Dictionary<string, NetworkCost>();
-        var candidates = new List<SearchCandidate>();
-        foreach (var p in spec.Points())
-        {
-            var price = CoreCostModel.Price(modelSpec.Name, shapes, SweepRunner.Hardware(baseHw, adcs[p.Adc], p));
-            prices[p.Id] = price;
-            candidates.Add(new SearchCandidate(p, Cost(spec.Minimise, price)));
-        }
+        var designs = new PointDesigns(spec, train);
+        var prices = spec.Points().ToDictionary(p => p.Id, designs.Price);
         var ctx = new Context
         {
-            Spec = spec, OutDir = outDir, BaseHardware = baseHw, Adcs = adcs, Train = train, Test = test,
-            Rungs = spec.Rungs((int)test.Count), Prices = prices, Candidates = DesignSearch.Order(candidates),
+            Spec = spec, OutDir = outDir, Designs = designs, Train = train, Rungs = spec.Rungs((int)test.Count),
+            Prices = prices, Candidates = DesignSearch.Order(spec.Points()
+                .Select(p => new SearchCandidate(p, Cost(spec.Minimise, prices[p.Id])))),
         };
         var files = Directory.Exists(outDir) ? Directory.GetFiles(outDir, "search*.jsonl") : Array.Empty<string>();
         foreach (var f in files.OrderBy(f => f, StringComparer.Ordinal))
@@ -214,7 +201,7 @@ public static class SearchRunner
 
     static SearchStep? Lookup(Context ctx, string id, SearchRung rung, RunKey key)
     {
-        if (!ctx.Recorded.TryGetValue((id, rung.Chips, rung.TestImages), out var prior)) return null;
+        if (ctx.At(id, rung) is not { } prior) return null;
         key.Check(prior.Key, Path.Combine(ctx.OutDir, "search*.jsonl"), $"holds a measurement of {id} from");
         return prior;
     }
@@ -224,8 +211,9 @@ public static class SearchRunner
     /// </summary>
     static double Seconds(Context ctx, SearchOutcome o)
     {
-        double chips = o.Candidates.SelectMany(c => c.Steps.Select(s => (c.Candidate.Point.Id, s.Rung)))
-            .Sum(x => ctx.Recorded.Values.FirstOrDefault(r => r.Id == x.Id && r.Rung == x.Rung)?.Seconds ?? 0);
+        // By the rung's chips and images: a file may also hold measurements of an earlier screen of the same name.
+        double chips = o.Candidates.Sum(c => c.Steps.Sum(s =>
+            ctx.At(c.Candidate.Point.Id, ctx.Rungs.First(r => r.Name == s.Rung))?.Seconds ?? 0));
         var networks = o.Candidates.Where(c => c.Steps.Count > 0)
             .Select(c => c.Candidate.Point.Training == "aware" ? c.Candidate.Point.Id : "float").Append("float")
             .Distinct();
@@ -237,25 +225,19 @@ public static class SearchRunner
     {
         var spec = ctx.Spec;
         Directory.CreateDirectory(ctx.OutDir);
-        var rows = outcome.Candidates.Select(o =>
+        SearchRow Row(SearchCandidate c, string status, List<RungVerdict> steps)
         {
-            var p = o.Candidate.Point;
-            var price = ctx.Prices[p.Id];
+            var (p, price) = (c.Point, ctx.Prices[c.Point.Id]);
             return new SearchRow(p.Id, p.Adc, p.Bits, Json.Name(p.Calibration), p.AdcShare, p.Compensation,
-                p.Training, o.Candidate.Cost, price.EnergyPerInferenceJ, price.AreaMm2, price.LatencyS, o.Status,
-                o.Steps);
-        }).Concat(missing.Select(id =>
-        {
-            var c = ctx.Candidates.First(c => c.Point.Id == id);
-            var price = ctx.Prices[id];
-            return new SearchRow(id, c.Point.Adc, c.Point.Bits, Json.Name(c.Point.Calibration), c.Point.AdcShare,
-                c.Point.Compensation, c.Point.Training, c.Cost, price.EnergyPerInferenceJ, price.AreaMm2,
-                price.LatencyS, "not yet measured (its shard has not run)", new());
-        })).ToList();
+                p.Training, c.Cost, price.EnergyPerInferenceJ, price.AreaMm2, price.LatencyS, status, steps);
+        }
+        var rows = outcome.Candidates.Select(o => Row(o.Candidate, o.Status, o.Steps))
+            .Concat(missing.Select(id => Row(ctx.Candidates.First(c => c.Point.Id == id),
+                "not yet measured (its shard has not run)", new()))).ToList();
         SearchChoice? choice = null;
         if (outcome.Chosen is { } chosen && missing.Count == 0)
         {
-            var hw = ctx.Hardware(chosen.Point);
+            var hw = ctx.Designs.Hardware(chosen.Point);
             var price = ctx.Prices[chosen.Point.Id];
             var configPath = Path.Combine(ctx.OutDir, "chosen.json");
             Json.WriteFile(configPath, hw with
@@ -310,8 +292,8 @@ public static class SearchRunner
     static Dictionary<string, double> FullMetrics(Context ctx)
     {
         var full = ctx.Rungs[^1];
-        return ctx.Recorded.Values.Where(s => s.Chips == full.Chips && s.TestImages == full.TestImages)
-            .ToDictionary(s => s.Id, s => s.Metric);
+        return ctx.Candidates.Where(c => ctx.At(c.Point.Id, full) is not null)
+            .ToDictionary(c => c.Point.Id, c => ctx.At(c.Point.Id, full)!.Metric);
     }
 
     static void Markdown(SearchReport r, List<string> plots, string outDir, Dictionary<string, double> full)

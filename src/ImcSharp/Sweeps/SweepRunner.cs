@@ -33,23 +33,18 @@ public static class SweepRunner
         var done = Read(file).ToDictionary(r => r.Id);
         var points = spec.Points();
         var mine = points.Select((p, i) => (p, i)).Where(x => shard.Owns(x.i)).Select(x => x.p).ToList();
-        var baseHw = HardwareConfig.Load(spec.Hardware);
-        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
         using var train = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Train);
         using var testAll = DatasetCatalog.Load(spec.Dataset, dataDir, Split.Test);
         using var test = testAll.Take(spec.TestImages > 0 ? Math.Min(spec.TestImages, testAll.Count) : testAll.Count);
+        var designs = new PointDesigns(spec, train);
         // A finished point is reused only if the same design, training, data and chips produced it.
-        var keys = mine.ToDictionary(p => p.Id, p => PointKey(spec, Hardware(baseHw, adcs[p.Adc], p), p, train, test));
+        var keys = mine.ToDictionary(p => p.Id, p => PointKey(spec, designs.Hardware(p), p, train, test));
         foreach (var p in mine.Where(p => done.ContainsKey(p.Id))) keys[p.Id].Check(done[p.Id].Key, file,
             $"holds point {p.Id} of");
         log($"{spec.Name}: {points.Count} points, shard {shard.Index}/{shard.Count} " +
             $"runs {mine.Count}, {mine.Count(p => done.ContainsKey(p.Id))} already done ({file})");
-        var modelSpec =
-            new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var shapes = Nn.LayerShapes.Of(modelSpec);
         // A finished point's accuracy is reused; its price is the cost model's of today (pricing is instant).
-        var price = Pricer(spec, train);
-        var repriced = done.Values.ToDictionary(r => r.Id, price);
+        var repriced = done.Values.ToDictionary(r => r.Id, r => Repriced(r, designs));
         if (mine.All(p => done.ContainsKey(p.Id))) return mine.Select(p => repriced[p.Id]).ToList();
         var runs = new PointRuns(spec, outDir, shard.Count == 1 ? "float" : $"float-shard-{shard.Index}", train,
             progress, log, cancel, device);
@@ -59,11 +54,11 @@ public static class SweepRunner
             cancel.ThrowIfCancellationRequested();
             if (repriced.TryGetValue(point.Id, out var prior)) { results.Add(prior); continue; }
             var sw = Stopwatch.StartNew();
-            var hw = Hardware(baseHw, adcs[point.Adc], point);
+            var hw = designs.Hardware(point);
             var ckpt = runs.Network(point, hw, test);
             log($"{point.Id}: {spec.Chips} chips");
             var r = runs.Chips(ckpt, hw, test, spec.Chips, Path.Combine(outDir, "chips", point.Id + ".jsonl"));
-            var cost = CoreCostModel.Price(modelSpec.Name, shapes, hw);
+            var cost = designs.Price(point);
             var result =
                 new SweepResult(point.Id, point.Adc, point.Bits, Json.Name(point.Calibration), point.AdcShare,
                 point.Training, spec.Chips,
@@ -77,26 +72,17 @@ public static class SweepRunner
     }
 
     /// <summary>
-    /// Prices finished points again with today's cost model (their accuracies as they were): a stored price is the
-    /// model's of the day the point ran. <paramref name="train"/> gives the model's input shape.
+    /// A finished point priced again with today's cost model (its accuracies as they were): a stored price is the
+    /// model's of the day the point ran. A point the spec no longer has is left as it is.
     /// </summary>
-    public static Func<SweepResult, SweepResult> Pricer(SweepSpec spec, ImageSet train)
+    public static SweepResult Repriced(SweepResult r, PointDesigns designs)
     {
-        var baseHw = HardwareConfig.Load(spec.Hardware);
-        var adcs = spec.Adcs.ToDictionary(kv => kv.Key, kv => AdcConfigFile.Load(kv.Value).Config);
-        var points = spec.Points().ToDictionary(p => p.Id);
-        var model =
-            new ModelSpec(ModelSpec.Canonical(spec.Model), train.Channels, train.Height, train.Width, train.Classes);
-        var shapes = Nn.LayerShapes.Of(model);
-        return r =>
+        if (designs.Point(r.Id) is not { } point) return r;
+        var cost = designs.Price(point);
+        return r with
         {
-            if (!points.TryGetValue(r.Id, out var p)) return r;
-            var cost = CoreCostModel.Price(model.Name, shapes, Hardware(baseHw, adcs[p.Adc], p));
-            return r with
-            {
-                EnergyPerInferenceJ = cost.EnergyPerInferenceJ, AreaMm2 = cost.AreaMm2,
-                AdcEnergyShare = cost.AdcEnergyShare, AdcAreaShare = cost.AdcAreaShare, TopsPerW = cost.TopsPerW,
-            };
+            EnergyPerInferenceJ = cost.EnergyPerInferenceJ, AreaMm2 = cost.AreaMm2,
+            AdcEnergyShare = cost.AdcEnergyShare, AdcAreaShare = cost.AdcAreaShare, TopsPerW = cost.TopsPerW,
         };
     }
 
