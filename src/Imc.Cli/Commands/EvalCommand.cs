@@ -167,6 +167,8 @@ public sealed class EvalCommand : Command<EvalSettings>
             CheckShape(s.Checkpoint, info, test, dataset);
             ChipEvaluation.Deploy(model, info, config,
                 () => TrainCommand.Load(dataset, s.Data, Split.Train, s.CalibrationImages, shape));
+            using var compensation = Nn.ChipCompensation.Prepare(model, config,
+                n => TrainCommand.Load(dataset, s.Data, Split.Train, n, shape), info.Normalization);
             var estimate = WorkPlan.Probe(model, test, info.Normalization, s.FirstChip).For(s.Chips, test.Count)
                 * (times?.Count ?? 1);
             AnsiConsole.MarkupLine(
@@ -191,11 +193,13 @@ public sealed class EvalCommand : Command<EvalSettings>
                 Retarget(aged);
                 AnsiConsole.MarkupLine(Markup.Escape($"read {label} after programming"));
                 var at = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization,
-                    mc with { Key = ChipEvaluation.KeyFor(s.Checkpoint, aged, s.CalibrationImages) }, p));
+                    mc with { Key = ChipEvaluation.KeyFor(s.Checkpoint, aged, s.CalibrationImages) }, p,
+                    compensation: compensation));
                 series.Add(new TimePoint(label, seconds, at.Accuracy, at.WorstCorner, at.WorstCornerName));
             }
             if (times is not null) Retarget(config);
-            var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p));
+            var r = ConsoleProgress.Run(p => ChipEvaluation.Run(model, test, info.Normalization, mc, p,
+                compensation: compensation));
             var plots = s.Plot is null ? new List<string>()
                 : Reporting.ChipPlots.Histogram(Path.Combine(s.Plot, "chips"),
                 $"{info.Spec.Name} on {config.Name}: {s.Chips} chips",

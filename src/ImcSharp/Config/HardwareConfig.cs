@@ -77,6 +77,9 @@ public sealed record HardwareConfig
     public AdcConfig Adc { get; init; } = new();
     /// <summary>Technology and timing for the energy and area model (one per design, not per layer).</summary>
     public CostConfig Cost { get; init; } = new();
+    /// <summary>Per-chip deployment compensation (gain registers, BatchNorm re-estimation); null: none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CompensationConfig? Compensation { get; init; }
     /// <summary>Keep the network's first / last weight layer digital (common in IMC designs).</summary>
     public bool KeepFirstDigital { get; init; }
     /// <summary>Keep the network's last weight layer digital.</summary>
@@ -140,6 +143,7 @@ public sealed record HardwareConfig
         cfg.Defaults.Validated(source);
         var costErrors = new ConfigErrors();
         cfg.Cost.Validate(costErrors, "cost.");
+        cfg.Compensation?.Validate(costErrors, "compensation.");
         costErrors.ThrowIfAny(source);
         foreach (var layer in cfg.Layers.Keys) cfg.For(layer);
         return cfg;

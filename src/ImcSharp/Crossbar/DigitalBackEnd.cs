@@ -24,7 +24,8 @@ public static unsafe class DigitalBackEnd
     /// Partial sums [K T, P B, J] through the ADCs, the subtraction D and the shift-and-add to the
     /// outputs [K B, N] (integer domain), minus the chip's output offset when it is trimmed:
     ///   y[b, n] = sum_t alpha_t sum_c w_c sum_s 2^(b s) LSB_s D(ADC(P))[t, (c, b), (n, s)] - y0[n],
-    /// alpha_t the tile's drift-compensation scale (<see cref="ProgrammedLayer.TileScale"/>; 1 without).
+    /// alpha_t the tile's drift-compensation scale (<see cref="ProgrammedLayer.TileScale"/>; 1 without), then
+    /// through the chip's gain registers when it has them, g[n] y[b, n] + o[n] (<see cref="OutputGainCalibration"/>).
     /// In the integer form when it applies (<see cref="IntegerFormApplies"/>), else in float32 with
     /// the tiles added one after another.
     /// </summary>
@@ -49,6 +50,7 @@ public static unsafe class DigitalBackEnd
             if (S == 1 && lsb != 1.0) sum = sum.mul_(lsb);
         }
         if (layer.OutputOffset is { } trim) sum = sum.sub_(K == 1 ? trim : trim.unsqueeze(1));
+        if (layer.OutputGain is { } r) sum = sum.mul_(r.Gain.view(K, 1, N)).add_(r.Offset.view(K, 1, N));
         return sum.view(K * B, N);
     }
 

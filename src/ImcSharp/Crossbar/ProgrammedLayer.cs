@@ -94,6 +94,11 @@ public sealed class ProgrammedLayer : IDisposable
     /// (<see cref="DriftCompensation"/>); null without it.
     /// </summary>
     public Tensor? TileScale { get; internal set; }
+    /// <summary>
+    /// The per-output gain and offset registers applied after the trim (<see cref="OutputGainCalibration"/>), set per
+    /// chip at deployment (on a stack: every chip's, [K, N]); null without them.
+    /// </summary>
+    public GainRegisters? OutputGain { get; internal set; }
 
     /// <summary>
     /// Programs integer weights <paramref name="wq"/> [N, K] (scale <paramref name="weightScale"/>)
@@ -324,6 +329,7 @@ public sealed class ProgrammedLayer : IDisposable
         {
             foreach (var t in new[] { EffectiveByColumn, SliceWeights, Clip, ReadVariance, ColumnOffset, OutputOffset,
                 TileScale, Saturation?.Positive, Saturation?.Negative }) t?.Dispose();
+            OutputGain?.Dispose();
             foreach (var c in _members) c.Dispose();
             return;
         }
@@ -337,6 +343,7 @@ public sealed class ProgrammedLayer : IDisposable
         ColumnOffset?.Dispose();
         OutputOffset?.Dispose();
         TileScale?.Dispose();
+        OutputGain?.Dispose();
         if (_ownsAdc)
         {
             AdcContext.InstanceIds.Dispose();

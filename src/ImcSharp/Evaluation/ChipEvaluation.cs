@@ -147,7 +147,9 @@ public static class ChipEvaluation
         using (model)
         {
             Deploy(model, info, hw, () => train.Take(Math.Min(calibrationImages, train.Count)));
-            return Run(model, test, info.Normalization, mc, progress, cancel);
+            using var compensation = ChipCompensation.Prepare(model, hw,
+                n => train.Take(Math.Min(n, train.Count)), info.Normalization);
+            return Run(model, test, info.Normalization, mc, progress, cancel, compensation);
         }
     }
 
@@ -163,9 +165,13 @@ public static class ChipEvaluation
         RunKey.Of(new[] { ("checkpoint", (object)RunKey.HashFile(checkpoint)), ("design", hw.Fingerprint()),
             ("calibration_images", calibrationImages) }.Concat(more).ToArray());
 
+    /// <summary>
+    /// Monte Carlo accuracy of a deployed network; with <paramref name="compensation"/>, each chip is compensated
+    /// (<see cref="ChipCompensation.Measure"/>) after programming, before its test images.
+    /// </summary>
     public static ChipEvaluationResult Run(nn.Module<Tensor, Tensor> analogModel, ImageSet test, Normalization norm,
         MonteCarloOptions mc,
-        ProgressSink? progress = null, CancellationToken cancel = default)
+        ProgressSink? progress = null, CancellationToken cancel = default, ChipCompensation? compensation = null)
     {
         mc.Validate();
         using var runLock = mc.ResultsPath is null ? null : RunLock.File(mc.ResultsPath);
@@ -192,6 +198,7 @@ public static class ChipEvaluation
         {
             cancel.ThrowIfCancellationRequested();
             AnalogConversion.ProgramChips(analogModel, batch);
+            compensation?.Measure(batch.Length);
             long first = batch[0].Chip - mc.FirstChip + 1, last = batch[^1].Chip - mc.FirstChip + 1;
             var label = batch.Length == 1 ? $"chip {first}/{mc.Chips}" : $"chips {first}-{last}/{mc.Chips}";
             var evals = Evaluator.EvaluateChips(analogModel, test, norm, batch.Length, mc.BatchSize, progress, label);

@@ -37,6 +37,11 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public double? InputRange { get; set; }
     /// <summary>Whether inputs can be negative (signed quantization); set with <see cref="InputRange"/>.</summary>
     public bool InputSigned { get; set; }
+    /// <summary>
+    /// Called with the layer's output (real units) of each forward through quantizers or the chip without gradients;
+    /// what it returns goes on (deployment measurements, <see cref="ChipCompensation"/>).
+    /// </summary>
+    public Func<AnalogLayer, Tensor, Tensor>? OutputHook { get; set; }
     /// <summary>Called with the pre-ADC partial sums [T, cycles*B, N*S] (signal units) of each chunk.</summary>
     public Action<AnalogLayer, Tensor>? PartialSumProbe { get; set; }
     /// <summary>
@@ -205,7 +210,7 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
         if (Execution == Execution.Float) return FloatForward(x);
         bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);
-        if (!training) return hw;
+        if (!training) return OutputHook is { } hook ? hook(this, hw) : hw;
         var sur = gate is null ? new[] { (FloatForward(x), (Tensor?)null) }
             : Surrogate.Terms(Wiring, WeightMatrix(), _chip!.Tiles, x, gate);
         return StraightThrough.Output(hw, sur);

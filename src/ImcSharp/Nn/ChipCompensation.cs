@@ -1,0 +1,153 @@
+using ImcSharp.Config;
+using ImcSharp.Crossbar;
+using ImcSharp.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ImcSharp.Nn;
+
+/// <summary>
+/// A design's per-chip deployment compensation (<see cref="CompensationConfig"/>) on one network: after each
+/// programming, <see cref="Measure"/> runs the calibration images once through the chip, layer after layer, and
+/// sets what the design asks for: every analog layer's gain registers (<see cref="OutputGainCalibration"/>, matched
+/// to the digital network's moments measured once here) and every BatchNorm's running statistics (the chip's own,
+/// momentum 1 over the one batch). A layer's registers are set before its outputs go on, so each layer is measured
+/// on inputs its upstream layers have already corrected. Disposing restores the network's stored BatchNorm
+/// statistics.
+/// </summary>
+public sealed class ChipCompensation : IDisposable
+{
+    readonly nn.Module<Tensor, Tensor> _model;
+    readonly Tensor _images;
+    readonly Dictionary<string, (Tensor Mean, Tensor Std)> _reference = new();
+    readonly List<(BatchNorm Bn, Tensor Mean, Tensor Var, double? Momentum)> _stored = new();
+
+    /// <summary>What the design asks for.</summary>
+    public CompensationConfig Config { get; }
+
+    ChipCompensation(nn.Module<Tensor, Tensor> model, CompensationConfig config, Tensor images)
+    {
+        (_model, Config, _images) = (model, config, images);
+        foreach (var bn in model.modules().OfType<BatchNorm>())
+            _stored.Add((bn, bn.running_mean!.clone().DetachFromDisposeScope(),
+                bn.running_var!.clone().DetachFromDisposeScope(), bn.momentum));
+        if (config.OutputGain) MeasureReference();
+    }
+
+    /// <summary>
+    /// The compensation of <paramref name="hw"/> for <paramref name="model"/> (already converted and calibrated),
+    /// on the first <see cref="CompensationConfig.Images"/> training images (<paramref name="trainImages"/> gives the
+    /// first n, or all there are); null when the design has none.
+    /// </summary>
+    public static ChipCompensation? Prepare(nn.Module<Tensor, Tensor> model, HardwareConfig hw,
+        Func<int, ImageSet> trainImages, Normalization norm)
+    {
+        if (hw.Compensation is not { Any: true } c) return null;
+        if (c.BatchNorm && !model.modules().OfType<BatchNorm>().Any()) throw new ImcInputException(
+            $"{hw.Source}: compensation.batch_norm: the network has no BatchNorm layer to re-estimate: " +
+            "expected false for this network");
+        using var set = trainImages(c.Images);
+        if (set.Count < c.Images) throw new ImcInputException(
+            $"{hw.Source}: compensation.images: {c.Images} calibration images asked for, the training set has " +
+            $"{set.Count}: expected at most that many");
+        using var scope = NewDisposeScope();
+        var x = ComputeTarget.On(norm.Apply(set.Images), ComputeTarget.Of(model)).DetachFromDisposeScope();
+        return new ChipCompensation(model, c, x);
+    }
+
+    /// <summary>Per analog layer, the digital (quantized) network's output moments [1, N] on the images.</summary>
+    void MeasureReference()
+    {
+        var layers = AnalogConversion.Layers(_model);
+        var executions = layers.Select(l => l.Execution).ToList();
+        using var g = no_grad();
+        try
+        {
+            foreach (var l in layers)
+            {
+                l.Execution = Execution.QuantizedDigital;
+                l.OutputHook = (layer, y) =>
+                {
+                    var (mean, std) = OutputGainCalibration.Moments(y, 1);
+                    _reference[layer.LayerName] = (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope());
+                    return y;
+                };
+            }
+            _model.eval();
+            using var scope = NewDisposeScope();
+            _model.call(_images);
+        }
+        finally
+        {
+            for (int i = 0; i < layers.Count; i++) (layers[i].Execution, layers[i].OutputHook) = (executions[i], null);
+        }
+    }
+
+    /// <summary>
+    /// Measures and sets the compensation of the chips the network is programmed on (<paramref name="chips"/> of
+    /// them, <see cref="AnalogConversion.ProgramChips"/>; BatchNorm statistics are one set per network, so one chip
+    /// when they are re-estimated).
+    /// </summary>
+    public void Measure(int chips)
+    {
+        if (Config.BatchNorm && chips > 1) throw new ImcInputException(
+            "compensation.batch_norm re-estimates BatchNorm on each chip alone: evaluate one chip at a time " +
+            "(chip_batch 1)");
+        var layers = AnalogConversion.Layers(_model);
+        using var g = no_grad();
+        try
+        {
+            foreach (var l in layers)
+            {
+                if (l.Chip is { } chip) { chip.OutputGain?.Dispose(); chip.OutputGain = null; }
+                if (Config.OutputGain && l.Execution == Execution.Analog) l.OutputHook = SetRegisters(chips);
+            }
+            _model.eval();
+            if (Config.BatchNorm)
+                foreach (var (bn, _, _, _) in _stored)
+                {
+                    bn.reset_running_stats();
+                    bn.momentum = 1.0;
+                    bn.train();
+                }
+            using var scope = NewDisposeScope();
+            var repeats = new[] { (long)chips }.Concat(Enumerable.Repeat(1L, (int)_images.dim() - 1)).ToArray();
+            _model.call(chips == 1 ? _images : _images.repeat(repeats));
+        }
+        finally
+        {
+            foreach (var l in layers) l.OutputHook = null;
+            foreach (var (bn, _, _, momentum) in _stored) { bn.momentum = momentum; bn.eval(); }
+        }
+    }
+
+    Func<AnalogLayer, Tensor, Tensor> SetRegisters(int chips) => (layer, y) =>
+    {
+        var chip = layer.Chip!;
+        double scale = (float)(chip.WeightScale * layer.InputScale);
+        var (mean, std) = OutputGainCalibration.Moments(y, chips);
+        var (refMean, refStd) = _reference[layer.LayerName];
+        var registers = OutputGainCalibration.Solve(mean, std, refMean, refStd, layer.bias, scale);
+        chip.OutputGain = registers;
+        return OutputGainCalibration.Apply(y, registers, layer.bias, scale, chips);
+    };
+
+    /// <summary>Restores the network's stored BatchNorm statistics and frees the images and moments.</summary>
+    public void Dispose()
+    {
+        using (no_grad())
+            foreach (var (bn, mean, var, momentum) in _stored)
+            {
+                bn.running_mean!.copy_(mean);
+                bn.running_var!.copy_(var);
+                bn.momentum = momentum;
+                mean.Dispose();
+                var.Dispose();
+            }
+        _stored.Clear();
+        foreach (var (m, s) in _reference.Values) { m.Dispose(); s.Dispose(); }
+        _reference.Clear();
+        _images.Dispose();
+    }
+}
