@@ -65,6 +65,13 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 /// is its slowest layer's): the offset trim reads one zero-input vector (one vector's latency and energy);
 /// two-point and LUT calibration measure every ADC's thresholds by a code-density test of H = 32 hits per code,
 /// 2^N H conversions per ADC at its sample rate, all ADCs in parallel.
+/// Deployment compensation (the config's <c>compensation</c>, measured per chip on N calibration images): gain
+/// registers add per output of every analog layer a gain (11 bits) and an offset (accBits) register and one
+/// 11 x accBits multiply-add per output and vector, on a multiplier per ADC; measuring them and re-estimating
+/// BatchNorm both need per output a sum and a sum-of-squares accumulator (2 x 32 bits) and one 16 x 16 squarer per
+/// layer (for BatchNorm an upper bound: a layer not followed by BatchNorm needs none). BatchNorm's own affine is
+/// digital with or without re-estimation (not priced). Test: N inferences per chip, pipelined (N / throughput +
+/// latency), at N times the energy of an inference plus the accumulations.
 /// Latency of a layer: V C m t_cycle (its tiles run in parallel); pipelined throughput: 1 / slowest layer.
 /// Digital layers (kept digital by the config): 8-bit MACs at 0.2 + 0.1 pJ (45 nm), 256 MACs per ns.
 /// Constants: Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014
@@ -115,21 +122,34 @@ public static class CoreCostModel
             var l = layers[i];
             bool digital = config.IsDigital(l.Name, i == 0, i == layers.Count - 1);
             costs.Add(digital ? Digital(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.Cost)
-                : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost));
+                : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost,
+                    config.Compensation));
         }
         var energy = costs.Aggregate(EnergyBreakdown.Zero, (a, c) => a + c.Energy);
         var area = costs.Aggregate(AreaBreakdown.Zero, (a, c) => a + c.Area);
         long macs = costs.Sum(c => c.Macs);
         double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
         double throughput = 1 / slowest;
+        // The compensation's test: N calibration inferences per chip, then the layers' accumulations.
+        double compTestS = 0, compTestE = 0;
+        if (config.Compensation is { Any: true } comp)
+        {
+            compTestS = comp.Images / throughput + latency;
+            compTestE = comp.Images * energy.Total;
+        }
         return new NetworkCost(name, config.Name, energy.Total, area.Total,
             (energy.Adc + energy.Calibration) / energy.Core,
             (area.Adc + area.Calibration) / area.Total, energy.Calibration / energy.Core, area.Calibration / area.Total,
                 energy.Core, macs, costs.Sum(c => c.ConversionsPerInference), throughput, latency,
             2.0 * macs / energy.Total / 1e12, 2.0 * macs * throughput / area.Total / 1e12, energy, area, costs,
                 config.Cost, costs.Sum(c => c.CompensationEnergyPerEventJ),
-            costs.Count == 0 ? 0 : costs.Max(c => c.TestTimeS), costs.Sum(c => c.TestEnergyJ));
+            (costs.Count == 0 ? 0 : costs.Max(c => c.TestTimeS)) + compTestS,
+            costs.Sum(c => c.TestEnergyJ) + compTestE);
     }
+
+    /// <summary>Bits of a gain register (<see cref="Crossbar.OutputGainCalibration"/>: 3 integer, 8 fraction).
+    /// </summary>
+    const int GainRegisterBits = 3 + Crossbar.OutputGainCalibration.GainFractionBits;
 
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
     {
@@ -140,7 +160,9 @@ public static class CoreCostModel
             AreaBreakdown.Zero);
     }
 
-    public static LayerCost Analog(string name, long k, long n, long vectors, LayerHardware hw, CostConfig cost)
+    /// <summary>One analog layer on <paramref name="hw"/>, with the design's deployment compensation if any.</summary>
+    public static LayerCost Analog(string name, long k, long n, long vectors, LayerHardware hw, CostConfig cost,
+        CompensationConfig? compensation = null)
     {
         var core = hw.Core;
         var map = new Crossbar.LayerMapping(core, k, n);
@@ -179,9 +201,20 @@ public static class CoreCostModel
         bool compensates = hw.Cell.DriftCompensation;
         double driftE = compensates ? vectors * n * tiles * AdcCostModel.Mult8Energy45 * 16 * accBits / 64.0 * d45 : 0;
         double driftArea = compensates ? tiles * (16 + 16.0 * accBits) * AdderAreaPerBit28 * s28 : 0;
+        // Deployment compensation: gain registers (a multiply-add per output and vector); the per-chip measurement's
+        // accumulators (sum and sum of squares per output) and squarer.
+        bool gains = compensation is { OutputGain: true }, measures = compensation is { Any: true };
+        double gainE = gains ? vectors * n * (AdcCostModel.Mult8Energy45 * GainRegisterBits * accBits / 64.0
+            + Add32Energy45) * d45 : 0;
+        double gainArea = gains
+            ? (n * (double)(GainRegisterBits + accBits) + adcs * (double)GainRegisterBits * accBits)
+            * AdderAreaPerBit28 * s28 : 0;
+        double statsArea = measures ? (n * 2 * 32.0 + 16 * 16) * AdderAreaPerBit28 * s28 : 0;
+        double statsTestE = measures ? (compensation!.Images * vectors * n
+            * (2 * Add32Energy45 + AdcCostModel.Mult8Energy45 * 4)) * d45 : 0;
         var energy =
             new EnergyBreakdown(arraysE, driversE, conversions * adc.EnergyPerConversion,
-            conversions * adc.CalibrationEnergyPerConversion + trimE + driftE,
+            conversions * adc.CalibrationEnergyPerConversion + trimE + driftE + gainE,
             shiftAddE, accumulationE, buffersE, 0);
 
         double f = cost.NodeNm * 1e-9;
@@ -193,7 +226,8 @@ public static class CoreCostModel
         double bufferArea = 2.0 * (k + n) * cost.BufferBits * BufferAreaPerBit28 * s28;
         const double mm2 = 1e6;
         var area = new AreaBreakdown(cellArea * mm2, driverArea * mm2, adcs * adc.Area * mm2,
-            (adcs * adc.CalibrationArea + trimArea + driftArea) * mm2, adderArea * mm2, bufferArea * mm2);
+            (adcs * adc.CalibrationArea + trimArea + driftArea + gainArea + statsArea) * mm2, adderArea * mm2,
+            bufferArea * mm2);
         double latency = vectors * c * core.AdcShare * cost.CycleTime;
         // Each compensation event (at a read time) runs one known-input vector per tile for the drift scales and one
         // zero-input vector for a retaken trim, each at the energy of an inference's vector.
@@ -206,7 +240,8 @@ public static class CoreCostModel
         double densityConversions = hw.Adc.Calibration == CalibrationKind.None ? 0
             : Math.Pow(2, hw.Adc.Bits) * CodeDensityHitsPerCode;
         double testS = trimTestS + densityConversions / sampleRate;
-        double testE = trimTestE + adcs * densityConversions * adc.EnergyPerConversion;
+        double testE = trimTestE + adcs * densityConversions * adc.EnergyPerConversion
+            + statsTestE;
         return new LayerCost(name, false, k, n, vectors, k * n * vectors, tiles, arrays, adcs, conversions,
             adc.TotalEnergy, sampleRate, latency, energy, area, eventE, testS, testE);
     }

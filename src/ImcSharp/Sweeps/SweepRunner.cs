@@ -111,17 +111,23 @@ public static class SweepRunner
     {
         var pointAdc = adc.WithBits(p.Bits) with { Calibration = p.Calibration, Range = baseHw.Adc.Range,
             Bias = baseHw.Adc.Bias };
-        if (p.Compensation != SweepPoint.AsBase)
+        var compensation = baseHw.Compensation;
+        if (CompensationChoice.Parse(p.Compensation) is { } c)
         {
-            bool trim = p.Compensation == "offset-trim";
-            pointAdc = pointAdc with { OffsetTrim = trim, OffsetRetrim = trim && pointAdc.OffsetRetrim };
+            pointAdc = pointAdc with
+            {
+                OffsetTrim = c.OffsetTrim, OffsetRetrim = c.OffsetTrim && pointAdc.OffsetRetrim,
+            };
+            compensation = c.OutputGain || c.BatchNorm
+                ? (baseHw.Compensation ?? new()) with { OutputGain = c.OutputGain, BatchNorm = c.BatchNorm } : null;
         }
-        var suffix = p.Compensation == SweepPoint.AsBase ? "" : p.Compensation == "none" ? "-untrimmed" : "-trim";
+        var suffix = CompensationChoice.Suffix(p.Compensation);
         return baseHw with
         {
             Name = $"{baseHw.Name}-{p.Adc}-{p.Bits}b-{Json.Name(p.Calibration)}-share{p.AdcShare}{suffix}",
             Core = baseHw.Core with { AdcShare = p.AdcShare },
             Adc = pointAdc,
+            Compensation = compensation,
         };
     }
 

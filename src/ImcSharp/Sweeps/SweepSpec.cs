@@ -26,8 +26,10 @@ public record SweepSpec
     public List<CalibrationKind> Calibration { get; init; } = new() { CalibrationKind.None };
     public List<int> AdcShare { get; init; } = new() { 1 };
     /// <summary>
-    /// Per-chip deployment compensation: "none" or "offset-trim" (the ADCs' digital offset trim, measured at
-    /// programming). Absent: as each ADC config has it (the point ids then carry no compensation part).
+    /// Per-chip deployment compensation: "none", or measures joined by "+": "offset-trim" (the ADCs' digital offset
+    /// trim), "output-gain" (gain and offset registers per output), "batch-norm" (BatchNorm re-estimated on the chip),
+    /// e.g. "offset-trim+batch-norm" (<see cref="CompensationChoice"/>). Absent: as the base design has it (the point
+    /// ids then carry no compensation part).
     /// </summary>
     public List<string>? Compensation { get; init; }
     /// <summary>"float" and/or "aware" (peripheral-aware fine-tuning on the point's own hardware).</summary>
@@ -107,9 +109,10 @@ public record SweepSpec
         Once(e, "calibration", Calibration);
         Once(e, "adc_share", AdcShare);
         Once(e, "training", Training);
-        if (Compensation is { Count: 0 }) e.Add("compensation", "[]", "list none and/or offset-trim (or leave it out)");
+        if (Compensation is { Count: 0 }) e.Add("compensation", "[]",
+            "list none and/or measures such as offset-trim (or leave it out)");
         foreach (var c in Compensation ?? new())
-            if (c is not ("none" or "offset-trim")) e.Add("compensation", c, "expected none or offset-trim");
+            if (CompensationChoice.Parse(c) is null) e.Add("compensation", c, CompensationChoice.Expected);
         if (Compensation is not null) Once(e, "compensation", Compensation);
     }
 
@@ -131,8 +134,38 @@ public record SweepSpec
 }
 
 /// <summary>
-/// One design point of a sweep. <paramref name="Compensation"/>: "none", "offset-trim", or <see cref="AsBase"/> (as the
-/// point's ADC config has it).
+/// A sweep's compensation value: the measures it turns on (each measure once, in any order); every other is off.
+/// </summary>
+public sealed record CompensationChoice(bool OffsetTrim, bool OutputGain, bool BatchNorm)
+{
+    public const string Expected =
+        "expected none, or offset-trim, output-gain and/or batch-norm joined by + (e.g. offset-trim+batch-norm)";
+    static readonly string[] Measures = { "offset-trim", "output-gain", "batch-norm" };
+
+    /// <summary>The measures of <paramref name="value"/>; null when it is not a compensation value.</summary>
+    public static CompensationChoice? Parse(string value)
+    {
+        if (value == "none") return new(false, false, false);
+        var parts = value.Split('+');
+        if (parts.Any(p => !Measures.Contains(p)) || parts.Distinct().Count() != parts.Length) return null;
+        return new(parts.Contains("offset-trim"), parts.Contains("output-gain"), parts.Contains("batch-norm"));
+    }
+
+    /// <summary>
+    /// The part of a point's id and design name: "-untrimmed" for none and "-trim" for offset-trim (as before the
+    /// other measures existed), else "-" and the measures with "+" as "-" ("-trim-batch-norm").
+    /// </summary>
+    public static string Suffix(string value) => value switch
+    {
+        SweepPoint.AsBase => "",
+        "none" => "-untrimmed",
+        _ => "-" + value.Replace("offset-trim", "trim").Replace('+', '-'),
+    };
+}
+
+/// <summary>
+/// One design point of a sweep. <paramref name="Compensation"/>: a <see cref="CompensationChoice"/> value, or
+/// <see cref="AsBase"/> (as the base design has it).
 /// </summary>
 public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibration, int AdcShare, string Training,
     string Compensation = SweepPoint.AsBase)
@@ -140,7 +173,7 @@ public sealed record SweepPoint(string Adc, int Bits, CalibrationKind Calibratio
     public const string AsBase = "base";
 
     public string Id => $"{Adc}-{Bits}b-{Calibration.ToString().ToLowerInvariant()}-share{AdcShare}"
-        + (Compensation == AsBase ? "" : Compensation == "none" ? "-untrimmed" : "-trim") + $"-{Training}";
+        + CompensationChoice.Suffix(Compensation) + $"-{Training}";
 }
 
 /// <summary>A finished point: one line of the sweep's JSON Lines file (accuracies in 0..1).</summary>

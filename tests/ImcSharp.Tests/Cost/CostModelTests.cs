@@ -171,6 +171,26 @@ public class CostModelTests
     }
 
     [Fact]
+    public void CompensationIsPricedInRegistersPerInferenceEnergyAndTestTime()
+    {
+        var cfg = HardwareConfig.Load(Repo.Path("experiments/hw/current-rram-cco-realistic.json"));
+        var spec = new ModelSpec("lenet5", 1, 28, 28, 10);
+        var shapes = ImcSharp.Nn.LayerShapes.Of(spec);
+        var plain = CoreCostModel.Price(spec.Name, shapes, cfg);
+        var bn = CoreCostModel.Price(spec.Name, shapes, cfg with { Compensation = new() { BatchNorm = true, Images = 100 } });
+        var gain = CoreCostModel.Price(spec.Name, shapes, cfg with { Compensation = new() { OutputGain = true, Images = 100 } });
+        // Re-estimation: accumulators only (area), nothing per inference; the test runs 100 pipelined inferences.
+        Assert.Equal(plain.EnergyPerInferenceJ, bn.EnergyPerInferenceJ);
+        Assert.True(bn.Area.Calibration > plain.Area.Calibration);
+        Assert.Equal(plain.TestTimeS + 100 / plain.ThroughputInferencesPerS + plain.LatencyS, bn.TestTimeS, 12);
+        Assert.True(bn.TestEnergyJ > 100 * plain.EnergyPerInferenceJ && bn.TestEnergyJ < 110 * plain.EnergyPerInferenceJ);
+        // Gain registers: a multiply-add per output and vector, and more area than the accumulators alone.
+        Assert.True(gain.EnergyPerInferenceJ > plain.EnergyPerInferenceJ);
+        Assert.True(gain.Energy.Calibration - plain.Energy.Calibration < 0.05 * plain.EnergyPerInferenceJ);
+        Assert.True(gain.Area.Calibration > bn.Area.Calibration);
+    }
+
+    [Fact]
     public void TheReferenceDesignSpendsMostOfItsCoreEnergyInAdcs()
     {
         var cfg = HardwareConfig.Load(Repo.Path("configs", "reference-sar8.json"));

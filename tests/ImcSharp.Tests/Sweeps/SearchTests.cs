@@ -102,6 +102,8 @@ public class SearchTests
             ("minimise", "\"target\": { \"accuracy\": 0.9 }, \"minimise\": \"power\""),
             ("screen.z", "\"target\": { \"accuracy\": 0.9 }, \"screen\": { \"z\": -1 }"),
             ("compensation", "\"target\": { \"accuracy\": 0.9 }, \"compensation\": [\"none\", \"none\"]"),
+            ("compensation", "\"target\": { \"accuracy\": 0.9 }, \"compensation\": [\"batch-norm+batch-norm\"]"),
+            ("compensation", "\"target\": { \"accuracy\": 0.9 }, \"compensation\": [\"gain\"]"),
         })
         {
             File.WriteAllText(path, $$"""{ "hardware": "{{hw}}", "adcs": { "cco": "{{cco}}" }, {{bad}} }""");
@@ -135,5 +137,34 @@ public class SearchTests
         var asBefore = new SweepPoint("cco", 5, CalibrationKind.None, 1, "float");
         Assert.Equal("cco-5b-none-share1-float", asBefore.Id);
         Assert.True(SweepRunner.Hardware(baseHw, adc, asBefore).Adc.OffsetTrim);
+    }
+
+    [Fact]
+    public void DeploymentMeasuresAreCompensationValuesOfTheirOwn()
+    {
+        var spec = new SweepSpec
+        {
+            Hardware = Repo.Path("experiments", "hw", "current-rram-cco.json"),
+            Adcs = new() { ["cco"] = Repo.Path("experiments", "adc", "cco-approx.json") },
+            AdcBits = new() { 5 }, Compensation = new() { "batch-norm", "offset-trim+output-gain" },
+        };
+        var points = spec.Points();
+        Assert.Equal(new[] { "cco-5b-none-share1-batch-norm-float", "cco-5b-none-share1-trim-output-gain-float" },
+            points.Select(p => p.Id));
+        var baseHw = HardwareConfig.Load(spec.Hardware) with { Compensation = new() { Images = 64 } };
+        var adc = ImcSharp.Converters.AdcConfigFile.Load(spec.Adcs["cco"]).Config;
+        var bn = SweepRunner.Hardware(baseHw, adc, points[0]);
+        Assert.Equal(new CompensationConfig { BatchNorm = true, Images = 64 }, bn.Compensation);
+        Assert.False(bn.Adc.OffsetTrim);
+        var gain = SweepRunner.Hardware(baseHw, adc, points[1]);
+        Assert.Equal(new CompensationConfig { OutputGain = true, Images = 64 }, gain.Compensation);
+        Assert.True(gain.Adc.OffsetTrim);
+        // "none" turns the base design's measures off; without the axis the base's stay.
+        var none = SweepRunner.Hardware(baseHw with { Compensation = new() { BatchNorm = true } }, adc,
+            points[0] with { Compensation = "none" });
+        Assert.Null(none.Compensation);
+        Assert.Equal(baseHw.Compensation, SweepRunner.Hardware(baseHw, adc, points[0] with
+            { Compensation = SweepPoint.AsBase }).Compensation);
+        Assert.NotEqual(bn.Fingerprint(), gain.Fingerprint());
     }
 }
