@@ -180,7 +180,8 @@ public sealed class CostCommand : Command<CostSettings>
         if (c.TestTimeS > 0)
             AnsiConsole.MarkupLine(
                 $"per-chip test at deployment: {c.TestTimeS * 1e6:F2} us, {E(c.TestEnergyJ)} (offset trim: a " +
-                "zero-input vector; calibration: a code-density test of every ADC), once per chip.");
+                "zero-input vector; calibration: a code-density test of every ADC; compensation: its calibration " +
+                "images, one inference each), once per chip.");
     }
 }
 

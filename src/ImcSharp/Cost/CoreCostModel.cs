@@ -67,7 +67,8 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 /// 2^N H conversions per ADC at its sample rate, all ADCs in parallel.
 /// Deployment compensation (the config's <c>compensation</c>, measured per chip on N calibration images): gain
 /// registers add per output of every analog layer a gain (11 bits) and an offset (accBits) register and one
-/// 11 x accBits multiply-add per output and vector, on a multiplier per ADC; measuring them and re-estimating
+/// 11 x accBits multiply-add per output and vector, on multipliers enough for n outputs per vector at one product
+/// per ns; measuring them and re-estimating
 /// BatchNorm both need per output a sum and a sum-of-squares accumulator (2 x 32 bits) and one 16 x 16 squarer per
 /// layer (for BatchNorm an upper bound: a layer not followed by BatchNorm needs none). BatchNorm's own affine is
 /// digital with or without re-estimation (not priced). Test: N inferences per chip, pipelined (N / throughput +
@@ -150,6 +151,8 @@ public static class CoreCostModel
     /// <summary>Bits of a gain register (<see cref="Crossbar.OutputGainCalibration"/>: 3 integer, 8 fraction).
     /// </summary>
     const int GainRegisterBits = 3 + Crossbar.OutputGainCalibration.GainFractionBits;
+    /// <summary>One gain multiply-add per multiplier and ns (s).</summary>
+    const double GainMultiplyTime = 1e-9;
 
     static LayerCost Digital(string name, long k, long n, long vectors, CostConfig cost)
     {
@@ -206,8 +209,10 @@ public static class CoreCostModel
         bool gains = compensation is { OutputGain: true }, measures = compensation is { Any: true };
         double gainE = gains ? vectors * n * (AdcCostModel.Mult8Energy45 * GainRegisterBits * accBits / 64.0
             + Add32Energy45) * d45 : 0;
+        // Multipliers for the layer's n outputs per vector (one vector per C m t_cycle), one product per ns each.
+        double multipliers = Math.Ceiling(n * GainMultiplyTime / (c * core.AdcShare * cost.CycleTime));
         double gainArea = gains
-            ? (n * (double)(GainRegisterBits + accBits) + adcs * (double)GainRegisterBits * accBits)
+            ? (n * (double)(GainRegisterBits + accBits) + multipliers * GainRegisterBits * accBits)
             * AdderAreaPerBit28 * s28 : 0;
         double statsArea = measures ? (n * 2 * 32.0 + 16 * 16) * AdderAreaPerBit28 * s28 : 0;
         double statsTestE = measures ? (compensation!.Images * vectors * n

@@ -38,15 +38,15 @@ public sealed class ChipCompensation : IDisposable
     /// <summary>
     /// The compensation of <paramref name="hw"/> for <paramref name="model"/> (already converted and calibrated),
     /// on the first <see cref="CompensationConfig.Images"/> training images (<paramref name="trainImages"/> gives the
-    /// first n, or all there are); null when the design has none.
+    /// first n, or all there are); null when the design has none (or only BatchNorm re-estimation and the network has
+    /// no BatchNorm).
     /// </summary>
     public static ChipCompensation? Prepare(nn.Module<Tensor, Tensor> model, HardwareConfig hw,
         Func<int, ImageSet> trainImages, Normalization norm)
     {
-        if (hw.Compensation is not { Any: true } c) return null;
-        if (c.BatchNorm && !model.modules().OfType<BatchNorm>().Any()) throw new ImcInputException(
-            $"{hw.Source}: compensation.batch_norm: the network has no BatchNorm layer to re-estimate: " +
-            "expected false for this network");
+        // A design is shared by networks: re-estimating BatchNorm in a network without any is nothing to do.
+        if (hw.Compensation is not { Any: true } c
+            || (!c.OutputGain && !model.modules().OfType<BatchNorm>().Any())) return null;
         using var set = trainImages(c.Images);
         if (set.Count < c.Images) throw new ImcInputException(
             $"{hw.Source}: compensation.images: {c.Images} calibration images asked for, the training set has " +
