@@ -89,6 +89,17 @@ public class CliTests
         Assert.Equal(2, e.RootElement.GetProperty("per_chip").GetArrayLength());
         Assert.Equal(2, e.RootElement.GetProperty("chips").GetInt32());
 
+        // Compensated per chip inside imc eval: on the ideal core the gain registers are the identity.
+        var compensated = Path.Combine(outDir, "ideal-compensated.json");
+        File.WriteAllText(compensated, File.ReadAllText(Repo.Path("configs", "ideal-exact.json")).TrimEnd().TrimEnd('}')
+            + """, "compensation": { "output_gain": true, "images": 64 } }""");
+        var compensatedJson = Path.Combine(outDir, "compensated.json");
+        Assert.Equal(0, Run("eval", "--checkpoint", ckpt, "--dataset", "mnist", "--data", dir, "--hw", compensated,
+            "--chips", "2", "--json", compensatedJson).Code);
+        using (var c = JsonDocument.Parse(File.ReadAllText(compensatedJson)))
+            Assert.Equal(e.RootElement.GetProperty("quantized_accuracy").GetDouble(),
+                c.RootElement.GetProperty("accuracy").GetProperty("min").GetDouble());
+
         var noisy = Path.Combine(outDir, "noisy.json");
         File.WriteAllText(Path.Combine(outDir, "noisy-hw.json"), File.ReadAllText(Repo.Path("configs", "puma-reference.json"))
             .Replace("\"programming_sigma\": 0.02", "\"programming_sigma\": 0.3"));
