@@ -66,12 +66,12 @@ public static class OutputGainCalibration
         var o = r.Offset.view(chips, 1, n, 1).mul(scale);
         var corrected = bias is null ? yk.mul(g).add_(o)
             : yk.sub(bias.view(1, 1, n, 1)).mul_(g).add_(o).add_(bias.view(1, 1, n, 1));
-        return corrected.view(y.shape);
+        return corrected.reshape(y.shape);
     }
 
     /// <summary>y [K B, N, ..] as [K, B, N, pixels].</summary>
     static Tensor ByChip(Tensor y, int chips) =>
-        y.view(chips, -1, y.size(1), y.dim() > 2 ? y[0, 0].numel() : 1);
+        y.reshape(chips, -1, y.size(1), y.dim() > 2 ? y[0, 0].numel() : 1);
 
     /// <summary>
     /// Per chip and output, mean and standard deviation (float64, population) of y [K B, N, ..] over the samples and
@@ -79,9 +79,36 @@ public static class OutputGainCalibration
     /// </summary>
     public static (Tensor Mean, Tensor Std) Moments(Tensor y, int chips)
     {
-        long n = y.size(1);
-        var v = ByChip(y, chips).to_type(ScalarType.Float64).transpose(1, 2).reshape(chips, n, -1);
-        var (var_, mean) = var_mean(v, 2, unbiased: false, keepdim: false);
+        var (var_, mean) = var_mean(ByOutput(y, chips), 2, unbiased: false, keepdim: false);
         return (mean, var_.sqrt_());
+    }
+
+    /// <summary>Per chip and output, the count, sum and sum of squares (float64) of y [K B, N, ..].</summary>
+    public static MomentSums Sums(Tensor y, int chips)
+    {
+        var v = ByOutput(y, chips);
+        return new MomentSums(v.size(2), v.sum(2), v.square().sum(2));
+    }
+
+    /// <summary>y [K B, N, ..] as [K, N, B pixels] (float64).</summary>
+    static Tensor ByOutput(Tensor y, int chips) =>
+        ByChip(y, chips).to_type(ScalarType.Float64).transpose(1, 2).reshape(chips, y.size(1), -1);
+}
+
+/// <summary>
+/// Running moments of outputs over several forwards (a recurrent layer's every step): count per output, sums and sums
+/// of squares [K, N] (float64). The variance is E[y^2] - E[y]^2 over everything seen.
+/// </summary>
+public sealed record MomentSums(long Count, Tensor Sum, Tensor SumOfSquares)
+{
+    /// <summary>Both sets of sums together.</summary>
+    public MomentSums Add(MomentSums other) =>
+        new(Count + other.Count, Sum.add(other.Sum), SumOfSquares.add(other.SumOfSquares));
+
+    /// <summary>Mean and standard deviation (population) [K, N].</summary>
+    public (Tensor Mean, Tensor Std) Moments()
+    {
+        var mean = Sum.div(Count);
+        return (mean, SumOfSquares.div(Count).sub_(mean.square()).clamp_min_(0).sqrt_());
     }
 }

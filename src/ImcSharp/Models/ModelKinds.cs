@@ -62,3 +62,17 @@ public sealed class ResNet20Kind : IModelKind
     public IReadOnlyList<string> Aliases => new[] { "resnet-20" };
     public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new ResNet20(s.InChannels, s.Classes);
 }
+
+/// <summary>An LSTM of 128 units reading the image row by row (<see cref="RowLstm"/>).</summary>
+public sealed class LstmKind : IModelKind
+{
+    public string Name => "lstm";
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new RowLstm(s.InChannels * s.Width, 128, s.Classes);
+}
+
+/// <summary>A GRU of 128 units reading the image row by row (<see cref="RowGru"/>).</summary>
+public sealed class GruKind : IModelKind
+{
+    public string Name => "gru";
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new RowGru(s.InChannels * s.Width, 128, s.Classes);
+}

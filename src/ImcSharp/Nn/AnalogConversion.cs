@@ -185,16 +185,53 @@ public static class AnalogConversion
         if (!NeedsCalibration(model)) return;
         var layers = Layers(model);
         var saved = layers.Select(l => l.Execution).ToList();
-        // Quantized-digital execution calibrates each layer on the inputs it really receives.
-        foreach (var l in layers) l.Execution = Execution.QuantizedDigital;
+        var pending = layers.Where(l => l.InputRange is null || l.AdcRangesPending).ToList();
+        foreach (var l in layers) l.ResetCounts();
+        Pass(model, x, layers, Execution.QuantizedDigital);
+        // A layer called more than once (a recurrent one, every step) took its ranges from its first call (a zero
+        // state): it is calibrated on all its calls of a float pass instead, and the other pending layers again on
+        // what it now gives them.
+        var reused = pending.Where(l => l.Calls > 1 && l is AnalogLinear).ToList();
+        if (reused.Count > 0)
+        {
+            foreach (var l in reused) l.RecordedInputs = new();
+            try
+            {
+                Pass(model, x, layers, Execution.Float);
+                foreach (var l in reused)
+                {
+                    using var all = cat(l.RecordedInputs!.ToArray(), 0);
+                    l.CalibrateOn(all);
+                }
+            }
+            finally
+            {
+                foreach (var l in reused)
+                {
+                    foreach (var t in l.RecordedInputs ?? new()) t.Dispose();
+                    l.RecordedInputs = null;
+                }
+            }
+            foreach (var l in pending.Except(reused)) l.ResetCalibration();
+            Pass(model, x, layers, Execution.QuantizedDigital);
+        }
+        for (int i = 0; i < layers.Count; i++) layers[i].Execution = saved[i];
+        NativeRuntime.ReturnFreeHeap();
+    }
+
+    /// <summary>
+    /// One calibration pass over <paramref name="x"/> in <paramref name="execution"/>: quantized-digital
+    /// execution calibrates each pending layer on the inputs it really receives.
+    /// </summary>
+    static void Pass(nn.Module<Tensor, Tensor> model, Tensor x, List<AnalogLayer> layers, Execution execution)
+    {
+        foreach (var l in layers) l.Execution = execution;
         using (no_grad())
         using (NewDisposeScope())
         {
             model.eval();
             model.call(ComputeTarget.On(x, ComputeTarget.Of(model)));
         }
-        for (int i = 0; i < layers.Count; i++) layers[i].Execution = saved[i];
-        NativeRuntime.ReturnFreeHeap();
     }
 
     static (nn.Module Parent, string Child) Locate(nn.Module root, string path)

@@ -198,15 +198,40 @@ public abstract class AnalogLayer : nn.Module<Tensor, Tensor>
     public double InputScale => InputRange!.Value / InputEncoding.QuantMax(Hardware.Core.InputBits, InputSigned);
 
     /// <summary>
-    /// Crossbar input vectors per sample seen by the last forward (output pixels of a convolution; 1 for a linear
-    /// layer).
+    /// Crossbar input vectors per sample over the forwards since <see cref="ResetCounts"/> (output pixels of a
+    /// convolution; 1 per call of a linear layer, T for a sequence of T steps; a recurrent layer called once per step
+    /// counts every call).
     /// </summary>
     public long VectorsPerSample { get; private set; }
+    /// <summary>Forwards since <see cref="ResetCounts"/> (more than one: the layer is reused, as a recurrent one is).
+    /// </summary>
+    public int Calls { get; private set; }
+    /// <summary>Inputs of every forward while recording (<see cref="AnalogConversion.CalibrateAdcRanges"/>).</summary>
+    internal List<Tensor>? RecordedInputs { get; set; }
+
+    /// <summary>Starts counting input vectors and forwards anew.</summary>
+    public void ResetCounts() => (VectorsPerSample, Calls) = (0, 0);
+
+    /// <summary>
+    /// Sets the input range and, when pending, the calibrated ADC ranges from inputs <paramref name="x"/> [rows, K]
+    /// gathered over several forwards (a recurrent layer's every step).
+    /// </summary>
+    internal void CalibrateOn(Tensor x)
+    {
+        using var g = no_grad();
+        CalibrateInput(x);
+        if (Hardware.Adc.Range.Mode == AdcRangeMode.Calibrated)
+            AdcRanges = RangeCalibration.Calibrate(LayerName, Hardware, WeightMatrix(), x, Input, MatrixRows.Instance,
+                Target);
+        DropChip();
+    }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
-        VectorsPerSample = Vectors.RowsPerSample(x);
+        VectorsPerSample += Vectors.RowsPerSample(x);
+        Calls++;
+        RecordedInputs?.Add(x.detach().reshape(-1, x.size(-1)).clone().DetachFromDisposeScope());
         if (Execution == Execution.Float) return FloatForward(x);
         bool training = is_grad_enabled() && (weight.requires_grad || x.requires_grad);
         var (hw, gate) = HardwareForward(x, training && Execution == Execution.Analog ? Gradient : null);

@@ -21,6 +21,7 @@ public sealed class ChipCompensation : IDisposable
     readonly nn.Module<Tensor, Tensor> _model;
     readonly Tensor _images;
     readonly Dictionary<string, (Tensor Mean, Tensor Std)> _reference = new();
+    readonly Dictionary<string, int> _calls = new();
     readonly List<(BatchNorm Bn, Tensor Mean, Tensor Var, double? Momentum)> _stored = new();
 
     /// <summary>What the design asks for.</summary>
@@ -56,33 +57,64 @@ public sealed class ChipCompensation : IDisposable
         return new ChipCompensation(model, c, x);
     }
 
-    /// <summary>Per analog layer, the digital (quantized) network's output moments [1, N] on the images.</summary>
+    /// <summary>
+    /// Per analog layer, the digital (quantized) network's output moments [1, N] on the images, over all the layer's
+    /// forwards (a recurrent layer's every step), and how many forwards that was.
+    /// </summary>
     void MeasureReference()
     {
         var layers = AnalogConversion.Layers(_model);
         var executions = layers.Select(l => l.Execution).ToList();
+        var sums = new Dictionary<string, MomentSums>();
+        var first = new Dictionary<string, (Tensor Mean, Tensor Std)>();
         using var g = no_grad();
         try
         {
             foreach (var l in layers)
             {
                 l.Execution = Execution.QuantizedDigital;
+                l.ResetCounts();
                 l.OutputHook = (layer, y) =>
                 {
-                    var (mean, std) = OutputGainCalibration.Moments(y, 1);
-                    _reference[layer.LayerName] = (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope());
+                    var outputs = ChannelsFirst(layer, y);
+                    var s = OutputGainCalibration.Sums(outputs, 1);
+                    sums[layer.LayerName] = sums.TryGetValue(layer.LayerName, out var prior) ? prior.Add(s) : s;
+                    foreach (var t in new[] { sums[layer.LayerName].Sum, sums[layer.LayerName].SumOfSquares })
+                        t.DetachFromDisposeScope();
+                    // A layer called once: its moments from the one output (two-pass variance).
+                    if (!first.ContainsKey(layer.LayerName))
+                    {
+                        var (m, sd) = OutputGainCalibration.Moments(outputs, 1);
+                        first[layer.LayerName] = (m.DetachFromDisposeScope(), sd.DetachFromDisposeScope());
+                    }
                     return y;
                 };
             }
             _model.eval();
             using var scope = NewDisposeScope();
             _model.call(_images);
+            foreach (var l in layers)
+            {
+                _calls[l.LayerName] = l.Calls;
+                if (l.Calls == 1) { _reference[l.LayerName] = first[l.LayerName]; continue; }
+                var (mean, std) = sums[l.LayerName].Moments();
+                _reference[l.LayerName] = (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope());
+                first[l.LayerName].Mean.Dispose();
+                first[l.LayerName].Std.Dispose();
+            }
         }
         finally
         {
+            foreach (var s in sums.Values) { s.Sum.Dispose(); s.SumOfSquares.Dispose(); }
             for (int i = 0; i < layers.Count; i++) (layers[i].Execution, layers[i].OutputHook) = (executions[i], null);
         }
     }
+
+    /// <summary>
+    /// A layer's output with its outputs on axis 1 (a linear layer over a sequence, [B, T, N], gives [B, N, T]).
+    /// </summary>
+    static Tensor ChannelsFirst(AnalogLayer layer, Tensor y) =>
+        layer is AnalogLinear && y.dim() > 2 ? y.movedim(new long[] { -1 }, new long[] { 1 }) : y;
 
     /// <summary>
     /// Measures and sets the compensation of the chips the network is programmed on (<paramref name="chips"/> of
@@ -95,13 +127,16 @@ public sealed class ChipCompensation : IDisposable
             "compensation.batch_norm re-estimates BatchNorm on each chip alone: evaluate one chip at a time " +
             "(chip_batch 1)");
         var layers = AnalogConversion.Layers(_model);
+        // A layer reused within a pass (a recurrent one) is measured over all its forwards, its registers set after.
+        var reused = new Dictionary<AnalogLayer, MomentSums>();
         using var g = no_grad();
         try
         {
             foreach (var l in layers)
             {
                 if (l.Chip is { } chip) { chip.OutputGain?.Dispose(); chip.OutputGain = null; }
-                if (Config.OutputGain && l.Execution == Execution.Analog) l.OutputHook = SetRegisters(chips);
+                if (!Config.OutputGain || l.Execution != Execution.Analog) continue;
+                l.OutputHook = _calls[l.LayerName] > 1 ? Accumulate(reused, chips) : SetRegisters(chips);
             }
             _model.eval();
             if (Config.BatchNorm)
@@ -114,6 +149,11 @@ public sealed class ChipCompensation : IDisposable
             using var scope = NewDisposeScope();
             var repeats = new[] { (long)chips }.Concat(Enumerable.Repeat(1L, (int)_images.dim() - 1)).ToArray();
             _model.call(chips == 1 ? _images : _images.repeat(repeats));
+            foreach (var (layer, sums) in reused)
+            {
+                var (mean, std) = sums.Moments();
+                layer.Chip!.OutputGain = Registers(layer, mean, std);
+            }
         }
         finally
         {
@@ -122,16 +162,35 @@ public sealed class ChipCompensation : IDisposable
         }
     }
 
+    /// <summary>The registers that give <paramref name="layer"/>'s chip outputs of these moments the reference's.
+    /// </summary>
+    GainRegisters Registers(AnalogLayer layer, Tensor mean, Tensor std)
+    {
+        var (refMean, refStd) = _reference[layer.LayerName];
+        return OutputGainCalibration.Solve(mean, std, refMean, refStd, layer.bias, OutputScale(layer));
+    }
+
+    static double OutputScale(AnalogLayer layer) => (float)(layer.Chip!.WeightScale * layer.InputScale);
+
     Func<AnalogLayer, Tensor, Tensor> SetRegisters(int chips) => (layer, y) =>
     {
-        var chip = layer.Chip!;
-        double scale = (float)(chip.WeightScale * layer.InputScale);
-        var (mean, std) = OutputGainCalibration.Moments(y, chips);
-        var (refMean, refStd) = _reference[layer.LayerName];
-        var registers = OutputGainCalibration.Solve(mean, std, refMean, refStd, layer.bias, scale);
-        chip.OutputGain = registers;
-        return OutputGainCalibration.Apply(y, registers, layer.bias, scale, chips);
+        var outputs = ChannelsFirst(layer, y);
+        var (mean, std) = OutputGainCalibration.Moments(outputs, chips);
+        var registers = Registers(layer, mean, std);
+        layer.Chip!.OutputGain = registers;
+        var corrected = OutputGainCalibration.Apply(outputs, registers, layer.bias, OutputScale(layer), chips);
+        return ReferenceEquals(outputs, y) ? corrected
+            : corrected.movedim(new long[] { 1 }, new long[] { -1 }).contiguous();
     };
+
+    static Func<AnalogLayer, Tensor, Tensor> Accumulate(Dictionary<AnalogLayer, MomentSums> into, int chips) =>
+        (layer, y) =>
+        {
+            var s = OutputGainCalibration.Sums(ChannelsFirst(layer, y), chips);
+            foreach (var t in new[] { s.Sum, s.SumOfSquares }) t.DetachFromDisposeScope();
+            into[layer] = into.TryGetValue(layer, out var prior) ? prior.Add(s) : s;
+            return y;
+        };
 
     /// <summary>Restores the network's stored BatchNorm statistics and frees the images and moments.</summary>
     public void Dispose()
