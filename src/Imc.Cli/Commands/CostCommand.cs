@@ -19,7 +19,7 @@ public sealed class CostSettings : ImcSettings
     public string Hardware { get; init; } = "";
 
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8 or resnet20.")]
+    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm or gru.")]
     [DefaultValue("lenet5")]
     public string Model { get; init; } = "lenet5";
 

@@ -26,8 +26,8 @@ public sealed class TrainSettings : DataSettings
     }
 
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8 or resnet20; with --init, the checkpoint's network (an imported one: " +
-        "onnx).")]
+    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm or gru; with --init, the checkpoint's network (an " +
+        "imported one: onnx).")]
     public string? Model { get; init; }
 
     [CommandOption("--epochs <N>")]

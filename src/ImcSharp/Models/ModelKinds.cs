@@ -63,16 +63,18 @@ public sealed class ResNet20Kind : IModelKind
     public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new ResNet20(s.InChannels, s.Classes);
 }
 
-/// <summary>An LSTM of 128 units reading the image row by row (<see cref="RowLstm"/>).</summary>
+/// <summary>An LSTM of 128 units reading the image row by row (<see cref="RowRecurrent"/>).</summary>
 public sealed class LstmKind : IModelKind
 {
     public string Name => "lstm";
-    public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new RowLstm(s.InChannels * s.Width, 128, s.Classes);
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s) =>
+        new RowRecurrent(new LstmLayer(s.InChannels * s.Width, 128), 128, s.Classes);
 }
 
-/// <summary>A GRU of 128 units reading the image row by row (<see cref="RowGru"/>).</summary>
+/// <summary>A GRU of 128 units reading the image row by row (<see cref="RowRecurrent"/>).</summary>
 public sealed class GruKind : IModelKind
 {
     public string Name => "gru";
-    public nn.Module<Tensor, Tensor> Build(ModelSpec s) => new RowGru(s.InChannels * s.Width, 128, s.Classes);
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s) =>
+        new RowRecurrent(new GruLayer(s.InChannels * s.Width, 128), 128, s.Classes);
 }

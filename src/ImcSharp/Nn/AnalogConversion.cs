@@ -76,6 +76,10 @@ public static class AnalogConversion
             mapped.Where(l =>
             !mapped.Any(o => o.name.Length > 0 && l.name.StartsWith(o.name + ".", StringComparison.Ordinal))).ToList();
         CheckLayerNames(config, weightLayers.Select(l => l.name).ToList());
+        // First and last in the order the network computes them: depth first (torch's module listing goes breadth
+        // first, which puts a classifier beside a container before the layers inside it).
+        var order = DepthFirst(model, "").Select((name, k) => (name, k)).ToDictionary(p => p.name, p => p.k);
+        weightLayers = weightLayers.OrderBy(l => order[l.name]).ToList();
         for (int i = 0; i < weightLayers.Count; i++)
         {
             var (name, module) = weightLayers[i];
@@ -114,7 +118,27 @@ public static class AnalogConversion
         return new AnalogConv2d(name, c.weight!, c.bias, c.stride, c.padding!, c.dilation, hw, c.groups);
     }
 
-    /// <summary>All analog layers of a model, in registration order.</summary>
+    /// <summary>Module names depth first: a module, then each child's subtree in registration order.</summary>
+    static IEnumerable<string> DepthFirst(nn.Module module, string name)
+    {
+        if (name.Length > 0) yield return name;                  // torch lists no name for the root
+        foreach (var (child, m) in module.named_children())
+            foreach (var n in DepthFirst(m, name.Length == 0 ? child : name + "." + child)) yield return n;
+    }
+
+    /// <summary>
+    /// All analog layers of a model depth first, the order the network computes them in (what the cost model lists
+    /// and what "first" and "last" layer mean).
+    /// </summary>
+    public static List<AnalogLayer> LayersDepthFirst(nn.Module model)
+    {
+        var byName = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        return DepthFirst(model, "").Select(n => byName[n]).OfType<AnalogLayer>().ToList();
+    }
+
+    /// <summary>
+    /// All analog layers of a model, in torch's module listing (breadth first); their index seeds their chips' draws.
+    /// </summary>
     public static List<AnalogLayer> Layers(nn.Module model) =>
         model.modules().OfType<AnalogLayer>().ToList();
 

@@ -29,7 +29,7 @@ public static class LayerShapes
         model.eval();
         foreach (var l in AnalogConversion.Layers(model)) l.ResetCounts();
         using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
-        return AnalogConversion.Layers(model)
+        return AnalogConversion.LayersDepthFirst(model)
             .Select(l => new LayerShape(l.LayerName, l.WeightMatrix().size(1), l.weight.size(0), l.VectorsPerSample))
             .ToList();
     }

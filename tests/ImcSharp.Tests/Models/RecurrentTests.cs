@@ -32,8 +32,8 @@ public class RecurrentTests
         var rows = x.permute(0, 2, 1, 3).reshape(x.size(0), 28, 28);
         nn.Module rnn = net == "lstm" ? nn.LSTM(28, 128, batchFirst: true) : nn.GRU(28, 128, batchFirst: true);
         using (no_grad())
-            foreach (var (ours, theirs) in new[] { ("ih.weight", "weight_ih_l0"), ("hh.weight", "weight_hh_l0"),
-                ("ih.bias", "bias_ih_l0"), ("hh.bias", "bias_hh_l0") })
+            foreach (var (ours, theirs) in new[] { ("rnn.ih.weight", "weight_ih_l0"), ("rnn.hh.weight", "weight_hh_l0"),
+                ("rnn.ih.bias", "bias_ih_l0"), ("rnn.hh.bias", "bias_hh_l0") })
                 Param(rnn, theirs).copy_(Param(model, ours));
         return net == "lstm" ? ((LSTM)rnn).call(rows).Item1 : ((GRU)rnn).call(rows).Item1;
     }
@@ -66,7 +66,7 @@ public class RecurrentTests
         var states = TorchStates(net, model, x);
         AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs/ideal-exact.json")));
         AnalogConversion.CalibrateInputs(model, x);
-        var hh = AnalogConversion.Layers(model).Single(l => l.LayerName == "hh");
+        var hh = AnalogConversion.Layers(model).Single(l => l.LayerName == "rnn.hh");
         // The recurrent layer sees h_0 .. h_{T-2} (step 0 has a zero state and skips it): its range covers them all.
         Assert.Equal(states.narrow(1, 0, 27).abs().max().item<float>(), hh.InputRange!.Value, 5);
         Assert.True(hh.InputRange > states.select(1, 0).abs().max().item<float>());
@@ -80,10 +80,21 @@ public class RecurrentTests
     }
 
     [Fact]
+    public void FirstAndLastLayerAreTheInputProjectionAndTheClassifier()
+    {
+        using var model = Build("lstm", 1);
+        AnalogConversion.Convert(model, HardwareConfig.Load(Repo.Path("configs/ideal-exact.json")) with
+        {
+            KeepFirstDigital = true, KeepLastDigital = true,
+        });
+        Assert.Equal(new[] { "rnn.hh" }, AnalogConversion.Layers(model).Select(l => l.LayerName));
+    }
+
+    [Fact]
     public void EveryStepIsPricedAsOneInputVector()
     {
         var shapes = LayerShapes.Of(new ModelSpec("lstm", 1, 28, 28, 10));
-        Assert.Equal(new[] { ("ih", 28L, 512L, 28L), ("hh", 128L, 512L, 27L), ("fc", 128L, 10L, 1L) },
+        Assert.Equal(new[] { ("rnn.ih", 28L, 512L, 28L), ("rnn.hh", 128L, 512L, 27L), ("fc", 128L, 10L, 1L) },
             shapes.Select(s => (s.Name, s.Inputs, s.Outputs, s.VectorsPerSample)));
     }
 
@@ -113,7 +124,7 @@ public class RecurrentTests
             var layers = AnalogConversion.Layers(model);
             foreach (var l in layers) l.OutputHook = (layer, y) =>
             {
-                var s = OutputGainCalibration.Sums(layer.LayerName == "ih" ? y.movedim(new long[] { -1 }, new long[] { 1 }) : y, 1);
+                var s = OutputGainCalibration.Sums(layer.LayerName == "rnn.ih" ? y.movedim(new long[] { -1 }, new long[] { 1 }) : y, 1);
                 sums[layer.LayerName] = sums.TryGetValue(layer.LayerName, out var p) ? p.Add(s) : s;
                 return y;
             };
@@ -129,9 +140,9 @@ public class RecurrentTests
         double Error((Tensor Mean, Tensor Std) c, (Tensor Mean, Tensor Std) r) =>
             Math.Max(c.Std.div(r.Std).sub(1).abs().max().item<double>(),
                 c.Mean.sub(r.Mean).abs().div(r.Std).max().item<double>());
-        foreach (var name in new[] { "ih", "hh", "fc" })
+        foreach (var name in new[] { "rnn.ih", "rnn.hh", "fc" })
             Assert.True(Error(chip[name], reference[name]) < 0.06,
                 $"{name}: compensated moments off by {Error(chip[name], reference[name]):P1} of the digital spread");
-        Assert.True(Error(before["ih"], reference["ih"]) > 0.1, "the slow corner's outputs were off to begin with");
+        Assert.True(Error(before["rnn.ih"], reference["rnn.ih"]) > 0.1, "the slow corner's outputs were off to begin with");
     }
 }
