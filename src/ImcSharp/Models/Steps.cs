@@ -28,10 +28,15 @@ public static class Steps
     /// result is one of <paramref name="existing"/> (a value it only hands on, as Identity does,
     /// which is not the step's to move).
     /// </summary>
-    public static Tensor Scoped(Func<Tensor> step, IEnumerable<Tensor> existing)
+    public static Tensor Scoped(Func<Tensor> step, IEnumerable<Tensor> existing) =>
+        Scoped(() => new[] { step() }, existing)[0];
+
+    /// <summary>The same for a step of several results (a node of several outputs).</summary>
+    public static Tensor[] Scoped(Func<Tensor[]> step, IEnumerable<Tensor> existing)
     {
         using var scope = NewDisposeScope();
-        var y = step();
-        return existing.Any(t => ReferenceEquals(t, y)) ? y : y.MoveToOuterDisposeScope();
+        var ys = step();
+        var kept = existing.ToList();
+        return ys.Select(y => kept.Any(t => ReferenceEquals(t, y)) ? y : y.MoveToOuterDisposeScope()).ToArray();
     }
 }

@@ -37,6 +37,8 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData("resnet20.onnx", new long[] { 3, 1, 28, 28 })]
     [InlineData("depthwise.onnx", new long[] { 4, 3, 16, 16 })]
     [InlineData("concat.onnx", new long[] { 6, 1, 8, 8 })]
+    [InlineData("lstm.onnx", new long[] { 5, 1, 28, 28 })]
+    [InlineData("gru.onnx", new long[] { 5, 1, 28, 28 })]
     public void ImportedNetworksAgreeWithOnnxRuntime(string name, long[] shape)
     {
         using var scope = NewDisposeScope();
@@ -242,6 +244,8 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData("resnet20.onnx", 1, 28, 28)]
     [InlineData("depthwise.onnx", 3, 16, 16)]
     [InlineData("concat.onnx", 1, 8, 8)]
+    [InlineData("lstm.onnx", 1, 28, 28)]
+    [InlineData("gru.onnx", 1, 28, 28)]
     public void TheImportCrossCheckAgreesOnEveryFixtureAndCatchesAMisreading(string name, int c, int h, int w)
     {
         using var scope = NewDisposeScope();

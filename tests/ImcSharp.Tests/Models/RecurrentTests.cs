@@ -90,6 +90,33 @@ public class RecurrentTests
         Assert.Equal(new[] { "rnn.hh" }, AnalogConversion.Layers(model).Select(l => l.LayerName));
     }
 
+    [Theory]
+    [InlineData("lstm.onnx")]
+    [InlineData("gru.onnx")]
+    public void AnImportedRecurrentNetworkPutsBothProjectionsOnCrossbarsAndRunsExactly(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var net = OnnxNetwork.Load(Repo.Path("tests", "ImcSharp.Tests", "Fixtures", "onnx", name));
+        var x = Images(32, 8);
+        AnalogConversion.Convert(net, HardwareConfig.Load(Repo.Path("configs/ideal-exact.json")));
+        AnalogConversion.CalibrateInputs(net, x);
+        var layers = AnalogConversion.LayersDepthFirst(net);
+        Assert.Equal(3, layers.Count);                                  // W (28 steps), R (27), the classifier
+        Assert.EndsWith(".ih", layers[0].LayerName);
+        Assert.EndsWith(".hh", layers[1].LayerName);
+        net.eval();
+        using var g = no_grad();
+        AnalogConversion.SetExecution(net, Execution.QuantizedDigital);
+        var quantized = net.call(x);
+        AnalogConversion.SetExecution(net, Execution.Analog);
+        AnalogConversion.Program(net, 0);
+        Assert.True(TensorAssert.Same(quantized, net.call(x)));
+        // Priced per step: the exporter's zero initial state runs no recurrent product at step 0.
+        var shapes = LayerShapes.Of(() => OnnxNetwork.Load(Repo.Path("tests", "ImcSharp.Tests", "Fixtures", "onnx", name)),
+            new long[] { 1, 28, 28 });
+        Assert.Equal(new[] { 28L, 27L, 1L }, shapes.Select(s => s.VectorsPerSample));
+    }
+
     [Fact]
     public void EveryStepIsPricedAsOneInputVector()
     {

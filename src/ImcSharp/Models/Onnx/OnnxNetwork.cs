@@ -165,9 +165,10 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
             if (node.OpType == "Constant" || _aliases.Contains(node.Output[0])) continue;
             // Identity and Dropout hand on an existing value (the caller's input, a buffer).
             var op = OnnxOperators.All.Get(node.OpType, "operator");
-            var y = Steps.Scoped(() => op.Compute(new OnnxNode(this, node, V)),
+            var ys = Steps.Scoped(() => op.ComputeOutputs(new OnnxNode(this, node, V)),
                 node.Input.Where(values.ContainsKey).Select(n => values[n]).Concat(buffers.Values));
-            values[node.Output[0]] = y;
+            for (int o = 0; o < Math.Min(ys.Length, node.Output.Count); o++)
+                if (node.Output[o].Length > 0) values[node.Output[o]] = ys[o];
             foreach (var name in node.Input.Distinct())
                 if (name != _input && name != _output && lastUse[name] == k && values.Remove(name, out var dead)
                     && !values.Values.Any(v => ReferenceEquals(v, dead)))

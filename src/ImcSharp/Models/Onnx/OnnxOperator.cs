@@ -21,6 +21,9 @@ public interface IOnnxOperator
 
     /// <summary>At run time: the node's output from its inputs (<see cref="OnnxNode.Value"/>).</summary>
     Tensor Compute(OnnxNode node);
+
+    /// <summary>At run time: every output of the node, in order (default: the one output).</summary>
+    Tensor[] ComputeOutputs(OnnxNode node) => new[] { Compute(node) };
 }
 
 /// <summary>
