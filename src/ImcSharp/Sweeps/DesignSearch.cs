@@ -1,7 +1,10 @@
 namespace ImcSharp.Sweeps;
 
-/// <summary>A design point of a search with its price (the quantity minimised: J, mm^2 or J s mm^2).</summary>
-public sealed record SearchCandidate(SweepPoint Point, double Cost);
+/// <summary>
+/// A design point of a search with its price (the quantity minimised: J, mm^2 or J s mm^2) and a second price that
+/// breaks ties (area when energy is minimised, else energy: a per-chip measure that adds no energy still adds area).
+/// </summary>
+public sealed record SearchCandidate(SweepPoint Point, double Cost, double Secondary = 0);
 
 /// <summary>
 /// One fidelity of an evaluation: <paramref name="Chips"/> Monte Carlo chips (the first chips of the full run) on the
@@ -27,7 +30,8 @@ public sealed record SearchOutcome(SearchCandidate? Chosen, List<CandidateOutcom
 
 /// <summary>
 /// Finds the cheapest design that holds an accuracy target, without measuring the whole grid. Cheap-first racing:
-/// candidates are taken in increasing cost (at equal cost float training before aware, which needs a fine-tuning);
+/// candidates are taken in increasing cost (at equal cost the lower second price first, then float training before
+/// aware, which needs a fine-tuning);
 /// each is measured at the cheap rungs first and rejected as soon as even an optimistic bound misses the target,
 ///   bound = a + z sqrt(max(a (1 - a), 1/n) / n)     (a: the metric on n test images; z standard errors),
 /// and only a candidate that survives is measured at the full rung, where a >= target accepts it. The first accepted
@@ -43,9 +47,11 @@ public static class DesignSearch
     public static double Bound(double metric, int images, double z) =>
         metric + z * Math.Sqrt(Math.Max(metric * (1 - metric), 1.0 / images) / images);
 
-    /// <summary>Candidates in the order the search takes them: cost, then float before aware, then id.</summary>
+    /// <summary>
+    /// Candidates in the order the search takes them: cost, second price, then float before aware, then id.
+    /// </summary>
     public static List<SearchCandidate> Order(IEnumerable<SearchCandidate> candidates) => candidates
-        .OrderBy(c => c.Cost).ThenBy(c => c.Point.Training == "aware" ? 1 : 0)
+        .OrderBy(c => c.Cost).ThenBy(c => c.Secondary).ThenBy(c => c.Point.Training == "aware" ? 1 : 0)
         .ThenBy(c => c.Point.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>
@@ -62,7 +68,8 @@ public static class DesignSearch
         {
             if (chosen is not null)
             {
-                outcomes.Add(new CandidateOutcome(c, "pruned: costlier than the chosen design", new()));
+                outcomes.Add(new CandidateOutcome(c, c.Cost > chosen.Cost || c.Secondary > chosen.Secondary
+                    ? "pruned: costlier than the chosen design" : "pruned: no cheaper than the chosen design", new()));
                 continue;
             }
             var steps = new List<RungVerdict>();

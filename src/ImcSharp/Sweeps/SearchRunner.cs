@@ -167,7 +167,8 @@ public static class SearchRunner
         {
             Spec = spec, OutDir = outDir, Designs = designs, Train = train, Rungs = spec.Rungs((int)test.Count),
             Prices = prices, Candidates = DesignSearch.Order(spec.Points()
-                .Select(p => new SearchCandidate(p, Cost(spec.Minimise, prices[p.Id])))),
+                .Select(p => new SearchCandidate(p, Cost(spec.Minimise, prices[p.Id]),
+                    spec.Minimise == "energy" ? prices[p.Id].AreaMm2 : prices[p.Id].EnergyPerInferenceJ))),
         };
         var files = Directory.Exists(outDir) ? Directory.GetFiles(outDir, "search*.jsonl") : Array.Empty<string>();
         foreach (var f in files.OrderBy(f => f, StringComparer.Ordinal))

@@ -140,6 +140,20 @@ public class SearchTests
     }
 
     [Fact]
+    public void AtEqualCostTheLowerSecondPriceGoesFirst()
+    {
+        // Re-estimating BatchNorm adds area, not energy: at equal energy the design without it is tried first.
+        var bn = new SearchCandidate(new SweepPoint("cco", 4, CalibrationKind.None, 1, "float", "batch-norm"), 1, 3.05);
+        var plain = new SearchCandidate(new SweepPoint("cco", 4, CalibrationKind.None, 1, "float", "none"), 1, 2.94);
+        var aware = new SearchCandidate(new SweepPoint("cco", 4, CalibrationKind.None, 1, "aware", "none"), 1, 2.94);
+        Assert.Equal(new[] { plain, aware, bn }, DesignSearch.Order(new[] { bn, aware, plain }));
+        var rungs = new[] { new SearchRung("full", 10, 2000) };
+        var o = DesignSearch.CheapestFirst(new[] { bn, aware, plain }, rungs, 0.88, 3, (c, _) => c == plain ? 0.80 : 0.92);
+        Assert.Equal(aware, o.Chosen);
+        Assert.Equal("pruned: costlier than the chosen design", o.Candidates.Single(c => c.Candidate == bn).Status);
+    }
+
+    [Fact]
     public void DeploymentMeasuresAreCompensationValuesOfTheirOwn()
     {
         var spec = new SweepSpec
