@@ -66,7 +66,7 @@ public static class OutputGainCalibration
         var o = r.Offset.view(chips, 1, n, 1).mul(scale);
         var corrected = bias is null ? yk.mul(g).add_(o)
             : yk.sub(bias.view(1, 1, n, 1)).mul_(g).add_(o).add_(bias.view(1, 1, n, 1));
-        return corrected.reshape(y.shape);
+        return corrected.reshape(y.Sizes());
     }
 
     /// <summary>y [K B, N, ..] as [K, B, N, pixels].</summary>

@@ -11,7 +11,7 @@ public sealed class Shape : IOnnxOperator
     public string OpType => "Shape";
     public Tensor Compute(OnnxNode node)
     {
-        var sizes = node.Value(0).shape;
+        var sizes = node.Value(0).Sizes();
         long Clamp(long a) => Math.Clamp(a < 0 ? a + sizes.Length : a, 0, sizes.Length);
         long start = Clamp(node.Int("start", 0)), end = Clamp(node.Int("end", sizes.Length));
         return tensor(sizes[(int)start..(int)Math.Max(start, end)], ScalarType.Int64);
@@ -30,7 +30,8 @@ public sealed class Gather : IOnnxOperator
         var flat = indices.flatten();
         flat = where(flat.lt(0), flat.add(x.size(axis)), flat);
         var picked = x.index_select(axis, flat.to(x.device));
-        var shape = x.shape[..axis].Concat(indices.shape).Concat(x.shape[(axis + 1)..]).ToArray();
+        var (xs, idx) = (x.Sizes(), indices.Sizes());
+        var shape = xs[..axis].Concat(idx).Concat(xs[(axis + 1)..]).ToArray();
         return picked.reshape(shape);
     }
 }
@@ -82,7 +83,7 @@ public abstract class RecurrentOperator(string opType, int gates, int[] torchFro
             throw node.Error("W and R must be constants (initializers)");
         int hidden = (int)node.Int("hidden_size", r.size(2));
         if (w.dim() != 3 || w.size(0) != 1 || w.size(1) != gates * hidden || r.size(1) != gates * hidden)
-            throw node.Error($"W [{string.Join(", ", w.shape)}] and R [{string.Join(", ", r.shape)}]: expected " +
+            throw node.Error($"W [{string.Join(", ", w.Sizes())}] and R [{string.Join(", ", r.Sizes())}]: expected " +
                 $"[1, {gates * hidden}, inputs] and [1, {gates * hidden}, {hidden}]");
         var layer = Make((int)w.size(2), hidden);
         var b = node.Has(3) ? import.Constant(input[3]) ?? throw node.Error("B must be a constant (an initializer)")
