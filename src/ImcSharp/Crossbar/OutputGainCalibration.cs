@@ -99,8 +99,15 @@ public static class OutputGainCalibration
 /// Running moments of outputs over several forwards (a recurrent layer's every step): count per output, sums and sums
 /// of squares [K, N] (float64). The variance is E[y^2] - E[y]^2 over everything seen.
 /// </summary>
-public sealed record MomentSums(long Count, Tensor Sum, Tensor SumOfSquares)
+public sealed record MomentSums(long Count, Tensor Sum, Tensor SumOfSquares) : IDisposable
 {
+    /// <summary>Frees both sums.</summary>
+    public void Dispose()
+    {
+        Sum.Dispose();
+        SumOfSquares.Dispose();
+    }
+
     /// <summary>Both sets of sums together.</summary>
     public MomentSums Add(MomentSums other) =>
         new(Count + other.Count, Sum.add(other.Sum), SumOfSquares.add(other.SumOfSquares));

@@ -65,8 +65,9 @@ public sealed class ChipCompensation : IDisposable
     {
         var layers = AnalogConversion.Layers(_model);
         var executions = layers.Select(l => l.Execution).ToList();
-        var sums = new Dictionary<string, MomentSums>();
-        var first = new Dictionary<string, (Tensor Mean, Tensor Std)>();
+        var sums = new Dictionary<AnalogLayer, MomentSums>();
+        var first = new Dictionary<AnalogLayer, (Tensor Mean, Tensor Std)>();
+        var accumulate = Accumulate(sums, 1);
         using var g = no_grad();
         try
         {
@@ -76,18 +77,13 @@ public sealed class ChipCompensation : IDisposable
                 l.ResetCounts();
                 l.OutputHook = (layer, y) =>
                 {
-                    var outputs = ChannelsFirst(layer, y);
-                    var s = OutputGainCalibration.Sums(outputs, 1);
-                    sums[layer.LayerName] = sums.TryGetValue(layer.LayerName, out var prior) ? prior.Add(s) : s;
-                    foreach (var t in new[] { sums[layer.LayerName].Sum, sums[layer.LayerName].SumOfSquares })
-                        t.DetachFromDisposeScope();
                     // A layer called once: its moments from the one output (two-pass variance).
-                    if (!first.ContainsKey(layer.LayerName))
+                    if (!first.ContainsKey(layer))
                     {
-                        var (m, sd) = OutputGainCalibration.Moments(outputs, 1);
-                        first[layer.LayerName] = (m.DetachFromDisposeScope(), sd.DetachFromDisposeScope());
+                        var (m, sd) = OutputGainCalibration.Moments(ChannelsFirst(layer, y), 1);
+                        first[layer] = (m.DetachFromDisposeScope(), sd.DetachFromDisposeScope());
                     }
-                    return y;
+                    return accumulate(layer, y);
                 };
             }
             _model.eval();
@@ -96,16 +92,16 @@ public sealed class ChipCompensation : IDisposable
             foreach (var l in layers)
             {
                 _calls[l.LayerName] = l.Calls;
-                if (l.Calls == 1) { _reference[l.LayerName] = first[l.LayerName]; continue; }
-                var (mean, std) = sums[l.LayerName].Moments();
+                if (l.Calls == 1) { _reference[l.LayerName] = first[l]; continue; }
+                var (mean, std) = sums[l].Moments();
                 _reference[l.LayerName] = (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope());
-                first[l.LayerName].Mean.Dispose();
-                first[l.LayerName].Std.Dispose();
+                first[l].Mean.Dispose();
+                first[l].Std.Dispose();
             }
         }
         finally
         {
-            foreach (var s in sums.Values) { s.Sum.Dispose(); s.SumOfSquares.Dispose(); }
+            foreach (var s in sums.Values) s.Dispose();
             for (int i = 0; i < layers.Count; i++) (layers[i].Execution, layers[i].OutputHook) = (executions[i], null);
         }
     }
@@ -157,6 +153,7 @@ public sealed class ChipCompensation : IDisposable
         }
         finally
         {
+            foreach (var s in reused.Values) s.Dispose();
             foreach (var l in layers) l.OutputHook = null;
             foreach (var (bn, _, _, momentum) in _stored) { bn.momentum = momentum; bn.eval(); }
         }
@@ -183,12 +180,19 @@ public sealed class ChipCompensation : IDisposable
             : corrected.movedim(new long[] { 1 }, new long[] { -1 }).contiguous();
     };
 
+    /// <summary>
+    /// A hook that adds each output's moment sums to the layer's running total in <paramref name="into"/> (kept out of
+    /// the forward's scope; the total it replaces is freed).
+    /// </summary>
     static Func<AnalogLayer, Tensor, Tensor> Accumulate(Dictionary<AnalogLayer, MomentSums> into, int chips) =>
         (layer, y) =>
         {
             var s = OutputGainCalibration.Sums(ChannelsFirst(layer, y), chips);
-            foreach (var t in new[] { s.Sum, s.SumOfSquares }) t.DetachFromDisposeScope();
-            into[layer] = into.TryGetValue(layer, out var prior) ? prior.Add(s) : s;
+            var total = into.Remove(layer, out var prior) ? prior.Add(s) : s;
+            total.Sum.DetachFromDisposeScope();
+            total.SumOfSquares.DetachFromDisposeScope();
+            into[layer] = total;
+            prior?.Dispose();
             return y;
         };
 
