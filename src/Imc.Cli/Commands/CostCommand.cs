@@ -19,7 +19,7 @@ public sealed class CostSettings : ImcSettings
     public string Hardware { get; init; } = "";
 
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm or gru.")]
+    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm, gru or vit.")]
     [DefaultValue("lenet5")]
     public string Model { get; init; } = "lenet5";
 
@@ -152,17 +152,25 @@ public sealed class CostCommand : Command<CostSettings>
                 .AddColumn("ADC").AddColumn("calib.")
             .AddColumn("digital").AddColumn("mm2");
         foreach (var l in c.Layers)
-            t.AddRow(l.Name, l.Digital ? "digital" : l.Adcs.ToString(), l.ConversionsPerInference.ToString(),
+            t.AddRow(l.Op is null ? l.Name : $"{l.Name} ({l.Op})", l.Digital ? "digital" : l.Adcs.ToString(),
+                l.ConversionsPerInference.ToString(),
                 E(l.Energy.Arrays), E(l.Energy.Drivers),
                 E(l.Energy.Adc), E(l.Energy.Calibration),
-                    E(l.Energy.ShiftAdd + l.Energy.Buffers + l.Energy.Accumulation + l.Energy.DigitalLayers),
+                    E(l.Energy.ShiftAdd + l.Energy.Buffers + l.Energy.Accumulation + l.Energy.DigitalLayers
+                        + l.Energy.DigitalOps),
                     l.Area.Total.ToString("F3"));
         var e = c.Energy;
         t.AddRow("total", c.Layers.Sum(l => l.Adcs).ToString(), c.ConversionsPerInference.ToString(), E(e.Arrays),
             E(e.Drivers), E(e.Adc), E(e.Calibration),
-            E(e.ShiftAdd + e.Buffers + e.Accumulation + e.DigitalLayers), c.AreaMm2.ToString("F3"));
+            E(e.ShiftAdd + e.Buffers + e.Accumulation + e.DigitalLayers + e.DigitalOps), c.AreaMm2.ToString("F3"));
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine("(digital = shift-and-add, accumulation, buffers and digital layers)");
+        AnsiConsole.MarkupLine(
+            "(digital = shift-and-add, accumulation, buffers, digital layers and digital operations)");
+        if (c.Layers.Any(l => l.Op is not null))
+            AnsiConsole.MarkupLine(
+                $"digital operations (attention products, softmax, LayerNorm, GELU; placement digital): " +
+                $"[bold]{E(e.DigitalOps)}[/] ({e.DigitalOps / c.EnergyPerInferenceJ * 100:F1}% of the energy), " +
+                $"their unit {c.Area.DigitalOps:F4} mm2");
         AnsiConsole.MarkupLine(
             $"energy per inference [bold]{E(c.EnergyPerInferenceJ)}[/], area [bold]{c.AreaMm2:F4} mm2[/]; ADCs with " +
             "calibration: " +

@@ -26,7 +26,7 @@ public sealed class TrainSettings : DataSettings
     }
 
     [CommandOption("--model <NAME>")]
-    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm or gru; with --init, the checkpoint's network (an " +
+    [Description("mlp, lenet5 (default), vgg8, resnet20, lstm, gru or vit; with --init, the checkpoint's network (an " +
         "imported one: onnx).")]
     public string? Model { get; init; }
 

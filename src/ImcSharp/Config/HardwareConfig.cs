@@ -80,6 +80,13 @@ public sealed record HardwareConfig
     /// <summary>Per-chip deployment compensation (gain registers, BatchNorm re-estimation); null: none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CompensationConfig? Compensation { get; init; }
+    /// <summary>
+    /// Where attention's products between activations (Q K^T, A V), softmax, LayerNorm and GELU run: digital, the only
+    /// placement modelled (they have no static weights; writing K and V into arrays per input is not modelled). Priced
+    /// by <see cref="Cost.DigitalOpCost"/>; left out of the fingerprint while digital.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public OpPlacement Attention { get; init; } = OpPlacement.Digital;
     /// <summary>Keep the network's first / last weight layer digital (common in IMC designs).</summary>
     public bool KeepFirstDigital { get; init; }
     /// <summary>Keep the network's last weight layer digital.</summary>
@@ -181,4 +188,11 @@ public sealed record HardwareConfig
             else target[key] = value?.DeepClone();
         }
     }
+}
+
+/// <summary>Where a design runs operations without static weights (<see cref="HardwareConfig.Attention"/>).</summary>
+public enum OpPlacement
+{
+    /// <summary>In the digital back end beside the cores.</summary>
+    Digital,
 }

@@ -6,36 +6,42 @@ using static TorchSharp.torch;
 namespace ImcSharp.Cost;
 
 /// <summary>Energy (J per inference) by component.</summary>
+/// <remarks><see cref="DigitalOps"/>: attention's products between activations, softmax, LayerNorm and GELU, run in
+/// the digital back end (<see cref="Nn.DigitalOps"/>).</remarks>
 public sealed record EnergyBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd,
-    double Accumulation, double Buffers, double DigitalLayers)
+    double Accumulation, double Buffers, double DigitalLayers, double DigitalOps = 0)
 {
     /// <summary>Core compute energy: what the analog cores spend on the MVMs themselves.</summary>
     public double Core => Arrays + Drivers + Adc + Calibration + ShiftAdd;
-    public double Total => Core + Accumulation + Buffers + DigitalLayers;
+    public double Total => Core + Accumulation + Buffers + DigitalLayers + DigitalOps;
     public static EnergyBreakdown operator +(EnergyBreakdown a, EnergyBreakdown b) =>
         new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
         a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Accumulation + b.Accumulation, a.Buffers + b.Buffers,
-            a.DigitalLayers + b.DigitalLayers);
+            a.DigitalLayers + b.DigitalLayers, a.DigitalOps + b.DigitalOps);
     public static readonly EnergyBreakdown Zero = new(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /// <summary>Area (mm^2) by component.</summary>
+/// <remarks><see cref="DigitalOps"/>: the digital units that run attention, softmax, LayerNorm and GELU
+/// (<see cref="DigitalOpCost"/>); layers kept digital are priced without area.</remarks>
 public sealed record AreaBreakdown(double Arrays, double Drivers, double Adc, double Calibration, double ShiftAdd,
-    double Buffers)
+    double Buffers, double DigitalOps = 0)
 {
-    public double Total => Arrays + Drivers + Adc + Calibration + ShiftAdd + Buffers;
+    public double Total => Arrays + Drivers + Adc + Calibration + ShiftAdd + Buffers + DigitalOps;
     public static AreaBreakdown operator +(AreaBreakdown a, AreaBreakdown b) =>
         new(a.Arrays + b.Arrays, a.Drivers + b.Drivers, a.Adc + b.Adc,
-        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Buffers + b.Buffers);
+        a.Calibration + b.Calibration, a.ShiftAdd + b.ShiftAdd, a.Buffers + b.Buffers, a.DigitalOps + b.DigitalOps);
     public static readonly AreaBreakdown Zero = new(0, 0, 0, 0, 0, 0);
 }
 
 /// <summary>One weight layer: its mapping, conversions and cost per inference.</summary>
+/// <remarks>A digital operation (<see cref="Op"/> set: matmul, softmax, layernorm, gelu) is a row of its own, with
+/// its placement (digital); <see cref="Macs"/> counts only products between activations.</remarks>
 public sealed record LayerCost(string Name, bool Digital, long Inputs, long Outputs, long VectorsPerInference,
     long Macs, int Tiles, int Arrays, int Adcs,
     long ConversionsPerInference, double AdcEnergyPerConversion, double AdcSampleRate, double LatencyS,
         EnergyBreakdown Energy, AreaBreakdown Area, double CompensationEnergyPerEventJ = 0, double TestTimeS = 0,
-    double TestEnergyJ = 0);
+    double TestEnergyJ = 0, string? Op = null);
 
 /// <summary>The cost of one network inference on a design.</summary>
 /// <remarks>ADC shares count the ADCs with their calibration (<see cref="CalibrationEnergyShare"/> is the calibration's
@@ -82,7 +88,18 @@ public sealed record NetworkCost(string Model, string Hardware, double EnergyPer
 /// A weight layer as the cost model sees it: K inputs, N outputs, the input vectors it multiplies per sample (output
 /// pixels of a convolution).
 /// </summary>
-public sealed record LayerShape(string Name, long Inputs, long Outputs, long VectorsPerSample);
+/// <remarks>
+/// <see cref="Op"/> set: a digital operation (<see cref="Nn.DigitalOp"/>), not a weight layer: a product of
+/// [VectorsPerSample, Inputs] by [Inputs, Outputs] between activations, or an element-wise operation over
+/// VectorsPerSample rows of Inputs (= Outputs) elements.
+/// </remarks>
+public sealed record LayerShape(string Name, long Inputs, long Outputs, long VectorsPerSample,
+    Nn.DigitalOpKind? Op = null)
+{
+    /// <summary>The shape of a recorded digital operation.</summary>
+    public static LayerShape Of(Nn.DigitalOp op) => new(op.Name, op.RowLength,
+        op.Kind == Nn.DigitalOpKind.MatMul ? op.Columns : op.RowLength, op.Rows, op.Kind);
+}
 
 public static class CoreCostModel
 {
@@ -116,20 +133,25 @@ public static class CoreCostModel
     /// </summary>
     public static NetworkCost Price(string name, IReadOnlyList<LayerShape> layers, HardwareConfig config)
     {
-        if (layers.Count == 0) throw new ImcInputException($"{name}: no weight layers (Linear, Conv2d) to price");
+        var weights = layers.Where(l => l.Op is null).ToList();
+        if (weights.Count == 0) throw new ImcInputException($"{name}: no weight layers (Linear, Conv2d) to price");
         var costs = new List<LayerCost>();
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < weights.Count; i++)
         {
-            var l = layers[i];
-            bool digital = config.IsDigital(l.Name, i == 0, i == layers.Count - 1);
+            var l = weights[i];
+            bool digital = config.IsDigital(l.Name, i == 0, i == weights.Count - 1);
             costs.Add(digital ? Digital(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.Cost)
                 : Analog(l.Name, l.Inputs, l.Outputs, l.VectorsPerSample, config.For(l.Name), config.Cost,
                     config.Compensation));
         }
+        costs.AddRange(DigitalOpCost.Price(layers.Where(l => l.Op is not null).ToList(), config.Cost));
         var energy = costs.Aggregate(EnergyBreakdown.Zero, (a, c) => a + c.Energy);
         var area = costs.Aggregate(AreaBreakdown.Zero, (a, c) => a + c.Area);
         long macs = costs.Sum(c => c.Macs);
-        double latency = costs.Sum(c => c.LatencyS), slowest = costs.Max(c => c.LatencyS);
+        // The digital operations share one digital unit: one pipeline stage of their summed time.
+        double opsTime = costs.Where(c => c.Op is not null).Sum(c => c.LatencyS);
+        double latency = costs.Sum(c => c.LatencyS),
+            slowest = Math.Max(costs.Where(c => c.Op is null).Max(c => c.LatencyS), opsTime);
         double throughput = 1 / slowest;
         // The compensation's test: N calibration inferences per chip, then the layers' accumulations.
         double compTestS = 0, compTestE = 0;

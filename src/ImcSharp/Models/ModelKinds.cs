@@ -78,3 +78,17 @@ public sealed class GruKind : IModelKind
     public nn.Module<Tensor, Tensor> Build(ModelSpec s) =>
         new RowRecurrent(new GruLayer(s.InChannels * s.Width, 128), 128, s.Classes);
 }
+
+/// <summary>
+/// A small vision transformer (<see cref="VisionTransformer"/>): 7x7 patches (4x4 where 7 does not divide the image),
+/// 64 features, 2 encoder blocks of 4 heads and an MLP of 128.
+/// </summary>
+public sealed class VitKind : IModelKind
+{
+    public string Name => "vit";
+    public nn.Module<Tensor, Tensor> Build(ModelSpec s)
+    {
+        int patch = new[] { 7, 4, 8, 2 }.FirstOrDefault(p => s.Height % p == 0 && s.Width % p == 0, 1);
+        return new VisionTransformer(s.InChannels, s.Height, s.Width, patch, 64, 2, 4, 128, s.Classes);
+    }
+}

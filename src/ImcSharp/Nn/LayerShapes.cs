@@ -6,7 +6,10 @@ using static TorchSharp.torch;
 
 namespace ImcSharp.Nn;
 
-/// <summary>The weight layers of a network as the cost model prices them, recorded by one forward pass.</summary>
+/// <summary>
+/// The weight layers of a network as the cost model prices them, then its digital operations (attention, softmax,
+/// LayerNorm, GELU: <see cref="DigitalOps"/>), recorded by one forward pass.
+/// </summary>
 public static class LayerShapes
 {
     /// <summary>
@@ -28,9 +31,17 @@ public static class LayerShapes
         AnalogConversion.SetExecution(model, Execution.Float);
         model.eval();
         foreach (var l in AnalogConversion.Layers(model)) l.ResetCounts();
-        using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
+        var ops = new DigitalOps.Recording();
+        var before = DigitalOps.Recorder;
+        DigitalOps.Recorder = ops;
+        try
+        {
+            using (no_grad()) model.call(zeros(new long[] { 1 }.Concat(inputShape).ToArray()));
+        }
+        finally { DigitalOps.Recorder = before; }
         return AnalogConversion.LayersDepthFirst(model)
             .Select(l => new LayerShape(l.LayerName, l.WeightMatrix().size(1), l.weight.size(0), l.VectorsPerSample))
+            .Concat(ops.Ops.Select(LayerShape.Of))
             .ToList();
     }
 }

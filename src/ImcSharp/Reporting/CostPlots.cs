@@ -11,7 +11,7 @@ public static class CostPlots
         ("arrays", e => e.Arrays), ("drivers/DACs", e => e.Drivers), ("ADCs", e => e.Adc),
             ("calibration", e => e.Calibration),
         ("shift-and-add", e => e.ShiftAdd), ("accumulation", e => e.Accumulation), ("buffers", e => e.Buffers),
-            ("digital layers", e => e.DigitalLayers),
+            ("digital layers", e => e.DigitalLayers), ("digital ops", e => e.DigitalOps),
     };
 
     public static List<string> EnergyBreakdown(string stem, NetworkCost cost, bool png = true, bool svg = true)

@@ -39,6 +39,7 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData("concat.onnx", new long[] { 6, 1, 8, 8 })]
     [InlineData("lstm.onnx", new long[] { 5, 1, 28, 28 })]
     [InlineData("gru.onnx", new long[] { 5, 1, 28, 28 })]
+    [InlineData("vit.onnx", new long[] { 5, 1, 28, 28 })]
     public void ImportedNetworksAgreeWithOnnxRuntime(string name, long[] shape)
     {
         using var scope = NewDisposeScope();
@@ -119,11 +120,11 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("lenet5.onnx")));
         var relu = model.Graph.Node.First(n => n.OpType == "Relu");
-        relu.OpType = "Erf";
-        var path = Path.Combine(Synthetic.TempDir(), "erf.onnx");
+        relu.OpType = "Einsum";
+        var path = Path.Combine(Synthetic.TempDir(), "einsum.onnx");
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
         var e = Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path));
-        Assert.Contains($"node '{relu.Name}' (Erf): operator not supported; supported: Add, AveragePool, BatchNormalization, Clip", e.Message);
+        Assert.Contains($"node '{relu.Name}' (Einsum): operator not supported; supported: Add, AveragePool, BatchNormalization, Cast, Clip", e.Message);
         File.WriteAllText(path, "not protobuf at all, but long enough to look like something");
         Assert.Contains("not an ONNX model", Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path)).Message);
     }
@@ -246,6 +247,7 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData("concat.onnx", 1, 8, 8)]
     [InlineData("lstm.onnx", 1, 28, 28)]
     [InlineData("gru.onnx", 1, 28, 28)]
+    [InlineData("vit.onnx", 1, 28, 28)]
     public void TheImportCrossCheckAgreesOnEveryFixtureAndCatchesAMisreading(string name, int c, int h, int w)
     {
         using var scope = NewDisposeScope();

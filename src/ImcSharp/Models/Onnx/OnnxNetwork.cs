@@ -70,7 +70,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Parses an ONNX file (any opset 11-18 graph of the supported operators).</summary>
+    /// <summary>Parses an ONNX file (any opset 11-20 graph of the supported operators).</summary>
     public static OnnxNetwork Load(string path)
     {
         if (!File.Exists(path)) throw new ImcInputException($"{path}: ONNX model not found");
@@ -86,7 +86,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
         OnnxTensors.ReadExternalData(model.Graph, path);
         var opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0)
             .Max();
-        if (opset < 11 || opset > 18) throw new ImcInputException($"{path}: opset {opset}: expected 11 to 18");
+        if (opset < 11 || opset > 20) throw new ImcInputException($"{path}: opset {opset}: expected 11 to 20");
         return new OnnxNetwork(model, path);
     }
 

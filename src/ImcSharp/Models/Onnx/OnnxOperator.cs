@@ -75,6 +75,9 @@ public sealed class OnnxNode
         (_network, Proto, _value) = (network, proto, value);
 
     public NodeProto Proto { get; }
+    /// <summary>The node's name (its output's when unnamed), without the exporter's leading '/': a digital
+    /// operation's name in the cost model.</summary>
+    public string OpName => (Proto.Name.Length > 0 ? Proto.Name : Proto.Output[0]).Trim('/');
     /// <summary>Input <paramref name="i"/>'s value.</summary>
     public Tensor Value(int i) => _value(Proto.Input[i]);
     /// <summary>Whether optional input <paramref name="i"/> is given.</summary>

@@ -90,7 +90,10 @@ public sealed class Gemm() : WeightLayer("Gemm")
     }
 }
 
-/// <summary>MatMul: by a constant 2-D matrix a Linear layer; between activations a torch matmul.</summary>
+/// <summary>
+/// MatMul: by a constant 2-D matrix a Linear layer (on crossbars); between activations (attention's Q K^T, A V) a
+/// digital product (<see cref="DigitalOps.MatMul"/>).
+/// </summary>
 public sealed class MatMul() : WeightLayer("MatMul")
 {
     public override void Import(OnnxImport import, OnnxNode node)
@@ -100,12 +103,24 @@ public sealed class MatMul() : WeightLayer("MatMul")
         var w = OnnxTensors.ToTensor(b);
         var lin = nn.Linear(w.size(0), w.size(1), hasBias: false);
         using (no_grad()) lin.weight!.copy_(w.t());
-        import.Register(node, name, lin);
+        import.Register(node, name.StartsWith("onnx::", StringComparison.Ordinal) ? ScopeName(node) : name, lin);
         import.Used.Add(name);
     }
 
-    public override Tensor Compute(OnnxNode node) =>
-        node.Layer is { } layer ? layer.call(node.Value(0)) : node.Value(0).matmul(node.Value(1));
+    /// <summary>
+    /// A name for a weight the exporter left unnamed ("onnx::MatMul_295", a Linear's transposed weight): the node's
+    /// module scope, "/blocks/blocks.0/attn/q/MatMul" -> "blocks.0.attn.q" (a scope repeating its parent's path once).
+    /// </summary>
+    static string ScopeName(OnnxNode node)
+    {
+        var parts = node.OpName.Split('/', StringSplitOptions.RemoveEmptyEntries).SkipLast(1).ToList();
+        for (int i = parts.Count - 1; i > 0; i--)
+            if (parts[i].StartsWith(parts[i - 1] + ".", StringComparison.Ordinal)) parts.RemoveAt(i - 1);
+        return parts.Count == 0 ? node.Proto.Input[1] : string.Join(".", parts);
+    }
+
+    public override Tensor Compute(OnnxNode node) => node.Layer is { } layer ? layer.call(node.Value(0))
+        : DigitalOps.MatMul(node.OpName, node.Value(0), node.Value(1), node.Value(0).size(0));
 }
 
 /// <summary>BatchNormalization (constant scale, bias, mean, variance): a BatchNorm2d.</summary>
@@ -150,7 +165,9 @@ public sealed class Constant : IOnnxOperator
 public sealed class Add() : Binary("Add", (a, b) => a.add(b));
 public sealed class Sub() : Binary("Sub", (a, b) => a.sub(b));
 public sealed class Mul() : Binary("Mul", (a, b) => a.mul(b));
-public sealed class Div() : Binary("Div", (a, b) => a.div(b));
+/// <summary>Div; between integers truncated toward zero, as ONNX divides them (shape arithmetic).</summary>
+public sealed class Div() : Binary("Div", (a, b) =>
+    a.is_floating_point() || b.is_floating_point() ? a.div(b) : a.div(b, rounding_mode: RoundingMode.trunc));
 public sealed class Relu() : Unary("Relu", (_, x) => nn.functional.relu(x));
 public sealed class LeakyRelu() : Unary("LeakyRelu", (n, x) => nn.functional.leaky_relu(x, n.Float("alpha", 0.01f)));
 public sealed class Sigmoid() : Unary("Sigmoid", (_, x) => x.sigmoid());
@@ -162,7 +179,9 @@ public sealed class GlobalAveragePool()
     : Unary("GlobalAveragePool", (_, x) => x.mean(new long[] { 2, 3 }, keepdim: true));
 public sealed class Identity() : Unary("Identity", (_, x) => x);
 public sealed class Dropout() : Unary("Dropout", (_, x) => x);
-public sealed class Softmax() : Unary("Softmax", (n, x) => x.softmax(n.Axis(x.dim(), -1)));
+/// <summary>Softmax along <c>axis</c> (opset 13's meaning); digital (<see cref="DigitalOps.Softmax"/>).</summary>
+public sealed class Softmax()
+    : Unary("Softmax", (n, x) => DigitalOps.Softmax(n.OpName, x, n.Axis(x.dim(), -1), x.dim() == 0 ? 1 : x.size(0)));
 public sealed class LogSoftmax() : Unary("LogSoftmax", (n, x) => x.log_softmax(n.Axis(x.dim(), -1)));
 public sealed class Transpose() : Unary("Transpose", (n, x) =>
     x.permute(n.Ints("perm", Enumerable.Range(0, (int)x.dim()).Reverse().Select(a => (long)a).ToArray())));

@@ -32,6 +32,8 @@ public sealed class AveragePool : IOnnxOperator
         var k = node.Ints("kernel_shape", Array.Empty<long>());
         var p = node.Ints("pads", new long[] { 0, 0, 0, 0 });
         if (p[0] != p[2] || p[1] != p[3]) throw node.Error("asymmetric pads are not supported for AveragePool");
+        if (node.Ints("dilations", new long[] { 1, 1 }).Any(d => d != 1))
+            throw node.Error("dilations (opset 19) are not supported for AveragePool");
         return nn.functional.avg_pool2d(node.Value(0), k, node.Ints("strides", k), new[] { p[0], p[1] },
             ceil_mode: node.Int("ceil_mode", 0) == 1,
             count_include_pad: node.Int("count_include_pad", 0) == 1);
@@ -50,6 +52,8 @@ public sealed class Reshape : IOnnxOperator
     public Tensor Compute(OnnxNode node)
     {
         var x = node.Value(0);
+        if (node.Int("allowzero", 0) != 0)
+            throw node.Error("allowzero = 1 is not supported (0 copies the input's size)");
         var s = node.Longs(1).Select((d, j) => d == 0 ? x.Sizes()[j] : d).ToArray();
         if (s.Length > 0 && s.All(d => d > 0) && x.dim() > 0 && x.size(0) != s[0])
         {
@@ -96,6 +100,7 @@ public sealed class Pad : IOnnxOperator
     {
         var x = node.Value(0);
         var mode = node.Attr("mode")?.S.ToStringUtf8() ?? "constant";
+        if (node.Has(3)) throw node.Error("the axes input (opset 18) is not supported: give pads for every axis");
         if (mode != "constant") throw node.Error($"pad mode {mode} not supported (constant only)");
         var pads = node.Longs(1);
         float value = node.Has(2) ? node.Value(2).item<float>() : 0f;

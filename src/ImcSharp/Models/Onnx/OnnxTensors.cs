@@ -75,9 +75,12 @@ public static class OnnxTensors
                 tensor(raw.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte,
                 int>(raw).ToArray().Select(x => (long)x).ToArray()
                 : t.Int32Data.Count > 0 ? t.Int32Data.Select(x => (long)x).ToArray() : new long[n]),
+            TensorProto.Types.DataType.Bool =>
+                tensor(raw.Length > 0 ? raw.ToArray().Select(b => b != 0).ToArray()
+                : t.Int32Data.Count > 0 ? t.Int32Data.Select(x => x != 0).ToArray() : new bool[n]),
             var other =>
                 throw new ImcInputException(
-                $"initializer '{t.Name}': data type {other} not supported (float, double, int32, int64)"),
+                $"initializer '{t.Name}': data type {other} not supported (float, double, int32, int64, bool)"),
         };
         return shape.Length == 0 ? result.reshape(Array.Empty<long>()) : result.reshape(shape);
     }
