@@ -17,6 +17,8 @@ namespace ImcSharp.Cost;
 ///   LayerNorm per element: sum, square and sum, subtract the mean, scale by 1/std, the affine: 4.9 pJ, and one
 ///   1/sqrt per row;
 ///   GELU per element: x / sqrt 2, erf, + 1, times x (the / 2 a shift): 7.1 pJ;
+///   a recurrent step per hidden unit: LSTM 27.8 pJ (4 gate sums, 3 sigmoids and 2 tanh, the cell and output
+///   products), GRU 18.8 pJ (3 gate sums, 2 sigmoids and a tanh, the reset product and the interpolation);
 ///   buffers: every operand read and every result written once (cost.buffer_bits, SRAM).
 /// Time: 256 MACs and 64 element-wise lanes per ns; the operations share the unit, so they add up to one pipeline
 /// stage. Area (28 nm, as the adders of the core model: 1.5 um^2 per full-adder bit): the MAC array (256 8 x 8
@@ -35,14 +37,23 @@ public static class DigitalOpCost
     const int MacUnits = 256, Lanes = 64;
     const double MacBits = 8 * 8 + 24, LaneBits = 11 * 11 + 100;
 
-    /// <summary>Energy per element (J, 45 nm) of an element-wise operation, and per row.</summary>
-    public static (double PerElement, double PerRow) Energy45(DigitalOpKind kind) => kind switch
+    /// <summary>
+    /// Energy per element (J, 45 nm) of an element-wise operation, per row, and the values it reads and writes per
+    /// element.
+    /// </summary>
+    public static (double PerElement, double PerRow, int Values) Energy45(DigitalOpKind kind) => kind switch
     {
-        DigitalOpKind.Softmax => (Fp16Add45 + Transcendental45 + Fp16Add45 + Fp16Mul45, Transcendental45),
+        DigitalOpKind.Softmax => (Fp16Add45 + Transcendental45 + Fp16Add45 + Fp16Mul45, Transcendental45, 2),
         DigitalOpKind.LayerNorm => (Fp16Add45 + Fp16Mul45 + Fp16Add45 + Fp16Add45 + Fp16Mul45 + Fp16Mul45 + Fp16Add45,
-            Transcendental45),
-        DigitalOpKind.Gelu => (Fp16Mul45 + Transcendental45 + Fp16Add45 + Fp16Mul45, 0),
-        _ => (MacEnergy45, 0),
+            Transcendental45, 2),
+        DigitalOpKind.Gelu => (Fp16Mul45 + Transcendental45 + Fp16Add45 + Fp16Mul45, 0, 2),
+        // Per hidden unit: 4 gate sums, 5 transcendentals, f c + i g (2 multiplies, an add), o tanh(c) (a multiply);
+        // reads 8 gate terms and c, writes c and h.
+        DigitalOpKind.LstmCell => (4 * Fp16Add45 + 5 * Transcendental45 + 3 * Fp16Mul45 + Fp16Add45, 0, 11),
+        // Per hidden unit: 3 gate sums, 3 transcendentals, r times the candidate's recurrent term, 1 - z, (1 - z) n +
+        // z h (2 multiplies, an add); reads 6 gate terms and h, writes h.
+        DigitalOpKind.GruCell => (3 * Fp16Add45 + 3 * Transcendental45 + 3 * Fp16Mul45 + 2 * Fp16Add45, 0, 8),
+        _ => (MacEnergy45, 0, 0),
     };
 
     /// <summary>Every operation's cost per inference, and the digital unit's area on the first row.</summary>
@@ -57,11 +68,11 @@ public static class DigitalOpCost
             bool matmul = kind == DigitalOpKind.MatMul;
             long rowsPerInference = op.VectorsPerSample;
             long work = matmul ? rowsPerInference * op.Inputs * op.Outputs : rowsPerInference * op.Inputs;
-            var (perElement, perRow) = Energy45(kind);
+            var (perElement, perRow, perValue) = Energy45(kind);
             // Operands read and results written once: A and B (B, the other activation, once per product) and the
             // output for a product; input and output for an element-wise operation.
             long values = matmul ? rowsPerInference * op.Inputs + op.Inputs * op.Outputs + rowsPerInference * op.Outputs
-                : 2 * work;
+                : perValue * work;
             double energy = (work * perElement + rowsPerInference * perRow
                 + values * cost.BufferBits * SramEnergyPerBit45) * d45;
             double time = work / (matmul ? MacsPerSecond : ElementsPerSecond);

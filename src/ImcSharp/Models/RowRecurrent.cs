@@ -20,10 +20,15 @@ public abstract class RecurrentLayer : nn.Module<Tensor, Tensor>
 
     /// <summary>The hidden state's size H.</summary>
     public int Hidden { get; }
+    /// <summary>The name its gates' digital work is priced under (<see cref="Nn.DigitalOps.Cell"/>).</summary>
+    public string OpName { get; }
+    /// <summary>What one step's digital work is, per hidden unit.</summary>
+    protected abstract Nn.DigitalOpKind CellKind { get; }
 
-    protected RecurrentLayer(string name, int inputs, int hidden, int gates) : base(name)
+    protected RecurrentLayer(string name, int inputs, int hidden, int gates, string opName) : base(name)
     {
         Hidden = hidden;
+        OpName = opName;
         ih = nn.Linear(inputs, gates * hidden);
         hh = nn.Linear(hidden, gates * hidden);
     }
@@ -44,6 +49,7 @@ public abstract class RecurrentLayer : nn.Module<Tensor, Tensor>
         {
             var gxs = gx.select(1, s);
             var (next, cell) = Step(gxs, h is null ? Bias(gxs) : hh.call(h), h, c);
+            Nn.DigitalOps.Cell(OpName, CellKind, next, x.size(0));
             (h, c) = (next, cell);
             states.Add(next);
         }
@@ -66,7 +72,11 @@ public abstract class RecurrentLayer : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class LstmLayer : RecurrentLayer
 {
-    public LstmLayer(int inputs, int hidden) : base("LstmLayer", inputs, hidden, 4) => RegisterComponents();
+    /// <summary>An LSTM of <paramref name="hidden"/> units; <paramref name="opName"/> prices its gates.</summary>
+    public LstmLayer(int inputs, int hidden, string opName = "rnn") : base("LstmLayer", inputs, hidden, 4, opName) =>
+        RegisterComponents();
+
+    protected override Nn.DigitalOpKind CellKind => Nn.DigitalOpKind.LstmCell;
 
     protected override (Tensor H, Tensor? C) Step(Tensor gx, Tensor gh, Tensor? h, Tensor? c)
     {
@@ -84,7 +94,11 @@ public sealed class LstmLayer : RecurrentLayer
 /// </summary>
 public sealed class GruLayer : RecurrentLayer
 {
-    public GruLayer(int inputs, int hidden) : base("GruLayer", inputs, hidden, 3) => RegisterComponents();
+    /// <summary>A GRU of <paramref name="hidden"/> units; <paramref name="opName"/> prices its gates.</summary>
+    public GruLayer(int inputs, int hidden, string opName = "rnn") : base("GruLayer", inputs, hidden, 3, opName) =>
+        RegisterComponents();
+
+    protected override Nn.DigitalOpKind CellKind => Nn.DigitalOpKind.GruCell;
 
     protected override (Tensor H, Tensor? C) Step(Tensor gx, Tensor gh, Tensor? h, Tensor? c)
     {

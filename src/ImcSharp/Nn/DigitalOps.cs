@@ -13,6 +13,16 @@ public enum DigitalOpKind
     LayerNorm,
     /// <summary>GELU (or its erf): per element one transcendental and two multiplies and an add.</summary>
     Gelu,
+    /// <summary>
+    /// An LSTM step's digital work per hidden unit: the four gate sums, three sigmoids and two tanh, c = f c + i g,
+    /// h = o tanh(c).
+    /// </summary>
+    LstmCell,
+    /// <summary>
+    /// A GRU step's digital work per hidden unit: the gate sums, two sigmoids and a tanh, r times the recurrent
+    /// candidate term, h = (1 - z) n + z h.
+    /// </summary>
+    GruCell,
 }
 
 /// <summary>
@@ -98,6 +108,13 @@ public static class DigitalOps
         Record(name, DigitalOpKind.Gelu, x, x.size(-1), 1, batch);
         return nn.functional.gelu(x);
     }
+
+    /// <summary>
+    /// Counts a recurrent step's digital work (<paramref name="kind"/> <see cref="DigitalOpKind.LstmCell"/> or
+    /// <see cref="DigitalOpKind.GruCell"/>) over its new hidden state <paramref name="h"/> [B, H].
+    /// </summary>
+    public static void Cell(string name, DigitalOpKind kind, Tensor h, long batch) =>
+        Record(name, kind, h, h.size(-1), 1, batch);
 
     /// <summary>erf(x), priced as GELU's transcendental (an exporter writes GELU as x (1 + erf(x / sqrt 2)) / 2).
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ImcSharp.Config;
+using ImcSharp.Cost;
 using ImcSharp.Crossbar;
 using ImcSharp.Data;
 using ImcSharp.Models;
@@ -114,7 +115,11 @@ public class RecurrentTests
         // Priced per step: the exporter's zero initial state runs no recurrent product at step 0.
         var shapes = LayerShapes.Of(() => OnnxNetwork.Load(Repo.Path("tests", "ImcSharp.Tests", "Fixtures", "onnx", name)),
             new long[] { 1, 28, 28 });
-        Assert.Equal(new[] { 28L, 27L, 1L }, shapes.Select(s => s.VectorsPerSample));
+        Assert.Equal(new[] { 28L, 27L, 1L }, shapes.Where(s => s.Op is null).Select(s => s.VectorsPerSample));
+        // The gates' digital work, 28 steps of 32 units, named by the node.
+        var cell = shapes.Single(s => s.Op is not null);
+        Assert.Equal((28L, 32L), (cell.VectorsPerSample, cell.Inputs));
+        Assert.EndsWith(name == "lstm.onnx" ? "LSTM" : "GRU", cell.Name);
     }
 
     [Fact]
@@ -122,7 +127,18 @@ public class RecurrentTests
     {
         var shapes = LayerShapes.Of(new ModelSpec("lstm", 1, 28, 28, 10));
         Assert.Equal(new[] { ("rnn.ih", 28L, 512L, 28L), ("rnn.hh", 128L, 512L, 27L), ("fc", 128L, 10L, 1L) },
-            shapes.Select(s => (s.Name, s.Inputs, s.Outputs, s.VectorsPerSample)));
+            shapes.Where(s => s.Op is null).Select(s => (s.Name, s.Inputs, s.Outputs, s.VectorsPerSample)));
+        // The gates' digital work: one cell update of 128 units per step, 28 steps.
+        Assert.Equal(new LayerShape("rnn", 128, 128, 28, DigitalOpKind.LstmCell), shapes.Single(s => s.Op is not null));
+        var gru = LayerShapes.Of(new ModelSpec("gru", 1, 28, 28, 10)).Single(s => s.Op is not null);
+        Assert.Equal(new LayerShape("rnn", 128, 128, 28, DigitalOpKind.GruCell), gru);
+        // Priced per unit and step: LSTM 27.8 pJ at 45 nm and 0.9 V, and 11 values of 8 bits through the buffers.
+        var hw = HardwareConfig.Load(Repo.Path("configs/ideal-exact.json")) with
+        {
+            Cost = new CostConfig { NodeNm = 45, Supply = 0.9, BufferBits = 8 },
+        };
+        var cell = ImcSharp.Cost.CoreCostModel.Price("lstm", shapes, hw).Layers.Single(l => l.Op == "lstmcell");
+        Assert.Equal(28 * 128 * (27.8e-12 + 11 * 8 * 10e-12 / 64), cell.Energy.DigitalOps, 1e-17);
     }
 
     [Fact]

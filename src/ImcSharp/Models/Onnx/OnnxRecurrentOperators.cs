@@ -60,8 +60,8 @@ public abstract class RecurrentOperator(string opType, int gates, int[] torchFro
 {
     public string OpType => opType;
 
-    /// <summary>The layer for I inputs and H hidden units.</summary>
-    protected abstract RecurrentLayer Make(int inputs, int hidden);
+    /// <summary>The layer for I inputs and H hidden units, its gates priced under <paramref name="opName"/>.</summary>
+    protected abstract RecurrentLayer Make(int inputs, int hidden, string opName);
 
     /// <summary>Refuses the attributes this operator does not implement.</summary>
     protected virtual void Check(OnnxNode node)
@@ -85,7 +85,7 @@ public abstract class RecurrentOperator(string opType, int gates, int[] torchFro
         if (w.dim() != 3 || w.size(0) != 1 || w.size(1) != gates * hidden || r.size(1) != gates * hidden)
             throw node.Error($"W [{string.Join(", ", w.Sizes())}] and R [{string.Join(", ", r.Sizes())}]: expected " +
                 $"[1, {gates * hidden}, inputs] and [1, {gates * hidden}, {hidden}]");
-        var layer = Make((int)w.size(2), hidden);
+        var layer = Make((int)w.size(2), hidden, node.OpName);
         var b = node.Has(3) ? import.Constant(input[3]) ?? throw node.Error("B must be a constant (an initializer)")
             : zeros(1, 2 * gates * hidden);
         var p = layer.named_parameters().ToDictionary(x => x.name, x => x.parameter);
@@ -120,7 +120,8 @@ public abstract class RecurrentOperator(string opType, int gates, int[] torchFro
 /// <summary>LSTM: ONNX's gates i, o, f, c become torch's i, f, g, o.</summary>
 public sealed class Lstm() : RecurrentOperator("LSTM", 4, new[] { 0, 2, 3, 1 })
 {
-    protected override RecurrentLayer Make(int inputs, int hidden) => new LstmLayer(inputs, hidden);
+    protected override RecurrentLayer Make(int inputs, int hidden, string opName) =>
+        new LstmLayer(inputs, hidden, opName);
 
     protected override void Check(OnnxNode node)
     {
@@ -133,7 +134,8 @@ public sealed class Lstm() : RecurrentOperator("LSTM", 4, new[] { 0, 2, 3, 1 })
 /// <summary>GRU: ONNX's gates z, r, h become torch's r, z, n; linear_before_reset = 1 (torch's GRU) only.</summary>
 public sealed class Gru() : RecurrentOperator("GRU", 3, new[] { 1, 0, 2 })
 {
-    protected override RecurrentLayer Make(int inputs, int hidden) => new GruLayer(inputs, hidden);
+    protected override RecurrentLayer Make(int inputs, int hidden, string opName) =>
+        new GruLayer(inputs, hidden, opName);
 
     protected override void Check(OnnxNode node)
     {
