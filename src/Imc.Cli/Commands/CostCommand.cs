@@ -168,7 +168,8 @@ public sealed class CostCommand : Command<CostSettings>
             "(digital = shift-and-add, accumulation, buffers, digital layers and digital operations)");
         if (c.Layers.Any(l => l.Op is not null))
             AnsiConsole.MarkupLine(
-                $"digital operations (attention products, softmax, LayerNorm, GELU; placement digital): " +
+                "digital operations (attention products, softmax, LayerNorm, GELU, recurrent cells; placed " +
+                $"digitally): " +
                 $"[bold]{E(e.DigitalOps)}[/] ({e.DigitalOps / c.EnergyPerInferenceJ * 100:F1}% of the energy), " +
                 $"their unit {c.Area.DigitalOps:F4} mm2");
         AnsiConsole.MarkupLine(
