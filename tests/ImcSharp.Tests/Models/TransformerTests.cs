@@ -185,6 +185,36 @@ public class TransformerTests
         Assert.Equal((8L, 17L, 68L), (scores.Inputs, scores.Outputs, scores.VectorsPerSample));   // 4 heads of 8 features
     }
 
+    /// <summary>What the importer does not implement is one error naming the node: a LayerNorm over another axis, a
+    /// Slice with a negative step.</summary>
+    [Fact]
+    public void UnsupportedAttentionAttributesAreOneErrorNamingTheNode()
+    {
+        using var scope = NewDisposeScope();
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("vit.onnx")));
+        var ln = model.Graph.Node.First(n => n.OpType == "LayerNormalization");
+        ln.Attribute.Single(a => a.Name == "axis").I = 1;
+        var path = Path.Combine(Synthetic.TempDir(), "ln-axis.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var e = Assert.Throws<ImcInputException>(() => OnnxNetwork.Load(path));
+        Assert.Contains($"node '{ln.Name}' (LayerNormalization): axis 1: only the last axis (-1) is supported", e.Message);
+
+        model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture("vit.onnx")));
+        var slice = model.Graph.Node.Single(n => n.OpType == "Slice");
+        var steps = new Onnx.TensorProto { Name = "negative_steps", DataType = (int)Onnx.TensorProto.Types.DataType.Int64 };
+        steps.Dims.Add(1);
+        steps.Int64Data.Add(-1);
+        model.Graph.Initializer.Add(steps);
+        while (slice.Input.Count < 4) slice.Input.Add("");
+        if (slice.Input.Count == 4) slice.Input.Add("negative_steps"); else slice.Input[4] = "negative_steps";
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        using var net = OnnxNetwork.Load(path);
+        net.eval();
+        using var g = no_grad();
+        e = Assert.Throws<ImcInputException>(() => net.call(Images(2, 1)));
+        Assert.Contains($"node '{slice.Name}' (Slice): step -1: only positive steps are supported", e.Message);
+    }
+
     [Fact]
     public void AttentionIsPlacedDigitallyAndOtherPlacementsAreRefused()
     {
