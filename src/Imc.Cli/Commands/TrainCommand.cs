@@ -101,6 +101,13 @@ public sealed class TrainSettings : DataSettings
     [DefaultValue("fresh-chip")]
     public string Variation { get; init; } = "fresh-chip";
 
+    [CommandOption("--corner-sampling <MODE>")]
+    [Description("With --variation fresh-chip on a design whose ADCs name corners: the named corner of each step's " +
+        "chip: drawn (default; the chip's own), round-robin (step s on corner s mod G) or worst (every other step " +
+        "on the corner the last epoch's test scored worst, the rest round-robin).")]
+    [DefaultValue("drawn")]
+    public string CornerSampling { get; init; } = "drawn";
+
     [CommandOption("--ste <MODE>")]
     [Description("With --hw: ADC straight-through estimator: identity (default; 0 outside the range) or mean-slope.")]
     [DefaultValue("identity")]
@@ -156,6 +163,7 @@ public sealed class TrainSettings : DataSettings
     {
         Hardware = AwareHardware(),
         Variation = Parse<ChipSampling>("--variation", Variation),
+        Corners = Parse<Training.CornerSampling>("--corner-sampling", CornerSampling),
         Gradient = Parse<Converters.AdcGradient>("--ste", Ste),
         Chip = TrainChip,
         Corner = TrainCorner,

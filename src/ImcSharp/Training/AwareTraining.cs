@@ -29,6 +29,23 @@ public enum ChipSampling
 }
 
 /// <summary>
+/// Which named global corner a fresh chip of each training step is in (fresh-chip training of a design whose ADCs
+/// name corners).
+/// </summary>
+public enum CornerSampling
+{
+    /// <summary>The chip's own draw, as an evaluation's chips.</summary>
+    Drawn,
+    /// <summary>Step s on corner s mod G: every corner as often.</summary>
+    RoundRobin,
+    /// <summary>
+    /// Weighted towards the worst corner so far: every other step on the corner that scored worst at the last
+    /// epoch's test (round-robin before the first), the other steps round-robin.
+    /// </summary>
+    Worst,
+}
+
+/// <summary>
 /// Peripheral-aware training: the hardware every analog layer runs on, how chips are sampled
 /// per step, the ADC's straight-through estimator, and the float checkpoint to start from.
 /// </summary>
@@ -41,6 +58,13 @@ public sealed record AwareOptions
     public long Chip { get; init; }
     /// <summary>Global corner of that chip (population files: the corner index); null: the chip's own draw.</summary>
     public int? Corner { get; init; }
+    /// <summary>
+    /// Fresh-chip training: the named global corner of each step's chip (<see cref="CornerSampling"/>). Left out of
+    /// the JSON while drawn, so runs without it keep their keys.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public CornerSampling Corners { get; init; } = CornerSampling.Drawn;
     /// <summary>Float checkpoint to fine-tune; null trains from scratch.</summary>
     public string? Init { get; init; }
     public int CalibrationImages { get; init; } = 1000;
@@ -58,6 +82,12 @@ public sealed record AwareOptions
             "expected an integer >= 1");
         if (Chip < 0) throw new ImcInputException("chip", Chip, "expected an integer >= 0");
         if (Corner < 0) throw new ImcInputException("corner", Corner, "expected an integer >= 0");
+        if (Corners != CornerSampling.Drawn && Variation != ChipSampling.FreshChip)
+            throw new ImcInputException("corner sampling", Json.Name(Corners),
+                "applies to fresh-chip training only (each step's fresh chip is put in a corner)");
+        if (Corners != CornerSampling.Drawn && AdcFactory.CornerNames(Hardware.Adc) is null)
+            throw new ImcInputException($"{Hardware.Source}: corner sampling {Json.Name(Corners)}: the design's ADCs " +
+                "name no global corners (adc.corners or a population file's)");
     }
 
     /// <summary>
@@ -101,7 +131,10 @@ public static class ChipSampler
     /// weights changed since the last step, so every mode reprograms; fresh modes draw a new chip
     /// whose index is a pure function of (seed, epoch, step), so a resumed run sees the same chips.
     /// </summary>
-    public static void ProgramStep(nn.Module model, AwareOptions a, long seed, int epoch, int step)
+    /// <paramref name="worstCorner"/>: the corner that scored worst at the last epoch's test (null: none yet), for
+    /// <see cref="CornerSampling.Worst"/>.
+    public static void ProgramStep(nn.Module model, AwareOptions a, long seed, int epoch, int step,
+        int? worstCorner = null)
     {
         long fresh = Seeds.TrainingChip(seed, epoch, step);
         switch (a.Variation)
@@ -110,9 +143,31 @@ public static class ChipSampler
             case ChipSampling.FixedChip or ChipSampling.ChipSpecific: AnalogConversion.Program(model, a.Chip,
                 a.Corner); break;
             case ChipSampling.FreshLocal: AnalogConversion.Program(model, fresh, 0); break;
-            default: AnalogConversion.Program(model, fresh); break;
+            default: AnalogConversion.Program(model, fresh, StepCorner(a, step, worstCorner)); break;
         }
     }
+
+    /// <summary>
+    /// The named corner of a fresh-chip step's chip under <see cref="AwareOptions.Corners"/> (null: the chip's own
+    /// draw). Round-robin: step s on corner s mod G; worst: even steps on <paramref name="worstCorner"/> (when known),
+    /// odd steps round-robin over the corners (s / 2 mod G).
+    /// </summary>
+    public static int? StepCorner(AwareOptions a, int step, int? worstCorner)
+    {
+        if (a.Corners == CornerSampling.Drawn) return null;
+        int g = AdcFactory.CornerNames(a.Hardware.Adc)!.Length;
+        return a.Corners switch
+        {
+            CornerSampling.RoundRobin => step % g,
+            _ when worstCorner is { } w => step % 2 == 0 ? w : step / 2 % g,
+            _ => step % g,
+        };
+    }
+
+    /// <summary>The index of the corner that scored worst in <paramref name="record"/> (null: none scored).</summary>
+    public static int? WorstCorner(AwareOptions a, EpochRecord? record) =>
+        record?.WorstCorner is { } name && AdcFactory.CornerNames(a.Hardware.Adc) is { } names
+        && Array.IndexOf(names, name) is var i && i >= 0 ? i : null;
 
     /// <summary>
     /// The chips the per-epoch test score uses, one per global corner to score (name, or null when

@@ -135,6 +135,8 @@ public static class Trainer
                 double lossSum = partial?.LossSum ?? 0, priorSeconds = partial?.Seconds ?? 0;
                 long seen = partial?.Seen ?? 0, correct = partial?.Correct ?? 0;
                 int step = 0, skip = partial?.Steps ?? 0;
+                // Corner sampling weighted to the worst corner: the one the last finished epoch scored worst.
+                int? worst = aware is null ? null : ChipSampler.WorstCorner(aware, info.History.LastOrDefault());
                 void SaveProgress()
                 {
                     info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen,
@@ -156,7 +158,7 @@ public static class Trainer
                         cancel.ThrowIfCancellationRequested();
                     }
                     SetLearningRate(optimizer!, o.LearningRateAt(epoch + (double)step / loader.BatchCount));
-                    if (aware is not null) ChipSampler.ProgramStep(model, aware, o.Seed, epoch, step);
+                    if (aware is not null) ChipSampler.ProgramStep(model, aware, o.Seed, epoch, step, worst);
                     optimizer!.zero_grad();
                     var logits = model.call(x);
                     var loss = nn.functional.cross_entropy(logits, y);
