@@ -202,9 +202,12 @@ public static class ApproxAdcExperiment
                 Augment = m.Augment,
             TrainLimit = m.AwareTrainImages, Device = device,
         };
-        var aware = new AwareOptions { Hardware = hw, Variation = variation, Gradient = run.Ste,
+        var corners = variation == ChipSampling.FreshChip && Converters.AdcFactory.CornerNames(hw.Adc) is not null
+            ? run.CornerSampling : CornerSampling.Drawn;
+        var aware = new AwareOptions { Hardware = hw, Variation = variation, Corners = corners, Gradient = run.Ste,
             Init = Path.GetFullPath(floatCkpt), CalibrationImages = run.CalibrationImages };
-        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Name(variation)}, {m.AwareEpochs} epochs, " +
+        log($"{m.Model} on {hw.Name}: peripheral-aware fine-tuning ({Json.Name(variation)}" +
+            $"{(corners == CornerSampling.Drawn ? "" : $", corners {Json.Name(corners)}")}, {m.AwareEpochs} epochs, " +
             $"cached in {dir})");
         using var train = m.AwareTrainImages > 0 ? trainAll.Take(m.AwareTrainImages) : trainAll.Take(trainAll.Count);
         return Trainer.Train(opts, train, test, dir, resume: true, progress, cancel, aware).CheckpointPath;

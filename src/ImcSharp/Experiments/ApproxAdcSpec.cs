@@ -71,6 +71,11 @@ public sealed record ApproxAdcSpec
     public int? LowerResolutionChips { get; init; }
     public int Corners { get; init; } = 5;
     public ChipSampling Variation { get; init; } = ChipSampling.FreshChip;
+    /// <summary>
+    /// Fresh-chip aware training on a design whose ADCs name corners: the corner of each step's chip
+    /// (<see cref="Training.CornerSampling"/>; designs without named corners draw theirs).
+    /// </summary>
+    public CornerSampling CornerSampling { get; init; } = CornerSampling.Drawn;
     public AdcGradient Ste { get; init; } = AdcGradient.Identity;
     public int CalibrationImages { get; init; } = 1000;
     /// <summary>
