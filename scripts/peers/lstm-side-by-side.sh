@@ -4,7 +4,8 @@
 # trained in PyTorch (scripts/peers/lstm_peers.py train), imported into ImcSharp through ONNX. Setting shared with
 # the harness's dac6 / adc6_noise0: 8-bit inputs, 8-bit weights, 6-bit outputs with a calibrated range, no noise,
 # 256-row arrays (configs/compare/256-dac-6b.json). Needs the peers harness (../shared/peers, its README: aihwkit's
-# sources under $PEERS/aihwkit) and Debian's python3-torch. About 10 minutes; run it on an idle machine.
+# sources under $PEERS/aihwkit, OpenBLAS under $PEERS/openblas) and Debian's python3-torch. About 4 minutes; run it on
+# an idle machine.
 # ImcSharp's throughput is 9,500 / (t(10,000 images) - t(500 images)) of whole `imc eval` processes (start-up,
 # calibration and programming cancel out; the faster of two runs each); the peers' is their in-process inference time
 # over 10,000 images (median of three). Usage: PEERS=/some/dir [HARNESS=../shared/peers] scripts/peers/lstm-side-by-side.sh
@@ -16,6 +17,10 @@ harness="${HARNESS:-$here/../shared/peers}"
 [ -d "$PEERS/aihwkit/src" ] || { echo "lstm-side-by-side: $PEERS/aihwkit is missing (see $harness/README.md)" >&2; exit 2; }
 PY=/usr/bin/python3
 export PEERS PYTHONPATH="$PEERS/aihwkit/src:$harness"
+# PyTorch and aihwkit on OpenBLAS (the harness README's step 4): Debian's default BLAS is the slow reference one.
+ob="$PEERS/openblas/root/usr/lib/x86_64-linux-gnu/openblas-pthread"
+[ -d "$ob" ] || { echo "lstm-side-by-side: $ob is missing (see $harness/README.md, Set up, step 4)" >&2; exit 2; }
+OB="env LD_LIBRARY_PATH=$ob BLAS_TAG=openblas-0.3.21"
 L="$PEERS/results/lstm"; mkdir -p "$L" "$PEERS/models" "$PEERS/imc"
 exec > >(tee "$L/side_by_side.log") 2>&1
 dotnet build -c Release "$here/src/Imc.Cli" -v q -nologo >/dev/null
@@ -30,7 +35,7 @@ for n in 500 10000; do for r in 1 2; do
     --test-limit $n --json "$L/dac6-$n.json")"
 done; done
 for mode in float aihwkit; do
-  echo "PEER $mode $(cd "$harness" && $PY "$here/scripts/peers/lstm_peers.py" $mode 2>"$L/$mode.err" | grep RESULT | tail -1)"
+  echo "PEER $mode $(cd "$harness" && $OB $PY "$here/scripts/peers/lstm_peers.py" $mode 2>"$L/$mode.err" | grep RESULT | tail -1)"
 done
 $PY - "$L" <<'PY'
 import json, re, sys
