@@ -104,7 +104,8 @@ public sealed class TrainSettings : DataSettings
     [CommandOption("--corner-sampling <MODE>")]
     [Description("With --variation fresh-chip on a design whose ADCs name corners: the named corner of each step's " +
         "chip: drawn (default; the chip's own), round-robin (step s on corner s mod G) or worst (every other step " +
-        "on the corner the last epoch's test scored worst, the rest round-robin).")]
+        "on the corner the last epoch's test scored worst, first the one the network begins worst on; the rest " +
+        "round-robin).")]
     [DefaultValue("drawn")]
     public string CornerSampling { get; init; } = "drawn";
 

@@ -40,7 +40,8 @@ public enum CornerSampling
     RoundRobin,
     /// <summary>
     /// Weighted towards the worst corner so far: every other step on the corner that scored worst at the last
-    /// epoch's test (round-robin before the first), the other steps round-robin.
+    /// epoch's test (in the first epoch, the corner the network scored worst on before training), the other steps
+    /// round-robin.
     /// </summary>
     Worst,
 }

@@ -19,7 +19,16 @@ public sealed record CheckpointInfo(
     AwareOptions? Aware = null,
     Dictionary<string, Nn.LayerCalibration>? Calibration = null,
     EpochProgress? Partial = null,
-    SortedDictionary<string, string>? Key = null);
+    SortedDictionary<string, string>? Key = null)
+{
+    /// <summary>
+    /// Corner sampling weighted to the worst corner: the per-corner test scores of the network before aware
+    /// training (the worst corner of the first epoch); measured once and kept, so a resumed run samples the same.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EpochRecord? Start { get; init; }
+}
 
 /// <summary>
 /// Steps already trained in the epoch after <see cref="CheckpointInfo.EpochsDone"/> (0-based

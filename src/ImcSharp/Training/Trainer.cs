@@ -120,6 +120,14 @@ public static class Trainer
                 Key: key.Parts);
         }
 
+        // Corner sampling weighted to the worst corner starts from the corner the network begins worst on.
+        if (aware?.Corners == CornerSampling.Worst && info.Start is null && info.History.Count == 0)
+        {
+            model.eval();
+            var scores = ScoreCorners(model, aware, test, info.Normalization, progress, "before training");
+            info = info with { Start = new EpochRecord(0, double.NaN, double.NaN, scores.Values.Min(), 0, scores,
+                scores.MinBy(kv => kv.Value).Key) };
+        }
         var loader = new BatchLoader(train, info.Normalization, o.BatchSize);
         var augment = o.Augment ? new Augmentation() : null;
         var total = Stopwatch.StartNew();
@@ -136,7 +144,8 @@ public static class Trainer
                 long seen = partial?.Seen ?? 0, correct = partial?.Correct ?? 0;
                 int step = 0, skip = partial?.Steps ?? 0;
                 // Corner sampling weighted to the worst corner: the one the last finished epoch scored worst.
-                int? worst = aware is null ? null : ChipSampler.WorstCorner(aware, info.History.LastOrDefault());
+                int? worst = aware is null ? null
+                    : ChipSampler.WorstCorner(aware, info.History.LastOrDefault() ?? info.Start);
                 void SaveProgress()
                 {
                     info = info with { Partial = new EpochProgress(epoch, step, lossSum, correct, seen,
@@ -190,11 +199,10 @@ public static class Trainer
                 else
                 {
                     // Every corner the design names is scored; the worst one is the epoch's test accuracy.
-                    var scores = ChipSampler.ValidationCorners(model, aware).Select(c => (Corner: c,
-                        Accuracy: Evaluator.Evaluate(model, test, info.Normalization, progress: progress,
-                            phase: $"test {epoch + 1}/{o.Epochs}{(c is null ? "" : $" {c}")}").Accuracy)).ToList();
-                    testAccuracy = scores.Min(x => x.Accuracy);
-                    if (scores.Count > 1) perCorner = scores.ToDictionary(x => x.Corner!, x => x.Accuracy);
+                    var scores = ScoreCorners(model, aware, test, info.Normalization, progress,
+                        $"test {epoch + 1}/{o.Epochs}");
+                    testAccuracy = scores.Values.Min();
+                    if (scores.Count > 1) perCorner = scores;
                 }
                 info.History.Add(new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen),
                     (double)correct / Math.Max(1, seen), testAccuracy, priorSeconds + sw.Elapsed.TotalSeconds,
@@ -206,6 +214,16 @@ public static class Trainer
         return new TrainResult(ckptPath, info, total.Elapsed.TotalSeconds, trainSeconds > 0 ? imagesSeen / trainSeconds
             : 0, resumed);
     }
+
+    /// <summary>
+    /// Test accuracy on the held-out chip in every corner the design names (one entry, keyed "", without named
+    /// corners).
+    /// </summary>
+    static Dictionary<string, double> ScoreCorners(nn.Module<Tensor, Tensor> model, AwareOptions aware,
+        ImageSet test, Normalization normalization, ProgressSink? progress, string phase) =>
+        ChipSampler.ValidationCorners(model, aware).Select(c => (Corner: c ?? "",
+            Accuracy: Evaluator.Evaluate(model, test, normalization, progress: progress,
+                phase: $"{phase}{(c is null ? "" : $" {c}")}").Accuracy)).ToDictionary(x => x.Corner, x => x.Accuracy);
 
     static void SetLearningRate(optim.Optimizer optimizer, double lr)
     {

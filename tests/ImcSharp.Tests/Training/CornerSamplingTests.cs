@@ -62,6 +62,34 @@ public class CornerSamplingTests
         Assert.False(TensorAssert.Same(outputs[1], Run()));
     }
 
+    /// <summary>
+    /// Worst-corner sampling scores the corners once before training (the first epoch's worst corner) and keeps the
+    /// scores in the checkpoint, so a resumed run samples as an uninterrupted one.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void WorstCornerSamplingStartsFromTheCornerTheNetworkBeginsWorstOn()
+    {
+        var data = Synthetic.MnistDir(train: 128, test: 64, seed: 4);
+        using var train = ImcSharp.Data.DatasetCatalog.Load("mnist", data, ImcSharp.Data.Split.Train);
+        using var test = ImcSharp.Data.DatasetCatalog.Load("mnist", data, ImcSharp.Data.Split.Test);
+        var dir = Synthetic.TempDir();
+        var o = new TrainOptions { Model = "lenet5", Dataset = "mnist", Epochs = 1, BatchSize = 32, Seed = 3 };
+        var start = Trainer.Train(o, train, test, Path.Combine(dir, "float")).CheckpointPath;
+        var a = Options(CornerSampling.Worst) with { Init = start, CalibrationImages = 64 };
+        var first = Trainer.Train(o, train, test, Path.Combine(dir, "aware"), aware: a);
+        var info = Checkpoint.ReadInfo(first.CheckpointPath);
+        Assert.NotNull(info.Start);
+        Assert.Equal(5, info.Start!.CornerAccuracy!.Count);
+        Assert.Equal(info.Start.CornerAccuracy.MinBy(kv => kv.Value).Key, info.Start.WorstCorner);
+        // Resumed for a second epoch: the start scores are kept, not measured again on the trained network.
+        var second = Trainer.Train(o with { Epochs = 2 }, train, test, Path.Combine(dir, "aware"), resume: true, aware: a);
+        Assert.True(second.Resumed);
+        var kept = Checkpoint.ReadInfo(second.CheckpointPath).Start!;
+        Assert.Equal(info.Start.CornerAccuracy.OrderBy(kv => kv.Key), kept.CornerAccuracy!.OrderBy(kv => kv.Key));
+        Assert.Equal(info.Start.WorstCorner, kept.WorstCorner);
+    }
+
     [Fact]
     public void CornerSamplingIsRefusedWhereItCannotApply()
     {
