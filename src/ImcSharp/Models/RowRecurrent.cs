@@ -20,7 +20,7 @@ public abstract class RecurrentLayer : nn.Module<Tensor, Tensor>
 
     /// <summary>The hidden state's size H.</summary>
     public int Hidden { get; }
-    /// <summary>The name its gates' digital work is priced under (<see cref="Nn.DigitalOps.Cell"/>).</summary>
+    /// <summary>The name its gates' digital work is priced under (<see cref="Nn.DigitalOps.Count"/>).</summary>
     public string OpName { get; }
     /// <summary>What one step's digital work is, per hidden unit.</summary>
     protected abstract Nn.DigitalOpKind CellKind { get; }
@@ -49,7 +49,7 @@ public abstract class RecurrentLayer : nn.Module<Tensor, Tensor>
         {
             var gxs = gx.select(1, s);
             var (next, cell) = Step(gxs, h is null ? Bias(gxs) : hh.call(h), h, c);
-            Nn.DigitalOps.Cell(OpName, CellKind, next, x.size(0));
+            Nn.DigitalOps.Count(OpName, CellKind, next, x.size(0));
             (h, c) = (next, cell);
             states.Add(next);
         }

@@ -30,11 +30,7 @@ public enum DigitalOpKind
 /// <see cref="RowLength"/> elements (softmax, LayerNorm, GELU), or for <see cref="DigitalOpKind.MatMul"/> a product of
 /// [Rows, RowLength] by [RowLength, Columns] per sample.
 /// </summary>
-public sealed record DigitalOp(string Name, DigitalOpKind Kind, long Rows, long RowLength, long Columns = 1)
-{
-    /// <summary>Multiply-accumulates per sample (MatMul), else elements per sample.</summary>
-    public long Work => Kind == DigitalOpKind.MatMul ? Rows * RowLength * Columns : Rows * RowLength;
-}
+public sealed record DigitalOp(string Name, DigitalOpKind Kind, long Rows, long RowLength, long Columns = 1);
 
 /// <summary>
 /// The digital operations attention and normalisation run between the crossbars: pure functions over tensors that
@@ -110,11 +106,12 @@ public static class DigitalOps
     }
 
     /// <summary>
-    /// Counts a recurrent step's digital work (<paramref name="kind"/> <see cref="DigitalOpKind.LstmCell"/> or
-    /// <see cref="DigitalOpKind.GruCell"/>) over its new hidden state <paramref name="h"/> [B, H].
+    /// Counts element-wise digital work computed elsewhere, over rows of <paramref name="x"/>'s last dimension: a
+    /// recurrent step's gates (<see cref="DigitalOpKind.LstmCell"/>, <see cref="DigitalOpKind.GruCell"/>) over its new
+    /// hidden state [B, H], GELU's tanh approximation.
     /// </summary>
-    public static void Cell(string name, DigitalOpKind kind, Tensor h, long batch) =>
-        Record(name, kind, h, h.size(-1), 1, batch);
+    public static void Count(string name, DigitalOpKind kind, Tensor x, long batch) =>
+        Record(name, kind, x, x.size(-1), 1, batch);
 
     /// <summary>erf(x), priced as GELU's transcendental (an exporter writes GELU as x (1 + erf(x / sqrt 2)) / 2).
     /// </summary>

@@ -131,9 +131,9 @@ public static class ChipSampler
     /// Programs the chip of training step (<paramref name="epoch"/>, <paramref name="step"/>): the
     /// weights changed since the last step, so every mode reprograms; fresh modes draw a new chip
     /// whose index is a pure function of (seed, epoch, step), so a resumed run sees the same chips.
-    /// </summary>
     /// <paramref name="worstCorner"/>: the corner that scored worst at the last epoch's test (null: none yet), for
     /// <see cref="CornerSampling.Worst"/>.
+    /// </summary>
     public static void ProgramStep(nn.Module model, AwareOptions a, long seed, int epoch, int step,
         int? worstCorner = null)
     {

@@ -49,7 +49,7 @@ public sealed class Gelu : IOnnxOperator
         if (mode == "none") return DigitalOps.Gelu(node.OpName, x, x.size(0));
         if (mode != "tanh") throw node.Error($"approximate {mode}: expected none or tanh");
         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), priced as the exact one.
-        DigitalOps.Gelu(node.OpName, x, x.size(0)).Dispose();
+        DigitalOps.Count(node.OpName, DigitalOpKind.Gelu, x, x.size(0));
         return x.mul(0.5).mul(x.pow(3).mul(0.044715).add(x).mul(Math.Sqrt(2 / Math.PI)).tanh().add(1));
     }
 }
